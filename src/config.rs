@@ -1,0 +1,37 @@
+//! Deployment settings, with the embedded defaults that let `hwtrace serve` run on a fresh
+//! machine with no configuration at all.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+pub const DEFAULT_DB: &str = "hwtrace.db";
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+pub const DEFAULT_PUBLIC_URL: &str = "http://127.0.0.1:8080";
+pub const DEFAULT_ORIGIN: &str = "hwtrace.wansheng.example/log";
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub db_path: PathBuf,
+    pub listen: SocketAddr,
+    /// The base URL printed in QR labels and used for cookies' `Secure` flag.
+    pub public_base_url: String,
+    /// The log origin, which names the log key (SPEC §2).
+    pub origin: String,
+    /// Province and city codes of manifest numbers (SPEC §1.4); Chongqing is 50, 01.
+    pub province_code: String,
+    pub city_code: String,
+}
+
+impl Config {
+    /// Defaults for a database at `db_path`.
+    pub fn with_db(db_path: PathBuf) -> Config {
+        Config {
+            db_path,
+            listen: DEFAULT_LISTEN.parse().expect("constant address"),
+            public_base_url: DEFAULT_PUBLIC_URL.into(),
+            origin: DEFAULT_ORIGIN.into(),
+            province_code: "50".into(),
+            city_code: "01".into(),
+        }
+    }
+}

@@ -1,0 +1,219 @@
+//! Public reference endpoints: health, closed lists and districts, catalogue search.
+
+use axum::extract::{Path, State};
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::error::{ApiResult, ErrorBody};
+use super::extract::ApiQuery;
+use super::AppState;
+use crate::domain::hazard::hazard_names;
+use crate::domain::waste::{waste_digits, MAX_SEARCH_RESULTS};
+use crate::domain::{EnterpriseRole, Named, PhysicalForm, Refusal, TreatmentMethod, UserRole, VehicleType, WasteCode};
+
+#[derive(Serialize, ToSchema)]
+pub struct Health {
+    pub status: &'static str,
+    pub version: &'static str,
+    pub catalogue_version: String,
+}
+
+/// Liveness and versions.
+#[utoipa::path(get, path = "/api/v1/health", tag = "reference", responses((status = 200, body = Health)))]
+pub async fn health(State(st): State<AppState>) -> Json<Health> {
+    Json(Health {
+        status: "ok",
+        version: env!("CARGO_PKG_VERSION"),
+        catalogue_version: st.catalogue().version.clone(),
+    })
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct NamedCode {
+    pub code: String,
+    pub name_zh: String,
+    pub name_en: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct HazardName {
+    pub code: String,
+    /// The bit of this hazard in the label payload (SPEC §3.1).
+    pub bit: u8,
+    pub name_zh: String,
+    pub name_en: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct FormName {
+    pub code: String,
+    /// The form byte of the label payload (SPEC §3.1).
+    pub number: u8,
+    pub name_zh: String,
+    pub name_en: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Reference {
+    pub districts: Vec<NamedCode>,
+    pub enterprise_roles: Vec<NamedCode>,
+    pub hazards: Vec<HazardName>,
+    pub forms: Vec<FormName>,
+    pub treatment_methods: Vec<NamedCode>,
+    pub vehicle_types: Vec<NamedCode>,
+    pub user_roles: Vec<NamedCode>,
+}
+
+fn named(n: Named) -> NamedCode {
+    NamedCode {
+        code: n.code.into(),
+        name_zh: n.name_zh.into(),
+        name_en: n.name_en.into(),
+    }
+}
+
+/// Every closed list with Chinese and English names, and the districts.
+#[utoipa::path(get, path = "/api/v1/reference", tag = "reference", responses((status = 200, body = Reference)))]
+pub async fn reference(State(st): State<AppState>) -> ApiResult<Json<Reference>> {
+    let districts = st
+        .db
+        .read(|conn| {
+            let mut stmt = conn.prepare("SELECT code, name_zh, name_en FROM districts ORDER BY rowid")?;
+            let rows = stmt
+                .query_map([], |r| {
+                    Ok(NamedCode {
+                        code: r.get(0)?,
+                        name_zh: r.get(1)?,
+                        name_en: r.get(2)?,
+                    })
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(rows)
+        })
+        .await?;
+    Ok(Json(Reference {
+        districts,
+        enterprise_roles: EnterpriseRole::ALL.iter().map(|r| named(r.named())).collect(),
+        hazards: hazard_names()
+            .into_iter()
+            .map(|(n, bit)| HazardName {
+                code: n.code.into(),
+                bit,
+                name_zh: n.name_zh.into(),
+                name_en: n.name_en.into(),
+            })
+            .collect(),
+        forms: PhysicalForm::ALL
+            .iter()
+            .map(|f| {
+                let n = f.named();
+                FormName {
+                    code: n.code.into(),
+                    number: f.number(),
+                    name_zh: n.name_zh.into(),
+                    name_en: n.name_en.into(),
+                }
+            })
+            .collect(),
+        treatment_methods: TreatmentMethod::ALL.iter().map(|m| named(m.named())).collect(),
+        vehicle_types: VehicleType::ALL.iter().map(|v| named(v.named())).collect(),
+        user_roles: UserRole::ALL.iter().map(|r| named(r.named())).collect(),
+    }))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct SearchParams {
+    /// A code prefix (`900-249`, `90024908`), a category (`HW08`) or Chinese text (`废矿物油`).
+    pub q: Option<String>,
+    /// At most this many results (1–500, default 50).
+    pub limit: Option<usize>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CatalogueItem {
+    pub code: String,
+    pub category: String,
+    pub category_name: String,
+    pub industry: String,
+    pub description: String,
+    pub hazard: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SearchResult {
+    pub version: String,
+    /// Number of matches, of which `results` holds the first `limit`.
+    pub total: usize,
+    pub results: Vec<CatalogueItem>,
+}
+
+fn item(e: &crate::domain::CatalogueEntry) -> CatalogueItem {
+    CatalogueItem {
+        code: e.code.to_string(),
+        category: e.category.clone(),
+        category_name: e.category_name.clone(),
+        industry: e.industry.clone(),
+        description: e.description.clone(),
+        hazard: e.hazard.clone(),
+    }
+}
+
+/// Results returned when the request names no limit: every code of the largest category fits.
+const DEFAULT_SEARCH_RESULTS: usize = 50;
+
+/// Longest query accepted by the catalogue search.
+const MAX_QUERY_CHARS: usize = 64;
+
+/// Type-ahead search of the active national hazardous-waste list (public).
+#[utoipa::path(get, path = "/api/v1/catalogue", tag = "reference", params(SearchParams),
+    responses((status = 200, body = SearchResult), (status = 400, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn search(State(st): State<AppState>, ApiQuery(p): ApiQuery<SearchParams>) -> ApiResult<Json<SearchResult>> {
+    let q = p.q.unwrap_or_default();
+    if q.chars().count() > MAX_QUERY_CHARS {
+        return Err(Refusal::invalid(
+            "query_too_long",
+            format!("q is longer than {MAX_QUERY_CHARS} characters"),
+            format!("查询词超过{MAX_QUERY_CHARS}个字符"),
+        )
+        .into());
+    }
+    let limit = p.limit.unwrap_or(DEFAULT_SEARCH_RESULTS);
+    if !(1..=MAX_SEARCH_RESULTS).contains(&limit) {
+        return Err(Refusal::invalid(
+            "bad_limit",
+            format!("limit must be 1-{MAX_SEARCH_RESULTS}"),
+            format!("limit应为1-{MAX_SEARCH_RESULTS}"),
+        )
+        .into());
+    }
+    let cat = st.catalogue();
+    let (total, found) = cat.search(&q, limit);
+    Ok(Json(SearchResult {
+        version: cat.version.clone(),
+        total,
+        results: found.into_iter().map(item).collect(),
+    }))
+}
+
+/// One waste code of the active list.
+#[utoipa::path(get, path = "/api/v1/catalogue/{code}", tag = "reference",
+    params(("code" = String, Path, description = "waste code NNN-NNN-NN")),
+    responses((status = 200, body = CatalogueItem), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn entry(State(st): State<AppState>, Path(code): Path<String>) -> ApiResult<Json<CatalogueItem>> {
+    let digits = waste_digits(&code)?;
+    let cat = st.catalogue();
+    let found = cat.get(WasteCode::from_trusted_digits(digits)).ok_or_else(|| {
+        let c = WasteCode::from_trusted_digits(digits);
+        Refusal::not_found(
+            "unknown_waste_code",
+            format!(
+                "waste code {c} is not in the national hazardous-waste list ({} edition)",
+                cat.version
+            ),
+            format!("废物代码{c}不在《国家危险废物名录》（{}年版）中", cat.version),
+        )
+    })?;
+    Ok(Json(item(found)))
+}

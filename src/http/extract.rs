@@ -1,0 +1,196 @@
+//! Extractors that refuse bad requests in the service's own error shape: JSON bodies (malformed,
+//! unknown field, wrong type, too large), query strings, and the authenticated caller (session
+//! cookie with CSRF check, or bearer token).
+
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{FromRequest, FromRequestParts, Query, Request};
+use axum::http::request::Parts;
+use axum::http::{header, Method, StatusCode};
+use axum::Json;
+use serde::de::DeserializeOwned;
+
+use super::error::ApiError;
+use super::AppState;
+use crate::access::Caller;
+use crate::accounts::{self, User};
+
+pub const SESSION_COOKIE: &str = "hwtrace_session";
+pub const CSRF_HEADER: &str = "x-csrf-token";
+
+/// A JSON body, refused with `malformed_json`, `unknown_field`, `bad_field`,
+/// `unsupported_media_type` or `body_too_large`.
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(v)) => Ok(ApiJson(v)),
+            Err(rej) => Err(json_rejection(rej)),
+        }
+    }
+}
+
+fn json_rejection(rej: JsonRejection) -> ApiError {
+    let detail = rej.body_text();
+    match rej {
+        JsonRejection::MissingJsonContentType(_) => ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "the body must be JSON with Content-Type: application/json",
+            "请求体须为JSON，并带有 Content-Type: application/json",
+        ),
+        JsonRejection::JsonSyntaxError(_) => ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "malformed_json",
+            format!("the body is not valid JSON: {detail}"),
+            format!("请求体不是有效的JSON：{detail}"),
+        ),
+        JsonRejection::JsonDataError(_) if detail.contains("unknown field") => ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "unknown_field",
+            format!("the body has a field this endpoint does not know: {detail}"),
+            format!("请求体含有本接口不认识的字段：{detail}"),
+        ),
+        JsonRejection::JsonDataError(_) => ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "bad_field",
+            format!("a field is missing or has the wrong type: {detail}"),
+            format!("字段缺失或类型错误：{detail}"),
+        ),
+        JsonRejection::BytesRejection(_) if rej.status() == StatusCode::PAYLOAD_TOO_LARGE => ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "body_too_large",
+            format!("the body is larger than {} bytes", super::MAX_BODY_BYTES),
+            format!("请求体超过{}字节", super::MAX_BODY_BYTES),
+        ),
+        _ => ApiError::new(StatusCode::BAD_REQUEST, "bad_body", detail.clone(), detail),
+    }
+}
+
+/// A query string, refused with `bad_query` (unknown parameters included).
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        match Query::<T>::from_request_parts(parts, state).await {
+            Ok(Query(v)) => Ok(ApiQuery(v)),
+            Err(rej) => Err(query_rejection(rej)),
+        }
+    }
+}
+
+fn query_rejection(rej: QueryRejection) -> ApiError {
+    let detail = rej.body_text();
+    ApiError::new(
+        StatusCode::BAD_REQUEST,
+        "bad_query",
+        format!("bad query string: {detail}"),
+        format!("查询参数错误：{detail}"),
+    )
+}
+
+/// How the caller authenticated.
+#[derive(Debug, Clone)]
+pub enum Via {
+    /// A browser session; carries the cookie secret and the session's CSRF token.
+    Session {
+        token: String,
+        csrf_token: String,
+    },
+    Bearer,
+}
+
+/// The authenticated caller of a request.
+pub struct Auth {
+    pub caller: Caller,
+    pub user: User,
+    pub via: Via,
+}
+
+fn unauthenticated(code: &'static str, en: &str, zh: &str) -> ApiError {
+    ApiError::new(StatusCode::UNAUTHORIZED, code, en, zh)
+}
+
+pub fn session_cookie(parts: &Parts) -> Option<String> {
+    parts
+        .headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == SESSION_COOKIE)
+        .map(|(_, v)| v.to_owned())
+}
+
+fn is_safe(method: &Method) -> bool {
+    matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+impl FromRequestParts<AppState> for Auth {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        if let Some(value) = parts.headers.get(header::AUTHORIZATION) {
+            let token = value
+                .to_str()
+                .ok()
+                .and_then(|v| v.strip_prefix("Bearer "))
+                .map(|t| t.trim().to_owned())
+                .ok_or_else(|| {
+                    unauthenticated(
+                        "bad_token",
+                        "Authorization must be 'Bearer <token>'",
+                        "Authorization 头应为“Bearer <令牌>”",
+                    )
+                })?;
+            let t = token.clone();
+            let found = state.db.read(move |conn| accounts::token_caller(conn, &t)).await?;
+            let (caller, user) = found.ok_or_else(|| {
+                unauthenticated(
+                    "bad_token",
+                    "the API token is unknown or revoked",
+                    "API令牌无效或已撤销",
+                )
+            })?;
+            let db = state.db.clone();
+            tokio::spawn(async move { accounts::touch_token(&db, token).await });
+            return Ok(Auth {
+                caller,
+                user,
+                via: Via::Bearer,
+            });
+        }
+        let token =
+            session_cookie(parts).ok_or_else(|| unauthenticated("not_authenticated", "log in first", "请先登录"))?;
+        let t = token.clone();
+        let found = state.db.read(move |conn| accounts::session_caller(conn, &t)).await?;
+        let (caller, user, csrf_token) = found.ok_or_else(|| {
+            unauthenticated(
+                "session_expired",
+                "your session has expired; log in again",
+                "会话已过期，请重新登录",
+            )
+        })?;
+        if !is_safe(&parts.method) {
+            let sent = parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok());
+            if sent != Some(csrf_token.as_str()) {
+                return Err(ApiError::new(
+                    StatusCode::FORBIDDEN,
+                    "csrf_mismatch",
+                    "missing or wrong X-CSRF-Token header",
+                    "缺少或错误的 X-CSRF-Token 请求头",
+                ));
+            }
+        }
+        Ok(Auth {
+            caller,
+            user,
+            via: Via::Session { token, csrf_token },
+        })
+    }
+}

@@ -1,0 +1,116 @@
+//! The HTTP edge: routes, extractors, the error mapping and the OpenAPI description. Handlers
+//! parse input into domain types, ask `access` whether the caller may act, and call storage.
+//! Every `/api/v1` route is registered through `utoipa_axum` together with its description,
+//! so the served OpenAPI document cannot drift from the routes.
+
+mod accounts;
+mod catalogue;
+pub mod error;
+pub mod extract;
+mod openapi;
+mod registry;
+mod web;
+
+use std::sync::{Arc, RwLock};
+
+use axum::extract::DefaultBodyLimit;
+use axum::http::Uri;
+use axum::Router;
+use tower_http::trace::TraceLayer;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::config::Config;
+use crate::domain::Catalogue;
+use crate::store::Db;
+pub use error::{ApiError, ApiResult};
+
+/// Largest request body accepted on ordinary endpoints.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub config: Arc<Config>,
+    catalogue: Arc<RwLock<Arc<Catalogue>>>,
+}
+
+impl AppState {
+    pub fn new(db: Db, config: Config, catalogue: Catalogue) -> AppState {
+        AppState {
+            db,
+            config: Arc::new(config),
+            catalogue: Arc::new(RwLock::new(Arc::new(catalogue))),
+        }
+    }
+
+    /// The active catalogue version (cheap: an `Arc` clone).
+    pub fn catalogue(&self) -> Arc<Catalogue> {
+        match self.catalogue.read() {
+            Ok(c) => c.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+}
+
+/// The `/api/v1` routes and their OpenAPI description, built from the same list.
+pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
+        .routes(routes!(catalogue::health))
+        .routes(routes!(catalogue::reference))
+        .routes(routes!(catalogue::search))
+        .routes(routes!(catalogue::entry))
+        .routes(routes!(accounts::login, accounts::whoami, accounts::logout))
+        .routes(routes!(accounts::list_users, accounts::create_user))
+        .routes(routes!(accounts::list_tokens, accounts::create_token))
+        .routes(routes!(accounts::revoke_token))
+        .routes(routes!(registry::list_enterprises, registry::create_enterprise))
+        .routes(routes!(registry::get_enterprise))
+        .routes(routes!(registry::list_permits, registry::create_permit))
+        .routes(routes!(registry::list_vehicles, registry::create_vehicle))
+        .routes(routes!(registry::list_drivers, registry::create_driver))
+        .routes(routes!(registry::list_devices, registry::register_device))
+        .routes(routes!(registry::revoke_device))
+        .split_for_parts()
+}
+
+/// The whole service: API, OpenAPI document, web app, JSON errors for everything else.
+pub fn router(state: AppState) -> Router {
+    let (api, doc) = api();
+    let doc = Arc::new(doc);
+    Router::new()
+        .merge(api)
+        .route(
+            "/api/v1/openapi.json",
+            axum::routing::get(move || {
+                let doc = doc.clone();
+                async move { axum::Json(doc.as_ref().clone()) }
+            }),
+        )
+        .merge(web::routes())
+        .fallback(fallback)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+async fn fallback(method: axum::http::Method, uri: Uri) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    if method == axum::http::Method::GET || method == axum::http::Method::HEAD {
+        web::static_or_404(&uri).await
+    } else {
+        ApiError::no_route(uri.path()).into_response()
+    }
+}
+
+async fn method_not_allowed(method: axum::http::Method, uri: Uri) -> ApiError {
+    ApiError::new(
+        axum::http::StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        format!("{method} is not allowed on {}", uri.path()),
+        format!("{}不支持{method}方法", uri.path()),
+    )
+}

@@ -1,0 +1,40 @@
+//! The OpenAPI 3.1 document's frame: title, tags and security schemes. Paths are added by
+//! `utoipa_axum` from the same list that builds the router.
+
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "hwtrace",
+        description = "Hazardous-waste chain of custody: registry, signed labels and a verifiable custody log. \
+                       危险废物全过程追溯：登记、签名标签与可验证的转移日志。"
+    ),
+    modifiers(&Security),
+    tags(
+        (name = "reference", description = "Catalogue and closed lists (public)"),
+        (name = "accounts", description = "Sessions, users and API tokens"),
+        (name = "registry", description = "Enterprises, permits, vehicles, drivers and device keys"),
+    )
+)]
+pub struct ApiDoc;
+
+struct Security;
+
+impl Modify for Security {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        let components = doc.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+                super::extract::SESSION_COOKIE,
+                "browser session; non-GET requests also need the X-CSRF-Token header",
+            ))),
+        );
+    }
+}

@@ -1,0 +1,14 @@
+//! hwtrace: a hazardous-waste chain-of-custody service.
+
+pub mod access;
+pub mod accounts;
+pub mod config;
+pub mod crypto;
+pub mod demo;
+pub mod domain;
+pub mod http;
+pub mod reference;
+pub mod registry;
+pub mod server;
+pub mod store;
+pub mod time;

@@ -1,0 +1,416 @@
+//! Reference data: districts, catalogue versions of the national hazardous-waste list, and the
+//! facilities named in the plan. The 2021 list and the facilities ship in `seeds/`, embedded
+//! in the binary, and are loaded idempotently at every start: rows already present are left
+//! alone, so a restart changes nothing.
+
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::Deserialize;
+
+use crate::domain::waste::waste_digits;
+use crate::domain::{
+    Catalogue, CatalogueEntry, Category, EnterpriseRole, HazardSet, Refusal, TreatmentMethod, Uscc, WasteCode,
+};
+use crate::store::StoreResult;
+use crate::time::now_rfc3339;
+
+const SEED_DISTRICTS: &str = include_str!("../seeds/districts.csv");
+const SEED_CATALOGUE_2021: &str = include_str!("../seeds/catalogue/2021/hw_catalog_2021.csv");
+const SEED_EXEMPTIONS_2021: &str = include_str!("../seeds/catalogue/2021/hw_exemptions_2021.csv");
+const SEED_FACILITIES: &str = include_str!("../seeds/facilities.json");
+const SEED_CATALOGUE_SOURCE: &str = "国家危险废物名录（2021年版）, seeds/catalogue/2021 (see seeds/SOURCES.md)";
+
+/// Largest catalogue CSV accepted by `catalogue load` (the 2021 list is ~100 KB).
+pub const MAX_CATALOGUE_ROWS: usize = 5000;
+
+/// Loads every seed that is not yet in the database. Safe to run at every start.
+pub fn load_seeds(conn: &Connection) -> StoreResult<SeedReport> {
+    let mut report = SeedReport {
+        districts: load_districts(conn)?,
+        ..SeedReport::default()
+    };
+    if !version_exists(conn, "2021")? {
+        let rows = parse_catalogue_csv(SEED_CATALOGUE_2021.as_bytes())?;
+        insert_catalogue(conn, "2021", SEED_CATALOGUE_SOURCE, &rows)?;
+        report.catalogue_codes = rows.len();
+        report.exemptions = load_exemptions(conn, "2021", SEED_EXEMPTIONS_2021)?;
+    }
+    let any_active: bool = conn.query_row(
+        "SELECT EXISTS(SELECT 1 FROM catalogue_versions WHERE active = 1)",
+        [],
+        |r| r.get(0),
+    )?;
+    if !any_active {
+        activate(conn, "2021")?;
+    }
+    report.facilities = load_facilities(conn)?;
+    Ok(report)
+}
+
+/// What a seeding pass inserted (all zero on a database that is already up to date).
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct SeedReport {
+    pub districts: usize,
+    pub catalogue_codes: usize,
+    pub exemptions: usize,
+    pub facilities: usize,
+}
+
+fn load_districts(conn: &Connection) -> StoreResult<usize> {
+    let mut rdr = csv::Reader::from_reader(SEED_DISTRICTS.as_bytes());
+    let mut added = 0;
+    for rec in rdr.records() {
+        let rec = rec.map_err(|e| Refusal::invalid("bad_seed", e.to_string(), e.to_string()))?;
+        added += conn.execute(
+            "INSERT OR IGNORE INTO districts(code, name_zh, name_en, province_code, city_code) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![&rec[0], &rec[1], &rec[2], &rec[3], &rec[4]],
+        )?;
+    }
+    Ok(added)
+}
+
+fn version_exists(conn: &Connection, version: &str) -> StoreResult<bool> {
+    Ok(conn.query_row(
+        "SELECT EXISTS(SELECT 1 FROM catalogue_versions WHERE version = ?1)",
+        [version],
+        |r| r.get(0),
+    )?)
+}
+
+/// One row of a catalogue CSV, checked.
+#[derive(Debug, Clone)]
+pub struct CatalogueRow {
+    pub entry: CatalogueEntry,
+}
+
+fn row_refusal(line: usize, en: String, zh: String) -> Refusal {
+    Refusal::invalid(
+        "bad_catalogue_csv",
+        format!("line {line}: {en}"),
+        format!("第{line}行：{zh}"),
+    )
+}
+
+/// Parses a catalogue CSV with the columns `category,category_name,industry,code,description,hazard`
+/// (others ignored). Every row is checked: code syntax, category matching the code's last two
+/// digits, hazard letters; the first bad row refuses the whole file.
+pub fn parse_catalogue_csv(data: &[u8]) -> Result<Vec<CatalogueRow>, Refusal> {
+    let mut rdr = csv::Reader::from_reader(data);
+    let headers = rdr
+        .headers()
+        .map_err(|e| row_refusal(1, e.to_string(), e.to_string()))?
+        .clone();
+    let col = |name: &str| {
+        headers
+            .iter()
+            .position(|h| h.trim() == name)
+            .ok_or_else(|| row_refusal(1, format!("missing column '{name}'"), format!("缺少列“{name}”")))
+    };
+    let (c_cat, c_name, c_ind, c_code, c_desc, c_haz) = (
+        col("category")?,
+        col("category_name")?,
+        col("industry")?,
+        col("code")?,
+        col("description")?,
+        col("hazard")?,
+    );
+    let mut rows = Vec::new();
+    for (i, rec) in rdr.records().enumerate() {
+        let line = i + 2;
+        let rec = rec.map_err(|e| row_refusal(line, e.to_string(), e.to_string()))?;
+        if rows.len() >= MAX_CATALOGUE_ROWS {
+            return Err(row_refusal(
+                line,
+                format!("more than {MAX_CATALOGUE_ROWS} rows"),
+                format!("超过{MAX_CATALOGUE_ROWS}行"),
+            ));
+        }
+        let field = |c: usize| rec.get(c).unwrap_or("").trim().to_owned();
+        let digits = waste_digits(&field(c_code)).map_err(|r| row_refusal(line, r.message, r.message_zh))?;
+        let code = WasteCode::from_trusted_digits(digits);
+        let category = Category::parse(&field(c_cat))
+            .filter(|c| *c == code.category())
+            .ok_or_else(|| {
+                row_refusal(
+                    line,
+                    format!("category '{}' does not match code {code}", field(c_cat)),
+                    format!("类别“{}”与代码{code}不符", field(c_cat)),
+                )
+            })?;
+        HazardSet::parse_catalogue(&field(c_haz)).map_err(|r| row_refusal(line, r.message, r.message_zh))?;
+        rows.push(CatalogueRow {
+            entry: CatalogueEntry {
+                code,
+                category: category.to_string(),
+                category_name: field(c_name),
+                industry: field(c_ind),
+                description: field(c_desc),
+                hazard: field(c_haz),
+            },
+        });
+    }
+    if rows.is_empty() {
+        return Err(row_refusal(2, "the file has no rows".into(), "文件没有数据行".into()));
+    }
+    let mut codes: Vec<WasteCode> = rows.iter().map(|r| r.entry.code).collect();
+    codes.sort();
+    if let Some(w) = codes.windows(2).find(|w| w[0] == w[1]) {
+        return Err(Refusal::invalid(
+            "bad_catalogue_csv",
+            format!("waste code {} appears twice", w[0]),
+            format!("废物代码{}重复出现", w[0]),
+        ));
+    }
+    Ok(rows)
+}
+
+/// Checks a catalogue version name: 1–32 letters, digits, `.`, `_`, `-`.
+pub fn check_version_name(v: &str) -> Result<(), Refusal> {
+    let ok = (1..=32).contains(&v.len())
+        && v.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
+    if ok {
+        Ok(())
+    } else {
+        Err(Refusal::invalid(
+            "bad_catalogue_version",
+            format!("catalogue version '{v}' must be 1-32 letters, digits, '.', '_' or '-'"),
+            format!("名录版本“{v}”应为1-32个字母、数字、“.”、“_”或“-”"),
+        ))
+    }
+}
+
+/// Inserts a new catalogue version (refusing one that exists: versions are never edited).
+pub fn insert_catalogue(conn: &Connection, version: &str, source: &str, rows: &[CatalogueRow]) -> StoreResult<()> {
+    check_version_name(version)?;
+    if version_exists(conn, version)? {
+        return Err(Refusal::conflict(
+            "catalogue_version_exists",
+            format!(
+                "catalogue version '{version}' is already loaded; versions are never edited, load it under a new name"
+            ),
+            format!("名录版本“{version}”已存在；版本不可修改，请使用新的版本名"),
+        )
+        .into());
+    }
+    conn.execute(
+        "INSERT INTO catalogue_versions(version, source, loaded_at, active, code_count) VALUES (?1, ?2, ?3, 0, ?4)",
+        params![version, source, now_rfc3339(), rows.len() as i64],
+    )?;
+    let mut stmt = conn.prepare(
+        "INSERT INTO catalogue_entries(version, code, category, category_name, industry, description, hazard)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?;
+    for r in rows {
+        let e = &r.entry;
+        stmt.execute(params![
+            version,
+            e.code.to_string(),
+            e.category,
+            e.category_name,
+            e.industry,
+            e.description,
+            e.hazard
+        ])?;
+    }
+    Ok(())
+}
+
+fn load_exemptions(conn: &Connection, version: &str, csv_text: &str) -> StoreResult<usize> {
+    let mut rdr = csv::Reader::from_reader(csv_text.as_bytes());
+    let mut n = 0;
+    for (i, rec) in rdr.records().enumerate() {
+        let rec = rec.map_err(|e| Refusal::invalid("bad_seed", e.to_string(), e.to_string()))?;
+        let seq: i64 = rec[0]
+            .parse()
+            .map_err(|_| Refusal::invalid("bad_seed", "bad exemption seq", "豁免序号错误"))?;
+        n += conn.execute(
+            "INSERT INTO catalogue_exemptions(version, row_no, seq, category_or_code, codes, waste, exempt_stage, condition, exemption)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            params![version, i as i64 + 1, seq, &rec[1], &rec[2], &rec[3], &rec[4], &rec[5], &rec[6]],
+        )?;
+    }
+    Ok(n)
+}
+
+/// Makes `version` the catalogue new inputs are checked against.
+pub fn activate(conn: &Connection, version: &str) -> StoreResult<()> {
+    if !version_exists(conn, version)? {
+        return Err(Refusal::not_found(
+            "unknown_catalogue_version",
+            format!("catalogue version '{version}' is not loaded"),
+            format!("名录版本“{version}”未加载"),
+        )
+        .into());
+    }
+    conn.execute(
+        "UPDATE catalogue_versions SET active = 0 WHERE active = 1 AND version <> ?1",
+        [version],
+    )?;
+    conn.execute(
+        "UPDATE catalogue_versions SET active = 1 WHERE version = ?1 AND active = 0",
+        [version],
+    )?;
+    Ok(())
+}
+
+/// Reads the active catalogue into memory.
+pub fn active_catalogue(conn: &Connection) -> StoreResult<Catalogue> {
+    let version: Option<String> = conn
+        .query_row("SELECT version FROM catalogue_versions WHERE active = 1", [], |r| {
+            r.get(0)
+        })
+        .optional()?;
+    let Some(version) = version else {
+        return Ok(Catalogue::default());
+    };
+    let mut stmt = conn.prepare(
+        "SELECT code, category, category_name, industry, description, hazard FROM catalogue_entries WHERE version = ?1",
+    )?;
+    let entries = stmt
+        .query_map([&version], |r| {
+            let code: String = r.get(0)?;
+            Ok((code, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
+        })?
+        .map(|row| {
+            let (code, category, category_name, industry, description, hazard) = row?;
+            let digits = waste_digits(&code)?;
+            Ok(CatalogueEntry {
+                code: WasteCode::from_trusted_digits(digits),
+                category,
+                category_name,
+                industry,
+                description,
+                hazard,
+            })
+        })
+        .collect::<StoreResult<Vec<_>>>()?;
+    Ok(Catalogue::new(version, entries))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FacilitySeeds {
+    #[allow(dead_code)]
+    note: String,
+    enterprises: Vec<SeedEnterprise>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SeedEnterprise {
+    uscc: String,
+    name_zh: String,
+    name_en: String,
+    roles: Vec<String>,
+    district: String,
+    address: String,
+    contact_name: String,
+    contact_phone: String,
+    permits: Vec<SeedPermit>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SeedPermit {
+    number: String,
+    valid_from: String,
+    valid_until: String,
+    scopes: Vec<String>,
+    capacities: Vec<SeedCapacity>,
+    landfill_volume_m3: Option<i64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SeedCapacity {
+    method: String,
+    capacity_t_per_year: i64,
+}
+
+fn load_facilities(conn: &Connection) -> StoreResult<usize> {
+    let seeds: FacilitySeeds = serde_json::from_str(SEED_FACILITIES)
+        .map_err(|e| Refusal::invalid("bad_seed", e.to_string(), e.to_string()))?;
+    let now = now_rfc3339();
+    let mut added = 0;
+    for e in seeds.enterprises {
+        let uscc = Uscc::parse(&e.uscc)?;
+        let exists: bool = conn.query_row(
+            "SELECT EXISTS(SELECT 1 FROM enterprises WHERE uscc = ?1)",
+            [uscc.as_str()],
+            |r| r.get(0),
+        )?;
+        if exists {
+            continue;
+        }
+        conn.execute(
+            "INSERT INTO enterprises(uscc, name_zh, name_en, district, address, contact_name, contact_phone, synthetic, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 1, ?8)",
+            params![uscc.as_str(), e.name_zh, e.name_en, e.district, e.address, e.contact_name, e.contact_phone, now],
+        )?;
+        for role in &e.roles {
+            let role = EnterpriseRole::parse(role)?;
+            conn.execute(
+                "INSERT INTO enterprise_roles(uscc, role) VALUES (?1, ?2)",
+                params![uscc.as_str(), role.code()],
+            )?;
+        }
+        for p in &e.permits {
+            conn.execute(
+                "INSERT INTO permits(number, holder, valid_from, valid_until, landfill_volume_m3, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![p.number, uscc.as_str(), p.valid_from, p.valid_until, p.landfill_volume_m3, now],
+            )?;
+            for s in &p.scopes {
+                conn.execute(
+                    "INSERT INTO permit_scopes(permit, scope) VALUES (?1, ?2)",
+                    params![p.number, s],
+                )?;
+            }
+            for c in &p.capacities {
+                let method = TreatmentMethod::parse(&c.method)?;
+                conn.execute(
+                    "INSERT INTO permit_capacities(permit, method, capacity_t_per_year) VALUES (?1, ?2, ?3)",
+                    params![p.number, method.code(), c.capacity_t_per_year],
+                )?;
+            }
+        }
+        added += 1;
+    }
+    Ok(added)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_2021_list_has_467_codes_in_46_categories() {
+        let rows = parse_catalogue_csv(SEED_CATALOGUE_2021.as_bytes()).unwrap();
+        let cat = Catalogue::new("2021", rows.into_iter().map(|r| r.entry).collect());
+        assert_eq!(cat.len(), 467);
+        assert_eq!(cat.category_count(), 46);
+    }
+
+    #[test]
+    fn bad_csv_rows_are_refused_with_their_line() {
+        let head = "category,category_name,industry,code,description,hazard\n";
+        let cases = [
+            (format!("{head}HW08,x,y,900-249-09,d,T\n"), "line 2"),
+            (
+                format!("{head}HW08,x,y,900-249-08,d,T\nHW08,x,y,900-24-08,d,T\n"),
+                "line 3",
+            ),
+            (format!("{head}HW08,x,y,900-249-08,d,Q\n"), "line 2"),
+            (
+                format!("{head}HW08,x,y,900-249-08,d,T\nHW08,x,y,900-249-08,d,T\n"),
+                "twice",
+            ),
+            ("category,code\nHW08,900-249-08\n".to_string(), "missing column"),
+            (head.to_string(), "no rows"),
+        ];
+        for (csv_text, needle) in cases {
+            let err = parse_catalogue_csv(csv_text.as_bytes()).unwrap_err();
+            assert_eq!(err.code, "bad_catalogue_csv");
+            assert!(err.message.contains(needle), "{} lacks {needle}", err.message);
+        }
+    }
+}

@@ -1,0 +1,107 @@
+//! Storage: one SQLite file in WAL mode with `synchronous=FULL`, its schema migrations, a
+//! pool of read-only connections and the single writer. Database work runs on blocking
+//! threads, never on the async runtime.
+//!
+//! Invariant: every write goes through [`Writer`], which owns the only writable connection;
+//! that is what lets later issues batch concurrent appends into one durable transaction.
+
+mod migrations;
+mod reader;
+mod writer;
+
+use std::path::{Path, PathBuf};
+
+use rusqlite::Connection;
+
+pub use migrations::{migrations, MIGRATIONS};
+pub use reader::Readers;
+pub use writer::{Writer, MAX_BATCH_JOBS, WRITE_QUEUE_LEN};
+
+use crate::domain::Refusal;
+
+/// Why a storage operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The request was refused by a rule; nothing was written.
+    #[error("{0}")]
+    Refused(Refusal),
+    #[error("sqlite: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("migration: {0}")]
+    Migration(#[from] rusqlite_migration::Error),
+    #[error("the database writer has stopped")]
+    WriterGone,
+    #[error("{0}")]
+    Other(String),
+}
+
+impl From<Refusal> for StoreError {
+    fn from(r: Refusal) -> Self {
+        StoreError::Refused(r)
+    }
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// The pragmas every connection gets. `synchronous=FULL` is set explicitly: WAL's default
+/// NORMAL may lose the last commits on power loss, and an acknowledged entry must never be lost.
+fn configure(conn: &Connection) -> rusqlite::Result<()> {
+    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    Ok(())
+}
+
+/// Opens a connection and applies the common pragmas.
+fn open_conn(path: &Path) -> rusqlite::Result<Connection> {
+    let conn = Connection::open(path)?;
+    configure(&conn)?;
+    Ok(conn)
+}
+
+/// The database: a writer and a pool of readers on one file.
+#[derive(Clone)]
+pub struct Db {
+    pub path: PathBuf,
+    pub writer: Writer,
+    pub readers: Readers,
+}
+
+impl Db {
+    /// Opens (creating if needed) the database at `path`, switches it to WAL, applies pending
+    /// migrations and starts the writer thread.
+    pub fn open(path: &Path) -> StoreResult<Db> {
+        let mut conn = open_conn(path)?;
+        let mode: String = conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(StoreError::Other(format!(
+                "could not switch {} to WAL (got {mode})",
+                path.display()
+            )));
+        }
+        migrations().to_latest(&mut conn)?;
+        Ok(Db {
+            path: path.to_owned(),
+            writer: Writer::start(conn)?,
+            readers: Readers::new(path.to_owned()),
+        })
+    }
+
+    /// Runs `f` on a read-only connection on a blocking thread.
+    pub async fn read<T, F>(&self, f: F) -> StoreResult<T>
+    where
+        F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.readers.read(f).await
+    }
+
+    /// Runs `f` in the single writer's transaction; answered once it is durable.
+    pub async fn write<T, F>(&self, f: F) -> StoreResult<T>
+    where
+        F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.writer.write(f).await
+    }
+}

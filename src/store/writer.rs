@@ -1,0 +1,126 @@
+//! The single writer: one thread owns the only writable connection and runs every write job.
+//!
+//! Jobs queue on a bounded channel (back-pressure instead of unbounded memory). The thread
+//! takes whatever jobs are waiting, up to [`MAX_BATCH_JOBS`], runs each inside its own
+//! savepoint within one transaction, commits once, and only then answers every job: this is
+//! group commit, so one fsync covers many writes and nobody is told "done" before the data is
+//! durable. A job that fails rolls back its own savepoint and leaves the others untouched.
+
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TrySendError};
+use std::thread;
+
+use rusqlite::Connection;
+use tokio::sync::oneshot;
+
+use super::{StoreError, StoreResult};
+
+/// Jobs that may wait for the writer before submitters are made to wait.
+pub const WRITE_QUEUE_LEN: usize = 4096;
+/// Most jobs committed in one transaction.
+pub const MAX_BATCH_JOBS: usize = 1024;
+
+/// What a job leaves behind after running: a reply to send once the commit's fate is known.
+type Reply = Box<dyn FnOnce(Result<(), String>) + Send>;
+/// A job runs on the writer's connection, or on `None` when no transaction could be begun.
+type Job = Box<dyn FnOnce(Option<&Connection>) -> Reply + Send>;
+
+#[derive(Clone)]
+pub struct Writer {
+    sender: SyncSender<Job>,
+}
+
+impl Writer {
+    /// Starts the writer thread on `conn`.
+    pub fn start(conn: Connection) -> StoreResult<Writer> {
+        let (sender, receiver) = sync_channel::<Job>(WRITE_QUEUE_LEN);
+        thread::Builder::new()
+            .name("hwtrace-writer".into())
+            .spawn(move || run(conn, receiver))
+            .map_err(|e| StoreError::Other(format!("cannot start writer thread: {e}")))?;
+        Ok(Writer { sender })
+    }
+
+    /// Queues `f`; resolves with its result once the transaction holding it has committed.
+    pub async fn write<T, F>(&self, f: F) -> StoreResult<T>
+    where
+        F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let (tx, rx) = oneshot::channel();
+        let job: Job = Box::new(move |conn| {
+            let result = match conn {
+                Some(conn) => in_savepoint(conn, f),
+                None => Err(StoreError::Other("cannot begin a write transaction".into())),
+            };
+            Box::new(move |commit: Result<(), String>| {
+                let answer = match commit {
+                    Ok(()) => result,
+                    Err(e) => Err(StoreError::Other(format!("commit failed: {e}"))),
+                };
+                let _ = tx.send(answer);
+            })
+        });
+        self.submit(job).await?;
+        rx.await.map_err(|_| StoreError::WriterGone)?
+    }
+
+    /// Hands a job to the writer, waiting (off the runtime) while the queue is full.
+    async fn submit(&self, job: Job) -> StoreResult<()> {
+        match self.sender.try_send(job) {
+            Ok(()) => Ok(()),
+            Err(TrySendError::Disconnected(_)) => Err(StoreError::WriterGone),
+            Err(TrySendError::Full(job)) => {
+                let sender = self.sender.clone();
+                tokio::task::spawn_blocking(move || sender.send(job).map_err(|_| StoreError::WriterGone))
+                    .await
+                    .map_err(|_| StoreError::WriterGone)?
+            }
+        }
+    }
+}
+
+/// Runs `f` inside a savepoint: released on success, rolled back on failure.
+fn in_savepoint<T>(conn: &Connection, f: impl FnOnce(&Connection) -> StoreResult<T>) -> StoreResult<T> {
+    conn.execute_batch("SAVEPOINT job")?;
+    let result = f(conn);
+    let end = if result.is_ok() {
+        "RELEASE job"
+    } else {
+        "ROLLBACK TO job; RELEASE job"
+    };
+    conn.execute_batch(end)?;
+    result
+}
+
+fn run(conn: Connection, receiver: Receiver<Job>) {
+    while let Ok(first) = receiver.recv() {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH_JOBS {
+            match receiver.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        commit_batch(&conn, batch);
+    }
+    tracing::debug!("writer stopped: every handle dropped");
+}
+
+fn commit_batch(conn: &Connection, batch: Vec<Job>) {
+    if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
+        tracing::error!(error = %e, "cannot begin write transaction");
+        for job in batch {
+            job(None)(Err(e.to_string()));
+        }
+        return;
+    }
+    let replies: Vec<Reply> = batch.into_iter().map(|job| job(Some(conn))).collect();
+    let outcome = conn.execute_batch("COMMIT").map_err(|e| {
+        tracing::error!(error = %e, "commit failed; rolling back the batch");
+        let _ = conn.execute_batch("ROLLBACK");
+        e.to_string()
+    });
+    for reply in replies {
+        reply(outcome.clone());
+    }
+}

@@ -1,0 +1,159 @@
+//! Test support: start the real service on a random port with a fresh temporary database,
+//! and talk HTTP to it (after zero-to-production's `spawn_app`).
+#![allow(dead_code)]
+
+use std::net::SocketAddr;
+
+use hwtrace::accounts::{self, NewUser};
+use hwtrace::config::Config;
+use hwtrace::http::AppState;
+use hwtrace::server;
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+use tempfile::TempDir;
+
+pub const PASSWORD: &str = "correct horse battery";
+
+/// Seeded facility (Yunan), in district wansheng.
+pub const YUNAN: &str = "91500110MA60YNXH0F";
+
+pub struct TestApp {
+    pub base: String,
+    pub addr: SocketAddr,
+    pub state: AppState,
+    pub dir: TempDir,
+}
+
+/// Starts the service on 127.0.0.1:0 with a fresh database in a temporary directory.
+pub async fn spawn_app() -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = Config { listen: "127.0.0.1:0".parse().unwrap(), ..Config::with_db(dir.path().join("hwtrace.db")) };
+    let (listener, state) = server::bind(config).await.expect("service starts");
+    let addr = listener.local_addr().unwrap();
+    let serving = state.clone();
+    tokio::spawn(async move { server::serve(listener, serving, std::future::pending()).await });
+    TestApp { base: format!("http://{addr}"), addr, state, dir }
+}
+
+impl TestApp {
+    /// Creates a user directly (as `hwtrace admin create-user` does) with [`PASSWORD`].
+    pub async fn user(&self, username: &str, role: &str, enterprise: Option<&str>, district: Option<&str>) {
+        accounts::create_user(
+            &self.state.db,
+            NewUser {
+                username: username.into(),
+                password: PASSWORD.into(),
+                display_name: username.into(),
+                role: role.into(),
+                enterprise: enterprise.map(Into::into),
+                district: district.map(Into::into),
+            },
+        )
+        .await
+        .expect("user created");
+    }
+
+    /// A client with no credentials.
+    pub fn anonymous(&self) -> Client {
+        Client { base: self.base.clone(), http: http_client(), csrf: None, bearer: None }
+    }
+
+    /// Logs in through `POST /api/v1/session` and keeps the cookie and CSRF token.
+    pub async fn login(&self, username: &str) -> Client {
+        let mut c = self.anonymous();
+        let (status, body) = c.post("/api/v1/session", json!({"username": username, "password": PASSWORD})).await;
+        assert_eq!(status, StatusCode::OK, "login of {username}: {body}");
+        c.csrf = body["csrf_token"].as_str().map(str::to_owned);
+        c
+    }
+
+    /// An admin session (creating the admin account first).
+    pub async fn admin(&self) -> Client {
+        self.user("admin", "admin", None, None).await;
+        self.login("admin").await
+    }
+}
+
+fn http_client() -> reqwest::Client {
+    reqwest::Client::builder().cookie_store(true).build().expect("client")
+}
+
+/// A JSON client that answers `(status, body)` and sends the CSRF token it holds.
+pub struct Client {
+    pub base: String,
+    pub http: reqwest::Client,
+    pub csrf: Option<String>,
+    pub bearer: Option<String>,
+}
+
+impl Client {
+    pub fn with_bearer(&self, token: &str) -> Client {
+        Client { base: self.base.clone(), http: reqwest::Client::new(), csrf: None, bearer: Some(token.into()) }
+    }
+
+    pub fn request(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
+        let mut rb = self.http.request(method.clone(), format!("{}{path}", self.base));
+        if let Some(t) = &self.csrf {
+            if method != Method::GET {
+                rb = rb.header("X-CSRF-Token", t);
+            }
+        }
+        if let Some(b) = &self.bearer {
+            rb = rb.bearer_auth(b);
+        }
+        rb
+    }
+
+    pub async fn send(&self, rb: reqwest::RequestBuilder) -> (StatusCode, Value) {
+        let resp = rb.send().await.expect("request sent");
+        let status = resp.status();
+        let text = resp.text().await.expect("body");
+        let body = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
+        (status, body)
+    }
+
+    pub async fn get(&self, path: &str) -> (StatusCode, Value) {
+        self.send(self.request(Method::GET, path)).await
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        self.send(self.request(Method::POST, path).json(&body)).await
+    }
+
+    pub async fn delete(&self, path: &str) -> (StatusCode, Value) {
+        self.send(self.request(Method::DELETE, path)).await
+    }
+
+    /// Posts raw bytes with the given content type.
+    pub async fn post_raw(&self, path: &str, content_type: &str, body: Vec<u8>) -> (StatusCode, Value) {
+        self.send(self.request(Method::POST, path).header("content-type", content_type).body(body)).await
+    }
+}
+
+/// Asserts an error answer: status, stable code, and both messages present.
+pub fn assert_refused(answer: &(StatusCode, Value), status: StatusCode, code: &str) {
+    let (s, body) = answer;
+    assert_eq!(*s, status, "expected {status} {code}, got {s}: {body}");
+    assert_eq!(body["error"], code, "wrong code in {body}");
+    assert!(body["message"].as_str().is_some_and(|m| !m.is_empty()), "no English message: {body}");
+    assert!(body["message_zh"].as_str().is_some_and(|m| !m.is_empty()), "no Chinese message: {body}");
+}
+
+/// A generator enterprise body.
+pub fn enterprise(uscc: &str, roles: &[&str], district: &str) -> Value {
+    json!({
+        "uscc": uscc,
+        "name_zh": format!("测试企业{}", &uscc[10..14]),
+        "roles": roles,
+        "district": district,
+        "address": "重庆市万盛经开区测试路1号",
+        "contact_name": "测试联系人",
+        "contact_phone": "023-48000000",
+        "synthetic": true
+    })
+}
+
+/// Completes 17 characters into a USCC with the right check character.
+pub fn uscc(first17: &str) -> String {
+    format!("{first17}{}", hwtrace::domain::uscc::check_char(first17.as_bytes()))
+}

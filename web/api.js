@@ -1,0 +1,122 @@
+// api.js: the one place that talks to the server (/api/v1, same origin, JSON).
+// The session cookie is HttpOnly, so the only secret JS holds is the CSRF token from
+// the session answer; it goes on every non-GET request while logged in.
+
+const BASE = '/api/v1';
+
+let csrfToken = null;
+
+/** An error answer `{error, message, message_zh}`, or a network failure (status 0, code "network"). */
+export class ApiError extends Error {
+  constructor(status, body = {}) {
+    super(body.message || `HTTP ${status}`);
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = body.error || (status ? `http_${status}` : 'network');
+    this.messageEn = body.message || null;
+    this.messageZh = body.message_zh || null;
+  }
+}
+
+function queryString(query) {
+  const qs = new URLSearchParams();
+  for (const [k, v] of Object.entries(query || {})) {
+    if (v !== undefined && v !== null && v !== '') qs.set(k, v);
+  }
+  const s = qs.toString();
+  return s ? `?${s}` : '';
+}
+
+async function readJson(res) {
+  try {
+    return await res.json();
+  } catch {
+    return null;
+  }
+}
+
+/** Sends one request; resolves to the parsed JSON (null for 204), rejects with ApiError or AbortError. */
+export async function request(method, path, { body, query, signal } = {}) {
+  const headers = { Accept: 'application/json' };
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  if (method !== 'GET' && csrfToken) headers['X-CSRF-Token'] = csrfToken;
+  let res;
+  try {
+    res = await fetch(BASE + path + queryString(query), {
+      method, headers, signal, credentials: 'same-origin',
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch (e) {
+    if (e.name === 'AbortError') throw e;
+    throw new ApiError(0);
+  }
+  if (res.status === 204) return null;
+  const data = await readJson(res);
+  if (!res.ok) throw new ApiError(res.status, data || {});
+  return data;
+}
+
+const seg = encodeURIComponent;
+
+// ---- session ----
+
+/** The current session `{user, csrf_token}`, or null when not logged in. */
+export async function getSession(signal) {
+  try {
+    const s = await request('GET', '/session', { signal });
+    csrfToken = s.csrf_token || null;
+    return s;
+  } catch (e) {
+    if (e.status === 401) {
+      csrfToken = null;
+      return null;
+    }
+    throw e;
+  }
+}
+
+export async function login(username, password) {
+  const s = await request('POST', '/session', { body: { username, password } });
+  csrfToken = s.csrf_token || null;
+  return s;
+}
+
+export async function logout() {
+  try {
+    await request('DELETE', '/session');
+  } finally {
+    csrfToken = null;
+  }
+}
+
+export function forgetSession() {
+  csrfToken = null;
+}
+
+// ---- public ----
+
+export const reference = (signal) => request('GET', '/reference', { signal });
+
+export const catalogue = (q, signal, limit = 20) =>
+  request('GET', '/catalogue', { query: { q, limit }, signal });
+
+// ---- enterprises and what they hold ----
+
+export const enterprises = (filters, signal) => request('GET', '/enterprises', { query: filters, signal });
+export const enterprise = (uscc, signal) => request('GET', `/enterprises/${seg(uscc)}`, { signal });
+export const createEnterprise = (body) => request('POST', '/enterprises', { body });
+
+/** kind: "permits" | "vehicles" | "drivers" | "devices". */
+export const listOf = (uscc, kind, signal) => request('GET', `/enterprises/${seg(uscc)}/${kind}`, { signal });
+export const createIn = (uscc, kind, body) => request('POST', `/enterprises/${seg(uscc)}/${kind}`, { body });
+export const revokeDevice = (uscc, device) =>
+  request('POST', `/enterprises/${seg(uscc)}/devices/${seg(device)}/revoke`);
+
+// ---- users and tokens ----
+
+export const users = (signal) => request('GET', '/users', { signal });
+export const createUser = (body) => request('POST', '/users', { body });
+
+export const tokens = (signal) => request('GET', '/tokens', { signal });
+export const createToken = (name) => request('POST', '/tokens', { body: { name } });
+export const deleteToken = (id) => request('DELETE', `/tokens/${seg(id)}`);

@@ -1,0 +1,961 @@
+// app.js: hash router and views of the hwtrace web app.
+// Every view is an async function (ctx) → Node. The router shows it in #view, and
+// when it has rendered sets document.body.dataset.ready to the route's name, so
+// tests (and people) know the data is on screen. DOM is built only with h(): server
+// text always becomes text nodes, never HTML.
+
+import * as api from './api.js';
+import { t, has, lang, setLang, applyLang, pick, formatTime, formatInt, todayCst } from './i18n.js';
+
+const state = { user: null, refs: null, flash: null };
+const $ = (sel) => document.querySelector(sel);
+
+// ---------------------------------------------------------------- DOM helpers
+
+/** h('a', {href, class, dataset: {...}, onclick}, ...children): children are Nodes or text. */
+function h(tag, attrs, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v === null || v === undefined || v === false) continue;
+    if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
+    else if (k === 'dataset') Object.assign(el.dataset, v);
+    else el.setAttribute(k, v === true ? '' : String(v));
+  }
+  for (const c of children.flat(Infinity)) {
+    if (c !== null && c !== undefined && c !== false) el.append(c instanceof Node ? c : String(c));
+  }
+  return el;
+}
+
+const colon = () => (lang() === 'zh' ? '：' : ': ');
+const labelled = (key) => t(key) + colon();
+const time = (iso) => (iso ? h('time', { datetime: iso, title: iso }, formatTime(iso)) : t('common.none'));
+
+function refName(list, code) {
+  const item = state.refs?.[list]?.find((x) => x.code === code);
+  return item ? pick(item) : code;
+}
+
+function options(list, selected, blankLabel) {
+  const opts = (state.refs?.[list] || []).map((x) =>
+    h('option', { value: x.code, selected: x.code === selected }, pick(x)));
+  return blankLabel === undefined ? opts : [h('option', { value: '' }, blankLabel), ...opts];
+}
+
+/** A labelled form control. spec: {id, name, label, type, hint, options, ...attributes}. */
+function field({ label, hint, options: opts, type = 'text', ...attrs }) {
+  const hintId = hint ? `${attrs.id}-hint` : null;
+  const common = { ...attrs, 'aria-describedby': hintId };
+  const control = type === 'select' ? h('select', common, opts)
+    : type === 'textarea' ? h('textarea', common)
+    : h('input', { type, ...common });
+  return h('div', { class: 'field' },
+    h('label', { for: attrs.id }, label),
+    control,
+    hint ? h('small', { id: hintId, class: 'hint' }, hint) : null);
+}
+
+function section(title, ...children) {
+  return h('section', { class: 'panel' }, h('h2', {}, title), ...children);
+}
+
+function submitButton(formId, label) {
+  return h('button', { type: 'submit', id: `${formId.replace(/-form$/, '')}-submit`, class: 'primary' }, label);
+}
+
+/** A table that turns into cards on phones; cols: [[label, item => content]]. */
+function dataTable(id, cols, items, rowData) {
+  const head = h('thead', {}, h('tr', {}, cols.map(([label]) => h('th', { scope: 'col' }, label))));
+  const rows = items.length
+    ? items.map((it) => h('tr', { dataset: rowData(it) },
+      cols.map(([label, cell]) => h('td', { 'data-label': label }, h('div', { class: 'cell' }, cell(it))))))
+    : h('tr', { class: 'empty' }, h('td', { colspan: cols.length }, t('common.empty')));
+  return h('div', { class: 'table-wrap' }, h('table', { id }, head, h('tbody', {}, rows)));
+}
+
+/** A button that asks once more ("confirm …") before running a destructive action. */
+function confirmButton(attrs, label, confirmLabel, action) {
+  const btn = h('button', { type: 'button', class: 'danger', ...attrs }, label);
+  btn.addEventListener('click', () => {
+    if (btn.dataset.confirm !== 'yes') {
+      btn.dataset.confirm = 'yes';
+      btn.textContent = confirmLabel;
+      return;
+    }
+    btn.disabled = true;
+    busy(action()).finally(() => { btn.disabled = false; });
+  });
+  return btn;
+}
+
+function readForm(form) {
+  const out = {};
+  for (const [k, v] of new FormData(form)) out[k] = typeof v === 'string' ? v.trim() : v;
+  return out;
+}
+
+// ---------------------------------------------------------------- errors and notices
+
+function uiError(code, vars) {
+  return { code, local: true, vars };
+}
+
+function errorText(e) {
+  if (e.local) return t(`err.${e.code}`, e.vars);
+  if (e instanceof api.ApiError) {
+    const server = lang() === 'zh' ? e.messageZh || e.messageEn : e.messageEn || e.messageZh;
+    if (server) return server;
+    if (e.status === 0) return t('err.network');
+    return has(`err.${e.code}`) ? t(`err.${e.code}`) : t('err.http', { status: e.status });
+  }
+  return t('err.unexpected', { msg: e?.message || String(e) });
+}
+
+function renderError(box, e) {
+  box.replaceChildren(
+    h('span', { class: 'error-message' }, errorText(e)), ' ',
+    h('code', { class: 'error-code' }, e.code || 'error'));
+  box.dataset.code = e.code || 'error';
+  box.hidden = false;
+}
+
+function showError(e) {
+  if (e?.name === 'AbortError') return;
+  if (!e?.local && !(e instanceof api.ApiError)) console.error(e);
+  renderError($('#error'), e);
+}
+
+function clearError() {
+  const box = $('#error');
+  box.hidden = true;
+  box.replaceChildren();
+  delete box.dataset.code;
+}
+
+function notice(text) {
+  $('#notice').textContent = text || '';
+}
+
+/** Runs an action started by the user: clears errors, marks the page busy, shows failures. */
+async function busy(promise) {
+  const ready = document.body.dataset.ready;
+  document.body.dataset.ready = '';
+  clearError();
+  try {
+    return await promise;
+  } catch (e) {
+    showError(e);
+  } finally {
+    if (!document.body.dataset.ready) document.body.dataset.ready = ready;
+  }
+}
+
+/** Submits a form through `action(values)`; errors go to #error, never blocked client-side. */
+function onSubmit(form, action) {
+  form.noValidate = true;
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const btn = form.querySelector('[type=submit]');
+    if (btn) btn.disabled = true;
+    notice('');
+    busy(Promise.resolve().then(() => action(readForm(form))))
+      .finally(() => { if (btn) btn.disabled = false; });
+  });
+  return form;
+}
+
+// ---------------------------------------------------------------- session and permissions
+
+const isAdmin = () => state.user?.role === 'admin';
+
+/** May the user add records of `kind` to enterprise `uscc`? The server checks again. */
+function canWrite(kind, uscc) {
+  if (isAdmin()) return true;
+  return kind !== 'permits' && state.user?.role === 'enterprise_admin' && state.user.enterprise === uscc;
+}
+
+async function ensureRefs(signal) {
+  if (!state.refs) state.refs = await api.reference(signal);
+  return state.refs;
+}
+
+async function doLogout() {
+  const ok = await busy(api.logout().then(() => true, (e) => { if (e.status === 401) return true; throw e; }));
+  if (!ok) return;
+  state.user = null;
+  renderHeader();
+  go('#/');
+}
+
+// ---------------------------------------------------------------- header
+
+function navLink(id, href, key) {
+  return h('a', { id, href, 'data-route': href.slice(2).split(/[/?]/)[0] || 'home' }, t(key));
+}
+
+function renderHeader() {
+  const u = state.user;
+  $('#brand-tagline').textContent = t('app.tagline');
+  $('#skip-link').textContent = t('app.skip');
+  $('#nav').setAttribute('aria-label', t('app.nav'));
+  $('#nav').replaceChildren(...[
+    navLink('nav-home', '#/', 'nav.home'),
+    navLink('nav-catalogue', '#/catalogue', 'nav.catalogue'),
+    u && navLink('nav-enterprises', '#/enterprises', 'nav.enterprises'),
+    isAdmin() && navLink('nav-users', '#/users', 'nav.users'),
+    u && navLink('nav-tokens', '#/tokens', 'nav.tokens'),
+  ].filter(Boolean));
+  renderWhoami(u);
+  const toggle = $('#lang-toggle');
+  toggle.textContent = t('lang.toggle');
+  toggle.title = t('lang.toggle_title');
+  toggle.lang = lang() === 'zh' ? 'en' : 'zh-CN';
+  toggle.dataset.lang = lang();
+  $('#footer-note').textContent = t('app.times_note');
+}
+
+function renderWhoami(u) {
+  const who = $('#whoami');
+  const logout = $('#logout');
+  logout.hidden = !u;
+  logout.textContent = t('nav.logout');
+  if (!u) {
+    delete who.dataset.username;
+    delete who.dataset.role;
+    const link = h('a', { id: 'login-link', href: '#/login' }, t('nav.login'));
+    link.addEventListener('click', (ev) => { ev.preventDefault(); go(loginHref()); });
+    who.replaceChildren(link);
+    return;
+  }
+  Object.assign(who.dataset, { username: u.username, role: u.role });
+  who.replaceChildren(
+    h('span', { class: 'who-name' }, u.display_name || u.username),
+    h('span', { class: 'who-role' }, refName('user_roles', u.role)));
+}
+
+function markNav(name) {
+  for (const a of document.querySelectorAll('#nav a')) {
+    const here = a.dataset.route === name || (name === 'enterprise' && a.dataset.route === 'enterprises');
+    if (here) a.setAttribute('aria-current', 'page');
+    else a.removeAttribute('aria-current');
+  }
+}
+
+// ---------------------------------------------------------------- router
+
+const routes = [
+  { name: 'home', re: /^\/?$/, view: homeView, title: 'home.title' },
+  { name: 'catalogue', re: /^\/catalogue$/, view: catalogueView, title: 'catalogue.title' },
+  { name: 'login', re: /^\/login$/, view: loginView, title: 'login.title' },
+  { name: 'enterprises', re: /^\/enterprises$/, view: enterprisesView, title: 'ent.title', auth: true },
+  {
+    name: 'enterprise', re: /^\/enterprises\/([^/]+)(?:\/(permits|vehicles|drivers|devices))?$/,
+    view: enterpriseView, title: 'ent.title', auth: true,
+  },
+  { name: 'users', re: /^\/users$/, view: usersView, title: 'user.title', auth: true, admin: true },
+  { name: 'tokens', re: /^\/tokens$/, view: tokensView, title: 'token.title', auth: true },
+];
+const notFound = { name: 'notfound', view: notFoundView, title: 'notfound.title' };
+
+function parseHash() {
+  const raw = location.hash.replace(/^#/, '') || '/';
+  const i = raw.indexOf('?');
+  const path = i < 0 ? raw : raw.slice(0, i);
+  return { path, query: new URLSearchParams(i < 0 ? '' : raw.slice(i + 1)) };
+}
+
+function matchRoute(path) {
+  for (const r of routes) {
+    const m = r.re.exec(path);
+    if (m) return { route: r, params: m.slice(1).map((p) => (p ? decodeURIComponent(p) : p)) };
+  }
+  return { route: notFound, params: [] };
+}
+
+/** Navigates to `hash` and renders it (even when it is the current one); resolves when rendered. */
+function go(hash, { replace = false } = {}) {
+  if (location.hash !== hash) history[replace ? 'replaceState' : 'pushState'](null, '', hash);
+  return route();
+}
+
+/** Links, back and forward: render unless this URL is the one already rendered. */
+function onLocationChange() {
+  if (location.href !== routedHref) route();
+}
+
+function loginHref() {
+  const here = location.hash;
+  return here && !here.startsWith('#/login') && here !== '#/' ? `#/login?next=${encodeURIComponent(here)}` : '#/login';
+}
+
+function setTitle(text) {
+  $('#view-title').textContent = text;
+  document.title = `${text} · hwtrace`;
+}
+
+let currentNav = null;
+let routedHref = null;
+
+async function route({ keepFocus = false } = {}) {
+  routedHref = location.href;
+  currentNav?.abort();
+  const nav = new AbortController();
+  currentNav = nav;
+  const { path, query } = parseHash();
+  const { route: r, params } = matchRoute(path);
+  const ctx = { params, query, signal: nav.signal, alive: () => currentNav === nav && !nav.signal.aborted };
+  document.body.dataset.ready = '';
+  document.body.dataset.route = r.name;
+  clearError();
+  notice(state.flash);
+  state.flash = null;
+  markNav(r.name);
+  setTitle(t(r.title));
+  if (r.auth && !state.user) return go(loginHref(), { replace: true });
+  if (!keepFocus) $('#view-title').focus({ preventScroll: true });
+  await renderView(r, ctx);
+}
+
+async function renderView(r, ctx) {
+  const view = $('#view');
+  view.setAttribute('aria-busy', 'true');
+  // Keep the old content for a moment: quick re-renders (after a save) then do not flicker.
+  const slow = setTimeout(() => view.replaceChildren(h('p', { class: 'loading' }, t('app.loading'))), 200);
+  ctx.signal.addEventListener('abort', () => clearTimeout(slow));
+  let node = null;
+  try {
+    if (r.admin && !isAdmin()) throw uiError('forbidden');
+    node = await r.view(ctx);
+  } catch (e) {
+    if (!ctx.alive() || e?.name === 'AbortError') return;
+    if (e?.status === 401 && r.auth) return sessionExpired();
+    showError(e);
+  }
+  if (!ctx.alive()) return;
+  clearTimeout(slow);
+  view.replaceChildren(...(node ? [node] : []));
+  view.removeAttribute('aria-busy');
+  document.body.dataset.ready = r.name;
+}
+
+function sessionExpired() {
+  state.user = null;
+  api.forgetSession();
+  renderHeader();
+  return go(loginHref(), { replace: true });
+}
+
+// ---------------------------------------------------------------- views: home, login, not found
+
+function homeView() {
+  const card = (href, key, id) => h('li', { class: 'card' },
+    h('a', { href, id }, h('strong', {}, t(`home.${key}`))), h('p', {}, t(`home.${key}_text`)));
+  const q = h('input', { id: 'home-q', type: 'search', name: 'q', placeholder: t('catalogue.placeholder') });
+  const search = h('form', { id: 'home-search', role: 'search', class: 'inline-form' },
+    h('label', { for: 'home-q' }, t('home.search_label')), q,
+    h('button', { type: 'submit', id: 'home-search-submit' }, t('home.search_button')));
+  search.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    go(`#/catalogue?q=${encodeURIComponent(q.value.trim())}`);
+  });
+  return h('div', { id: 'home' },
+    h('p', { class: 'lead' }, t('home.lead')),
+    search,
+    h('ul', { class: 'cards' },
+      card('#/catalogue', 'catalogue', 'home-catalogue'),
+      state.user ? card('#/enterprises', 'enterprises', 'home-enterprises') : card('#/login', 'login', 'home-login'),
+      state.user && card('#/tokens', 'tokens', 'home-tokens')));
+}
+
+function loginView(ctx) {
+  const next = ctx.query.get('next') || '';
+  const err = h('div', { id: 'login-error', role: 'alert', class: 'error', hidden: true });
+  const form = h('form', { id: 'login-form', class: 'stack narrow' },
+    state.user && h('p', { class: 'muted' }, t('login.already', { name: state.user.display_name || state.user.username })),
+    field({ id: 'login-user', name: 'username', label: t('login.username'), autocomplete: 'username', autocapitalize: 'none' }),
+    field({ id: 'login-pass', name: 'password', type: 'password', label: t('login.password'), autocomplete: 'current-password' }),
+    err,
+    submitButton('login-form', t('login.submit')));
+  onSubmit(form, async (v) => {
+    err.hidden = true;
+    try {
+      const s = await api.login(v.username, v.password);
+      state.user = s.user;
+    } catch (e) {
+      renderError(err, e);
+      $('#login-pass').select();
+      return;
+    }
+    renderHeader();
+    await go(next.startsWith('#/') && !next.startsWith('#/login') ? next : '#/enterprises');
+  });
+  return form;
+}
+
+function notFoundView() {
+  return h('div', {}, h('p', {}, t('notfound.text')), h('p', {}, h('a', { href: '#/' }, t('notfound.home'))));
+}
+
+// ---------------------------------------------------------------- view: catalogue
+
+async function catalogueView(ctx) {
+  await ensureRefs(ctx.signal).catch(showError); // hazard names only; the search works without them
+  const q0 = (ctx.query.get('q') || '').trim();
+  const els = {
+    input: h('input', {
+      id: 'catalogue-q', type: 'search', name: 'q', value: q0, autocomplete: 'off', spellcheck: 'false',
+      placeholder: t('catalogue.placeholder'), 'aria-describedby': 'catalogue-hint', 'aria-controls': 'catalogue-results',
+    }),
+    total: h('p', { id: 'catalogue-total', role: 'status', class: 'muted' }),
+    chips: h('div', { id: 'catalogue-categories', class: 'chips', role: 'group', 'aria-label': t('catalogue.categories') }),
+    list: h('ul', { id: 'catalogue-results', class: 'results', 'data-q': '' }),
+  };
+  const search = catalogueSearch(els, ctx);
+  els.input.addEventListener('input', () => search.later(els.input.value));
+  const form = h('form', { id: 'catalogue-form', role: 'search', class: 'stack' },
+    h('label', { for: 'catalogue-q' }, t('catalogue.q')), els.input,
+    h('small', { id: 'catalogue-hint', class: 'hint' }, t('catalogue.hint')));
+  form.addEventListener('submit', (ev) => { ev.preventDefault(); search.now(els.input.value); });
+  await search.now(q0);
+  return h('div', { id: 'catalogue' }, form, els.total, els.chips, els.list);
+}
+
+/** Type-ahead: debounced, cancels stale requests, keeps the query in the URL. */
+function catalogueSearch(els, ctx) {
+  let timer = 0;
+  let inflight = null;
+  ctx.signal.addEventListener('abort', () => { clearTimeout(timer); inflight?.abort(); });
+  els.pick = (q) => { els.input.value = q; run(q); };
+
+  async function run(raw) {
+    clearTimeout(timer);
+    inflight?.abort();
+    if (!ctx.alive()) return;
+    const mine = (inflight = new AbortController());
+    const q = raw.trim();
+    history.replaceState(null, '', q ? `#/catalogue?q=${encodeURIComponent(q)}` : '#/catalogue');
+    routedHref = location.href;
+    if (!q) return renderCatalogue(els, q, null);
+    document.body.dataset.ready = '';
+    try {
+      const data = await api.catalogue(q, AbortSignal.any([mine.signal, ctx.signal]));
+      clearError();
+      renderCatalogue(els, q, data);
+    } catch (e) {
+      showError(e);
+    } finally {
+      // During the first render the router sets ready once the view is mounted.
+      if (inflight === mine && ctx.alive() && els.input.isConnected) document.body.dataset.ready = 'catalogue';
+    }
+  }
+  return { now: run, later: (q) => { clearTimeout(timer); timer = setTimeout(() => run(q), 150); } };
+}
+
+function renderCatalogue(els, q, data) {
+  const results = data?.results || [];
+  els.list.dataset.q = q;
+  els.total.textContent = !q ? t('catalogue.prompt')
+    : results.length ? t('catalogue.total', { total: formatInt(data.total), version: data.version, shown: results.length })
+    : t('catalogue.none');
+  const categories = [...new Map(results.map((r) => [r.category, r.category_name])).entries()];
+  els.chips.replaceChildren(...categories.map(([cat, name]) =>
+    h('button', { type: 'button', class: 'chip', dataset: { category: cat }, title: name, onclick: () => els.pick(cat) },
+      highlight(cat, q), ' ', name)));
+  els.list.replaceChildren(...results.map((r) => catalogueRow(r, q)));
+}
+
+function catalogueRow(r, q) {
+  return h('li', { class: 'result', dataset: { code: r.code, category: r.category } },
+    h('div', { class: 'result-head' },
+      h('span', { class: 'code' }, highlightCode(r.code, q)),
+      h('span', { class: 'chip static', title: r.category_name }, highlight(r.category, q), ' ', highlight(r.category_name, q)),
+      hazardChips(r.hazard)),
+    h('p', { class: 'desc' }, highlight(r.description, q)),
+    h('p', { class: 'muted small' }, labelled('catalogue.industry'), highlight(r.industry, q)));
+}
+
+function hazardChips(hazard) {
+  const codes = String(hazard || '').split(/[,，\s]+/).filter(Boolean);
+  return h('span', { class: 'hazards' }, h('span', { class: 'sr-only' }, labelled('catalogue.hazard')),
+    codes.map((c) => h('span', { class: `hazard hazard-${c}`, title: refName('hazards', c) }, c, ' ', refName('hazards', c))));
+}
+
+function highlight(text, q) {
+  const s = String(text ?? '');
+  const i = q ? s.toLowerCase().indexOf(q.toLowerCase()) : -1;
+  if (i < 0) return s;
+  return [s.slice(0, i), h('mark', {}, s.slice(i, i + q.length)), s.slice(i + q.length)];
+}
+
+/** Marks the digits of `code` that match a digit query typed with or without hyphens. */
+function highlightCode(code, q) {
+  const digits = q.replace(/[-\s]/g, '');
+  if (!/^\d+$/.test(digits)) return highlight(code, q);
+  const positions = [...code].flatMap((c, i) => (/\d/.test(c) ? [i] : []));
+  const at = positions.map((i) => code[i]).join('').indexOf(digits);
+  if (at < 0) return code;
+  const start = positions[at];
+  const end = positions[at + digits.length - 1] + 1;
+  return [code.slice(0, start), h('mark', {}, code.slice(start, end)), code.slice(end)];
+}
+
+// ---------------------------------------------------------------- view: enterprises list
+
+async function enterprisesView(ctx) {
+  await ensureRefs(ctx.signal);
+  const filters = Object.fromEntries(['q', 'role', 'district'].map((k) => [k, ctx.query.get(k) || '']));
+  const { enterprises } = await api.enterprises(filters, ctx.signal);
+  return h('div', {},
+    enterpriseFilter(filters),
+    enterpriseTable(enterprises),
+    isAdmin() && section(t('ent.add'), enterpriseForm()));
+}
+
+function enterpriseFilter(f) {
+  const form = h('form', { id: 'enterprise-filter', role: 'search', class: 'filters' },
+    field({ id: 'enterprise-q', name: 'q', type: 'search', label: t('ent.q'), value: f.q }),
+    field({ id: 'enterprise-role', name: 'role', type: 'select', label: t('ent.role'), options: options('enterprise_roles', f.role, t('common.all')) }),
+    field({ id: 'enterprise-district', name: 'district', type: 'select', label: t('ent.district'), options: options('districts', f.district, t('common.all')) }),
+    h('button', { type: 'submit', id: 'enterprise-filter-submit' }, t('common.filter')));
+  const apply = () => {
+    const qs = new URLSearchParams(Object.entries(readForm(form)).filter(([, v]) => v)).toString();
+    go(qs ? `#/enterprises?${qs}` : '#/enterprises');
+  };
+  form.addEventListener('submit', (ev) => { ev.preventDefault(); apply(); });
+  form.addEventListener('change', (ev) => { if (ev.target.tagName === 'SELECT') apply(); });
+  return form;
+}
+
+function enterpriseTable(list) {
+  const link = (e) => h('a', { href: `#/enterprises/${encodeURIComponent(e.uscc)}` }, pick(e));
+  return dataTable('enterprise-list', [
+    [t('ent.name'), link],
+    [t('ent.uscc'), (e) => h('span', { class: 'mono' }, e.uscc)],
+    [t('ent.roles'), (e) => roleChips(e.roles)],
+    [t('ent.district'), (e) => refName('districts', e.district)],
+    [t('ent.contact'), (e) => [e.contact_name, ' ', h('span', { class: 'muted' }, e.contact_phone)]],
+  ], list, (e) => ({ uscc: e.uscc }));
+}
+
+const roleChips = (roles) =>
+  h('span', { class: 'chips' }, (roles || []).map((r) => h('span', { class: 'chip static', dataset: { role: r } }, refName('enterprise_roles', r))));
+
+// USCC (GB 32100-2015): 17 characters and a check character, alphabet without I O S V Z.
+const USCC_CHARS = '0123456789ABCDEFGHJKLMNPQRTUWXY';
+const USCC_WEIGHTS = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
+
+/** A hint about a USCC, or null if it looks valid. Only a hint: the server decides. */
+function usccProblem(s) {
+  if (s.length !== 18) return t('ent.uscc_len', { n: s.length });
+  if ([...s].some((c) => !USCC_CHARS.includes(c))) return t('ent.uscc_chars');
+  const sum = USCC_WEIGHTS.reduce((acc, w, i) => acc + w * USCC_CHARS.indexOf(s[i]), 0);
+  const check = USCC_CHARS[(31 - (sum % 31)) % 31];
+  return s[17] === check ? null : t('ent.uscc_check', { c: check });
+}
+
+function usccField(id, name, label) {
+  const wrap = field({ id, name, label, hint: t('ent.uscc_hint'), autocapitalize: 'characters', spellcheck: 'false', maxlength: 18, class: 'mono' });
+  const input = wrap.querySelector('input');
+  const hint = wrap.querySelector('.hint');
+  input.addEventListener('input', () => {
+    const s = input.value.trim().toUpperCase();
+    const problem = s ? usccProblem(s) : null;
+    hint.textContent = !s ? t('ent.uscc_hint') : problem || t('ent.uscc_ok');
+    if (problem) input.setAttribute('aria-invalid', 'true');
+    else input.removeAttribute('aria-invalid');
+  });
+  return wrap;
+}
+
+function enterpriseForm() {
+  const roles = (state.refs?.enterprise_roles || []).map((r) =>
+    h('label', { class: 'check' }, h('input', { type: 'checkbox', name: 'roles', value: r.code, id: `ent-role-${r.code}` }), pick(r)));
+  const form = h('form', { id: 'enterprise-form', class: 'stack' },
+    usccField('ent-uscc', 'uscc', t('ent.uscc')),
+    field({ id: 'ent-name-zh', name: 'name_zh', label: t('ent.name_zh') }),
+    field({ id: 'ent-name-en', name: 'name_en', label: t('ent.name_en') + t('common.optional') }),
+    h('fieldset', { id: 'ent-roles' }, h('legend', {}, t('ent.roles')), roles),
+    field({ id: 'ent-district', name: 'district', type: 'select', label: t('ent.district'), options: options('districts', 'wansheng') }),
+    field({ id: 'ent-address', name: 'address', label: t('ent.address') }),
+    field({ id: 'ent-contact-name', name: 'contact_name', label: t('ent.contact') }),
+    field({ id: 'ent-contact-phone', name: 'contact_phone', type: 'tel', label: t('ent.phone') }),
+    submitButton('enterprise-form', t('ent.add')));
+  return onSubmit(form, async (v) => {
+    const body = { ...v, uscc: v.uscc.toUpperCase(), name_en: v.name_en || null, roles: new FormData(form).getAll('roles') };
+    const made = await api.createEnterprise(body);
+    state.flash = t('common.created');
+    await go(`#/enterprises/${encodeURIComponent(made?.uscc || body.uscc)}`);
+  });
+}
+
+// ---------------------------------------------------------------- view: one enterprise
+
+const TABS = ['permits', 'vehicles', 'drivers', 'devices'];
+
+async function enterpriseView(ctx) {
+  await ensureRefs(ctx.signal);
+  const [uscc, tab = 'permits'] = ctx.params;
+  let listError = null; // a refused list still leaves the enterprise itself on screen
+  const [ent, data, localKeys] = await Promise.all([
+    api.enterprise(uscc, ctx.signal),
+    api.listOf(uscc, tab, ctx.signal).catch((e) => {
+      if (e.name === 'AbortError' || e.status === 401) throw e;
+      listError = e;
+      return null;
+    }),
+    tab === 'devices' ? localKeyNames() : [],
+  ]);
+  setTitle(pick(ent));
+  if (listError) showError(listError);
+  const items = data?.[tab] || [];
+  const panels = { permits: permitsPanel, vehicles: vehiclesPanel, drivers: driversPanel, devices: devicesPanel };
+  return h('div', { id: 'enterprise-detail', dataset: { uscc: ent.uscc, tab } },
+    enterpriseSummary(ent),
+    enterpriseTabs(ent.uscc, tab),
+    h('section', { id: `panel-${tab}`, 'aria-labelledby': `tab-${tab}`, class: 'tabpanel' },
+      listError ? null : panels[tab](ent.uscc, items, new Set(localKeys))));
+}
+
+function enterpriseSummary(e) {
+  const row = (label, value) => [h('dt', {}, label), h('dd', {}, value)];
+  return h('dl', { id: 'enterprise-summary', class: 'summary' },
+    e.name_en && lang() === 'zh' ? row(t('ent.name_en'), e.name_en) : null,
+    lang() === 'en' && e.name_en ? row(t('ent.name_zh'), e.name_zh) : null,
+    row(t('ent.uscc'), h('span', { class: 'mono', id: 'enterprise-uscc' }, e.uscc)),
+    row(t('ent.roles'), roleChips(e.roles)),
+    row(t('ent.district'), refName('districts', e.district)),
+    row(t('ent.address'), e.address),
+    row(t('ent.contact'), [e.contact_name, ' ', e.contact_phone]),
+    row(t('common.created_at'), time(e.created_at)));
+}
+
+function enterpriseTabs(uscc, active) {
+  return h('nav', { class: 'tabs', 'aria-label': t('tab.label') },
+    TABS.map((tab) => h('a', {
+      id: `tab-${tab}`, href: `#/enterprises/${encodeURIComponent(uscc)}/${tab}`,
+      'aria-current': tab === active ? 'page' : null, dataset: { tab },
+    }, t(`tab.${tab}`))));
+}
+
+function permitsPanel(uscc, permits) {
+  const list = h('div', { id: 'permit-list', class: 'cards-list' },
+    permits.length ? permits.map(permitCard) : h('p', { class: 'empty' }, t('common.empty')));
+  return h('div', {}, list, canWrite('permits', uscc) && section(t('permit.add'), permitForm(uscc)));
+}
+
+function permitCard(p) {
+  const expired = p.valid_until < todayCst();
+  return h('article', { class: 'card permit', dataset: { number: p.number } },
+    h('h3', {}, h('span', { class: 'mono' }, p.number), expired && h('span', { class: 'badge warn' }, t('permit.expired'))),
+    h('p', {}, labelled('permit.valid'), p.valid_from, ' – ', p.valid_until),
+    h('p', {}, labelled('permit.waste_codes'), h('span', { class: 'chips' },
+      (p.waste_codes || []).map((c) => h('a', { class: 'chip mono', href: `#/catalogue?q=${encodeURIComponent(c)}` }, c)))),
+    h('ul', { class: 'capacities' },
+      (p.capacities || []).map((c) => h('li', { dataset: { method: c.method } },
+        refName('treatment_methods', c.method), colon(), t('permit.capacity_value', { n: formatInt(c.capacity_t_per_year) }))),
+      p.landfill_volume_m3 != null && h('li', { dataset: { method: 'landfill_volume' } },
+        labelled('permit.landfill'), t('permit.landfill_value', { n: formatInt(p.landfill_volume_m3) }))));
+}
+
+/** Whole numbers go to the server as numbers; anything else goes as typed, for the server to refuse. */
+function wholeNumber(s) {
+  const plain = s.replace(/[,\s_]/g, '');
+  return /^\d+$/.test(plain) && Number.isSafeInteger(Number(plain)) ? Number(plain) : s;
+}
+
+function permitForm(uscc) {
+  const methods = state.refs?.treatment_methods || [];
+  const form = h('form', { id: 'permit-form', class: 'stack' },
+    field({ id: 'permit-number', name: 'number', label: t('permit.number') }),
+    h('div', { class: 'row' },
+      field({ id: 'permit-valid-from', name: 'valid_from', type: 'date', label: t('permit.valid_from') }),
+      field({ id: 'permit-valid-until', name: 'valid_until', type: 'date', label: t('permit.valid_until') })),
+    field({ id: 'permit-waste-codes', name: 'waste_codes', type: 'textarea', label: t('permit.waste_codes'), hint: t('permit.waste_codes_hint'), rows: 2 }),
+    h('fieldset', { id: 'permit-capacities' }, h('legend', {}, t('permit.capacities')),
+      h('div', { class: 'grid' }, methods.map((m) => field({
+        id: `permit-cap-${m.code}`, name: `cap_${m.code}`, label: pick(m), inputmode: 'numeric', placeholder: t('permit.integer_hint'),
+      })))),
+    field({ id: 'permit-landfill', name: 'landfill_volume_m3', label: t('permit.landfill') + t('common.optional'), inputmode: 'numeric' }),
+    submitButton('permit-form', t('permit.add')));
+  return onSubmit(form, async (v) => {
+    await api.createIn(uscc, 'permits', {
+      number: v.number,
+      valid_from: v.valid_from,
+      valid_until: v.valid_until,
+      waste_codes: v.waste_codes.toUpperCase().split(/[\s,，、;；]+/).filter(Boolean),
+      capacities: methods.filter((m) => v[`cap_${m.code}`])
+        .map((m) => ({ method: m.code, capacity_t_per_year: wholeNumber(v[`cap_${m.code}`]) })),
+      landfill_volume_m3: v.landfill_volume_m3 ? wholeNumber(v.landfill_volume_m3) : null,
+    });
+    await created();
+  });
+}
+
+/** After a successful write: re-render the view (ready is set again) with a notice. */
+function created(key = 'common.created') {
+  state.flash = t(key);
+  return route({ keepFocus: true });
+}
+
+function vehiclesPanel(uscc, vehicles) {
+  const table = dataTable('vehicle-list', [
+    [t('vehicle.plate'), (v) => h('span', { class: 'plate' }, v.plate)],
+    [t('vehicle.type'), (v) => refName('vehicle_types', v.vehicle_type)],
+    [t('common.created_at'), (v) => time(v.created_at)],
+  ], vehicles, (v) => ({ plate: v.plate }));
+  const form = h('form', { id: 'vehicle-form', class: 'stack' },
+    field({ id: 'vehicle-plate', name: 'plate', label: t('vehicle.plate'), placeholder: '渝A12345', autocapitalize: 'characters' }),
+    field({ id: 'vehicle-type', name: 'vehicle_type', type: 'select', label: t('vehicle.type'), options: options('vehicle_types', '') }),
+    submitButton('vehicle-form', t('vehicle.add')));
+  onSubmit(form, async (v) => {
+    await api.createIn(uscc, 'vehicles', { plate: v.plate.toUpperCase(), vehicle_type: v.vehicle_type });
+    await created();
+  });
+  return h('div', {}, table, canWrite('vehicles', uscc) && section(t('vehicle.add'), form));
+}
+
+function driversPanel(uscc, drivers) {
+  const table = dataTable('driver-list', [
+    [t('driver.name'), (d) => d.name],
+    [t('driver.licence'), (d) => h('span', { class: 'mono' }, d.licence_no)],
+    [t('driver.phone'), (d) => d.phone],
+    [t('common.created_at'), (d) => time(d.created_at)],
+  ], drivers, (d) => ({ driverId: d.id }));
+  const form = h('form', { id: 'driver-form', class: 'stack' },
+    field({ id: 'driver-name', name: 'name', label: t('driver.name') }),
+    field({ id: 'driver-licence', name: 'licence_no', label: t('driver.licence') }),
+    field({ id: 'driver-phone', name: 'phone', type: 'tel', label: t('driver.phone') }),
+    submitButton('driver-form', t('driver.add')));
+  onSubmit(form, async (v) => {
+    await api.createIn(uscc, 'drivers', v);
+    await created();
+  });
+  return h('div', {}, table, canWrite('drivers', uscc) && section(t('driver.add'), form));
+}
+
+function devicesPanel(uscc, devices, localKeys) {
+  const writable = canWrite('devices', uscc);
+  const status = (d) => (d.revoked_at
+    ? h('span', { class: 'badge warn' }, t('device.revoked_at', { time: formatTime(d.revoked_at) }))
+    : h('span', { class: 'badge ok' }, t('device.active')));
+  const action = (d) => writable && !d.revoked_at && confirmButton(
+    { 'data-action': 'revoke', id: `revoke-${d.device}` }, t('device.revoke'), t('device.revoke_confirm'),
+    async () => { await api.revokeDevice(uscc, d.device); await created('common.revoked'); });
+  const table = dataTable('device-list', [
+    [t('device.device'), (d) => [h('span', { class: 'mono' }, d.name || d.device),
+      localKeys.has(d.name) && h('span', { class: 'badge local', 'data-local-key': 'yes' }, t('device.local'))]],
+    [t('device.key_id'), (d) => h('span', { class: 'mono', title: d.vkey || '' }, d.key_id)],
+    [t('device.registered'), (d) => time(d.registered_at)],
+    [t('device.status'), status],
+    ...(writable ? [[t('common.actions'), action]] : []),
+  ], devices, (d) => ({ device: d.device, keyId: d.key_id, revoked: d.revoked_at ? 'yes' : 'no' }));
+  return h('div', {}, table, writable && section(t('device.add'), deviceForm(uscc)));
+}
+
+function deviceForm(uscc) {
+  let generated = null; // {pair, publicKeyB64} made by the button, saved once the server accepts it
+  const status = h('p', { id: 'device-genkey-status', role: 'status', class: 'hint' });
+  const genButton = h('button', { type: 'button', id: 'device-genkey' }, t('device.genkey'));
+  const form = h('form', { id: 'device-form', class: 'stack' },
+    field({ id: 'device-name', name: 'device', label: t('device.device'), hint: t('device.device_hint'), placeholder: 'phone-1', autocapitalize: 'none' }),
+    field({ id: 'device-pubkey', name: 'public_key', type: 'textarea', label: t('device.pubkey'), rows: 2, spellcheck: 'false', class: 'mono' }),
+    h('div', { class: 'actions' }, genButton), status,
+    submitButton('device-form', t('device.add')));
+  genButton.addEventListener('click', () => busy((async () => {
+    generated = await generateDeviceKey();
+    form.elements.public_key.value = generated.publicKeyB64;
+    status.textContent = t('device.genkey_done');
+  })()));
+  return onSubmit(form, async (v) => {
+    const dev = await api.createIn(uscc, 'devices', { device: v.device, public_key: v.public_key });
+    if (generated && generated.publicKeyB64 === v.public_key) {
+      const name = dev?.name || `${uscc}/${v.device}`;
+      try {
+        await saveDeviceKey(name, { ...generated.pair, public_key: v.public_key, key_id: dev?.key_id, enterprise: uscc, device: v.device });
+      } catch (e) {
+        throw uiError('key_store', { msg: e?.message || String(e) });
+      }
+    }
+    await created();
+  });
+}
+
+// ---------------------------------------------------------------- device keys (WebCrypto + IndexedDB)
+
+const KEY_DB = 'hwtrace';
+const KEY_STORE = 'device-keys';
+
+/** A new Ed25519 pair whose private key can never leave this browser; public key as base64 of 32 raw bytes. */
+async function generateDeviceKey() {
+  let pair;
+  try {
+    pair = await crypto.subtle.generateKey({ name: 'Ed25519' }, false, ['sign', 'verify']);
+  } catch {
+    throw uiError('keygen_unsupported');
+  }
+  const raw = new Uint8Array(await crypto.subtle.exportKey('raw', pair.publicKey));
+  return { pair, publicKeyB64: btoa(String.fromCharCode(...raw)) };
+}
+
+function openKeyDb(version) {
+  return new Promise((resolve, reject) => {
+    const req = version ? indexedDB.open(KEY_DB, version) : indexedDB.open(KEY_DB);
+    req.onupgradeneeded = () => {
+      if (!req.result.objectStoreNames.contains(KEY_STORE)) req.result.createObjectStore(KEY_STORE);
+    };
+    req.onsuccess = () => resolve(req.result);
+    req.onerror = () => reject(req.error);
+  });
+}
+
+/** Opens db `hwtrace`, adding store `device-keys` if a newer version of the db lacks it. */
+async function keyDb() {
+  const db = await openKeyDb();
+  if (db.objectStoreNames.contains(KEY_STORE)) return db;
+  const next = db.version + 1;
+  db.close();
+  return openKeyDb(next);
+}
+
+async function keyStore(mode, op) {
+  const db = await keyDb();
+  try {
+    return await new Promise((resolve, reject) => {
+      const tx = db.transaction(KEY_STORE, mode);
+      const req = op(tx.objectStore(KEY_STORE));
+      tx.oncomplete = () => resolve(req.result);
+      tx.onerror = tx.onabort = () => reject(tx.error);
+    });
+  } finally {
+    db.close();
+  }
+}
+
+/** Stores the CryptoKeyPair (plus its public facts) under the full device name "<USCC>/<device>". */
+const saveDeviceKey = (name, record) => keyStore('readwrite', (s) => s.put(record, name));
+
+async function localKeyNames() {
+  try {
+    return await keyStore('readonly', (s) => s.getAllKeys());
+  } catch {
+    return [];
+  }
+}
+
+// ---------------------------------------------------------------- view: users (admin)
+
+async function usersView(ctx) {
+  await ensureRefs(ctx.signal);
+  const [{ users }, { enterprises }] = await Promise.all([
+    api.users(ctx.signal),
+    api.enterprises({}, ctx.signal).catch(() => ({ enterprises: [] })),
+  ]);
+  const table = dataTable('user-list', [
+    [t('user.username'), (u) => h('span', { class: 'mono' }, u.username)],
+    [t('user.display_name'), (u) => u.display_name],
+    [t('user.role'), (u) => refName('user_roles', u.role)],
+    [t('user.enterprise'), (u) => u.enterprise || t('common.none')],
+    [t('user.district'), (u) => (u.district ? refName('districts', u.district) : t('common.none'))],
+    [t('common.created_at'), (u) => time(u.created_at)],
+  ], users, (u) => ({ username: u.username, role: u.role }));
+  return h('div', {}, table, section(t('user.add'), userForm(enterprises)));
+}
+
+function userForm(enterprises) {
+  const form = h('form', { id: 'user-form', class: 'stack' },
+    field({ id: 'user-username', name: 'username', label: t('user.username'), autocapitalize: 'none', autocomplete: 'off' }),
+    field({ id: 'user-password', name: 'password', type: 'password', label: t('user.password'), autocomplete: 'new-password' }),
+    field({ id: 'user-display-name', name: 'display_name', label: t('user.display_name') }),
+    field({ id: 'user-role', name: 'role', type: 'select', label: t('user.role'), options: options('user_roles', 'enterprise_clerk') }),
+    field({ id: 'user-enterprise', name: 'enterprise', label: t('user.enterprise') + t('common.optional'), list: 'user-enterprise-options', class: 'mono' }),
+    h('datalist', { id: 'user-enterprise-options' }, enterprises.map((e) => h('option', { value: e.uscc }, pick(e)))),
+    field({ id: 'user-district', name: 'district', type: 'select', label: t('user.district') + t('common.optional'), options: options('districts', '', t('common.none')) }),
+    submitButton('user-form', t('user.add')));
+  return onSubmit(form, async (v) => {
+    const body = { username: v.username, password: v.password, display_name: v.display_name, role: v.role };
+    if (v.enterprise) body.enterprise = v.enterprise.toUpperCase();
+    if (v.district) body.district = v.district;
+    await api.createUser(body);
+    await created();
+  });
+}
+
+// ---------------------------------------------------------------- view: API tokens
+
+async function tokensView(ctx) {
+  const listBox = h('div', { id: 'token-list-box' });
+  const newBox = h('div', { id: 'token-new', class: 'panel highlight', hidden: true });
+  const refresh = async (signal) => {
+    const { tokens } = await api.tokens(signal);
+    listBox.replaceChildren(tokenTable(tokens, refresh));
+  };
+  await refresh(ctx.signal);
+  const form = h('form', { id: 'token-form', class: 'inline-form' },
+    field({ id: 'token-name', name: 'name', label: t('token.name'), autocomplete: 'off' }),
+    submitButton('token-form', t('token.add')));
+  onSubmit(form, async (v) => {
+    const made = await api.createToken(v.name);
+    showNewToken(newBox, made);
+    form.reset();
+    await refresh();
+  });
+  return h('div', {}, newBox, listBox, section(t('token.add'), form));
+}
+
+function tokenTable(tokens, refresh) {
+  const del = (tok) => confirmButton({ 'data-action': 'delete', id: `token-delete-${tok.id}` },
+    t('token.delete'), t('token.delete_confirm'),
+    async () => { await api.deleteToken(tok.id); notice(t('common.deleted')); await refresh(); });
+  return dataTable('token-list', [
+    [t('token.name'), (k) => k.name],
+    [t('common.created_at'), (k) => time(k.created_at)],
+    [t('token.last_used'), (k) => (k.last_used_at ? time(k.last_used_at) : t('token.never'))],
+    [t('common.actions'), del],
+  ], tokens, (k) => ({ tokenId: k.id }));
+}
+
+/** Shows a freshly made token once, with a copy button. */
+function showNewToken(box, made) {
+  const value = h('input', { id: 'token-value', readonly: true, value: made.token, class: 'mono', 'aria-label': t('token.new'), 'data-token-id': made.id });
+  const copied = h('span', { id: 'token-copy-status', role: 'status', class: 'hint' });
+  const copy = h('button', { type: 'button', id: 'token-copy' }, t('token.copy'));
+  copy.addEventListener('click', async () => {
+    value.select();
+    try {
+      await navigator.clipboard.writeText(made.token);
+      copied.textContent = t('token.copied');
+    } catch {
+      copied.textContent = document.execCommand?.('copy') ? t('token.copied') : t('token.copy_failed');
+    }
+  });
+  box.replaceChildren(h('h2', {}, t('token.new'), ': ', made.name), h('p', {}, t('token.once')),
+    h('div', { class: 'inline-form' }, value, copy), copied);
+  box.hidden = false;
+  value.focus();
+  value.select();
+}
+
+// ---------------------------------------------------------------- start
+
+function toggleLanguage() {
+  setLang(lang() === 'zh' ? 'en' : 'zh');
+  renderHeader();
+  route({ keepFocus: true });
+}
+
+async function boot() {
+  applyLang();
+  renderHeader();
+  $('#lang-toggle').addEventListener('click', toggleLanguage);
+  $('#logout').addEventListener('click', doLogout);
+  // The hash is the router's: the skip link moves focus instead of navigating.
+  $('#skip-link').addEventListener('click', (ev) => { ev.preventDefault(); $('#main').focus(); });
+  const [session] = await Promise.allSettled([api.getSession(), ensureRefs()]);
+  state.user = session.status === 'fulfilled' ? session.value?.user || null : null;
+  renderHeader();
+  window.addEventListener('hashchange', onLocationChange);
+  window.addEventListener('popstate', onLocationChange);
+  await route({ keepFocus: true });
+}
+
+boot();

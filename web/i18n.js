@@ -1,0 +1,420 @@
+// i18n.js: every UI string of the web app, in Chinese (first) and English, plus the
+// locale-bound formatting (China Standard Time, masses in integer grams).
+// Server-provided names (reference data, catalogue text) are not translated here:
+// the server sends them in both languages and `pick()` chooses.
+
+const STORAGE_KEY = 'hwtrace.lang';
+const TIME_ZONE = 'Asia/Shanghai';
+
+const zh = {
+  'app.tagline': '危险废物全过程追溯 · 一物一码',
+  'app.skip': '跳到主要内容',
+  'app.nav': '主导航',
+  'app.loading': '加载中…',
+  'app.times_note': '所有时间均为北京时间（UTC+8）。',
+  'lang.toggle': 'English',
+  'lang.toggle_title': '切换语言 / Switch language',
+
+  'nav.home': '首页',
+  'nav.catalogue': '名录查询',
+  'nav.enterprises': '企业',
+  'nav.users': '用户',
+  'nav.tokens': '令牌',
+  'nav.login': '登录',
+  'nav.logout': '退出',
+
+  'common.created': '已创建',
+  'common.revoked': '已吊销',
+  'common.deleted': '已删除',
+  'common.optional': '（选填）',
+  'common.all': '全部',
+  'common.none': '—',
+  'common.filter': '筛选',
+  'common.created_at': '创建时间',
+  'common.actions': '操作',
+  'common.empty': '暂无记录',
+
+  'home.title': '首页',
+  'home.lead': 'hwtrace 记录万盛经开区及綦江、南川每一件危险废物从产生到最终处置的全过程：一物一码，每次交接由双方签名，任何人都可用公钥审计日志。',
+  'home.search_label': '查询危险废物代码',
+  'home.search_button': '查询',
+  'home.catalogue': '名录查询',
+  'home.catalogue_text': '按代码、类别或名称查询《国家危险废物名录》。',
+  'home.enterprises': '企业',
+  'home.enterprises_text': '产废、收集、运输、利用处置单位及其许可证、车辆、驾驶员和设备。',
+  'home.login': '登录',
+  'home.login_text': '企业用户和监管人员请先登录。',
+  'home.tokens': 'API 令牌',
+  'home.tokens_text': '为程序和命令行工具创建访问令牌。',
+
+  'catalogue.title': '危险废物名录查询',
+  'catalogue.q': '代码、类别或名称',
+  'catalogue.placeholder': '如 900-249-08、HW08、废矿物油',
+  'catalogue.hint': '输入代码前缀（900-249 或 90024908）、类别（HW08）或中文名称。',
+  'catalogue.prompt': '请输入查询内容。',
+  'catalogue.total': '共 {total} 条（{version} 版名录），显示 {shown} 条',
+  'catalogue.none': '没有找到匹配的废物代码',
+  'catalogue.categories': '类别',
+  'catalogue.industry': '行业来源',
+  'catalogue.hazard': '危险特性',
+
+  'login.title': '登录',
+  'login.username': '用户名',
+  'login.password': '密码',
+  'login.submit': '登录',
+  'login.already': '当前已登录：{name}',
+
+  'ent.title': '企业',
+  'ent.q': '名称或统一社会信用代码',
+  'ent.role': '角色',
+  'ent.district': '区县',
+  'ent.name': '名称',
+  'ent.uscc': '统一社会信用代码',
+  'ent.roles': '角色',
+  'ent.contact': '联系人',
+  'ent.phone': '联系电话',
+  'ent.address': '地址',
+  'ent.name_zh': '中文名称',
+  'ent.name_en': '英文名称',
+  'ent.add': '添加企业',
+  'ent.uscc_hint': '18 位：数字和大写字母（不含 I、O、S、V、Z）。',
+  'ent.uscc_len': '长度应为 18 位（当前 {n} 位）。',
+  'ent.uscc_chars': '含有不允许的字符。',
+  'ent.uscc_check': '校验码不符，应为 {c}。',
+  'ent.uscc_ok': '格式和校验码正确。',
+
+  'tab.label': '企业资料',
+  'tab.permits': '许可证',
+  'tab.vehicles': '车辆',
+  'tab.drivers': '驾驶员',
+  'tab.devices': '设备',
+
+  'permit.number': '许可证编号',
+  'permit.valid': '有效期',
+  'permit.valid_from': '起始日期',
+  'permit.valid_until': '截止日期',
+  'permit.expired': '已过期',
+  'permit.waste_codes': '核准废物代码',
+  'permit.waste_codes_hint': '用逗号或空格分隔，如 HW08, 900-249-08',
+  'permit.capacities': '核准经营规模（吨/年）',
+  'permit.capacity_value': '{n} 吨/年',
+  'permit.landfill': '填埋库容（立方米）',
+  'permit.landfill_value': '{n} 立方米',
+  'permit.integer_hint': '整数',
+  'permit.add': '添加许可证',
+
+  'vehicle.plate': '车牌号',
+  'vehicle.type': '车辆类型',
+  'vehicle.add': '添加车辆',
+
+  'driver.name': '姓名',
+  'driver.licence': '驾驶证号',
+  'driver.phone': '电话',
+  'driver.add': '添加驾驶员',
+
+  'device.device': '设备名',
+  'device.device_hint': '如 phone-1；完整名称为 信用代码/设备名。',
+  'device.pubkey': '公钥（Base64，32 字节 Ed25519）',
+  'device.genkey': '在本机生成密钥',
+  'device.genkey_done': '已在本机生成密钥对。私钥不可导出，注册成功后保存在本浏览器中。',
+  'device.key_id': '密钥 ID',
+  'device.registered': '注册时间',
+  'device.status': '状态',
+  'device.active': '有效',
+  'device.revoked_at': '已吊销（{time}）',
+  'device.local': '本机密钥',
+  'device.revoke': '吊销',
+  'device.revoke_confirm': '确认吊销',
+  'device.add': '注册设备',
+
+  'user.title': '用户',
+  'user.username': '用户名',
+  'user.password': '密码',
+  'user.display_name': '显示名称',
+  'user.role': '角色',
+  'user.enterprise': '所属企业（统一社会信用代码）',
+  'user.district': '区县',
+  'user.add': '添加用户',
+
+  'token.title': 'API 令牌',
+  'token.name': '名称',
+  'token.last_used': '最近使用',
+  'token.never': '从未使用',
+  'token.delete': '删除',
+  'token.delete_confirm': '确认删除',
+  'token.add': '新建令牌',
+  'token.new': '新令牌',
+  'token.once': '令牌只显示这一次，请立即复制并妥善保存。',
+  'token.copy': '复制',
+  'token.copied': '已复制',
+  'token.copy_failed': '无法自动复制，请手动选中复制。',
+
+  'notfound.title': '页面不存在',
+  'notfound.text': '没有这个页面。',
+  'notfound.home': '返回首页',
+
+  'err.network': '无法连接服务器，请检查网络后重试。',
+  'err.http': '服务器错误（HTTP {status}）。',
+  'err.forbidden': '没有权限访问此页面。',
+  'err.keygen_unsupported': '此浏览器无法生成 Ed25519 密钥（需要较新的 Chromium，并通过 HTTPS 或 localhost 访问）。',
+  'err.key_store': '设备已注册，但无法把密钥保存到本机：{msg}',
+  'err.unexpected': '发生意外错误：{msg}',
+};
+
+const en = {
+  'app.tagline': 'Hazardous-waste chain of custody · one item, one code',
+  'app.skip': 'Skip to main content',
+  'app.nav': 'Main navigation',
+  'app.loading': 'Loading…',
+  'app.times_note': 'All times are China Standard Time (UTC+8).',
+  'lang.toggle': '中文',
+  'lang.toggle_title': '切换语言 / Switch language',
+
+  'nav.home': 'Home',
+  'nav.catalogue': 'Waste catalogue',
+  'nav.enterprises': 'Enterprises',
+  'nav.users': 'Users',
+  'nav.tokens': 'API tokens',
+  'nav.login': 'Log in',
+  'nav.logout': 'Log out',
+
+  'common.created': 'Created',
+  'common.revoked': 'Revoked',
+  'common.deleted': 'Deleted',
+  'common.optional': ' (optional)',
+  'common.all': 'All',
+  'common.none': '—',
+  'common.filter': 'Filter',
+  'common.created_at': 'Created',
+  'common.actions': 'Actions',
+  'common.empty': 'Nothing here yet',
+
+  'home.title': 'Home',
+  'home.lead': 'hwtrace follows every container of hazardous waste in the Wansheng zone, Qijiang and Nanchuan from the moment it is generated until it is destroyed: one item, one code, every hand-over signed by both sides, and a log anyone with the public key can audit.',
+  'home.search_label': 'Look up a waste code',
+  'home.search_button': 'Search',
+  'home.catalogue': 'Waste catalogue',
+  'home.catalogue_text': 'Search the National Hazardous Waste List by code, category or name.',
+  'home.enterprises': 'Enterprises',
+  'home.enterprises_text': 'Generators, collection points, transporters and facilities, with their permits, vehicles, drivers and devices.',
+  'home.login': 'Log in',
+  'home.login_text': 'Enterprise users and regulators, please log in.',
+  'home.tokens': 'API tokens',
+  'home.tokens_text': 'Create access tokens for programs and the command line.',
+
+  'catalogue.title': 'Hazardous waste catalogue',
+  'catalogue.q': 'Code, category or name',
+  'catalogue.placeholder': 'e.g. 900-249-08, HW08, 废矿物油',
+  'catalogue.hint': 'Type a code prefix (900-249 or 90024908), a category (HW08) or Chinese text.',
+  'catalogue.prompt': 'Type something to search.',
+  'catalogue.total': '{total} found ({version} edition), showing {shown}',
+  'catalogue.none': 'No matching waste codes',
+  'catalogue.categories': 'Categories',
+  'catalogue.industry': 'Industry',
+  'catalogue.hazard': 'Hazard',
+
+  'login.title': 'Log in',
+  'login.username': 'Username',
+  'login.password': 'Password',
+  'login.submit': 'Log in',
+  'login.already': 'Logged in as {name}',
+
+  'ent.title': 'Enterprises',
+  'ent.q': 'Name or USCC',
+  'ent.role': 'Role',
+  'ent.district': 'District',
+  'ent.name': 'Name',
+  'ent.uscc': 'Unified social credit code (USCC)',
+  'ent.roles': 'Roles',
+  'ent.contact': 'Contact',
+  'ent.phone': 'Phone',
+  'ent.address': 'Address',
+  'ent.name_zh': 'Chinese name',
+  'ent.name_en': 'English name',
+  'ent.add': 'Add an enterprise',
+  'ent.uscc_hint': '18 characters: digits and capital letters except I, O, S, V, Z.',
+  'ent.uscc_len': 'Must be 18 characters (now {n}).',
+  'ent.uscc_chars': 'Contains characters that are not allowed.',
+  'ent.uscc_check': 'Check character does not match; expected {c}.',
+  'ent.uscc_ok': 'Format and check character are valid.',
+
+  'tab.label': 'Enterprise records',
+  'tab.permits': 'Permits',
+  'tab.vehicles': 'Vehicles',
+  'tab.drivers': 'Drivers',
+  'tab.devices': 'Devices',
+
+  'permit.number': 'Permit number',
+  'permit.valid': 'Valid',
+  'permit.valid_from': 'Valid from',
+  'permit.valid_until': 'Valid until',
+  'permit.expired': 'Expired',
+  'permit.waste_codes': 'Licensed waste codes',
+  'permit.waste_codes_hint': 'Separated by commas or spaces, e.g. HW08, 900-249-08',
+  'permit.capacities': 'Licensed capacity (t/year)',
+  'permit.capacity_value': '{n} t/year',
+  'permit.landfill': 'Landfill volume (m³)',
+  'permit.landfill_value': '{n} m³',
+  'permit.integer_hint': 'whole number',
+  'permit.add': 'Add a permit',
+
+  'vehicle.plate': 'Plate',
+  'vehicle.type': 'Vehicle type',
+  'vehicle.add': 'Add a vehicle',
+
+  'driver.name': 'Name',
+  'driver.licence': 'Licence number',
+  'driver.phone': 'Phone',
+  'driver.add': 'Add a driver',
+
+  'device.device': 'Device name',
+  'device.device_hint': 'e.g. phone-1; the full name is USCC/device.',
+  'device.pubkey': 'Public key (base64, 32-byte Ed25519)',
+  'device.genkey': 'Generate a key on this device',
+  'device.genkey_done': 'A key pair was generated on this device. The private key cannot be exported; it is kept in this browser once the device is registered.',
+  'device.key_id': 'Key ID',
+  'device.registered': 'Registered',
+  'device.status': 'Status',
+  'device.active': 'Active',
+  'device.revoked_at': 'Revoked ({time})',
+  'device.local': 'Key on this device',
+  'device.revoke': 'Revoke',
+  'device.revoke_confirm': 'Confirm revoke',
+  'device.add': 'Register a device',
+
+  'user.title': 'Users',
+  'user.username': 'Username',
+  'user.password': 'Password',
+  'user.display_name': 'Display name',
+  'user.role': 'Role',
+  'user.enterprise': 'Enterprise (USCC)',
+  'user.district': 'District',
+  'user.add': 'Add a user',
+
+  'token.title': 'API tokens',
+  'token.name': 'Name',
+  'token.last_used': 'Last used',
+  'token.never': 'Never',
+  'token.delete': 'Delete',
+  'token.delete_confirm': 'Confirm delete',
+  'token.add': 'Create a token',
+  'token.new': 'New token',
+  'token.once': 'This token is shown only once. Copy it now and keep it safe.',
+  'token.copy': 'Copy',
+  'token.copied': 'Copied',
+  'token.copy_failed': 'Could not copy automatically; select the token and copy it by hand.',
+
+  'notfound.title': 'Page not found',
+  'notfound.text': 'There is no such page.',
+  'notfound.home': 'Back to the home page',
+
+  'err.network': 'Cannot reach the server. Check the connection and try again.',
+  'err.http': 'Server error (HTTP {status}).',
+  'err.forbidden': 'You are not allowed to see this page.',
+  'err.keygen_unsupported': 'This browser cannot generate Ed25519 keys (it needs a recent Chromium, over HTTPS or on localhost).',
+  'err.key_store': 'The device was registered but its key could not be stored on this device: {msg}',
+  'err.unexpected': 'Unexpected error: {msg}',
+};
+
+export const tables = { zh, en };
+
+let current = localStorage.getItem(STORAGE_KEY) === 'en' ? 'en' : 'zh';
+
+/** The current language: 'zh' or 'en'. */
+export function lang() {
+  return current;
+}
+
+/** Switches language, remembers it, and updates `<html lang>`. */
+export function setLang(next) {
+  current = next === 'en' ? 'en' : 'zh';
+  localStorage.setItem(STORAGE_KEY, current);
+  applyLang();
+}
+
+export function applyLang() {
+  document.documentElement.lang = current === 'zh' ? 'zh-CN' : 'en';
+}
+
+/** Looks up `key` and fills `{name}` placeholders from `vars`. */
+export function t(key, vars = {}) {
+  const text = tables[current][key] ?? tables.zh[key] ?? key;
+  return text.replace(/\{(\w+)\}/g, (m, name) => (name in vars ? String(vars[name]) : m));
+}
+
+export function has(key) {
+  return key in tables[current];
+}
+
+/** Picks the Chinese or English field of a server object, falling back to Chinese. */
+export function pick(obj, base = 'name') {
+  if (!obj) return '';
+  const en = obj[`${base}_en`];
+  return current === 'en' && en ? en : obj[`${base}_zh`] ?? en ?? '';
+}
+
+// ---- time: always China Standard Time, whatever the browser's zone ----
+
+const partsFormat = new Intl.DateTimeFormat('en-CA', {
+  timeZone: TIME_ZONE, year: 'numeric', month: '2-digit', day: '2-digit',
+  hour: '2-digit', minute: '2-digit', hourCycle: 'h23',
+});
+
+function cstParts(date) {
+  return Object.fromEntries(partsFormat.formatToParts(date).map((p) => [p.type, p.value]));
+}
+
+/** RFC 3339 UTC → "YYYY-MM-DD HH:mm" in Asia/Shanghai; unparseable input is returned as is. */
+export function formatTime(rfc3339) {
+  if (!rfc3339) return '';
+  const date = new Date(rfc3339);
+  if (Number.isNaN(date.getTime())) return String(rfc3339);
+  const p = cstParts(date);
+  return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}`;
+}
+
+/** Today's date in Asia/Shanghai as "YYYY-MM-DD" (comparable with permit dates as strings). */
+export function todayCst(now = new Date()) {
+  const p = cstParts(now);
+  return `${p.year}-${p.month}-${p.day}`;
+}
+
+// ---- numbers and masses: integers only, no float arithmetic ----
+
+function group(digits) {
+  return digits.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+}
+
+/** Formats an integer with thousands separators. */
+export function formatInt(n) {
+  const s = String(n);
+  return /^-?\d+$/.test(s) ? (s[0] === '-' ? '-' + group(s.slice(1)) : group(s)) : s;
+}
+
+/**
+ * Formats integer grams as g, kg or t, exactly: the decimal point is placed by string
+ * slicing, so no float ever touches the value (1234567 → "1.234567 t", 2500 → "2.5 kg").
+ */
+export function formatMass(grams) {
+  const s = String(grams);
+  if (!/^-?\d+$/.test(s)) return s;
+  const sign = s[0] === '-' ? '-' : '';
+  const digits = s.replace('-', '').replace(/^0+(?=\d)/, '');
+  const [shift, unit] = digits.length > 6 ? [6, 't'] : digits.length > 3 ? [3, 'kg'] : [0, 'g'];
+  if (shift === 0) return `${sign}${digits} g`;
+  const whole = digits.slice(0, -shift);
+  const frac = digits.slice(-shift).replace(/0+$/, '');
+  return `${sign}${group(whole)}${frac ? '.' + frac : ''} ${unit}`;
+}
+
+/**
+ * Parses a decimal text in kg (or t) into integer grams without floats:
+ * parseMass("12.5", "kg") → 12500. Returns null for anything that is not an exact amount.
+ */
+export function parseMass(text, unit = 'kg') {
+  const places = unit === 't' ? 6 : unit === 'kg' ? 3 : 0;
+  const m = /^\s*(\d+)(?:\.(\d+))?\s*$/.exec(String(text).replace(/,/g, ''));
+  if (!m || (m[2] || '').length > places) return null;
+  const grams = Number(m[1] + (m[2] || '').padEnd(places, '0'));
+  return Number.isSafeInteger(grams) ? grams : null;
+}
