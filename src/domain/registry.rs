@@ -112,7 +112,11 @@ impl Plate {
             _ => (&rest[..], false),
         };
         // Trailers (挂), coach (学) and police (警) plates carry four characters before the suffix.
-        let body_len_ok = if suffix { body.len() == 4 } else { body.len() == 5 || body.len() == 6 };
+        let body_len_ok = if suffix {
+            body.len() == 4
+        } else {
+            body.len() == 5 || body.len() == 6
+        };
         let body_ok = body
             .iter()
             .all(|c| c.is_ascii_digit() || (c.is_ascii_uppercase() && !matches!(c, 'I' | 'O')));

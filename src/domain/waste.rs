@@ -224,7 +224,11 @@ mod tests {
 
     fn entry(code: &str, desc: &str) -> CatalogueEntry {
         let code = WasteCode::from_trusted_digits(waste_digits(code).unwrap());
-        let category_name = if code.category() == Category(1) { "医疗废物" } else { "废矿物油与含矿物油废物" };
+        let category_name = if code.category() == Category(1) {
+            "医疗废物"
+        } else {
+            "废矿物油与含矿物油废物"
+        };
         CatalogueEntry {
             code,
             category: code.category().to_string(),

@@ -78,7 +78,8 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
 
 /// The whole service: API, OpenAPI document, web app, JSON errors for everything else.
 pub fn router(state: AppState) -> Router {
-    let (api, doc) = api();
+    let (api, mut doc) = api();
+    openapi::describe_itself(&mut doc);
     let doc = Arc::new(doc);
     Router::new()
         .merge(api)

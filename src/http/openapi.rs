@@ -38,3 +38,21 @@ impl Modify for Security {
         );
     }
 }
+
+/// Adds the document's own route, which cannot be registered through `routes!` because it
+/// serves the document that registration produces.
+pub fn describe_itself(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::path::{HttpMethod, OperationBuilder, PathItem};
+    use utoipa::openapi::ResponseBuilder;
+    let op = OperationBuilder::new()
+        .tag("reference")
+        .summary(Some("This OpenAPI 3.1 document"))
+        .response(
+            "200",
+            ResponseBuilder::new().description("the OpenAPI document").build(),
+        )
+        .build();
+    doc.paths
+        .paths
+        .insert("/api/v1/openapi.json".into(), PathItem::new(HttpMethod::Get, op));
+}

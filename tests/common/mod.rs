@@ -27,12 +27,20 @@ pub struct TestApp {
 /// Starts the service on 127.0.0.1:0 with a fresh database in a temporary directory.
 pub async fn spawn_app() -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
-    let config = Config { listen: "127.0.0.1:0".parse().unwrap(), ..Config::with_db(dir.path().join("hwtrace.db")) };
+    let config = Config {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        ..Config::with_db(dir.path().join("hwtrace.db"))
+    };
     let (listener, state) = server::bind(config).await.expect("service starts");
     let addr = listener.local_addr().unwrap();
     let serving = state.clone();
     tokio::spawn(async move { server::serve(listener, serving, std::future::pending()).await });
-    TestApp { base: format!("http://{addr}"), addr, state, dir }
+    TestApp {
+        base: format!("http://{addr}"),
+        addr,
+        state,
+        dir,
+    }
 }
 
 impl TestApp {
@@ -55,13 +63,20 @@ impl TestApp {
 
     /// A client with no credentials.
     pub fn anonymous(&self) -> Client {
-        Client { base: self.base.clone(), http: http_client(), csrf: None, bearer: None }
+        Client {
+            base: self.base.clone(),
+            http: http_client(),
+            csrf: None,
+            bearer: None,
+        }
     }
 
     /// Logs in through `POST /api/v1/session` and keeps the cookie and CSRF token.
     pub async fn login(&self, username: &str) -> Client {
         let mut c = self.anonymous();
-        let (status, body) = c.post("/api/v1/session", json!({"username": username, "password": PASSWORD})).await;
+        let (status, body) = c
+            .post("/api/v1/session", json!({"username": username, "password": PASSWORD}))
+            .await;
         assert_eq!(status, StatusCode::OK, "login of {username}: {body}");
         c.csrf = body["csrf_token"].as_str().map(str::to_owned);
         c
@@ -88,7 +103,12 @@ pub struct Client {
 
 impl Client {
     pub fn with_bearer(&self, token: &str) -> Client {
-        Client { base: self.base.clone(), http: reqwest::Client::new(), csrf: None, bearer: Some(token.into()) }
+        Client {
+            base: self.base.clone(),
+            http: reqwest::Client::new(),
+            csrf: None,
+            bearer: Some(token.into()),
+        }
     }
 
     pub fn request(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
@@ -108,7 +128,11 @@ impl Client {
         let resp = rb.send().await.expect("request sent");
         let status = resp.status();
         let text = resp.text().await.expect("body");
-        let body = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
+        let body = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or(Value::String(text))
+        };
         (status, body)
     }
 
@@ -126,7 +150,12 @@ impl Client {
 
     /// Posts raw bytes with the given content type.
     pub async fn post_raw(&self, path: &str, content_type: &str, body: Vec<u8>) -> (StatusCode, Value) {
-        self.send(self.request(Method::POST, path).header("content-type", content_type).body(body)).await
+        self.send(
+            self.request(Method::POST, path)
+                .header("content-type", content_type)
+                .body(body),
+        )
+        .await
     }
 }
 
@@ -135,8 +164,14 @@ pub fn assert_refused(answer: &(StatusCode, Value), status: StatusCode, code: &s
     let (s, body) = answer;
     assert_eq!(*s, status, "expected {status} {code}, got {s}: {body}");
     assert_eq!(body["error"], code, "wrong code in {body}");
-    assert!(body["message"].as_str().is_some_and(|m| !m.is_empty()), "no English message: {body}");
-    assert!(body["message_zh"].as_str().is_some_and(|m| !m.is_empty()), "no Chinese message: {body}");
+    assert!(
+        body["message"].as_str().is_some_and(|m| !m.is_empty()),
+        "no English message: {body}"
+    );
+    assert!(
+        body["message_zh"].as_str().is_some_and(|m| !m.is_empty()),
+        "no Chinese message: {body}"
+    );
 }
 
 /// A generator enterprise body.

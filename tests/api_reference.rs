@@ -1,0 +1,141 @@
+//! Public reference endpoints over HTTP: catalogue search, reference lists, health, and the
+//! JSON errors for unknown routes and methods.
+
+mod common;
+
+use common::{assert_refused, spawn_app};
+use reqwest::StatusCode;
+
+#[tokio::test]
+async fn catalogue_search_by_category_prefix_and_chinese_text() {
+    let app = spawn_app().await;
+    let c = app.anonymous();
+
+    let (s, body) = c.get("/api/v1/catalogue?q=HW08").await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(body["version"], "2021");
+    assert_eq!(body["total"], 32);
+    let codes: Vec<&str> = body["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes.len(), 32);
+    assert!(codes.iter().all(|c| c.ends_with("-08")));
+    assert!(codes.contains(&"900-249-08"));
+
+    let (_, body) = c.get("/api/v1/catalogue?q=900-249").await;
+    assert_eq!(body["results"][0]["code"], "900-249-08");
+    let (_, body) = c.get("/api/v1/catalogue?q=90024908").await;
+    assert_eq!(body["total"], 1);
+
+    let (_, body) = c
+        .get("/api/v1/catalogue?q=%E5%BA%9F%E7%9F%BF%E7%89%A9%E6%B2%B9&limit=5")
+        .await; // 废矿物油
+    assert!(body["total"].as_u64().unwrap() >= 5);
+    assert_eq!(body["results"].as_array().unwrap().len(), 5);
+    assert!(body["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|r| r["category"] == "HW08"));
+
+    let (_, body) = c.get("/api/v1/catalogue?q=HW01").await;
+    assert_eq!(body["total"], 5, "HW01 medical waste has five codes");
+
+    let (_, body) = c.get("/api/v1/catalogue?limit=500").await;
+    assert_eq!(body["total"], 467);
+}
+
+#[tokio::test]
+async fn catalogue_entry_and_refusals() {
+    let app = spawn_app().await;
+    let c = app.anonymous();
+    let (s, body) = c.get("/api/v1/catalogue/900-249-08").await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(body["category"], "HW08");
+    assert_eq!(body["hazard"], "T,I");
+
+    assert_refused(
+        &c.get("/api/v1/catalogue/900-248-08").await,
+        StatusCode::NOT_FOUND,
+        "unknown_waste_code",
+    );
+    assert_refused(
+        &c.get("/api/v1/catalogue/900-24-808").await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "bad_waste_code_format",
+    );
+    assert_refused(
+        &c.get("/api/v1/catalogue?q=HW08&limit=0").await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "bad_limit",
+    );
+    assert_refused(
+        &c.get("/api/v1/catalogue?q=HW08&limit=x").await,
+        StatusCode::BAD_REQUEST,
+        "bad_query",
+    );
+    assert_refused(
+        &c.get("/api/v1/catalogue?q=HW08&page=2").await,
+        StatusCode::BAD_REQUEST,
+        "bad_query",
+    );
+    let long = "废".repeat(65);
+    assert_refused(
+        &c.get(&format!("/api/v1/catalogue?q={long}")).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "query_too_long",
+    );
+}
+
+#[tokio::test]
+async fn reference_lists_and_health() {
+    let app = spawn_app().await;
+    let c = app.anonymous();
+    let (s, body) = c.get("/api/v1/reference").await;
+    assert_eq!(s, StatusCode::OK);
+    let districts: Vec<&str> = body["districts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(districts, ["wansheng", "qijiang", "nanchuan", "other"]);
+    assert_eq!(body["hazards"][4]["code"], "In");
+    assert_eq!(body["hazards"][4]["bit"], 16);
+    assert_eq!(body["forms"][2]["number"], 3);
+    assert!(body["treatment_methods"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|m| m["code"] == "cement_kiln"));
+
+    let (s, body) = c.get("/api/v1/health").await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(body["catalogue_version"], "2021");
+}
+
+#[tokio::test]
+async fn unknown_routes_and_methods_answer_json() {
+    let app = spawn_app().await;
+    let c = app.anonymous();
+    assert_refused(&c.get("/api/v1/nothing-here").await, StatusCode::NOT_FOUND, "no_route");
+    assert_refused(&c.get("/no-such-page.html").await, StatusCode::NOT_FOUND, "no_route");
+    assert_refused(
+        &c.post("/api/v1/catalogue", serde_json::json!({})).await,
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+    );
+
+    let resp = reqwest::get(format!("{}/", app.base)).await.unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert!(resp.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
+    let resp = reqwest::get(format!("{}/app.js", app.base)).await.unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert!(resp.headers()["content-type"].to_str().unwrap().contains("javascript"));
+}

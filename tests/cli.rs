@@ -1,0 +1,223 @@
+//! The real binary: `serve` answers on the address it prints and stops cleanly on SIGTERM;
+//! `admin create-user` bootstraps an account; `catalogue load` adds a catalogue version from
+//! CSV that the next start uses, without a code change.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_hwtrace");
+
+fn hwtrace(args: &[&str], stdin: &str) -> (bool, String, String) {
+    let mut child = Command::new(BIN)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into(),
+        String::from_utf8_lossy(&out.stderr).into(),
+    )
+}
+
+/// A `hwtrace serve` process, killed if the test fails before stopping it.
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn serve(db: &Path, extra: &[&str]) -> Server {
+    let mut child = Command::new(BIN)
+        .args(["serve", "--db", db.to_str().unwrap(), "--listen", "127.0.0.1:0"])
+        .args(extra)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let base = loop {
+        let line = lines.next().expect("serve printed its address").unwrap();
+        if let Some(rest) = line.strip_prefix("hwtrace listening on ") {
+            break rest.split_whitespace().next().unwrap().trim_end_matches('/').to_owned();
+        }
+    };
+    std::thread::spawn(move || lines.for_each(drop));
+    Server { child, base }
+}
+
+fn get_json(url: &str) -> serde_json::Value {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async { reqwest::get(url).await.unwrap().json().await.unwrap() })
+}
+
+fn terminate(mut server: Server) -> std::process::ExitStatus {
+    let pid = server.child.id().to_string();
+    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Some(status) = server.child.try_wait().unwrap() {
+            return status;
+        }
+        assert!(Instant::now() < deadline, "serve did not stop after SIGTERM");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn serve_answers_the_readme_query_and_stops_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = serve(&dir.path().join("hwtrace.db"), &[]);
+    let body = get_json(&format!("{}/api/v1/catalogue?q=HW08", server.base));
+    assert_eq!(body["total"], 32);
+    assert!(body["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|r| r["code"] == "900-249-08"));
+    let status = terminate(server);
+    assert!(status.success(), "graceful shutdown exits 0, got {status}");
+}
+
+#[test]
+fn admin_create_user_reads_the_password_from_stdin() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("hwtrace.db");
+    let db = db.to_str().unwrap();
+    let (ok, out, err) = hwtrace(
+        &["admin", "create-user", "--db", db, "--username", "boss"],
+        "a long enough password\n",
+    );
+    assert!(ok, "{err}");
+    assert!(out.contains("created user boss"), "{out}");
+    let (ok, _, err) = hwtrace(
+        &["admin", "create-user", "--db", db, "--username", "boss"],
+        "a long enough password\n",
+    );
+    assert!(!ok && err.contains("username_taken"), "{err}");
+    let (ok, _, err) = hwtrace(&["admin", "create-user", "--db", db, "--username", "weak"], "short\n");
+    assert!(!ok && err.contains("weak_password"), "{err}");
+    let (ok, _, err) = hwtrace(
+        &[
+            "admin",
+            "create-user",
+            "--db",
+            db,
+            "--username",
+            "eeb",
+            "--role",
+            "regulator",
+            "--district",
+            "wansheng",
+        ],
+        "a long enough password\n",
+    );
+    assert!(ok, "{err}");
+    let (_, out, _) = hwtrace(&["admin", "list-users", "--db", db], "");
+    assert_eq!(out.lines().count(), 2, "{out}");
+    assert!(out.contains("eeb\tregulator\twansheng"), "{out}");
+}
+
+#[test]
+fn a_new_catalogue_version_loads_from_csv_and_is_used_at_the_next_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("hwtrace.db");
+    let dbs = db.to_str().unwrap();
+    let csv = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/catalogue-mini.csv");
+    let (ok, out, err) = hwtrace(&["catalogue", "load", csv, "--version", "2025-test", "--db", dbs], "");
+    assert!(ok, "{err}");
+    assert!(out.contains("5 codes loaded and active"), "{out}");
+    let (ok, _, err) = hwtrace(&["catalogue", "load", csv, "--version", "2025-test", "--db", dbs], "");
+    assert!(!ok && err.contains("catalogue_version_exists"), "{err}");
+
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(
+        &bad,
+        "category,category_name,industry,code,description,hazard\nHW08,x,y,900-249-09,d,T\n",
+    )
+    .unwrap();
+    let (ok, _, err) = hwtrace(
+        &[
+            "catalogue",
+            "load",
+            bad.to_str().unwrap(),
+            "--version",
+            "broken",
+            "--db",
+            dbs,
+        ],
+        "",
+    );
+    assert!(
+        !ok && err.contains("bad_catalogue_csv") && err.contains("line 2"),
+        "{err}"
+    );
+
+    let server = serve(&db, &[]);
+    let health = get_json(&format!("{}/api/v1/health", server.base));
+    assert_eq!(health["catalogue_version"], "2025-test");
+    let found = get_json(&format!("{}/api/v1/catalogue?q=HW51", server.base));
+    assert_eq!(found["total"], 1, "the new category is searchable");
+    let gone = get_json(&format!("{}/api/v1/catalogue?q=HW01", server.base));
+    assert_eq!(gone["total"], 0, "the 2021 list is no longer the active one");
+    drop(server);
+
+    let (ok, out, err) = hwtrace(&["catalogue", "activate", "2021", "--db", dbs], "");
+    assert!(ok && out.contains("2021 is now active"), "{err}");
+    let server = serve(&db, &[]);
+    let health = get_json(&format!("{}/api/v1/health", server.base));
+    assert_eq!(health["catalogue_version"], "2021");
+}
+
+#[test]
+fn serve_demo_adds_accounts_one_can_log_in_with() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("hwtrace.db");
+    for _ in 0..2 {
+        // Twice: the demo load is idempotent.
+        let server = serve(&db, &["--demo"]);
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let c = reqwest::Client::builder().cookie_store(true).build().unwrap();
+            let resp = c
+                .post(format!("{}/api/v1/session", server.base))
+                .json(&serde_json::json!({"username": "autorepair", "password": "hwtrace-demo-2026"}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(resp.status(), 200);
+            let list: serde_json::Value = c
+                .get(format!("{}/api/v1/enterprises", server.base))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            assert_eq!(
+                list["enterprises"].as_array().unwrap().len(),
+                1,
+                "an enterprise sees itself only"
+            );
+        });
+        assert!(terminate(server).success());
+    }
+}
