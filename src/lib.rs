@@ -2,13 +2,18 @@
 
 pub mod access;
 pub mod accounts;
+pub mod client;
 pub mod config;
 pub mod crypto;
 pub mod demo;
 pub mod domain;
 pub mod http;
+pub mod ingest;
+pub mod keyring;
+pub mod log;
 pub mod reference;
 pub mod registry;
 pub mod server;
+pub mod serverkeys;
 pub mod store;
 pub mod time;

@@ -16,8 +16,10 @@ use crate::domain::{
     text, Catalogue, Category, DeviceName, District, EnterpriseRole, Plate, Refusal, TreatmentMethod, Uscc,
     VehicleType, WasteCode,
 };
+use crate::keyring::{log_key_change, KeyChange};
+use crate::log::Log;
 use crate::store::StoreResult;
-use crate::time::now_rfc3339;
+use crate::time::{now_rfc3339, rfc3339};
 
 /// Most rows one list answer carries.
 pub const MAX_LIST_ROWS: usize = 1000;
@@ -676,7 +678,14 @@ fn device_row(r: &rusqlite::Row<'_>) -> StoreResult<Device> {
 
 const DEVICE_COLUMNS: &str = "owner, device, key_id, public_key, registered_at, revoked_at";
 
-pub fn register_device(conn: &Connection, owner: &Uscc, new: &NewDevice) -> StoreResult<Device> {
+/// Registers a device key, as a `key` entry of the log approved by `approved_by`.
+pub fn register_device(
+    conn: &Connection,
+    log: &Log,
+    owner: &Uscc,
+    new: &NewDevice,
+    approved_by: &str,
+) -> StoreResult<Device> {
     let device = DeviceName::parse(&new.device)?;
     let key = parse_public_key_b64(new.public_key.trim()).map_err(|e| {
         Refusal::invalid(
@@ -714,14 +723,24 @@ pub fn register_device(conn: &Connection, owner: &Uscc, new: &NewDevice) -> Stor
         )
         .into());
     }
+    let change = KeyChange {
+        vkey: vkey.to_string(),
+        role: "device",
+        owner: Some(owner.as_str()),
+        action: "register",
+        approved_by,
+        replaces: None,
+    };
+    let at = log_key_change(conn, log, &change)?;
     conn.execute(
-        "INSERT INTO device_keys(owner, device, key_id, public_key, registered_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+        "INSERT INTO device_keys(owner, device, key_id, public_key, registered_at, log_seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         params![
             owner.as_str(),
             device.as_str(),
             vkey.key_id.to_hex(),
             key.as_bytes().as_slice(),
-            now_rfc3339()
+            rfc3339(at.logged_at),
+            at.seq as i64
         ],
     )?;
     let id = conn.last_insert_rowid();
@@ -733,7 +752,14 @@ pub fn register_device(conn: &Connection, owner: &Uscc, new: &NewDevice) -> Stor
     )
 }
 
-pub fn revoke_device(conn: &Connection, owner: &Uscc, device: &str) -> StoreResult<Device> {
+/// Revokes a device key in force, as a `key` entry of the log approved by `approved_by`.
+pub fn revoke_device(
+    conn: &Connection,
+    log: &Log,
+    owner: &Uscc,
+    device: &str,
+    approved_by: &str,
+) -> StoreResult<Device> {
     let device = DeviceName::parse(device)?;
     let id: Option<i64> = conn
         .query_row(
@@ -750,9 +776,22 @@ pub fn revoke_device(conn: &Connection, owner: &Uscc, device: &str) -> StoreResu
         )
         .into());
     };
+    let current = list_devices(conn, owner)?
+        .into_iter()
+        .find(|d| d.device == device.as_str() && d.revoked_at.is_none())
+        .ok_or_else(|| crate::store::StoreError::Other("device key vanished".into()))?;
+    let change = KeyChange {
+        vkey: current.vkey,
+        role: "device",
+        owner: Some(owner.as_str()),
+        action: "revoke",
+        approved_by,
+        replaces: None,
+    };
+    let at = log_key_change(conn, log, &change)?;
     conn.execute(
-        "UPDATE device_keys SET revoked_at = ?1 WHERE id = ?2",
-        params![now_rfc3339(), id],
+        "UPDATE device_keys SET revoked_at = ?1, revoke_seq = ?2 WHERE id = ?3",
+        params![rfc3339(at.logged_at), at.seq as i64, id],
     )?;
     let mut stmt = conn.prepare_cached(&format!("SELECT {DEVICE_COLUMNS} FROM device_keys WHERE id = ?1"))?;
     let mut rows = stmt.query([id])?;

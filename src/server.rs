@@ -9,22 +9,40 @@ use tokio::net::TcpListener;
 
 use crate::config::Config;
 use crate::http::{router, AppState};
+use crate::keyring;
 use crate::reference;
-use crate::store::Db;
+use crate::serverkeys::key_dir;
+use crate::store::{Db, StoreError};
 
 /// Opens the database and prepares the state every handler shares.
 pub async fn open(config: Config) -> anyhow::Result<AppState> {
+    let base = config.public_base_url.to_ascii_uppercase();
+    if !crate::crypto::label::is_qr_alphanumeric(&base) || base.len() > 64 {
+        anyhow::bail!("public URL {base} cannot go into a QR label: use at most 64 characters of A-Z 0-9 $%*+-./:");
+    }
     let path = config.db_path.clone();
-    let db = tokio::task::spawn_blocking(move || Db::open(&path))
-        .await?
-        .with_context(|| format!("opening database {}", config.db_path.display()))?;
+    let origin = config.origin.clone();
+    let (db, log) = tokio::task::spawn_blocking(move || {
+        let mut log = None;
+        let db = Db::open_with_hook(&path, |conn| {
+            let opened = keyring::open_log(conn, &key_dir(&path), &origin)?;
+            let hook = opened.hook();
+            log = Some(opened);
+            Ok(hook)
+        })?;
+        let log = log.ok_or_else(|| StoreError::Other("the log was not opened".into()))?;
+        Ok::<_, StoreError>((db, log))
+    })
+    .await?
+    .with_context(|| format!("opening database {}", config.db_path.display()))?;
     let report = db.write(reference::load_seeds).await.context("loading seeds")?;
     if report != reference::SeedReport::default() {
         tracing::info!(?report, "seeded reference data");
     }
     let catalogue = db.read(reference::active_catalogue).await?;
     tracing::info!(version = %catalogue.version, codes = catalogue.len(), "catalogue loaded");
-    Ok(AppState::new(db, config, catalogue))
+    tracing::info!(origin = %log.origin, size = log.size(), "log opened");
+    Ok(AppState::new(db, log, config, catalogue))
 }
 
 /// Binds the listener (port 0 picks a free port) and returns it with the state.

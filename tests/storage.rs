@@ -54,10 +54,14 @@ fn fingerprint(path: &std::path::Path) -> String {
     }
     for (name, sql) in objects {
         if sql.is_some_and(|s| s.starts_with("CREATE TABLE")) {
-            let mut stmt = conn
-                .prepare(&format!("SELECT * FROM \"{name}\" ORDER BY rowid"))
-                .unwrap();
-            let cols = stmt.column_count();
+            // Order by every column: WITHOUT ROWID tables have no rowid.
+            let cols = conn
+                .prepare(&format!("SELECT * FROM \"{name}\""))
+                .unwrap()
+                .column_count();
+            let order: Vec<String> = (1..=cols).map(|i| i.to_string()).collect();
+            let sql = format!("SELECT * FROM \"{name}\" ORDER BY {}", order.join(", "));
+            let mut stmt = conn.prepare(&sql).unwrap();
             let mut rows = stmt.query([]).unwrap();
             while let Some(r) = rows.next().unwrap() {
                 for i in 0..cols {

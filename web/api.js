@@ -97,7 +97,8 @@ export function forgetSession() {
 
 export const reference = (signal) => request('GET', '/reference', { signal });
 
-export const catalogue = (q, signal, limit = 20) =>
+// No limit by default: the server's default returns every code of the largest category.
+export const catalogue = (q, signal, limit) =>
   request('GET', '/catalogue', { query: { q, limit }, signal });
 
 // ---- enterprises and what they hold ----

@@ -109,8 +109,9 @@ impl VerifierKey {
 
     /// Parses `name+<hex key_id>+b64(0x01 || public_key)` and checks that the ID matches.
     pub fn parse(s: &str) -> Result<VerifierKey, KeyError> {
-        let mut parts = s.rsplitn(3, '+');
-        let (Some(b64), Some(id), Some(name)) = (parts.next(), parts.next(), parts.next()) else {
+        // Names never contain '+', base64 may: split from the left.
+        let mut parts = s.splitn(3, '+');
+        let (Some(name), Some(id), Some(b64)) = (parts.next(), parts.next(), parts.next()) else {
             return Err(KeyError::BadVerifierKey);
         };
         check_key_name(name)?;
@@ -159,6 +160,21 @@ mod tests {
             "91500110MA5U8F4X2N/phone-1+6527e5d0+Ae1JKMYo0cLG6ukDOJBZlWEpWSc6XGP5NjbBRhSshzfR"
         );
         assert_eq!(VerifierKey::parse(&vk.to_string()).unwrap(), vk);
+    }
+
+    /// Regression: base64 of a key may contain '+', which must not be taken for a separator.
+    #[test]
+    fn verifier_keys_with_plus_in_base64_parse() {
+        let mut found = 0;
+        for seed in 0..=255u8 {
+            let vk = VerifierKey::new("hwtrace.test/log", seed_key(seed).verifying_key()).unwrap();
+            let s = vk.to_string();
+            if s.rsplit('+').next().unwrap().len() < 45 {
+                found += 1;
+                assert_eq!(VerifierKey::parse(&s).unwrap(), vk, "{s}");
+            }
+        }
+        assert!(found > 0, "some seed among 256 gives a '+' in the key's base64");
     }
 
     #[test]

@@ -6,7 +6,9 @@
 mod accounts;
 mod catalogue;
 pub mod error;
+mod events;
 pub mod extract;
+mod log;
 mod openapi;
 mod registry;
 mod web;
@@ -23,24 +25,29 @@ use utoipa_axum::routes;
 
 use crate::config::Config;
 use crate::domain::Catalogue;
+use crate::log::Log;
 use crate::store::Db;
 pub use error::{ApiError, ApiResult};
 
 /// Largest request body accepted on ordinary endpoints.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+/// Largest body of a batch of events (a device's whole offline queue).
+pub const MAX_BATCH_BODY_BYTES: usize = 32 * 1024 * 1024;
 
 /// What every handler can reach.
 #[derive(Clone)]
 pub struct AppState {
     pub db: Db,
+    pub log: Arc<Log>,
     pub config: Arc<Config>,
     catalogue: Arc<RwLock<Arc<Catalogue>>>,
 }
 
 impl AppState {
-    pub fn new(db: Db, config: Config, catalogue: Catalogue) -> AppState {
+    pub fn new(db: Db, log: Arc<Log>, config: Config, catalogue: Catalogue) -> AppState {
         AppState {
             db,
+            log,
             config: Arc::new(config),
             catalogue: Arc::new(RwLock::new(Arc::new(catalogue))),
         }
@@ -73,6 +80,18 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(registry::list_drivers, registry::create_driver))
         .routes(routes!(registry::list_devices, registry::register_device))
         .routes(routes!(registry::revoke_device))
+        .routes(routes!(events::submit))
+        .merge(
+            OpenApiRouter::new()
+                .routes(routes!(events::submit_batch))
+                .layer(DefaultBodyLimit::max(MAX_BATCH_BODY_BYTES)),
+        )
+        .routes(routes!(log::keys))
+        .routes(routes!(log::history))
+        .routes(routes!(log::checkpoint))
+        .routes(routes!(log::entries))
+        .routes(routes!(log::inclusion))
+        .routes(routes!(log::consistency))
         .split_for_parts()
 }
 

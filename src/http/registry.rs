@@ -230,9 +230,10 @@ pub async fn register_device(
 ) -> ApiResult<(StatusCode, Json<Device>)> {
     let uscc = Uscc::parse(&uscc)?;
     auth.caller.may_manage_assets(&uscc)?;
+    let (log, by) = (st.log.clone(), auth.caller.username.clone());
     let d = st
         .db
-        .write(move |conn| reg::register_device(conn, &uscc, &body))
+        .write(move |conn| reg::register_device(conn, &log, &uscc, &body, &by))
         .await?;
     Ok((StatusCode::CREATED, Json(d)))
 }
@@ -249,9 +250,10 @@ pub async fn revoke_device(
 ) -> ApiResult<Json<Device>> {
     let uscc = Uscc::parse(&uscc)?;
     auth.caller.may_manage_assets(&uscc)?;
-    Ok(Json(
-        st.db
-            .write(move |conn| reg::revoke_device(conn, &uscc, &device))
-            .await?,
-    ))
+    let (log, by) = (st.log.clone(), auth.caller.username.clone());
+    let d = st
+        .db
+        .write(move |conn| reg::revoke_device(conn, &log, &uscc, &device, &by))
+        .await?;
+    Ok(Json(d))
 }

@@ -5,7 +5,10 @@ use rusqlite_migration::{Migrations, M};
 
 /// Every migration, in order: (file name, SQL). Add new files at the end; never edit one
 /// that has shipped.
-pub const MIGRATIONS: &[(&str, &str)] = &[("0001_foundation.sql", include_str!("../../schema/0001_foundation.sql"))];
+pub const MIGRATIONS: &[(&str, &str)] = &[
+    ("0001_foundation.sql", include_str!("../../schema/0001_foundation.sql")),
+    ("0002_log.sql", include_str!("../../schema/0002_log.sql")),
+];
 
 pub fn migrations() -> Migrations<'static> {
     Migrations::new(MIGRATIONS.iter().map(|(_, sql)| M::up(sql)).collect())

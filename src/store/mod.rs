@@ -9,13 +9,15 @@ mod migrations;
 mod reader;
 mod writer;
 
+use std::fs::{File, OpenOptions, TryLockError};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use rusqlite::Connection;
 
 pub use migrations::{migrations, MIGRATIONS};
 pub use reader::Readers;
-pub use writer::{Writer, MAX_BATCH_JOBS, WRITE_QUEUE_LEN};
+pub use writer::{BatchHook, NoHook, Writer, MAX_BATCH_JOBS, WRITE_QUEUE_LEN};
 
 use crate::domain::Refusal;
 
@@ -31,6 +33,8 @@ pub enum StoreError {
     Migration(#[from] rusqlite_migration::Error),
     #[error("the database writer has stopped")]
     WriterGone,
+    #[error("database {0} is in use by another hwtrace process (a running service?); stop it first")]
+    Locked(PathBuf),
     #[error("{0}")]
     Other(String),
 }
@@ -65,12 +69,42 @@ pub struct Db {
     pub path: PathBuf,
     pub writer: Writer,
     pub readers: Readers,
+    _lock: Arc<File>,
+}
+
+/// Takes the exclusive lock of the database at `path`, refusing if another process holds it.
+fn lock_file(path: &Path) -> StoreResult<File> {
+    let mut lock_path = path.as_os_str().to_owned();
+    lock_path.push(".lock");
+    let file = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .map_err(|e| StoreError::Other(format!("cannot open lock file {}: {e}", path.display())))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(TryLockError::WouldBlock) => Err(StoreError::Locked(path.to_owned())),
+        Err(TryLockError::Error(e)) => Err(StoreError::Other(format!("cannot lock {}: {e}", path.display()))),
+    }
 }
 
 impl Db {
     /// Opens (creating if needed) the database at `path`, switches it to WAL, applies pending
-    /// migrations and starts the writer thread.
+    /// migrations and starts the writer thread with no batch hook.
     pub fn open(path: &Path) -> StoreResult<Db> {
+        Db::open_with_hook(path, |_| Ok(Box::new(NoHook)))
+    }
+
+    /// Like [`Db::open`], with a batch hook built from the migrated writer connection.
+    ///
+    /// Takes an exclusive lock on `<path>.lock` for as long as the `Db` lives, so that no second
+    /// process (a running service and a CLI command, say) ever writes the same log.
+    pub fn open_with_hook(
+        path: &Path,
+        make_hook: impl FnOnce(&Connection) -> StoreResult<Box<dyn BatchHook>>,
+    ) -> StoreResult<Db> {
+        let lock = lock_file(path)?;
         let mut conn = open_conn(path)?;
         let mode: String = conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))?;
         if !mode.eq_ignore_ascii_case("wal") {
@@ -80,10 +114,12 @@ impl Db {
             )));
         }
         migrations().to_latest(&mut conn)?;
+        let hook = make_hook(&conn)?;
         Ok(Db {
             path: path.to_owned(),
-            writer: Writer::start(conn)?,
+            writer: Writer::start(conn, hook)?,
             readers: Readers::new(path.to_owned()),
+            _lock: Arc::new(lock),
         })
     }
 

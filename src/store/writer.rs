@@ -5,6 +5,10 @@
 //! savepoint within one transaction, commits once, and only then answers every job: this is
 //! group commit, so one fsync covers many writes and nobody is told "done" before the data is
 //! durable. A job that fails rolls back its own savepoint and leaves the others untouched.
+//!
+//! A [`BatchHook`] lets the log keep in-memory state in step with the transaction: it hears
+//! about every job's start and outcome (to undo a failed job's in-memory changes) and gets the
+//! last word before each commit (where the log signs one checkpoint for the whole batch).
 
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TrySendError};
 use std::thread;
@@ -21,8 +25,29 @@ pub const MAX_BATCH_JOBS: usize = 1024;
 
 /// What a job leaves behind after running: a reply to send once the commit's fate is known.
 type Reply = Box<dyn FnOnce(Result<(), String>) + Send>;
-/// A job runs on the writer's connection, or on `None` when no transaction could be begun.
-type Job = Box<dyn FnOnce(Option<&Connection>) -> Reply + Send>;
+/// A job runs on the writer's connection, or on `None` when no transaction could be begun. It
+/// says whether it succeeded, and leaves the reply to send once the commit's fate is known.
+type Job = Box<dyn FnOnce(Option<&Connection>) -> (bool, Reply) + Send>;
+
+/// Called on the writer thread around jobs and batches.
+pub trait BatchHook: Send + 'static {
+    /// Before a job runs.
+    fn before_job(&mut self) {}
+    /// After a job ran; `ok` is false when its savepoint was rolled back.
+    fn after_job(&mut self, _ok: bool) {}
+    /// After every job of the batch ran, inside the transaction; an error rolls the whole
+    /// batch back and every job of it is answered with that error.
+    fn before_commit(&mut self, _conn: &Connection) -> StoreResult<()> {
+        Ok(())
+    }
+    /// After the batch committed (`true`) or was rolled back (`false`).
+    fn after_commit(&mut self, _conn: &Connection, _committed: bool) {}
+}
+
+/// The hook of a database with nothing to keep in step.
+pub struct NoHook;
+
+impl BatchHook for NoHook {}
 
 #[derive(Clone)]
 pub struct Writer {
@@ -31,11 +56,11 @@ pub struct Writer {
 
 impl Writer {
     /// Starts the writer thread on `conn`.
-    pub fn start(conn: Connection) -> StoreResult<Writer> {
+    pub fn start(conn: Connection, hook: Box<dyn BatchHook>) -> StoreResult<Writer> {
         let (sender, receiver) = sync_channel::<Job>(WRITE_QUEUE_LEN);
         thread::Builder::new()
             .name("hwtrace-writer".into())
-            .spawn(move || run(conn, receiver))
+            .spawn(move || run(conn, receiver, hook))
             .map_err(|e| StoreError::Other(format!("cannot start writer thread: {e}")))?;
         Ok(Writer { sender })
     }
@@ -52,13 +77,15 @@ impl Writer {
                 Some(conn) => in_savepoint(conn, f),
                 None => Err(StoreError::Other("cannot begin a write transaction".into())),
             };
-            Box::new(move |commit: Result<(), String>| {
+            let ok = result.is_ok();
+            let reply: Reply = Box::new(move |commit: Result<(), String>| {
                 let answer = match commit {
                     Ok(()) => result,
                     Err(e) => Err(StoreError::Other(format!("commit failed: {e}"))),
                 };
                 let _ = tx.send(answer);
-            })
+            });
+            (ok, reply)
         });
         self.submit(job).await?;
         rx.await.map_err(|_| StoreError::WriterGone)?
@@ -92,7 +119,7 @@ fn in_savepoint<T>(conn: &Connection, f: impl FnOnce(&Connection) -> StoreResult
     result
 }
 
-fn run(conn: Connection, receiver: Receiver<Job>) {
+fn run(conn: Connection, receiver: Receiver<Job>, mut hook: Box<dyn BatchHook>) {
     while let Ok(first) = receiver.recv() {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH_JOBS {
@@ -101,25 +128,35 @@ fn run(conn: Connection, receiver: Receiver<Job>) {
                 Err(_) => break,
             }
         }
-        commit_batch(&conn, batch);
+        commit_batch(&conn, batch, hook.as_mut());
     }
     tracing::debug!("writer stopped: every handle dropped");
 }
 
-fn commit_batch(conn: &Connection, batch: Vec<Job>) {
+fn commit_batch(conn: &Connection, batch: Vec<Job>, hook: &mut dyn BatchHook) {
     if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
         tracing::error!(error = %e, "cannot begin write transaction");
         for job in batch {
-            job(None)(Err(e.to_string()));
+            job(None).1(Err(e.to_string()));
         }
         return;
     }
-    let replies: Vec<Reply> = batch.into_iter().map(|job| job(Some(conn))).collect();
-    let outcome = conn.execute_batch("COMMIT").map_err(|e| {
-        tracing::error!(error = %e, "commit failed; rolling back the batch");
+    let mut replies: Vec<Reply> = Vec::with_capacity(batch.len());
+    for job in batch {
+        hook.before_job();
+        let (ok, reply) = job(Some(conn));
+        hook.after_job(ok);
+        replies.push(reply);
+    }
+    let outcome = hook
+        .before_commit(conn)
+        .map_err(|e| e.to_string())
+        .and_then(|()| conn.execute_batch("COMMIT").map_err(|e| e.to_string()));
+    if let Err(e) = &outcome {
+        tracing::error!(error = %e, "batch not committed; rolling back");
         let _ = conn.execute_batch("ROLLBACK");
-        e.to_string()
-    });
+    }
+    hook.after_commit(conn, outcome.is_ok());
     for reply in replies {
         reply(outcome.clone());
     }

@@ -6,7 +6,6 @@
 use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, ErrorKind};
 use std::net::TcpStream;
-use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
@@ -58,8 +57,8 @@ fn chromium_binary() -> PathBuf {
     })
 }
 
-/// A running headless Chromium with one page attached. Dropping it kills the browser (its whole
-/// process group) and removes the profile, also when a test panics.
+/// A running headless Chromium with one page attached. Dropping it closes the browser (killing
+/// it if it does not go) and removes the profile, also when a test panics.
 pub struct Browser {
     child: Child,
     ws: WebSocket<TcpStream>,
@@ -85,8 +84,6 @@ impl Browser {
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
-            // Own process group, so that Drop can end the renderers with the browser.
-            .process_group(0)
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start {} ({e}); apt-get install chromium", binary.display()));
 
@@ -149,6 +146,11 @@ impl Browser {
         browser.session = attached["sessionId"].as_str().expect("sessionId").to_owned();
         browser.send("Runtime.enable", json!({}));
         browser.send("Page.enable", json!({}));
+        // A desktop window (headless defaults to a small one).
+        browser.send(
+            "Emulation.setDeviceMetricsOverride",
+            json!({"width": 1280, "height": 900, "deviceScaleFactor": 1, "mobile": false}),
+        );
         browser
     }
 
@@ -168,7 +170,10 @@ impl Browser {
         let deadline = Instant::now() + COMMAND_DEADLINE;
         loop {
             let Some(incoming) = self.read_until(deadline) else {
-                panic!("CDP {method}: no answer within {COMMAND_DEADLINE:?}{}", self.stderr_hint());
+                panic!(
+                    "CDP {method}: no answer within {COMMAND_DEADLINE:?}{}",
+                    self.stderr_hint()
+                );
             };
             if incoming["id"].as_u64() == Some(id) {
                 if let Some(err) = incoming.get("error") {
@@ -201,7 +206,10 @@ impl Browser {
                     return Some(serde_json::from_str(text.as_str()).expect("CDP sends JSON"));
                 }
                 Ok(Message::Close(frame)) => {
-                    panic!("Chromium closed the DevTools connection ({frame:?}){}", self.stderr_hint())
+                    panic!(
+                        "Chromium closed the DevTools connection ({frame:?}){}",
+                        self.stderr_hint()
+                    )
                 }
                 Ok(_) => continue,
                 Err(tungstenite::Error::Io(e)) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
@@ -220,7 +228,10 @@ impl Browser {
         match method {
             "Runtime.exceptionThrown" => {
                 let d = &params["exceptionDetails"];
-                let what = d["exception"]["description"].as_str().or(d["text"].as_str()).unwrap_or("?");
+                let what = d["exception"]["description"]
+                    .as_str()
+                    .or(d["text"].as_str())
+                    .unwrap_or("?");
                 let at = format!(
                     "{}:{}:{}",
                     d["url"].as_str().unwrap_or(""),
@@ -234,11 +245,20 @@ impl Browser {
                     .as_array()
                     .into_iter()
                     .flatten()
-                    .map(|a| a["value"].as_str().map(str::to_owned).unwrap_or_else(|| {
-                        a["description"].as_str().map(str::to_owned).unwrap_or_else(|| a["value"].to_string())
-                    }))
+                    .map(|a| {
+                        a["value"].as_str().map(str::to_owned).unwrap_or_else(|| {
+                            a["description"]
+                                .as_str()
+                                .map(str::to_owned)
+                                .unwrap_or_else(|| a["value"].to_string())
+                        })
+                    })
                     .collect();
-                self.js_errors.push(format!("console.{}: {}", params["type"].as_str().unwrap_or(""), args.join(" ")));
+                self.js_errors.push(format!(
+                    "console.{}: {}",
+                    params["type"].as_str().unwrap_or(""),
+                    args.join(" ")
+                ));
             }
             "Inspector.targetCrashed" => panic!("the page crashed{}", self.stderr_hint()),
             "Target.detachedFromTarget" if params["sessionId"].as_str() == Some(&self.session) => {
@@ -270,7 +290,13 @@ impl Browser {
     }
 
     fn stderr_hint(&self) -> String {
-        let lines: Vec<String> = self.stderr_tail.lock().unwrap_or_else(|p| p.into_inner()).iter().cloned().collect();
+        let lines: Vec<String> = self
+            .stderr_tail
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .cloned()
+            .collect();
         if lines.is_empty() {
             String::new()
         } else {
@@ -288,7 +314,10 @@ impl Browser {
             json!({"expression": expression, "awaitPromise": true, "returnByValue": true}),
         );
         if let Some(d) = answer.get("exceptionDetails") {
-            let what = d["exception"]["description"].as_str().or(d["text"].as_str()).unwrap_or("?");
+            let what = d["exception"]["description"]
+                .as_str()
+                .or(d["text"].as_str())
+                .unwrap_or("?");
             panic!("evaluating `{expression}` threw: {what}");
         }
         answer["result"]["value"].clone()
@@ -322,8 +351,10 @@ impl Browser {
         );
     }
 
-    /// Where the page is, for failure messages: URL, ready hook, error box, start of the view.
+    /// Where the page is, for failure messages: URL, ready hook, error box, start of the view,
+    /// and a screenshot saved under the target directory.
     pub fn snapshot(&mut self) -> String {
+        let shot = self.save_screenshot();
         let v = self.eval(
             r#"(() => {
                 const b = document.body;
@@ -338,9 +369,26 @@ impl Browser {
             })()"#,
         );
         format!(
-            "  url: {}\n  ready: {}\n  #error: {}\n  DOM: {}",
+            "  url: {}\n  ready: {}\n  #error: {}\n  screenshot: {shot}\n  DOM: {}",
             v["url"], v["ready"], v["error"], v["dom"]
         )
+    }
+
+    /// Saves a PNG of the page in the target directory; answers its path (or why not).
+    fn save_screenshot(&mut self) -> String {
+        let shot = self.send("Page.captureScreenshot", json!({"format": "png"}));
+        let Some(png) = shot["data"]
+            .as_str()
+            .and_then(|d| data_encoding::BASE64.decode(d.as_bytes()).ok())
+        else {
+            return "none (capture failed)".into();
+        };
+        let path =
+            std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("browser-failure-{}.png", self.child.id()));
+        match std::fs::write(&path, png) {
+            Ok(()) => path.display().to_string(),
+            Err(e) => format!("none ({e})"),
+        }
     }
 
     /// Loads `url` as a new document (via about:blank, so that even a URL differing only in
@@ -360,21 +408,26 @@ impl Browser {
         self.eval("window.__hwtraceOldDocument = true");
         self.send("Page.reload", json!({}));
         self.wait_for(
-            &format!("!window.__hwtraceOldDocument && document.body && document.body.dataset.ready === {}", js(view)),
+            &format!(
+                "!window.__hwtraceOldDocument && document.body && document.body.dataset.ready === {}",
+                js(view)
+            ),
             &format!("reloaded view `{view}`"),
         );
     }
 
     /// Clicks the element like a person: scrolls it into view, checks that it is visible,
-    /// enabled and not covered, and sends a real mouse press and release at its centre.
+    /// enabled and not covered, and sends a real mouse press and release at the centre of
+    /// its (first) box.
     pub fn click(&mut self, selector: &str) {
         let at = self.eval(&format!(
             r#"(() => {{
                 const el = document.querySelector({sel});
                 if (!el) return {{ err: 'no element' }};
                 el.scrollIntoView({{ block: 'center', inline: 'center' }});
-                const r = el.getBoundingClientRect();
-                if (r.width === 0 || r.height === 0) return {{ err: 'not visible' }};
+                // The first box: a link wrapped over two lines is clicked on its first line.
+                const r = [...el.getClientRects()].find((b) => b.width > 0 && b.height > 0);
+                if (!r) return {{ err: 'not visible' }};
                 if (el.disabled) return {{ err: 'disabled' }};
                 const x = r.left + r.width / 2, y = r.top + r.height / 2;
                 const hit = document.elementFromPoint(x, y);
@@ -389,7 +442,10 @@ impl Browser {
             panic!("cannot click `{selector}`: {err}\n{page}");
         }
         let (x, y) = (at["x"].clone(), at["y"].clone());
-        self.send("Input.dispatchMouseEvent", json!({"type": "mouseMoved", "x": x, "y": y}));
+        self.send(
+            "Input.dispatchMouseEvent",
+            json!({"type": "mouseMoved", "x": x, "y": y}),
+        );
         for kind in ["mousePressed", "mouseReleased"] {
             self.send(
                 "Input.dispatchMouseEvent",
@@ -406,7 +462,11 @@ impl Browser {
             "(() => {{ const el = document.querySelector({sel}); el.select(); return document.activeElement === el; }})()",
             sel = js(selector)
         ));
-        assert_eq!(focused, Value::Bool(true), "`{selector}` did not take the focus when clicked");
+        assert_eq!(
+            focused,
+            Value::Bool(true),
+            "`{selector}` did not take the focus when clicked"
+        );
         self.send("Input.insertText", json!({"text": text}));
         let value = self.eval(&format!("document.querySelector({}).value", js(selector)));
         assert_eq!(value, json!(text), "`{selector}` does not hold the typed text");
@@ -447,18 +507,28 @@ impl Browser {
     /// Fails the test if the page threw, rejected a promise unhandled, or logged an error.
     pub fn assert_no_js_errors(&mut self) {
         self.pump();
-        assert!(self.js_errors.is_empty(), "the page reported JS errors: {:#?}", self.js_errors);
+        assert!(
+            self.js_errors.is_empty(),
+            "the page reported JS errors: {:#?}",
+            self.js_errors
+        );
     }
 }
 
 impl Drop for Browser {
     fn drop(&mut self) {
-        // The whole group: the browser and the helper processes it started.
-        let _ = Command::new("kill")
-            .arg("-KILL")
-            .arg(format!("-{}", self.child.id()))
-            .stderr(Stdio::null())
-            .status();
+        // Ask Chromium to close (it then ends its helper processes), give it a moment, then
+        // kill it by its own process id. Nothing here may panic: this also runs while a
+        // failing test unwinds.
+        let close = json!({"id": u64::MAX, "method": "Browser.close"}).to_string();
+        let _ = self.ws.send(Message::text(close));
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            match self.child.try_wait() {
+                Ok(None) => std::thread::sleep(Duration::from_millis(20)),
+                _ => break,
+            }
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
@@ -471,10 +541,13 @@ pub fn js(s: &str) -> String {
 
 /// Opens the DevTools WebSocket at `ws://host:port/path`.
 fn connect(url: &str) -> WebSocket<TcpStream> {
-    let rest = url.strip_prefix("ws://").unwrap_or_else(|| panic!("unexpected DevTools address {url}"));
+    let rest = url
+        .strip_prefix("ws://")
+        .unwrap_or_else(|| panic!("unexpected DevTools address {url}"));
     let host_port = rest.split('/').next().unwrap_or_default();
     let stream = TcpStream::connect(host_port).unwrap_or_else(|e| panic!("cannot connect to DevTools at {url}: {e}"));
     stream.set_read_timeout(Some(COMMAND_DEADLINE)).expect("read timeout");
-    let (ws, _) = tungstenite::client(url, stream).unwrap_or_else(|e| panic!("DevTools WebSocket handshake with {url}: {e}"));
+    let (ws, _) =
+        tungstenite::client(url, stream).unwrap_or_else(|e| panic!("DevTools WebSocket handshake with {url}: {e}"));
     ws
 }

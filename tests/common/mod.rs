@@ -22,28 +22,58 @@ pub struct TestApp {
     pub addr: SocketAddr,
     pub state: AppState,
     pub dir: TempDir,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    serving: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
 }
 
 /// Starts the service on 127.0.0.1:0 with a fresh database in a temporary directory.
 pub async fn spawn_app() -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("hwtrace.db");
+    start(db, dir).await
+}
+
+/// Starts the service on an existing (or new) database file.
+pub async fn spawn_app_at(db: &std::path::Path) -> TestApp {
+    start(db.to_owned(), tempfile::tempdir().expect("temp dir")).await
+}
+
+async fn start(db: std::path::PathBuf, dir: TempDir) -> TestApp {
     let config = Config {
         listen: "127.0.0.1:0".parse().unwrap(),
-        ..Config::with_db(dir.path().join("hwtrace.db"))
+        ..Config::with_db(db)
     };
     let (listener, state) = server::bind(config).await.expect("service starts");
     let addr = listener.local_addr().unwrap();
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let serving = state.clone();
-    tokio::spawn(async move { server::serve(listener, serving, std::future::pending()).await });
+    let handle = tokio::spawn(async move {
+        server::serve(listener, serving, async move {
+            let _ = rx.await;
+        })
+        .await
+    });
     TestApp {
         base: format!("http://{addr}"),
         addr,
         state,
         dir,
+        shutdown: Some(tx),
+        serving: Some(handle),
     }
 }
 
 impl TestApp {
+    /// Stops serving and releases the database (as a restart would).
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(h) = self.serving.take() {
+            h.await.expect("server task").expect("server stopped cleanly");
+        }
+    }
+
     /// Creates a user directly (as `hwtrace admin create-user` does) with [`PASSWORD`].
     pub async fn user(&self, username: &str, role: &str, enterprise: Option<&str>, district: Option<&str>) {
         accounts::create_user(

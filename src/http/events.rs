@@ -1,0 +1,124 @@
+//! Submitting signed custody events (SPEC §4). The device's signature is the authentication:
+//! a phone that was offline syncs its queue here without a browser session.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::error::{ApiError, ApiResult, ErrorBody};
+use super::extract::ApiJson;
+use super::AppState;
+use crate::crypto::dsse::Envelope;
+use crate::domain::Refusal;
+use crate::ingest::{self, Receipt, MAX_BATCH_EVENTS};
+
+/// A DSSE envelope (SPEC §4).
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+pub struct EnvelopeDoc {
+    #[serde(rename = "payloadType")]
+    pub payload_type: String,
+    pub payload: String,
+    pub signatures: Vec<SignatureDoc>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[allow(dead_code)]
+pub struct SignatureDoc {
+    pub keyid: String,
+    pub sig: String,
+}
+
+/// Submits one signed event; answered once it is durable, with its index, the checkpoint that
+/// includes it and an inclusion proof (and, for `generate`, the item code and signed label).
+#[utoipa::path(post, path = "/api/v1/events", tag = "events", request_body = EnvelopeDoc,
+    responses((status = 201, body = Receipt), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn submit(
+    State(st): State<AppState>,
+    ApiJson(envelope): ApiJson<Envelope>,
+) -> ApiResult<(StatusCode, Json<Receipt>)> {
+    let receipt = ingest::submit(&st, envelope).await?;
+    Ok((StatusCode::CREATED, Json(receipt)))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Batch {
+    /// Up to 1000 envelopes, e.g. a device's offline queue.
+    #[schema(value_type = Vec<EnvelopeDoc>)]
+    pub envelopes: Vec<Envelope>,
+}
+
+/// The outcome of one envelope of a batch: a receipt, or the refusal.
+#[derive(Serialize, ToSchema)]
+pub struct BatchResult {
+    pub ok: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub receipt: Option<Receipt>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<ErrorBody>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct BatchAnswer {
+    pub accepted: usize,
+    pub refused: usize,
+    /// One result per envelope, in the order sent.
+    pub results: Vec<BatchResult>,
+}
+
+/// Submits many envelopes at once (a print run, or a device's offline queue); each is checked
+/// and answered on its own, and they share group commits.
+#[utoipa::path(post, path = "/api/v1/events/batch", tag = "events", request_body = Batch,
+    responses((status = 200, body = BatchAnswer), (status = 400, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn submit_batch(State(st): State<AppState>, ApiJson(batch): ApiJson<Batch>) -> ApiResult<Json<BatchAnswer>> {
+    if batch.envelopes.is_empty() || batch.envelopes.len() > MAX_BATCH_EVENTS {
+        return Err(Refusal::invalid(
+            "bad_batch_size",
+            format!("a batch holds 1-{MAX_BATCH_EVENTS} envelopes"),
+            format!("一批应包含1-{MAX_BATCH_EVENTS}个签名信封"),
+        )
+        .into());
+    }
+    let tasks: Vec<_> = batch
+        .envelopes
+        .into_iter()
+        .map(|env| {
+            let st = st.clone();
+            tokio::spawn(async move { ingest::submit(&st, env).await })
+        })
+        .collect();
+    let mut results = Vec::with_capacity(tasks.len());
+    for task in tasks {
+        let outcome = task.await.map_err(|_| ApiError::internal())?;
+        results.push(match outcome {
+            Ok(receipt) => BatchResult {
+                ok: true,
+                receipt: Some(receipt),
+                error: None,
+            },
+            Err(e) => {
+                let e = ApiError::from(e);
+                BatchResult {
+                    ok: false,
+                    receipt: None,
+                    error: Some(ErrorBody {
+                        error: e.code.into(),
+                        message: e.message,
+                        message_zh: e.message_zh,
+                    }),
+                }
+            }
+        });
+    }
+    let accepted = results.iter().filter(|r| r.ok).count();
+    Ok(Json(BatchAnswer {
+        accepted,
+        refused: results.len() - accepted,
+        results,
+    }))
+}

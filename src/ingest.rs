@@ -1,0 +1,379 @@
+//! Taking in signed custody events: check the envelope and the event (in parallel, off the
+//! writer), then apply it in a writer job (key still in force, nonce unused, custody rules),
+//! append it to the log, and answer with its index, the checkpoint that covers it and an
+//! inclusion proof, once the batch holding it is durable.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Duration, Utc};
+use data_encoding::BASE64;
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::crypto::dsse::Envelope;
+use crate::crypto::keys::KeyId;
+use crate::crypto::label::{self, LabelPayload};
+use crate::crypto::merkle::{hash_to_b64, inclusion_proof};
+use crate::domain::event::{parse_event, Event, EventBody, Generate};
+use crate::domain::{Catalogue, ItemCode, Refusal, RefusalKind};
+use crate::http::AppState;
+use crate::keyring::{device_keys_by_id, DeviceKey};
+use crate::log::{DbNodes, Log, Member};
+use crate::store::{StoreError, StoreResult};
+use crate::time::{cst_date, now, rfc3339};
+
+/// How far ahead of the server's clock a device's clock may be.
+pub const MAX_CLOCK_AHEAD_MIN: i64 = 10;
+/// How long after filling a container its `generate` may still be accepted (offline devices).
+pub const MAX_GENERATE_DELAY_DAYS: i64 = 30;
+/// Most envelopes in one batch request.
+pub const MAX_BATCH_EVENTS: usize = 1000;
+
+/// An envelope whose signatures and event checked out, ready for the writer.
+pub struct Checked {
+    pub envelope: Envelope,
+    pub event: Event,
+    /// The signing device key (the actor's device).
+    pub signer: KeyId,
+}
+
+fn envelope_refusal(e: crate::crypto::dsse::DsseError) -> Refusal {
+    let kind = if e.code() == "unknown_key" {
+        RefusalKind::Forbidden
+    } else {
+        RefusalKind::Invalid
+    };
+    Refusal::new(
+        kind,
+        e.code(),
+        format!("envelope refused: {e}"),
+        format!("签名信封被拒绝：{e}"),
+    )
+}
+
+/// Checks an envelope against the device keys in force and parses its event. Pure apart from
+/// the key lookup results passed in as `keys`.
+pub fn check(
+    envelope: Envelope,
+    catalogue: &Catalogue,
+    keys: &HashMap<KeyId, Vec<DeviceKey>>,
+    server_now: DateTime<Utc>,
+) -> Result<Checked, Refusal> {
+    let payload = envelope.payload_bytes().map_err(envelope_refusal)?;
+    let event = parse_event(&payload, catalogue)?;
+    let actor = event.common.actor.as_str();
+    let device = event.common.device.as_str();
+    // Prefer the candidate that is the actor's device when two keys share a 4-byte ID.
+    let lookup = |id: KeyId| {
+        let candidates = keys.get(&id)?;
+        candidates
+            .iter()
+            .find(|k| !k.revoked && k.owner == actor && k.device == device)
+            .or(candidates.first())
+            .map(|k| k.public_key)
+    };
+    envelope.verify(lookup).map_err(envelope_refusal)?;
+    let is_actor = |k: &DeviceKey| k.owner == actor && k.device == device;
+    if let Some(k) = keys.values().flatten().find(|k| {
+        k.revoked
+            && !keys
+                .values()
+                .flatten()
+                .any(|o| !o.revoked && o.public_key == k.public_key)
+    }) {
+        return Err(Refusal::forbidden(
+            "key_revoked",
+            format!(
+                "the key of device {}/{} was revoked; events it signs are refused",
+                k.owner, k.device
+            ),
+            format!("设备{}/{}的密钥已被吊销，其签名的事件不予接受", k.owner, k.device),
+        ));
+    }
+    let signer = envelope
+        .signatures
+        .iter()
+        .filter_map(|s| KeyId::parse_hex(&s.keyid).ok())
+        .find(|id| keys.get(id).is_some_and(|c| c.iter().any(is_actor)))
+        .ok_or_else(|| {
+            Refusal::forbidden(
+                "signer_mismatch",
+                format!("the event names {actor}/{device} but is not signed by that device's key"),
+                format!("事件声明的设备{actor}/{device}与签名密钥不符"),
+            )
+        })?;
+    check_time(&event, server_now)?;
+    Ok(Checked {
+        envelope,
+        event,
+        signer,
+    })
+}
+
+fn check_time(event: &Event, server_now: DateTime<Utc>) -> Result<(), Refusal> {
+    let at = event.common.at.with_timezone(&Utc);
+    if at > server_now + Duration::minutes(MAX_CLOCK_AHEAD_MIN) {
+        return Err(Refusal::invalid(
+            "event_in_future",
+            format!(
+                "the event's time {} is ahead of the server's clock; check the device's clock",
+                event.common.at
+            ),
+            format!("事件时间{}晚于服务器时间，请检查设备时钟", event.common.at),
+        ));
+    }
+    if matches!(event.body, EventBody::Generate(_)) && at < server_now - Duration::days(MAX_GENERATE_DELAY_DAYS) {
+        return Err(Refusal::invalid(
+            "event_too_old",
+            format!("a container must be registered within {MAX_GENERATE_DELAY_DAYS} days of filling"),
+            format!("容器应在装入废物后{MAX_GENERATE_DELAY_DAYS}天内登记"),
+        ));
+    }
+    Ok(())
+}
+
+/// The answer to an accepted event.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Receipt {
+    /// The entry's index in the log.
+    pub index: u64,
+    /// The item the event created (for `generate`).
+    pub item_code: Option<String>,
+    /// The entry's exact bytes.
+    pub entry: String,
+    /// Lower-case hex leaf hash of the entry.
+    pub leaf_hash: String,
+    /// The signed checkpoint that includes the entry.
+    pub checkpoint: String,
+    pub inclusion_proof: InclusionProof,
+    /// For `generate`: the signed label.
+    pub label: Option<IssuedLabel>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct InclusionProof {
+    pub index: u64,
+    pub size: u64,
+    pub hashes: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct IssuedLabel {
+    /// The QR text (SPEC §3.3).
+    pub qr_text: String,
+    /// Standard base64 of the 124 bytes `payload || sig`.
+    pub b64: String,
+}
+
+/// What a writer job produced.
+struct Applied {
+    seq: u64,
+    leaf_hash: [u8; 32],
+    entry: String,
+    item_code: Option<String>,
+    label: Option<IssuedLabel>,
+}
+
+/// Reads the device keys named by the envelope's signatures.
+fn lookup_keys(conn: &Connection, envelope: &Envelope) -> StoreResult<HashMap<KeyId, Vec<DeviceKey>>> {
+    let mut keys = HashMap::new();
+    for s in &envelope.signatures {
+        if let Ok(id) = KeyId::parse_hex(&s.keyid) {
+            keys.insert(id, device_keys_by_id(conn, id)?);
+        }
+    }
+    Ok(keys)
+}
+
+/// Checks, applies and answers one envelope.
+pub async fn submit(state: &AppState, envelope: Envelope) -> StoreResult<Receipt> {
+    let env = envelope.clone();
+    let keys = state.db.read(move |conn| lookup_keys(conn, &env)).await?;
+    let catalogue = state.catalogue();
+    let checked = tokio::task::spawn_blocking(move || check(envelope, &catalogue, &keys, now()))
+        .await
+        .map_err(|e| StoreError::Other(e.to_string()))??;
+    let log = state.log.clone();
+    let base_url = state.config.public_base_url.clone();
+    let applied = state
+        .db
+        .write(move |conn| apply(conn, &log, &base_url, &checked))
+        .await?;
+    receipt(state, applied).await
+}
+
+async fn receipt(state: &AppState, applied: Applied) -> StoreResult<Receipt> {
+    let cp = state
+        .log
+        .latest()
+        .filter(|c| c.size > applied.seq)
+        .ok_or_else(|| StoreError::Other("no checkpoint covers a committed entry".into()))?;
+    let (seq, size) = (applied.seq, cp.size);
+    let hashes = state
+        .db
+        .read(move |conn| {
+            Ok(inclusion_proof(&DbNodes(conn), seq, size).map_err(|e| StoreError::Other(format!("{e:?}")))?)
+        })
+        .await?;
+    Ok(Receipt {
+        index: applied.seq,
+        item_code: applied.item_code,
+        entry: applied.entry,
+        leaf_hash: hex::encode(applied.leaf_hash),
+        checkpoint: cp.note,
+        inclusion_proof: InclusionProof {
+            index: seq,
+            size,
+            hashes: hashes.iter().map(hash_to_b64).collect(),
+        },
+        label: applied.label,
+    })
+}
+
+/// The writer half: re-checks what may have changed since [`check`], then applies the event.
+fn apply(conn: &Connection, log: &Log, base_url: &str, c: &Checked) -> StoreResult<Applied> {
+    let common = &c.event.common;
+    let in_force: bool = conn
+        .prepare_cached(
+            "SELECT EXISTS(SELECT 1 FROM device_keys WHERE key_id = ?1 AND owner = ?2 AND device = ?3 AND revoked_at IS NULL)",
+        )?
+        .query_row(params![c.signer.to_hex(), common.actor.as_str(), common.device.as_str()], |r| r.get(0))?;
+    if !in_force {
+        return Err(Refusal::forbidden(
+            "key_revoked",
+            "the device key was revoked before this event was logged",
+            "该设备密钥在事件记录前已被吊销",
+        )
+        .into());
+    }
+    let used: Option<i64> = conn
+        .prepare_cached("SELECT seq FROM nonces WHERE key_id = ?1 AND nonce = ?2")?
+        .query_row(params![c.signer.to_hex(), common.nonce], |r| r.get(0))
+        .optional()?;
+    if let Some(seq) = used {
+        return Err(Refusal::conflict(
+            "replayed_nonce",
+            format!(
+                "this device already used nonce {} (log entry {seq}); a replayed envelope is refused",
+                common.nonce
+            ),
+            format!(
+                "该设备已使用过nonce {}（日志条目{seq}），重放的签名信封被拒绝",
+                common.nonce
+            ),
+        )
+        .into());
+    }
+    let applied = match &c.event.body {
+        EventBody::Generate(g) => apply_generate(conn, log, base_url, c, g)?,
+    };
+    conn.prepare_cached("INSERT INTO nonces(key_id, nonce, seq) VALUES (?1, ?2, ?3)")?
+        .execute(params![c.signer.to_hex(), common.nonce, applied.seq as i64])?;
+    Ok(applied)
+}
+
+fn require_generator(conn: &Connection, actor: &str) -> StoreResult<()> {
+    let ok: bool = conn
+        .prepare_cached(
+            "SELECT EXISTS(SELECT 1 FROM enterprise_roles WHERE uscc = ?1 AND role IN ('generator', 'collection_point', 'facility'))",
+        )?
+        .query_row([actor], |r| r.get(0))?;
+    if ok {
+        Ok(())
+    } else {
+        Err(Refusal::forbidden(
+            "not_a_generator",
+            format!("enterprise {actor} is not registered as a generator, collection point or facility"),
+            format!("企业{actor}未登记为产废单位、收集点或利用处置单位"),
+        )
+        .into())
+    }
+}
+
+/// The next serial for (unit, waste code, day); never reused because the counter only grows
+/// and commits with the item that took it.
+fn next_serial(conn: &Connection, unit: &str, waste: &str, day: &str) -> StoreResult<u16> {
+    let last: Option<i64> = conn
+        .prepare_cached("SELECT last FROM serials WHERE unit = ?1 AND waste = ?2 AND day = ?3")?
+        .query_row(params![unit, waste, day], |r| r.get(0))
+        .optional()?;
+    let next = last.unwrap_or(0) + 1;
+    if next > i64::from(crate::domain::item_code::MAX_SERIAL) {
+        // Let ItemCode::new produce the standard refusal.
+        return Ok(1000);
+    }
+    conn.prepare_cached(
+        "INSERT INTO serials(unit, waste, day, last) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT(unit, waste, day) DO UPDATE SET last = excluded.last",
+    )?
+    .execute(params![unit, waste, day, next])?;
+    Ok(next as u16)
+}
+
+fn apply_generate(conn: &Connection, log: &Log, base_url: &str, c: &Checked, g: &Generate) -> StoreResult<Applied> {
+    let common = &c.event.common;
+    require_generator(conn, common.actor.as_str())?;
+    let day = cst_date(common.at.with_timezone(&Utc));
+    let serial = next_serial(
+        conn,
+        common.actor.as_str(),
+        g.waste_code.digits(),
+        &day.format("%Y%m%d").to_string(),
+    )?;
+    let code = ItemCode::new(&common.actor, g.waste_code, day, serial)?;
+    let label_key = log.label_key();
+    let issued = now();
+    let payload = LabelPayload::new(
+        label_key.key_id(),
+        code.as_str(),
+        g.mass.0,
+        g.hazards.bits(),
+        g.form.number(),
+        issued.timestamp() as u64,
+    )
+    .map_err(|e| StoreError::Other(format!("label payload: {e}")))?;
+    let sig = payload.sign(&label_key.signing);
+    let label_bytes = label::label_bytes(&payload, &sig);
+    let label_b64 = BASE64.encode(&label_bytes);
+    let appended = log.append(
+        conn,
+        "event",
+        &[code.as_str()],
+        &[Member::new("envelope", &c.envelope), Member::new("label", &label_b64)],
+    )?;
+    conn.prepare_cached(
+        "INSERT INTO items(code, generator, waste_code, waste_name, mass_g, form, hazard_bits, packaging,
+            container_volume_l, components, harmful_components, precautions, storage_place, generated_at,
+            label, state, holder, created_seq, last_seq)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, 'stored', ?2, ?16, ?16)",
+    )?
+    .execute(params![
+        code.as_str(),
+        common.actor.as_str(),
+        g.waste_code.to_string(),
+        g.waste_name,
+        g.mass.0 as i64,
+        g.form.code(),
+        g.hazards.bits(),
+        g.packaging,
+        g.container_volume_l,
+        g.components,
+        g.harmful_components,
+        g.precautions,
+        g.storage_place,
+        rfc3339(common.at.with_timezone(&Utc)),
+        &label_bytes[..],
+        appended.seq as i64
+    ])?;
+    Ok(Applied {
+        seq: appended.seq,
+        leaf_hash: appended.leaf_hash,
+        entry: appended.bytes,
+        item_code: Some(code.to_string()),
+        label: Some(IssuedLabel {
+            qr_text: label::qr_text(base_url, &payload, &sig),
+            b64: label_b64,
+        }),
+    })
+}
