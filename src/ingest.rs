@@ -212,9 +212,7 @@ async fn receipt(state: &AppState, applied: Applied) -> StoreResult<Receipt> {
     let (seq, size) = (applied.seq, cp.size);
     let hashes = state
         .db
-        .read(move |conn| {
-            Ok(inclusion_proof(&DbNodes(conn), seq, size).map_err(|e| StoreError::Other(format!("{e:?}")))?)
-        })
+        .read(move |conn| inclusion_proof(&DbNodes(conn), seq, size).map_err(|e| StoreError::Other(format!("{e:?}"))))
         .await?;
     Ok(Receipt {
         index: applied.seq,

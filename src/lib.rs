@@ -13,6 +13,7 @@ pub mod keyring;
 pub mod log;
 pub mod reference;
 pub mod registry;
+pub mod render;
 pub mod server;
 pub mod serverkeys;
 pub mod store;

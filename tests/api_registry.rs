@@ -101,7 +101,7 @@ async fn each_role_lists_what_it_may_see() {
     let (_, body) = w.admin.get("/api/v1/enterprises?role=facility").await;
     assert_eq!(usccs(&body).len(), 3);
     let (_, body) = w.admin.get("/api/v1/enterprises?district=qijiang&role=generator").await;
-    assert_eq!(usccs(&body), [w.glassworks.clone()]);
+    assert_eq!(usccs(&body), vec![w.glassworks.clone()]);
     let (_, body) = w.admin.get("/api/v1/enterprises?q=%E6%B8%9D%E5%8D%97").await; // 渝南
     assert_eq!(usccs(&body), [YUNAN]);
     assert_refused(
