@@ -20,6 +20,8 @@ pub struct Config {
     /// Province and city codes of manifest numbers (SPEC §1.4); Chongqing is 50, 01.
     pub province_code: String,
     pub city_code: String,
+    /// Most writes committed together (group commit); 1 commits every write on its own.
+    pub max_batch_jobs: usize,
 }
 
 impl Config {
@@ -32,6 +34,7 @@ impl Config {
             origin: DEFAULT_ORIGIN.into(),
             province_code: "50".into(),
             city_code: "01".into(),
+            max_batch_jobs: crate::store::MAX_BATCH_JOBS,
         }
     }
 }

@@ -2,6 +2,8 @@
 
 pub mod access;
 pub mod accounts;
+pub mod audit;
+pub mod bench;
 pub mod client;
 pub mod config;
 pub mod crypto;
@@ -9,8 +11,10 @@ pub mod demo;
 pub mod domain;
 pub mod http;
 pub mod ingest;
+pub mod items;
 pub mod keyring;
 pub mod log;
+pub mod offline;
 pub mod reference;
 pub mod registry;
 pub mod render;

@@ -9,8 +9,10 @@ use clap::{Parser, Subcommand};
 
 use hwtrace::accounts::{self, NewUser};
 use hwtrace::config::{Config, DEFAULT_DB, DEFAULT_LISTEN, DEFAULT_ORIGIN, DEFAULT_PUBLIC_URL};
+use hwtrace::crypto::keys::KeyId;
+use hwtrace::serverkeys::{key_dir, ServerRole};
 use hwtrace::store::Db;
-use hwtrace::{demo, reference, server};
+use hwtrace::{demo, keyring, offline, reference, server};
 
 #[derive(Parser)]
 #[command(
@@ -50,6 +52,52 @@ enum Command {
     Catalogue {
         #[command(subcommand)]
         command: CatalogueCommand,
+    },
+    /// Rotate or revoke the server's log and label keys (with the service stopped).
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
+    /// Measure throughput (prints figures): append, labels, verify.
+    Bench(hwtrace::bench::BenchArgs),
+    /// Verify a label offline: exit 0 if genuine, 1 with the reason otherwise.
+    VerifyLabel {
+        /// The QR text, e.g. HTTPS://HW.EXAMPLE.CN/Q/AEB2...
+        qr_text: Option<String>,
+        /// Read the QR code from a picture (PNG) instead.
+        #[arg(long, conflicts_with = "qr_text")]
+        image: Option<PathBuf>,
+        /// The published key list saved from GET /api/v1/keys.
+        #[arg(long, required_unless_present = "keys_url")]
+        keys: Option<PathBuf>,
+        /// Fetch the key list from a running service, e.g. http://127.0.0.1:8080/api/v1/keys.
+        #[arg(long, conflicts_with = "keys")]
+        keys_url: Option<String>,
+    },
+    /// Check the custody log from outside (SPEC §5.5): exit 0 only if everything checks.
+    Audit(hwtrace::audit::AuditArgs),
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// Replace the active log or label key by a new one; the old one stays valid for what it signed.
+    Rotate {
+        /// log or label
+        #[arg(long)]
+        role: String,
+        #[arg(long, default_value = DEFAULT_DB, env = "HWTRACE_DB")]
+        db: PathBuf,
+        /// Who approves the change (recorded in the log).
+        #[arg(long, default_value = "operator")]
+        approved_by: String,
+    },
+    /// Revoke a retired server key (rotate it out first).
+    Revoke {
+        key_id: String,
+        #[arg(long, default_value = DEFAULT_DB, env = "HWTRACE_DB")]
+        db: PathBuf,
+        #[arg(long, default_value = "operator")]
+        approved_by: String,
     },
 }
 
@@ -127,6 +175,25 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Admin { command } => admin(command).await,
         Command::Catalogue { command } => catalogue(command).await,
+        Command::Keys { command } => keys(command).await,
+        Command::Bench(args) => hwtrace::bench::run(args).await,
+        Command::VerifyLabel {
+            qr_text,
+            image,
+            keys,
+            keys_url,
+        } => verify_label(qr_text, image, keys, keys_url).await,
+        Command::Audit(args) => {
+            let quiet = args.quiet;
+            let report = hwtrace::audit::run(args).await?;
+            let mut out = std::io::stdout().lock();
+            report.print(&mut out, quiet)?;
+            std::io::Write::flush(&mut out)?;
+            if !report.ok() {
+                std::process::exit(1);
+            }
+            Ok(())
+        }
     }
 }
 
@@ -229,6 +296,85 @@ async fn catalogue(command: CatalogueCommand) -> anyhow::Result<()> {
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             println!("catalogue {version} is now active");
         }
+    }
+    Ok(())
+}
+
+async fn keys(command: KeysCommand) -> anyhow::Result<()> {
+    match command {
+        KeysCommand::Rotate { role, db, approved_by } => {
+            let role = ServerRole::parse(&role).ok_or_else(|| anyhow::anyhow!("--role must be log or label"))?;
+            let state = server::open(Config::with_db(db.clone())).await?;
+            let (log, dir) = (state.log.clone(), key_dir(&db));
+            let key = state
+                .db
+                .write(move |conn| keyring::rotate(conn, &log, &dir, role, &approved_by))
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!(
+                "new {} key {} is active; the old one stays valid for what it signed",
+                role.code(),
+                key.vkey
+            );
+        }
+        KeysCommand::Revoke {
+            key_id,
+            db,
+            approved_by,
+        } => {
+            let id = KeyId::parse_hex(&key_id).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let state = server::open(Config::with_db(db)).await?;
+            let log = state.log.clone();
+            state
+                .db
+                .write(move |conn| keyring::revoke_server_key(conn, &log, id, &approved_by))
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("key {key_id} is revoked");
+        }
+    }
+    Ok(())
+}
+
+async fn verify_label(
+    qr_text: Option<String>,
+    image: Option<PathBuf>,
+    keys: Option<PathBuf>,
+    keys_url: Option<String>,
+) -> anyhow::Result<()> {
+    let list: offline::KeyList = match (keys, keys_url) {
+        (Some(path), _) => {
+            let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+            serde_json::from_str(&text).with_context(|| format!("{} is not a key list", path.display()))?
+        }
+        (None, Some(url)) => reqwest::get(&url).await?.error_for_status()?.json().await?,
+        (None, None) => bail!("give --keys FILE or --keys-url URL"),
+    };
+    let texts = match (qr_text, image) {
+        (Some(t), _) => vec![t],
+        (None, Some(path)) => {
+            let bytes = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+            let found = hwtrace::render::qr::decode_png(&bytes).map_err(|e| anyhow::anyhow!("{e}"))?;
+            if found.is_empty() {
+                eprintln!("no QR code found in {} / 图片中未找到二维码", path.display());
+                std::process::exit(1);
+            }
+            found
+        }
+        (None, None) => bail!("give the QR text or --image PNG"),
+    };
+    let mut all_good = true;
+    for text in texts {
+        match offline::verify(&text, &list) {
+            Ok(payload) => println!("{}", offline::describe(&payload)),
+            Err(e) => {
+                all_good = false;
+                println!("{e}");
+            }
+        }
+    }
+    if !all_good {
+        std::process::exit(1);
     }
     Ok(())
 }

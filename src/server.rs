@@ -22,9 +22,10 @@ pub async fn open(config: Config) -> anyhow::Result<AppState> {
     }
     let path = config.db_path.clone();
     let origin = config.origin.clone();
+    let max_batch = config.max_batch_jobs;
     let (db, log) = tokio::task::spawn_blocking(move || {
         let mut log = None;
-        let db = Db::open_with_hook(&path, |conn| {
+        let db = Db::open_with_hook(&path, max_batch, |conn| {
             let opened = keyring::open_log(conn, &key_dir(&path), &origin)?;
             let hook = opened.hook();
             log = Some(opened);

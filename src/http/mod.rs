@@ -8,6 +8,7 @@ mod catalogue;
 pub mod error;
 mod events;
 pub mod extract;
+mod items;
 mod log;
 mod openapi;
 mod registry;
@@ -86,6 +87,12 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
                 .routes(routes!(events::submit_batch))
                 .layer(DefaultBodyLimit::max(MAX_BATCH_BODY_BYTES)),
         )
+        .routes(routes!(items::get_item))
+        .routes(routes!(items::label_page))
+        .routes(routes!(items::qr_svg))
+        .routes(routes!(items::qr_png))
+        .routes(routes!(items::sheet))
+        .routes(routes!(items::verify))
         .routes(routes!(log::keys))
         .routes(routes!(log::history))
         .routes(routes!(log::checkpoint))

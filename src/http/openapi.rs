@@ -16,6 +16,7 @@ use utoipa::{Modify, OpenApi};
         (name = "reference", description = "Catalogue and closed lists (public)"),
         (name = "accounts", description = "Sessions, users and API tokens"),
         (name = "registry", description = "Enterprises, permits, vehicles, drivers and device keys"),
+        (name = "items", description = "Items, printable labels, QR codes and public label verification"),
         (name = "events", description = "Signed custody events (DSSE envelopes, SPEC §4)"),
         (name = "log", description = "The verifiable custody log (SPEC §5): checkpoints, entries, proofs, keys"),
     )

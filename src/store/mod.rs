@@ -93,7 +93,7 @@ impl Db {
     /// Opens (creating if needed) the database at `path`, switches it to WAL, applies pending
     /// migrations and starts the writer thread with no batch hook.
     pub fn open(path: &Path) -> StoreResult<Db> {
-        Db::open_with_hook(path, |_| Ok(Box::new(NoHook)))
+        Db::open_with_hook(path, MAX_BATCH_JOBS, |_| Ok(Box::new(NoHook)))
     }
 
     /// Like [`Db::open`], with a batch hook built from the migrated writer connection.
@@ -102,6 +102,7 @@ impl Db {
     /// process (a running service and a CLI command, say) ever writes the same log.
     pub fn open_with_hook(
         path: &Path,
+        max_batch: usize,
         make_hook: impl FnOnce(&Connection) -> StoreResult<Box<dyn BatchHook>>,
     ) -> StoreResult<Db> {
         let lock = lock_file(path)?;
@@ -117,7 +118,7 @@ impl Db {
         let hook = make_hook(&conn)?;
         Ok(Db {
             path: path.to_owned(),
-            writer: Writer::start(conn, hook)?,
+            writer: Writer::start(conn, hook, max_batch)?,
             readers: Readers::new(path.to_owned()),
             _lock: Arc::new(lock),
         })

@@ -56,11 +56,13 @@ pub struct Writer {
 
 impl Writer {
     /// Starts the writer thread on `conn`.
-    pub fn start(conn: Connection, hook: Box<dyn BatchHook>) -> StoreResult<Writer> {
+    /// Starts the writer thread on `conn`; a batch holds at most `max_batch` jobs (1 turns
+    /// group commit off: one transaction per job, as the benchmark compares).
+    pub fn start(conn: Connection, hook: Box<dyn BatchHook>, max_batch: usize) -> StoreResult<Writer> {
         let (sender, receiver) = sync_channel::<Job>(WRITE_QUEUE_LEN);
         thread::Builder::new()
             .name("hwtrace-writer".into())
-            .spawn(move || run(conn, receiver, hook))
+            .spawn(move || run(conn, receiver, hook, max_batch.clamp(1, MAX_BATCH_JOBS)))
             .map_err(|e| StoreError::Other(format!("cannot start writer thread: {e}")))?;
         Ok(Writer { sender })
     }
@@ -119,10 +121,10 @@ fn in_savepoint<T>(conn: &Connection, f: impl FnOnce(&Connection) -> StoreResult
     result
 }
 
-fn run(conn: Connection, receiver: Receiver<Job>, mut hook: Box<dyn BatchHook>) {
+fn run(conn: Connection, receiver: Receiver<Job>, mut hook: Box<dyn BatchHook>, max_batch: usize) {
     while let Ok(first) = receiver.recv() {
         let mut batch = vec![first];
-        while batch.len() < MAX_BATCH_JOBS {
+        while batch.len() < max_batch {
             match receiver.try_recv() {
                 Ok(job) => batch.push(job),
                 Err(_) => break,

@@ -1,0 +1,327 @@
+//! Items as people see them: the printable label of an item, and the public verification of a
+//! scanned label (`GET /Q/<b32>`). Reads the `items` projection and the log; renders through
+//! `render`.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::crypto::keys::KeyId;
+use crate::crypto::label::{self, LabelError, LabelPayload, SIG_LEN};
+use crate::domain::{Catalogue, Grams, HazardSet, ItemCode, PhysicalForm, Refusal};
+use crate::render::label::LabelView;
+use crate::render::verify_page::{CustodyLine, ItemSummary, Verdict, VerifyView};
+use crate::store::{StoreError, StoreResult};
+use crate::time::cst;
+
+/// An item and its current custody state, as `GET /api/v1/items/<code>` answers.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Item {
+    pub code: String,
+    pub generator: String,
+    pub waste_code: String,
+    pub waste_name: String,
+    pub mass_g: i64,
+    pub form: String,
+    /// Hazard letters.
+    pub hazards: Vec<String>,
+    pub packaging: String,
+    pub container_volume_l: i64,
+    pub components: String,
+    pub harmful_components: String,
+    pub precautions: String,
+    pub storage_place: String,
+    /// Device time of generation, RFC 3339 UTC.
+    pub generated_at: String,
+    /// Custody state: `stored` (at its generator).
+    pub state: String,
+    /// USCC of the enterprise holding it now.
+    pub holder: String,
+    /// Log index of the entry that created it.
+    pub created_seq: i64,
+    /// Standard base64 of the signed label (payload || sig).
+    pub label_b64: String,
+}
+
+fn unknown_item(code: &str) -> Refusal {
+    Refusal::not_found(
+        "unknown_item",
+        format!("no item {code} is registered"),
+        format!("没有登记物品{code}"),
+    )
+}
+
+pub fn get_item(conn: &Connection, code: &ItemCode) -> StoreResult<Item> {
+    conn.prepare_cached(
+        "SELECT code, generator, waste_code, waste_name, mass_g, form, hazard_bits, packaging, container_volume_l,
+                components, harmful_components, precautions, storage_place, generated_at, state, holder, created_seq, label
+         FROM items WHERE code = ?1",
+    )?
+    .query_row([code.as_str()], |r| {
+        let bits: u8 = r.get(6)?;
+        let label: Vec<u8> = r.get(17)?;
+        Ok(Item {
+            code: r.get(0)?,
+            generator: r.get(1)?,
+            waste_code: r.get(2)?,
+            waste_name: r.get(3)?,
+            mass_g: r.get(4)?,
+            form: r.get(5)?,
+            hazards: HazardSet::from_bits(bits).map(|h| h.letters()).unwrap_or_default().into_iter().map(String::from).collect(),
+            packaging: r.get(7)?,
+            container_volume_l: r.get(8)?,
+            components: r.get(9)?,
+            harmful_components: r.get(10)?,
+            precautions: r.get(11)?,
+            storage_place: r.get(12)?,
+            generated_at: r.get(13)?,
+            state: r.get(14)?,
+            holder: r.get(15)?,
+            created_seq: r.get(16)?,
+            label_b64: data_encoding::BASE64.encode(&label),
+        })
+    })
+    .optional()?
+    .ok_or_else(|| unknown_item(code.as_str()).into())
+}
+
+/// (Chinese, English) name of a custody state.
+pub fn state_names(state: &str) -> (&'static str, &'static str) {
+    match state {
+        "stored" => ("在产生单位贮存", "stored at its generator"),
+        _ => ("未知状态", "unknown state"),
+    }
+}
+
+fn enterprise_contact(conn: &Connection, uscc: &str) -> StoreResult<(String, String, String)> {
+    Ok(conn
+        .prepare_cached("SELECT name_zh, contact_name, contact_phone FROM enterprises WHERE uscc = ?1")?
+        .query_row([uscc], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .optional()?
+        .unwrap_or_else(|| (uscc.to_owned(), String::new(), String::new())))
+}
+
+fn cst_day(rfc3339: &str) -> String {
+    DateTime::parse_from_rfc3339(rfc3339)
+        .map(|t| t.with_timezone(&cst()).format("%Y-%m-%d").to_string())
+        .unwrap_or_else(|_| rfc3339.to_owned())
+}
+
+fn cst_minute(t: &str) -> String {
+    DateTime::parse_from_rfc3339(t)
+        .map(|t| t.with_timezone(&cst()).format("%Y-%m-%d %H:%M").to_string())
+        .unwrap_or_else(|_| t.to_owned())
+}
+
+fn mass_text(g: i64) -> String {
+    let g = Grams(g.max(0) as u64);
+    if g.0.is_multiple_of(1000) {
+        format!("{} kg", g.0 / 1000)
+    } else {
+        g.to_string()
+    }
+}
+
+/// The QR text of a stored label under `base_url`.
+pub fn qr_text_of(label_b64: &str, base_url: &str) -> StoreResult<String> {
+    let bytes = data_encoding::BASE64
+        .decode(label_b64.as_bytes())
+        .map_err(|e| StoreError::Other(format!("stored label: {e}")))?;
+    let (payload, sig) =
+        label::parse_label_bytes(&bytes).map_err(|e| StoreError::Other(format!("stored label: {e}")))?;
+    Ok(label::qr_text(base_url, &payload, &sig))
+}
+
+/// Everything the printed label shows.
+pub fn label_view(conn: &Connection, item: &Item, catalogue: &Catalogue, base_url: &str) -> StoreResult<LabelView> {
+    let (generator_name, contact_name, contact_phone) = enterprise_contact(conn, &item.generator)?;
+    let code = ItemCode::parse(&item.code)?;
+    let category = code.waste().category();
+    let category_name = catalogue
+        .entries()
+        .iter()
+        .find(|e| e.code.category() == category)
+        .map(|e| e.category_name.clone())
+        .unwrap_or_default();
+    let form_zh = PhysicalForm::parse(&item.form).map(|f| f.named().name_zh).unwrap_or("");
+    Ok(LabelView {
+        waste_name: item.waste_name.clone(),
+        category: category.to_string(),
+        category_name,
+        waste_code: item.waste_code.clone(),
+        form_zh: form_zh.to_owned(),
+        hazards: item.hazards.clone(),
+        main_components: item.components.clone(),
+        harmful_components: item.harmful_components.clone(),
+        precautions: item.precautions.clone(),
+        generator_name,
+        contact_name,
+        contact_phone,
+        generated_on: cst_day(&item.generated_at),
+        mass_text: mass_text(item.mass_g),
+        item_code: item.code.clone(),
+        qr_text: qr_text_of(&item.label_b64, base_url)?,
+        container_volume_l: u32::try_from(item.container_volume_l).unwrap_or(0),
+    })
+}
+
+/// A label key as the verifier needs it.
+struct LabelKey {
+    public_key: ed25519_dalek::VerifyingKey,
+    revoked_at: Option<String>,
+}
+
+fn label_key(conn: &Connection, id: KeyId) -> StoreResult<Option<LabelKey>> {
+    let row: Option<(Vec<u8>, Option<String>)> = conn
+        .prepare_cached("SELECT public_key, revoked_at FROM server_keys WHERE role = 'label' AND key_id = ?1")?
+        .query_row([id.to_hex()], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    row.map(|(pk, revoked_at)| {
+        let pk: [u8; 32] = pk
+            .try_into()
+            .map_err(|_| StoreError::Other("stored key is not 32 bytes".into()))?;
+        let public_key = ed25519_dalek::VerifyingKey::from_bytes(&pk).map_err(|e| StoreError::Other(e.to_string()))?;
+        Ok(LabelKey { public_key, revoked_at })
+    })
+    .transpose()
+}
+
+fn verdict(verdict: Verdict, en: &str, zh: &str) -> VerifyView {
+    VerifyView {
+        verdict,
+        reason_en: en.into(),
+        reason_zh: zh.into(),
+        item: None,
+        custody: Vec::new(),
+    }
+}
+
+/// Verifies a scanned label (the last path segment of its QR text) against every label key
+/// this service ever used. A label whose signature fails, or that names a key this service
+/// never had, is forged: the service knows all of its keys.
+pub fn verify_label(conn: &Connection, b32: &str) -> StoreResult<VerifyView> {
+    let (payload, sig) = match label::parse_qr_text(b32) {
+        Ok(p) => p,
+        // Right length and version but impossible field values: the data was altered after
+        // signing, which is forgery, not a stray QR code.
+        Err(LabelError::BadItemCode | LabelError::BadHazardBits(_) | LabelError::BadForm(_)) => {
+            return Ok(verdict(
+                Verdict::Forged,
+                "the label's data was altered: a field holds an impossible value",
+                "标签数据被篡改：字段值不可能出现",
+            ))
+        }
+        Err(e) => {
+            return Ok(verdict(
+                Verdict::Malformed,
+                &format!("not an hwtrace label: {e}"),
+                "不是本系统的标签二维码",
+            ))
+        }
+    };
+    let Some(key) = label_key(conn, payload.key_id)? else {
+        return Ok(verdict(
+            Verdict::Forged,
+            "signed by a key this service never used",
+            "签名密钥不属于本系统",
+        ));
+    };
+    if let Err(e) = label::verify(&payload, &sig, |id| (id == payload.key_id).then_some(key.public_key)) {
+        let en = match e {
+            LabelError::BadSignature => "the signature does not match the printed data".to_owned(),
+            other => other.to_string(),
+        };
+        return Ok(verdict(Verdict::Forged, &en, "签名与标签数据不符"));
+    }
+    if let Some(revoked) = &key.revoked_at {
+        let issued = DateTime::<Utc>::from_timestamp(payload.issued_at as i64, 0).unwrap_or_default();
+        let revoked_t = DateTime::parse_from_rfc3339(revoked)
+            .map(|t| t.with_timezone(&Utc))
+            .unwrap_or_default();
+        if issued >= revoked_t {
+            return Ok(verdict(
+                Verdict::Forged,
+                "signed after its label key was revoked",
+                "标签签发于签名密钥吊销之后",
+            ));
+        }
+    }
+    genuine_view(conn, &payload, &sig)
+}
+
+fn genuine_view(conn: &Connection, payload: &LabelPayload, sig: &[u8; SIG_LEN]) -> StoreResult<VerifyView> {
+    let code = ItemCode::parse(payload.item_code_str())?;
+    let item = match get_item(conn, &code) {
+        Ok(item) => item,
+        Err(StoreError::Refused(_)) => {
+            return Ok(verdict(
+                Verdict::Forged,
+                "the signature verifies but no such item was ever issued",
+                "签名有效，但本系统从未签发该物品",
+            ))
+        }
+        Err(e) => return Err(e),
+    };
+    let stored = data_encoding::BASE64.encode(&label::label_bytes(payload, sig));
+    if stored != item.label_b64 {
+        return Ok(verdict(
+            Verdict::Forged,
+            "a validly signed label, but not the one issued for this item",
+            "签名有效，但不是为该物品签发的标签",
+        ));
+    }
+    let (generator_name, ..) = enterprise_contact(conn, &item.generator)?;
+    let (holder_name, ..) = enterprise_contact(conn, &item.holder)?;
+    let (state_zh, state_en) = state_names(&item.state);
+    let form_zh = PhysicalForm::parse(&item.form).map(|f| f.named().name_zh).unwrap_or("");
+    let summary = ItemSummary {
+        item_code: item.code.clone(),
+        waste_code: item.waste_code.clone(),
+        waste_name: item.waste_name.clone(),
+        mass_text: mass_text(item.mass_g),
+        hazards: item.hazards.clone(),
+        form_zh: form_zh.into(),
+        generator_name,
+        generated_on: cst_day(&item.generated_at),
+        state_zh: state_zh.into(),
+        state_en: state_en.into(),
+        holder_name,
+    };
+    Ok(VerifyView {
+        verdict: Verdict::Genuine,
+        reason_en: "the label is signed by this service and matches the item it issued".into(),
+        reason_zh: "标签由本系统签发，且与所登记物品一致".into(),
+        item: Some(summary),
+        custody: custody_lines(conn, &item.code)?,
+    })
+}
+
+/// The item's log entries as timeline lines.
+fn custody_lines(conn: &Connection, code: &str) -> StoreResult<Vec<CustodyLine>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT e.logged_at, e.kind FROM item_entries i JOIN log_entries e ON e.seq = i.seq WHERE i.item = ?1 ORDER BY e.seq",
+    )?;
+    let rows = stmt
+        .query_map(params![code], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let generator: String = conn.query_row("SELECT generator FROM items WHERE code = ?1", [code], |r| r.get(0))?;
+    let (generator_name, ..) = enterprise_contact(conn, &generator)?;
+    Ok(rows
+        .into_iter()
+        .enumerate()
+        .map(|(i, (at, _kind))| {
+            let (zh, en) = if i == 0 {
+                ("产生并贴签", "generated and labelled")
+            } else {
+                ("转移事件", "custody event")
+            };
+            CustodyLine {
+                at_cst: cst_minute(&at),
+                what_zh: zh.into(),
+                what_en: en.into(),
+                by: generator_name.clone(),
+            }
+        })
+        .collect())
+}

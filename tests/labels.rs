@@ -1,0 +1,279 @@
+//! Labels end to end: a generated item's printable label, its QR code rendered as PNG, decoded
+//! and verified; the public verification page; forged labels refused; offline verification
+//! by the real binary.
+
+mod common;
+
+use std::process::Command;
+
+use common::{assert_refused, enterprise, spawn_app, Client, TestApp};
+use data_encoding::BASE32_NOPAD;
+use hwtrace::client::{generate_fields, Device};
+use hwtrace::render::qr::decode_png;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+const GENERATOR: &str = "91500110MA5U8F4X2N";
+const BIN: &str = env!("CARGO_BIN_EXE_hwtrace");
+
+async fn setup(app: &TestApp) -> (Client, Device) {
+    let admin = app.admin().await;
+    let (s, _) = admin
+        .post("/api/v1/enterprises", enterprise(GENERATOR, &["generator"], "wansheng"))
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    app.user("gen-admin", "enterprise_admin", Some(GENERATOR), None).await;
+    let ent = app.login("gen-admin").await;
+    let phone = Device::generate(GENERATOR, "phone-1");
+    let (s, _) = ent
+        .post(
+            &format!("/api/v1/enterprises/{GENERATOR}/devices"),
+            json!({"device": "phone-1", "public_key": phone.public_key_b64()}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    (ent, phone)
+}
+
+fn at_now() -> String {
+    chrono::Utc::now()
+        .with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).unwrap())
+        .to_rfc3339()
+}
+
+async fn generate(c: &Client, phone: &Device, volume_l: u32) -> Value {
+    let env = phone.sign_event(
+        "generate",
+        &at_now(),
+        generate_fields("900-249-08", 185_500, "liquid", &["T", "I"], volume_l),
+    );
+    let (s, r) = c.post("/api/v1/events", serde_json::to_value(env).unwrap()).await;
+    assert_eq!(s, StatusCode::CREATED, "{r}");
+    r
+}
+
+async fn get_bytes(c: &Client, path: &str) -> (StatusCode, String, Vec<u8>) {
+    let resp = c.request(reqwest::Method::GET, path).send().await.unwrap();
+    let status = resp.status();
+    let ct = resp
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    (status, ct, resp.bytes().await.unwrap().to_vec())
+}
+
+// Multi-threaded: the test blocks on the binary while the service must answer it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rendered_png_decodes_and_verifies() {
+    let app = spawn_app().await;
+    let (ent, phone) = setup(&app).await;
+    let r = generate(&ent, &phone, 200).await;
+    let code = r["item_code"].as_str().unwrap();
+
+    let (s, ct, png) = get_bytes(&ent, &format!("/api/v1/items/{code}/qr.png")).await;
+    assert_eq!((s, ct.as_str()), (StatusCode::OK, "image/png"));
+    let texts = decode_png(&png).expect("a QR decoder reads the PNG");
+    assert_eq!(texts, [r["label"]["qr_text"].as_str().unwrap()]);
+
+    // Verify the decoded text offline with the real binary, against the saved key list.
+    let dir = tempfile::tempdir().unwrap();
+    let (_, keys) = ent.get("/api/v1/keys").await;
+    let keys_file = dir.path().join("keys.json");
+    std::fs::write(&keys_file, keys.to_string()).unwrap();
+    let png_file = dir.path().join("label.png");
+    std::fs::write(&png_file, &png).unwrap();
+    let out = Command::new(BIN)
+        .args([
+            "verify-label",
+            "--image",
+            png_file.to_str().unwrap(),
+            "--keys",
+            keys_file.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        stdout.contains("genuine") && stdout.contains(code) && stdout.contains("185500 g"),
+        "{stdout}"
+    );
+
+    // The same through --keys-url, with the text given directly.
+    let out = Command::new(BIN)
+        .args([
+            "verify-label",
+            &texts[0],
+            "--keys-url",
+            &format!("{}/api/v1/keys", app.base),
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+
+    // One flipped bit of the signature: forged, and the command says so and fails.
+    let (head, b32) = texts[0].rsplit_once('/').unwrap();
+    let mut raw = BASE32_NOPAD.decode(b32.as_bytes()).unwrap();
+    raw[100] ^= 0x01;
+    let forged = format!("{head}/{}", BASE32_NOPAD.encode(&raw));
+    let out = Command::new(BIN)
+        .args(["verify-label", &forged, "--keys", keys_file.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("FORGED"));
+    // A key list without the label key cannot vouch for anything.
+    std::fs::write(&keys_file, r#"{"keys":[]}"#).unwrap();
+    let out = Command::new(BIN)
+        .args(["verify-label", &texts[0], "--keys", keys_file.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("unknown label key"));
+}
+
+#[tokio::test]
+async fn the_public_page_tells_genuine_from_forged() {
+    let app = spawn_app().await;
+    let (ent, phone) = setup(&app).await;
+    let r = generate(&ent, &phone, 20).await;
+    let qr = r["label"]["qr_text"].as_str().unwrap();
+    let b32 = qr.rsplit('/').next().unwrap();
+    let anon = app.anonymous();
+    let json_of = |path: String| {
+        let c = reqwest::Client::new();
+        let base = app.base.clone();
+        async move {
+            c.get(format!("{base}{path}"))
+                .header("accept", "application/json")
+                .send()
+                .await
+                .unwrap()
+                .json::<Value>()
+                .await
+                .unwrap()
+        }
+    };
+
+    let view = json_of(format!("/Q/{b32}")).await;
+    assert_eq!(view["verdict"], "genuine", "{view}");
+    assert_eq!(view["item"]["item_code"], r["item_code"]);
+    assert_eq!(view["item"]["state_en"], "stored at its generator");
+    assert_eq!(view["custody"].as_array().unwrap().len(), 1);
+    let (s, ct, html) = get_bytes(&anon, &format!("/Q/{b32}")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(ct.starts_with("text/html"));
+    assert!(String::from_utf8(html).unwrap().contains("真实标签"));
+
+    // Every single-bit change of the 124 bytes is never shown as genuine; outside the version
+    // byte it is forged (a changed key ID names a key this service never had, changed data no
+    // longer matches the signature, even where it no longer makes a valid field).
+    let raw = BASE32_NOPAD.decode(b32.as_bytes()).unwrap();
+    for byte in 0..raw.len() {
+        for bit in [0u8, 3, 7] {
+            let mut tampered = raw.clone();
+            tampered[byte] ^= 1 << bit;
+            let v = json_of(format!("/Q/{}", BASE32_NOPAD.encode(&tampered))).await;
+            let want = if byte == 0 { "malformed" } else { "forged" };
+            assert_eq!(v["verdict"], want, "byte {byte} bit {bit}: {v}");
+        }
+    }
+    let mut tampered = raw.clone();
+    tampered[50] ^= 0x01; // a hazard bit: the label claims another hazard set
+    let (_, _, html) = get_bytes(&anon, &format!("/Q/{}", BASE32_NOPAD.encode(&tampered))).await;
+    assert!(
+        String::from_utf8(html).unwrap().contains("伪造标签"),
+        "the forged page says so, loudly"
+    );
+    let v = json_of("/Q/NOT-A-LABEL".into()).await;
+    assert_eq!(v["verdict"], "malformed");
+}
+
+#[tokio::test]
+async fn label_pages_and_sheets_print_what_the_standard_asks() {
+    let app = spawn_app().await;
+    let (ent, phone) = setup(&app).await;
+    let small = generate(&ent, &phone, 20).await;
+    let drum = generate(&ent, &phone, 200).await;
+    let tote = generate(&ent, &phone, 1000).await;
+    let code = small["item_code"].as_str().unwrap();
+
+    let (s, ct, page) = get_bytes(&ent, &format!("/api/v1/items/{code}/label")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(ct.starts_with("text/html"));
+    let page = String::from_utf8(page).unwrap();
+    for caption in [
+        "废物名称",
+        "废物类别",
+        "废物代码",
+        "废物形态",
+        "危险特性",
+        "主要成分",
+        "有害成分",
+        "注意事项",
+        "产生单位",
+        "联系人",
+        "联系方式",
+        "产生日期",
+        "废物重量",
+        "数字识别码",
+    ] {
+        assert!(page.contains(caption), "the label lacks {caption}");
+    }
+    assert!(page.contains(code) && page.contains("900-249-08") && page.contains("185.500 kg"));
+    assert!(page.contains("100mm"), "a 20 L container gets the 100 mm label");
+
+    let items = [
+        code,
+        drum["item_code"].as_str().unwrap(),
+        tote["item_code"].as_str().unwrap(),
+    ]
+    .join(",");
+    let (s, _, sheet) = get_bytes(&ent, &format!("/api/v1/labels/sheet?items={items}")).await;
+    assert_eq!(s, StatusCode::OK);
+    let sheet = String::from_utf8(sheet).unwrap();
+    assert_eq!(sheet.matches("<section class=\"label").count(), 3);
+    assert!(sheet.contains("150mm") && sheet.contains("200mm"));
+
+    let (s, ct, svg) = get_bytes(&ent, &format!("/api/v1/items/{code}/qr.svg")).await;
+    assert_eq!((s, ct.as_str()), (StatusCode::OK, "image/svg+xml"));
+    assert!(String::from_utf8(svg).unwrap().starts_with("<svg"));
+
+    let (s, item) = ent.get(&format!("/api/v1/items/{code}")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(
+        (item["state"].as_str(), item["holder"].as_str(), item["mass_g"].as_i64()),
+        (Some("stored"), Some(GENERATOR), Some(185_500))
+    );
+
+    // Another enterprise may not print or read this item; nobody anonymous either.
+    let admin = app.login("admin").await;
+    let other = common::uscc("91500110MA6QXY120");
+    let (s, _) = admin
+        .post("/api/v1/enterprises", enterprise(&other, &["generator"], "wansheng"))
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    app.user("other", "enterprise_admin", Some(&other), None).await;
+    let stranger = app.login("other").await;
+    assert_refused(
+        &stranger.get(&format!("/api/v1/items/{code}")).await,
+        StatusCode::FORBIDDEN,
+        "not_your_item",
+    );
+    assert_refused(
+        &stranger.get(&format!("/api/v1/labels/sheet?items={items}")).await,
+        StatusCode::FORBIDDEN,
+        "not_your_item",
+    );
+    assert_refused(
+        &app.anonymous().get(&format!("/api/v1/items/{code}/label")).await,
+        StatusCode::UNAUTHORIZED,
+        "not_authenticated",
+    );
+    assert_refused(
+        &ent.get("/api/v1/labels/sheet?items=").await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "bad_sheet_size",
+    );
+}
