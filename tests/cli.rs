@@ -221,3 +221,92 @@ fn serve_demo_adds_accounts_one_can_log_in_with() {
         assert!(terminate(server).success());
     }
 }
+
+#[test]
+fn keys_rotate_and_revoke_and_loose_key_files_stop_the_start() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("hwtrace.db");
+    let dbs = db.to_str().unwrap();
+    let server = serve(&db, &[]);
+    let keys = get_json(&format!("{}/api/v1/keys", server.base));
+    let label_vkey = keys["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["role"] == "label")
+        .unwrap()["vkey"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let old_id = label_vkey.split('+').nth(1).unwrap().to_owned();
+    assert!(terminate(server).success());
+
+    let (ok, out, err) = hwtrace(
+        &[
+            "keys",
+            "rotate",
+            "--role",
+            "label",
+            "--db",
+            dbs,
+            "--approved-by",
+            "ops-lead",
+        ],
+        "",
+    );
+    assert!(ok && out.contains("new label key"), "{out}{err}");
+    let (ok, _, err) = hwtrace(&["keys", "revoke", &old_id, "--db", dbs], "");
+    assert!(ok, "{err}");
+    let server = serve(&db, &[]);
+    let keys = get_json(&format!("{}/api/v1/keys", server.base));
+    let labels: Vec<&serde_json::Value> = keys["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|k| k["role"] == "label")
+        .collect();
+    assert_eq!(labels.len(), 2);
+    assert!(labels[0]["valid_until"].is_string() && labels[0]["revoked_at"].is_string());
+    assert!(labels[1]["valid_until"].is_null());
+    let entries = reqwest_text(&format!("{}/log/entries?start=0&end=4", server.base));
+    assert!(
+        entries.contains("\"approved_by\":\"ops-lead\"") && entries.contains("\"action\":\"revoke\""),
+        "{entries}"
+    );
+    let active_id = labels[1]["vkey"]
+        .as_str()
+        .unwrap()
+        .split('+')
+        .nth(1)
+        .unwrap()
+        .to_owned();
+    drop(server);
+    let (ok, _, err) = hwtrace(&["keys", "revoke", &active_id, "--db", dbs], "");
+    assert!(!ok && err.contains("key_in_use"), "{err}");
+
+    // A key file that others could read stops the start, with a reason.
+    let key_file = dir
+        .path()
+        .join("hwtrace.db.keys")
+        .join(format!("label-{active_id}.key"));
+    std::fs::set_permissions(&key_file, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let out = Command::new(BIN)
+        .args(["serve", "--db", dbs, "--listen", "127.0.0.1:0"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("readable by others"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn reqwest_text(url: &str) -> String {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async { reqwest::get(url).await.unwrap().text().await.unwrap() })
+}

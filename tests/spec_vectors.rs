@@ -234,3 +234,29 @@ fn log_entry_one_carries_the_dsse_and_label_examples() {
     assert_eq!(payload, label_payload(&v, &label_key));
     label::verify(&payload, &sig, only(&label_key)).unwrap();
 }
+
+#[test]
+fn uscc_valid_and_invalid() {
+    let v = vectors();
+    for code in v["uscc"]["valid"].as_array().unwrap() {
+        let code = code.as_str().unwrap();
+        assert_eq!(hwtrace::domain::Uscc::parse(code).unwrap().as_str(), code);
+    }
+    for code in v["uscc"]["invalid"].as_array().unwrap() {
+        assert!(
+            hwtrace::domain::Uscc::parse(code.as_str().unwrap()).is_err(),
+            "{code} accepted"
+        );
+    }
+}
+
+#[test]
+fn item_code_splits_into_its_fields() {
+    let v = vectors();
+    let c = hwtrace::domain::ItemCode::parse(s(&v, "/item_code/code")).unwrap();
+    assert_eq!(c.unit().as_str(), s(&v, "/item_code/unit"));
+    assert_eq!(c.waste().to_string(), s(&v, "/item_code/waste"));
+    assert_eq!(c.date().to_string(), s(&v, "/item_code/date"));
+    assert_eq!(u64::from(c.serial()), n(&v, "/item_code/serial"));
+    assert_eq!(c.as_str(), s(&v, "/item_code/code"));
+}
