@@ -22,8 +22,6 @@ use crate::crypto::dsse::Envelope;
 use crate::registry::{self, NewDevice, NewEnterprise};
 use crate::server;
 
-const BENCH_GENERATOR: &str = "91500110MA5U8F4X2N";
-
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum Which {
     Append,
@@ -141,7 +139,7 @@ async fn audit_rate(args: &BenchArgs) -> anyhow::Result<()> {
 }
 
 fn verify_rate(n: usize) -> anyhow::Result<()> {
-    let d = Device::generate(BENCH_GENERATOR, "bench");
+    let d = Device::generate(&bench_generator(0), "bench");
     let env = d.sign_event(
         "generate",
         "2026-11-28T09:30:00+08:00",
@@ -262,42 +260,45 @@ async fn submit_queue(
     Ok(())
 }
 
-/// Registers the bench generator and one device per client, directly through the writer.
+/// The synthetic generator of bench client `i`: one enterprise per client, as in a district
+/// where many enterprises label at once (and each has its own 999 serials per code and day).
+fn bench_generator(i: usize) -> String {
+    let body = format!("91500110MA6B{:05}", i % 100_000);
+    format!("{body}{}", crate::domain::uscc::check_char(body.as_bytes()))
+}
+
+/// Registers one generator and one device per client, directly through the writer.
 async fn register_devices(state: &crate::http::AppState, n: usize) -> anyhow::Result<Vec<Arc<Device>>> {
     let devices: Vec<Arc<Device>> = (0..n.max(1))
-        .map(|i| Arc::new(Device::generate(BENCH_GENERATOR, &format!("bench-{i}"))))
+        .map(|i| Arc::new(Device::generate(&bench_generator(i), "bench-phone")))
         .collect();
     let log = state.log.clone();
-    let regs: Vec<(String, String)> = devices.iter().map(|d| (d.device.clone(), d.public_key_b64())).collect();
+    let regs: Vec<(String, String, String)> = devices
+        .iter()
+        .map(|d| (d.owner.clone(), d.device.clone(), d.public_key_b64()))
+        .collect();
     state
         .db
         .write(move |conn| {
-            let owner = crate::domain::Uscc::parse(BENCH_GENERATOR)?;
-            let ent = NewEnterprise {
-                uscc: BENCH_GENERATOR.into(),
-                name_zh: "（基准测试）产废单位".into(),
-                name_en: None,
-                roles: vec!["generator".into()],
-                district: "wansheng".into(),
-                address: "基准测试".into(),
-                contact_name: "基准测试".into(),
-                contact_phone: "023-00000000".into(),
-                synthetic: true,
-            };
-            if registry::get_enterprise(conn, &owner).is_err() {
+            for (uscc, device, public_key) in &regs {
+                let owner = crate::domain::Uscc::parse(uscc)?;
+                let ent = NewEnterprise {
+                    uscc: uscc.clone(),
+                    name_zh: format!("（基准测试）产废单位{uscc}"),
+                    name_en: None,
+                    roles: vec!["generator".into()],
+                    district: "wansheng".into(),
+                    address: "基准测试".into(),
+                    contact_name: "基准测试".into(),
+                    contact_phone: "023-00000000".into(),
+                    synthetic: true,
+                };
                 registry::create_enterprise(conn, &ent)?;
-            }
-            for (device, public_key) in &regs {
-                registry::register_device(
-                    conn,
-                    &log,
-                    &owner,
-                    &NewDevice {
-                        device: device.clone(),
-                        public_key: public_key.clone(),
-                    },
-                    "bench",
-                )?;
+                let new = NewDevice {
+                    device: device.clone(),
+                    public_key: public_key.clone(),
+                };
+                registry::register_device(conn, &log, &owner, &new, "bench")?;
             }
             Ok(())
         })

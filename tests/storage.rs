@@ -165,3 +165,49 @@ async fn the_writer_commits_concurrent_jobs_and_isolates_failures() {
     assert_eq!(rows, ok, "every acknowledged job is durable");
     assert_eq!(sevens, 0, "refused jobs left nothing behind");
 }
+
+/// A job that appends to the log and then fails leaves no trace: not in the table, not in the
+/// in-memory frontier, not in the next checkpoint.
+#[tokio::test]
+async fn a_failed_job_undoes_its_log_appends() {
+    use hwtrace::crypto::merkle::{leaf_hash, root_of};
+    use hwtrace::log::Member;
+    let dir = tempfile::tempdir().unwrap();
+    let state = server::open(Config::with_db(dir.path().join("l.db"))).await.unwrap();
+    let size0 = state.log.latest().unwrap().size;
+    let log = state.log.clone();
+    let failed = state
+        .db
+        .write(move |conn| {
+            log.append(conn, "note", &[], &[Member::new("text", &"doomed")])?;
+            Err::<(), _>(StoreError::Refused(Refusal::invalid("test_refusal", "refused", "拒绝")))
+        })
+        .await;
+    assert!(failed.is_err());
+    assert_eq!(state.log.size(), size0, "the frontier was rolled back");
+    let log = state.log.clone();
+    let seq = state
+        .db
+        .write(move |conn| Ok(log.append(conn, "note", &[], &[Member::new("text", &"kept")])?.seq))
+        .await
+        .unwrap();
+    assert_eq!(seq, size0, "the next entry takes the index the failed one did not keep");
+    let cp = state.log.latest().unwrap();
+    let leaves = state
+        .db
+        .read(|conn| {
+            let mut stmt = conn.prepare("SELECT bytes FROM log_entries ORDER BY seq")?;
+            let rows = stmt
+                .query_map([], |r| r.get::<_, Vec<u8>>(0))?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(rows.iter().map(|b| leaf_hash(b)).collect::<Vec<_>>())
+        })
+        .await
+        .unwrap();
+    assert_eq!(leaves.len() as u64, cp.size);
+    assert_eq!(
+        root_of(&leaves),
+        cp.root,
+        "the checkpoint covers exactly the stored entries"
+    );
+}
