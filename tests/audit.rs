@@ -87,27 +87,13 @@ fn fixture_dir() -> PathBuf {
     dir
 }
 
-async fn register(c: &Client, d: &Device) {
-    let path = format!("/api/v1/enterprises/{}/devices", d.owner);
-    let (s, body) = c
-        .post(&path, json!({"device": d.device, "public_key": d.public_key_b64()}))
-        .await;
-    assert_eq!(s, StatusCode::CREATED, "{body}");
-}
-
-fn now_cst() -> String {
-    chrono::Utc::now()
-        .with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).unwrap())
-        .to_rfc3339()
-}
-
 /// Generates one item, answering its entry index and code.
 async fn generate(c: &Client, phone: &Device, n: usize) -> (u64, String) {
     let forms = ["liquid", "solid", "semi_solid"];
     let hazards: [&[&str]; 3] = [&["T", "I"], &["C"], &["T", "R"]];
     let env = phone.sign_event(
         "generate",
-        &now_cst(),
+        &common::now_cst(),
         generate_fields("900-249-08", 1000 + n as u64 * 37, forms[n % 3], hazards[n % 3], 200),
     );
     let (s, r) = c.post("/api/v1/events", serde_json::to_value(env).unwrap()).await;
@@ -133,8 +119,8 @@ async fn build_fixture() -> Fixture {
     app.user("gen-admin", "enterprise_admin", Some(GENERATOR), None).await;
     let ent = app.login("gen-admin").await;
     let phone = Device::generate(GENERATOR, "phone-1");
-    register(&ent, &phone).await;
-    register(&ent, &Device::generate(GENERATOR, "phone-2")).await;
+    ent.register_device(&phone).await;
+    ent.register_device(&Device::generate(GENERATOR, "phone-2")).await;
     let (s, body) = ent
         .post(
             &format!("/api/v1/enterprises/{GENERATOR}/devices/phone-2/revoke"),
@@ -637,7 +623,7 @@ async fn rotated_server_keys_are_followed_from_the_first_log_key() {
     let admin = app.login("admin").await;
     let ent = app.login("gen-admin").await;
     let phone = Device::generate(GENERATOR, "phone-3");
-    register(&ent, &phone).await;
+    ent.register_device(&phone).await;
     for n in 0..3 {
         generate(&admin, &phone, n).await;
     }

@@ -35,16 +35,10 @@ async fn setup(app: &TestApp) -> (Client, Device) {
     (ent, phone)
 }
 
-fn at_now() -> String {
-    chrono::Utc::now()
-        .with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).unwrap())
-        .to_rfc3339()
-}
-
 async fn generate(c: &Client, phone: &Device, volume_l: u32) -> Value {
     let env = phone.sign_event(
         "generate",
-        &at_now(),
+        &common::now_cst(),
         generate_fields("900-249-08", 185_500, "liquid", &["T", "I"], volume_l),
     );
     let (s, r) = c.post("/api/v1/events", serde_json::to_value(env).unwrap()).await;

@@ -26,28 +26,14 @@ async fn generator(app: &TestApp) -> (Client, Device) {
     app.user("gen-admin", "enterprise_admin", Some(GENERATOR), None).await;
     let ent = app.login("gen-admin").await;
     let phone = Device::generate(GENERATOR, "phone-1");
-    register(&ent, &phone).await;
+    ent.register_device(&phone).await;
     (admin, phone)
-}
-
-async fn register(c: &Client, d: &Device) {
-    let path = format!("/api/v1/enterprises/{}/devices", d.owner);
-    let (s, body) = c
-        .post(&path, json!({"device": d.device, "public_key": d.public_key_b64()}))
-        .await;
-    assert_eq!(s, StatusCode::CREATED, "{body}");
-}
-
-fn now_cst() -> String {
-    chrono::Utc::now()
-        .with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).unwrap())
-        .to_rfc3339()
 }
 
 fn drum(d: &Device) -> hwtrace::crypto::dsse::Envelope {
     d.sign_event(
         "generate",
-        &now_cst(),
+        &common::now_cst(),
         generate_fields("900-249-08", 185_500, "liquid", &["T", "I"], 200),
     )
 }
@@ -286,7 +272,7 @@ async fn bad_envelopes_are_refused_and_change_nothing() {
     // A device of the generator signing an event that names another device.
     let other = Device::generate(GENERATOR, "phone-2");
     let ent = app.login("gen-admin").await;
-    register(&ent, &other).await;
+    ent.register_device(&other).await;
     let mut lying = serde_json::to_value(drum(&other)).unwrap();
     let mut p: Value = serde_json::from_slice(
         &data_encoding::BASE64
@@ -325,7 +311,7 @@ async fn bad_envelopes_are_refused_and_change_nothing() {
     );
     let unknown = phone.sign_event(
         "generate",
-        &now_cst(),
+        &common::now_cst(),
         generate_fields("900-999-08", 1000, "solid", &["T"], 20),
     );
     assert_refused(
@@ -353,7 +339,7 @@ async fn bad_envelopes_are_refused_and_change_nothing() {
         .await;
     assert_eq!(s, StatusCode::CREATED);
     let truck = Device::generate(&carrier, "truck-phone");
-    register(&admin, &truck).await;
+    admin.register_device(&truck).await;
     assert_refused(
         &admin
             .post("/api/v1/events", serde_json::to_value(drum(&truck)).unwrap())
@@ -432,7 +418,7 @@ async fn fifty_concurrent_clients_get_distinct_codes_and_indexes() {
     let mut phones = Vec::new();
     for i in 0..50 {
         let d = Device::generate(GENERATOR, &format!("phone-c{i}"));
-        register(&ent, &d).await;
+        ent.register_device(&d).await;
         phones.push(d);
     }
     let tasks: Vec<_> = phones
@@ -442,7 +428,7 @@ async fn fifty_concurrent_clients_get_distinct_codes_and_indexes() {
             tokio::spawn(async move {
                 let env = d.sign_event(
                     "generate",
-                    &now_cst(),
+                    &common::now_cst(),
                     generate_fields("900-249-08", 10_000, "liquid", &["T", "I"], 20),
                 );
                 let resp = reqwest::Client::new()
@@ -502,7 +488,7 @@ async fn a_restart_continues_the_log_and_the_serials() {
     let admin = app.login("admin").await;
     let phone = Device::generate(GENERATOR, "phone-after-restart");
     let ent = app.login("gen-admin").await;
-    register(&ent, &phone).await;
+    ent.register_device(&phone).await;
     let (s, r) = admin
         .post("/api/v1/events", serde_json::to_value(drum(&phone)).unwrap())
         .await;

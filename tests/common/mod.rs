@@ -222,3 +222,21 @@ pub fn enterprise(uscc: &str, roles: &[&str], district: &str) -> Value {
 pub fn uscc(first17: &str) -> String {
     format!("{first17}{}", hwtrace::domain::uscc::check_char(first17.as_bytes()))
 }
+
+impl Client {
+    /// Registers a device's public key for its enterprise (`d.owner`), asserting success.
+    pub async fn register_device(&self, d: &hwtrace::client::Device) {
+        let path = format!("/api/v1/enterprises/{}/devices", d.owner);
+        let (s, body) = self
+            .post(&path, json!({"device": d.device, "public_key": d.public_key_b64()}))
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{body}");
+    }
+}
+
+/// Now, in China Standard Time, as a device writes `at`.
+pub fn now_cst() -> String {
+    chrono::Utc::now()
+        .with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).unwrap())
+        .to_rfc3339()
+}
