@@ -86,6 +86,73 @@ pub fn get_item(conn: &Connection, code: &ItemCode) -> StoreResult<Item> {
     .ok_or_else(|| unknown_item(code.as_str()).into())
 }
 
+/// Most items one list answer carries.
+pub const MAX_ITEMS_PER_PAGE: u32 = 500;
+
+/// Filters of the item list.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ItemFilter {
+    /// Only items in this custody state (e.g. `stored`).
+    pub state: Option<String>,
+    /// Only items generated on this China Standard Time date (YYYY-MM-DD).
+    pub date: Option<String>,
+    /// Page size, 1–500 (default 100).
+    pub limit: Option<u32>,
+    /// Items before this log index (for the next page: the smallest `created_seq` seen).
+    pub before: Option<i64>,
+}
+
+/// Items the caller may see (by generator or holder), newest first.
+pub fn list_items(conn: &Connection, scope: &crate::access::Scope, f: &ItemFilter) -> StoreResult<Vec<Item>> {
+    use crate::access::Scope;
+    let limit = f.limit.unwrap_or(100);
+    if !(1..=MAX_ITEMS_PER_PAGE).contains(&limit) {
+        return Err(Refusal::invalid(
+            "bad_limit",
+            format!("limit must be 1-{MAX_ITEMS_PER_PAGE}"),
+            format!("limit应为1-{MAX_ITEMS_PER_PAGE}"),
+        )
+        .into());
+    }
+    let day = f
+        .date
+        .as_deref()
+        .map(|d| {
+            chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").map_err(|_| {
+                Refusal::invalid(
+                    "bad_date",
+                    format!("date '{d}' must be YYYY-MM-DD"),
+                    format!("日期“{d}”应为YYYY-MM-DD"),
+                )
+            })
+        })
+        .transpose()?;
+    // Item codes carry the CST generation date at characters 27-34.
+    let day = day.map(|d| d.format("%Y%m%d").to_string());
+    let (district, uscc) = match scope {
+        Scope::All => (None, None),
+        Scope::District(d) => (Some(d.as_str().to_owned()), None),
+        Scope::Enterprise(u) => (None, Some(u.as_str().to_owned())),
+        Scope::Nothing => return Ok(Vec::new()),
+    };
+    let mut stmt = conn.prepare_cached(
+        "SELECT code FROM items i
+         WHERE (?1 IS NULL OR i.generator = ?1 OR i.holder = ?1)
+           AND (?2 IS NULL OR EXISTS(SELECT 1 FROM enterprises e WHERE e.district = ?2 AND e.uscc IN (i.generator, i.holder)))
+           AND (?3 IS NULL OR i.state = ?3)
+           AND (?4 IS NULL OR substr(i.code, 27, 8) = ?4)
+           AND (?5 IS NULL OR i.created_seq < ?5)
+         ORDER BY i.created_seq DESC LIMIT ?6",
+    )?;
+    let codes = stmt
+        .query_map(params![uscc, district, f.state, day, f.before, limit], |r| {
+            r.get::<_, String>(0)
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    codes.iter().map(|c| get_item(conn, &ItemCode::parse(c)?)).collect()
+}
+
 /// (Chinese, English) name of a custody state.
 pub fn state_names(state: &str) -> (&'static str, &'static str) {
     match state {

@@ -271,3 +271,63 @@ async fn label_pages_and_sheets_print_what_the_standard_asks() {
         "bad_sheet_size",
     );
 }
+
+#[tokio::test]
+async fn items_are_listed_for_those_who_may_see_them() {
+    let app = spawn_app().await;
+    let (ent, phone) = setup(&app).await;
+    let mut codes = Vec::new();
+    for _ in 0..3 {
+        codes.push(
+            generate(&ent, &phone, 20).await["item_code"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        );
+    }
+    let listed = |body: &Value| -> Vec<String> {
+        body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["code"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let (s, body) = ent.get("/api/v1/items").await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    codes.reverse();
+    assert_eq!(listed(&body), codes, "newest first");
+    let (_, page) = ent.get("/api/v1/items?limit=2").await;
+    assert_eq!(listed(&page), codes[..2]);
+    let before = page["items"][1]["created_seq"].as_i64().unwrap();
+    let (_, next) = ent.get(&format!("/api/v1/items?limit=2&before={before}")).await;
+    assert_eq!(listed(&next), codes[2..]);
+    let today = &codes[0][26..34];
+    let date = format!("{}-{}-{}", &today[..4], &today[4..6], &today[6..]);
+    let (_, by_day) = ent.get(&format!("/api/v1/items?state=stored&date={date}")).await;
+    assert_eq!(listed(&by_day).len(), 3);
+    let (_, none) = ent.get("/api/v1/items?date=2020-01-01").await;
+    assert!(listed(&none).is_empty());
+
+    app.user("wansheng-eeb", "regulator", None, Some("wansheng")).await;
+    app.user("qijiang-eeb", "regulator", None, Some("qijiang")).await;
+    let (_, w) = app.login("wansheng-eeb").await.get("/api/v1/items").await;
+    assert_eq!(listed(&w).len(), 3);
+    let (_, q) = app.login("qijiang-eeb").await.get("/api/v1/items").await;
+    assert!(listed(&q).is_empty(), "another district's regulator sees none");
+    assert_refused(
+        &ent.get("/api/v1/items?limit=0").await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "bad_limit",
+    );
+    assert_refused(
+        &ent.get("/api/v1/items?date=yesterday").await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "bad_date",
+    );
+    assert_refused(
+        &app.anonymous().get("/api/v1/items").await,
+        StatusCode::UNAUTHORIZED,
+        "not_authenticated",
+    );
+}

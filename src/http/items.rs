@@ -70,6 +70,26 @@ async fn view_of(st: &AppState, item: Item) -> ApiResult<LabelView> {
         .await?)
 }
 
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct ItemList {
+    pub items: Vec<Item>,
+}
+
+/// Items the caller may see (as generator or holder; a regulator's district; all for an
+/// administrator), newest first, a page at a time.
+#[utoipa::path(get, path = "/api/v1/items", tag = "items", params(items::ItemFilter),
+    responses((status = 200, body = ItemList), (status = 400, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("session" = []), ("bearer" = [])))]
+pub async fn list_items(
+    State(st): State<AppState>,
+    auth: Auth,
+    ApiQuery(filter): ApiQuery<items::ItemFilter>,
+) -> ApiResult<Json<ItemList>> {
+    let scope = auth.caller.scope();
+    let items = st.db.read(move |conn| items::list_items(conn, &scope, &filter)).await?;
+    Ok(Json(ItemList { items }))
+}
+
 /// One item with its custody state.
 #[utoipa::path(get, path = "/api/v1/items/{code}", tag = "items",
     params(("code" = String, Path, description = "37-character item code")),

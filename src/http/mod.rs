@@ -87,6 +87,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
                 .routes(routes!(events::submit_batch))
                 .layer(DefaultBodyLimit::max(MAX_BATCH_BODY_BYTES)),
         )
+        .routes(routes!(items::list_items))
         .routes(routes!(items::get_item))
         .routes(routes!(items::label_page))
         .routes(routes!(items::qr_svg))
