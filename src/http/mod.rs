@@ -14,7 +14,7 @@ mod openapi;
 mod registry;
 mod web;
 
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 
 use axum::extract::DefaultBodyLimit;
 use axum::http::Uri;
@@ -41,7 +41,8 @@ pub struct AppState {
     pub db: Db,
     pub log: Arc<Log>,
     pub config: Arc<Config>,
-    catalogue: Arc<RwLock<Arc<Catalogue>>>,
+    /// The catalogue version active at start-up (`catalogue load` takes effect at the next start).
+    catalogue: Arc<Catalogue>,
 }
 
 impl AppState {
@@ -50,16 +51,13 @@ impl AppState {
             db,
             log,
             config: Arc::new(config),
-            catalogue: Arc::new(RwLock::new(Arc::new(catalogue))),
+            catalogue: Arc::new(catalogue),
         }
     }
 
     /// The active catalogue version (cheap: an `Arc` clone).
     pub fn catalogue(&self) -> Arc<Catalogue> {
-        match self.catalogue.read() {
-            Ok(c) => c.clone(),
-            Err(poisoned) => poisoned.into_inner().clone(),
-        }
+        self.catalogue.clone()
     }
 }
 
