@@ -1,15 +1,25 @@
 //! Custody events: the JSON payload a device signs inside a DSSE envelope (SPEC §4), parsed
 //! into typed events. Every payload carries `type`, `actor`, `device`, `at` and `nonce`; each
 //! type adds its own fields. Unknown fields are refused: what a device signed must mean
-//! exactly what the server understood. Pure: the clock and the database are checked elsewhere.
+//! exactly what the server understood. Pure: the clock and the database are checked elsewhere,
+//! and whether an event fits the item's custody is [`super::custody`]'s business.
+//!
+//! A hand-over between two transporters (联运, 转移管理办法 art. 17) is not a type of its own: it
+//! is a `release` by the carrier holding the items to the next transporter named on the
+//! manifest, and that transporter's `accept`. The same two signatures move custody everywhere,
+//! so one rule covers the generator's pickup and every hand-over.
 
-use chrono::{DateTime, FixedOffset};
+use chrono::{DateTime, FixedOffset, NaiveDate};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use super::refusal::Refusal;
-use super::{text, Catalogue, DeviceName, Grams, HazardSet, PhysicalForm, Uscc, WasteCode};
+use super::mass::MAX_ITEM_MASS_G;
+use super::refusal::{Refusal, RefusalKind};
+use super::{
+    code_enum, text, Catalogue, DeviceName, Grams, HazardSet, ItemCode, ManifestNo, PhysicalForm, Plate,
+    TreatmentMethod, Uscc, WasteCode,
+};
 
 /// Longest nonce accepted; nonces are unique per device.
 pub const MAX_NONCE_LEN: usize = 64;
@@ -17,8 +27,44 @@ pub const MAX_NONCE_LEN: usize = 64;
 pub const MAX_PAYLOAD_BYTES: usize = 16 * 1024;
 /// Largest container volume on a label, in litres (a 30 m³ tank).
 pub const MAX_CONTAINER_VOLUME_L: u32 = 30_000;
+/// Most items one event may name (a manifest, a release, an accept, a consolidation's inputs).
+/// A device with more splits them over several events; the payload limit bounds them anyway.
+pub const MAX_ITEMS_PER_EVENT: usize = 100;
+/// Most transporters in a row on one manifest (multimodal transport, 转移管理办法 art. 17).
+pub const MAX_TRANSPORTERS: usize = 5;
+/// Most new items one `split` may produce.
+pub const MAX_SPLIT_OUTPUTS: usize = 20;
+/// Most parties that may co-sign one correction.
+pub const MAX_SIGNERS: usize = 5;
+/// Largest landfill volume one item may take, in litres (200 m³, far above one container).
+pub const MAX_LANDFILL_VOLUME_L: u32 = 200_000;
+/// Longest reason, description or explanation, in characters.
+pub const MAX_REASON_CHARS: usize = 500;
+/// Longest cross-province approval number, in characters.
+pub const MAX_APPROVAL_CHARS: usize = 50;
 
 const COMMON_FIELDS: [&str; 5] = ["type", "actor", "device", "at", "nonce"];
+
+/// Every event type the parser knows, in the order of the custody chain.
+pub const EVENT_TYPES: [&str; 17] = [
+    "generate",
+    "store",
+    "manifest_open",
+    "manifest_amend",
+    "manifest_cancel",
+    "release",
+    "accept",
+    "arrive",
+    "weigh",
+    "receive",
+    "return",
+    "treat",
+    "consolidate",
+    "split",
+    "correction",
+    "incident",
+    "explanation",
+];
 
 /// What every event says about itself.
 #[derive(Debug, Clone, PartialEq)]
@@ -40,17 +86,50 @@ pub struct Event {
 #[derive(Debug, Clone, PartialEq)]
 pub enum EventBody {
     Generate(Generate),
+    Store(Store),
+    ManifestOpen(ManifestOpen),
+    ManifestAmend(ManifestAmend),
+    ManifestCancel(ManifestCancel),
+    Release(Release),
+    Accept(Accept),
+    Arrive(Arrive),
+    Weigh(Weigh),
+    Receive(Receive),
+    Return(Return),
+    Treat(Treat),
+    Consolidate(Consolidate),
+    Split(Split),
+    Correction(Correction),
+    Incident(Incident),
+    Explanation(Explanation),
 }
 
 impl EventBody {
     pub fn type_name(&self) -> &'static str {
         match self {
             EventBody::Generate(_) => "generate",
+            EventBody::Store(_) => "store",
+            EventBody::ManifestOpen(_) => "manifest_open",
+            EventBody::ManifestAmend(_) => "manifest_amend",
+            EventBody::ManifestCancel(_) => "manifest_cancel",
+            EventBody::Release(_) => "release",
+            EventBody::Accept(_) => "accept",
+            EventBody::Arrive(_) => "arrive",
+            EventBody::Weigh(_) => "weigh",
+            EventBody::Receive(_) => "receive",
+            EventBody::Return(_) => "return",
+            EventBody::Treat(_) => "treat",
+            EventBody::Consolidate(_) => "consolidate",
+            EventBody::Split(_) => "split",
+            EventBody::Correction(_) => "correction",
+            EventBody::Incident(_) => "incident",
+            EventBody::Explanation(_) => "explanation",
         }
     }
 }
 
 /// A container filled at its generator: the server assigns its item code and signs its label.
+/// A residue (fly ash, slag) is a `generate` whose `inputs` name the treated items it came from.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Generate {
     pub waste_code: WasteCode,
@@ -68,6 +147,200 @@ pub struct Generate {
     /// 注意事项.
     pub precautions: String,
     pub storage_place: String,
+    /// For residues: the treated items this one came from; empty for ordinary waste.
+    pub inputs: Vec<ItemCode>,
+}
+
+/// Items moved within their holder's store.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Store {
+    pub items: Vec<ItemCode>,
+    pub storage_place: String,
+}
+
+/// A transfer manifest (转移联单) opened by the holder of the items for one vehicle trip. The
+/// server assigns its number (SPEC §1.4).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ManifestOpen {
+    /// In the order they carry the items; the first picks up from the holder.
+    pub transporters: Vec<Uscc>,
+    pub vehicle_plate: Plate,
+    pub driver_licence: String,
+    pub receiver: Uscc,
+    pub items: Vec<ItemCode>,
+    pub planned_date: NaiveDate,
+    /// Cross-province approval number (转移管理办法 art. 21), when the receiver is in another
+    /// province.
+    pub approval: Option<String>,
+}
+
+/// A change to an open manifest before anything on it has left with a carrier.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ManifestAmend {
+    pub manifest: ManifestNo,
+    pub transporters: Option<Vec<Uscc>>,
+    pub vehicle_plate: Option<Plate>,
+    pub driver_licence: Option<String>,
+    pub planned_date: Option<NaiveDate>,
+    pub add_items: Vec<ItemCode>,
+    pub remove_items: Vec<ItemCode>,
+    pub reason: String,
+}
+
+/// A manifest withdrawn before anything on it has left with a carrier.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ManifestCancel {
+    pub manifest: ManifestNo,
+    pub reason: String,
+}
+
+/// The holder gives items to a named party under a manifest: the first half of a hand-over.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Release {
+    pub items: Vec<ItemCode>,
+    pub to: Uscc,
+    pub manifest: ManifestNo,
+}
+
+/// A label as scanned at acceptance (SPEC §3): its item code and declared mass, and the 124
+/// bytes whose signature the caller checks against the label keys.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScannedLabel {
+    pub item: ItemCode,
+    pub mass: Grams,
+    pub bytes: Vec<u8>,
+}
+
+/// The named party takes the items it scanned: the second half of a hand-over.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Accept {
+    pub items: Vec<ItemCode>,
+    pub manifest: ManifestNo,
+    /// One per item, in the same order, when the device scanned the labels.
+    pub scanned_labels: Option<Vec<ScannedLabel>>,
+}
+
+/// The last carrier declares the items at the receiver's gate: its release to the receiver.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Arrive {
+    pub items: Vec<ItemCode>,
+    pub manifest: ManifestNo,
+}
+
+/// An item weighed on a scale.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Weigh {
+    pub item: ItemCode,
+    pub weighed_mass: Grams,
+}
+
+code_enum!(
+    /// What the receiver decides at the gate.
+    ReceiveDecision, "bad_decision", "receive decision", "接收决定", {
+        Accept = "accept", "接收", "accept";
+        Refuse = "refuse", "拒收", "refuse";
+        Partial = "partial", "部分拒收", "partly refuse";
+    }
+);
+
+/// The receiver's decision on an arrived, weighed item.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Receive {
+    pub item: ItemCode,
+    pub decision: ReceiveDecision,
+    pub accepted_mass: Grams,
+    pub refused_mass: Grams,
+    /// Required when anything is refused.
+    pub reason: Option<String>,
+}
+
+/// A refused item leaves the receiver's gate for its generator under a return manifest.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Return {
+    pub items: Vec<ItemCode>,
+    pub manifest: ManifestNo,
+}
+
+/// An item treated by the given method.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Treat {
+    pub item: ItemCode,
+    pub method: TreatmentMethod,
+    pub treated_mass: Grams,
+    /// Landfill volume taken, in litres: required for landfill, refused otherwise.
+    pub volume_l: Option<u32>,
+}
+
+/// Many items packed into one new container; the server assigns the new item code.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Consolidate {
+    pub inputs: Vec<ItemCode>,
+    pub output: Generate,
+}
+
+/// One item divided into several new containers; the server assigns their item codes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Split {
+    pub input: ItemCode,
+    pub outputs: Vec<Generate>,
+}
+
+code_enum!(
+    /// The recorded facts of an item a co-signed correction may change.
+    CorrectableField, "bad_correction_field", "correctable field", "可更正字段", {
+        DeclaredMass = "declared_mass_g", "申报重量", "declared mass";
+        WeighedMass = "weighed_mass_g", "称重重量", "weighed mass";
+        AcceptedMass = "accepted_mass_g", "接收重量", "accepted mass";
+        TreatedMass = "treated_mass_g", "处置重量", "treated mass";
+        StoragePlace = "storage_place", "贮存地点", "storage place";
+    }
+);
+
+/// The corrected value, typed by its field.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CorrectionValue {
+    Mass(Grams),
+    Text(String),
+}
+
+/// A mistake fixed, never edited away: names the entry it corrects and is co-signed by the
+/// parties concerned.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Correction {
+    /// Log index of the entry being corrected.
+    pub corrects: u64,
+    pub item: ItemCode,
+    pub field: CorrectableField,
+    pub new_value: CorrectionValue,
+    pub reason: String,
+    /// Every party that must have signed the envelope; includes the actor.
+    pub signers: Vec<Uscc>,
+}
+
+code_enum!(
+    /// What went wrong with an item.
+    IncidentKind, "bad_incident_kind", "incident kind", "事故类型", {
+        Loss = "loss", "丢失", "loss";
+        Spill = "spill", "泄漏", "spill";
+        Other = "other", "其他", "other";
+    }
+);
+
+/// An incident: loss, spill or other, with the mass that is gone (0 when none).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Incident {
+    pub item: ItemCode,
+    pub kind: IncidentKind,
+    pub lost_mass: Grams,
+    pub description: String,
+}
+
+/// An answer to a discrepancy, naming the entry it is about.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Explanation {
+    pub item: ItemCode,
+    pub about: u64,
+    pub text: String,
 }
 
 #[derive(Deserialize)]
@@ -94,9 +367,13 @@ struct RawGenerate {
     harmful_components: Option<String>,
     #[serde(default)]
     precautions: Option<String>,
+    #[serde(default)]
+    inputs: Vec<String>,
 }
 
-const GENERATE_FIELDS: [&str; 11] = [
+/// The members of a generate body: a `generate` event, a consolidation's `output`, a split's
+/// `outputs`. Only a `generate` event may add `inputs`.
+const GENERATE_BODY_FIELDS: [&str; 11] = [
     "waste_code",
     "mass_g",
     "form",
@@ -109,6 +386,132 @@ const GENERATE_FIELDS: [&str; 11] = [
     "harmful_components",
     "precautions",
 ];
+
+#[derive(Deserialize)]
+struct RawStore {
+    items: Vec<String>,
+    storage_place: String,
+}
+
+#[derive(Deserialize)]
+struct RawManifestOpen {
+    transporters: Vec<String>,
+    vehicle_plate: String,
+    driver_licence: String,
+    receiver: String,
+    items: Vec<String>,
+    planned_date: String,
+    #[serde(default)]
+    approval: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct RawManifestAmend {
+    manifest: String,
+    reason: String,
+    #[serde(default)]
+    transporters: Option<Vec<String>>,
+    #[serde(default)]
+    vehicle_plate: Option<String>,
+    #[serde(default)]
+    driver_licence: Option<String>,
+    #[serde(default)]
+    planned_date: Option<String>,
+    #[serde(default)]
+    add_items: Vec<String>,
+    #[serde(default)]
+    remove_items: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct RawManifestCancel {
+    manifest: String,
+    reason: String,
+}
+
+#[derive(Deserialize)]
+struct RawRelease {
+    items: Vec<String>,
+    to: String,
+    manifest: String,
+}
+
+#[derive(Deserialize)]
+struct RawAccept {
+    items: Vec<String>,
+    manifest: String,
+    #[serde(default)]
+    scanned_labels: Option<Vec<String>>,
+}
+
+/// `arrive` and `return`: items under a manifest.
+#[derive(Deserialize)]
+struct RawItemsManifest {
+    items: Vec<String>,
+    manifest: String,
+}
+
+#[derive(Deserialize)]
+struct RawWeigh {
+    item: String,
+    weighed_mass_g: i64,
+}
+
+#[derive(Deserialize)]
+struct RawReceive {
+    item: String,
+    decision: String,
+    accepted_mass_g: i64,
+    refused_mass_g: i64,
+    #[serde(default)]
+    reason: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct RawTreat {
+    item: String,
+    method: String,
+    treated_mass_g: i64,
+    #[serde(default)]
+    volume_l: Option<i64>,
+}
+
+#[derive(Deserialize)]
+struct RawConsolidate {
+    inputs: Vec<String>,
+    output: Map<String, Value>,
+}
+
+#[derive(Deserialize)]
+struct RawSplit {
+    input: String,
+    outputs: Vec<Map<String, Value>>,
+}
+
+#[derive(Deserialize)]
+struct RawCorrection {
+    corrects: u64,
+    item: String,
+    field: String,
+    new_value: Value,
+    reason: String,
+    signers: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct RawIncident {
+    item: String,
+    kind: String,
+    lost_mass_g: i64,
+    description: String,
+}
+
+#[derive(Deserialize)]
+struct RawExplanation {
+    item: String,
+    about: u64,
+    text: String,
+}
 
 fn bad_json(detail: impl std::fmt::Display) -> Refusal {
     Refusal::invalid(
@@ -128,10 +531,11 @@ fn typed<T: DeserializeOwned>(obj: &Map<String, Value>) -> Result<T, Refusal> {
     })
 }
 
-fn check_fields(obj: &Map<String, Value>, own: &[&str]) -> Result<(), Refusal> {
+/// Refuses any member of `obj` that is neither in `common` nor in `own`.
+fn check_members(obj: &Map<String, Value>, common: &[&str], own: &[&str]) -> Result<(), Refusal> {
     match obj
         .keys()
-        .find(|k| !COMMON_FIELDS.contains(&k.as_str()) && !own.contains(&k.as_str()))
+        .find(|k| !common.contains(&k.as_str()) && !own.contains(&k.as_str()))
     {
         Some(k) => Err(Refusal::invalid(
             "unknown_event_field",
@@ -140,6 +544,10 @@ fn check_fields(obj: &Map<String, Value>, own: &[&str]) -> Result<(), Refusal> {
         )),
         None => Ok(()),
     }
+}
+
+fn check_fields(obj: &Map<String, Value>, own: &[&str]) -> Result<(), Refusal> {
+    check_members(obj, &COMMON_FIELDS, own)
 }
 
 fn parse_common(raw: RawCommon) -> Result<Common, Refusal> {
@@ -176,6 +584,127 @@ fn parse_common(raw: RawCommon) -> Result<Common, Refusal> {
     })
 }
 
+/// A list of distinct item codes, `min` to [`MAX_ITEMS_PER_EVENT`] long.
+fn item_list(field: &str, raw: &[String], min: usize) -> Result<Vec<ItemCode>, Refusal> {
+    if raw.len() < min {
+        return Err(Refusal::invalid(
+            "no_items",
+            format!("{field} must name at least {min} item(s)"),
+            format!("{field}至少应列出{min}件废物"),
+        ));
+    }
+    if raw.len() > MAX_ITEMS_PER_EVENT {
+        return Err(Refusal::new(
+            RefusalKind::Limit,
+            "too_many_items",
+            format!(
+                "{field} names {} items; one event names at most {MAX_ITEMS_PER_EVENT}",
+                raw.len()
+            ),
+            format!("{field}列出{}件废物，单个事件最多{MAX_ITEMS_PER_EVENT}件", raw.len()),
+        ));
+    }
+    let mut out: Vec<ItemCode> = Vec::with_capacity(raw.len());
+    for s in raw {
+        let code = ItemCode::parse(s).map_err(|r| r.in_field(field))?;
+        if out.contains(&code) {
+            return Err(Refusal::invalid(
+                "duplicate_item",
+                format!("{field} names item {code} twice"),
+                format!("{field}重复列出废物{code}"),
+            ));
+        }
+        out.push(code);
+    }
+    Ok(out)
+}
+
+fn item(field: &str, raw: &str) -> Result<ItemCode, Refusal> {
+    ItemCode::parse(raw).map_err(|r| r.in_field(field))
+}
+
+fn uscc(field: &str, raw: &str) -> Result<Uscc, Refusal> {
+    Uscc::parse(raw).map_err(|r| r.in_field(field))
+}
+
+fn manifest_no(raw: &str) -> Result<ManifestNo, Refusal> {
+    ManifestNo::parse(raw).map_err(|r| r.in_field("manifest"))
+}
+
+/// A mass that may be zero (a refused or lost part): 0 g to [`MAX_ITEM_MASS_G`].
+fn mass_or_zero(field: &str, g: i64) -> Result<Grams, Refusal> {
+    if g == 0 {
+        return Ok(Grams(0));
+    }
+    Grams::item_mass(g).map_err(|_| {
+        Refusal::invalid(
+            "bad_mass",
+            format!("{field} must be a whole number of grams from 0 to {MAX_ITEM_MASS_G}, got {g}"),
+            format!("{field}应为0至{MAX_ITEM_MASS_G}之间的整数克数，实际为{g}"),
+        )
+    })
+}
+
+fn mass(field: &str, g: i64) -> Result<Grams, Refusal> {
+    Grams::item_mass(g).map_err(|r| r.in_field(field))
+}
+
+fn date(field: &str, raw: &str) -> Result<NaiveDate, Refusal> {
+    NaiveDate::parse_from_str(raw, "%Y-%m-%d")
+        .ok()
+        .filter(|_| raw.len() == 10)
+        .ok_or_else(|| {
+            Refusal::invalid(
+                "bad_date",
+                format!("{field} '{raw}' must be a date YYYY-MM-DD"),
+                format!("{field}“{raw}”应为YYYY-MM-DD格式的日期"),
+            )
+        })
+}
+
+/// A distinct list of enterprises, 1 to `max` long.
+fn uscc_list(field: &str, raw: &[String], max: usize) -> Result<Vec<Uscc>, Refusal> {
+    if raw.is_empty() || raw.len() > max {
+        return Err(Refusal::invalid(
+            "bad_party_count",
+            format!("{field} must name 1 to {max} enterprises"),
+            format!("{field}应列出1至{max}家单位"),
+        ));
+    }
+    let mut out: Vec<Uscc> = Vec::with_capacity(raw.len());
+    for s in raw {
+        let u = uscc(field, s)?;
+        if out.contains(&u) {
+            return Err(Refusal::invalid(
+                "duplicate_party",
+                format!("{field} names {u} twice"),
+                format!("{field}重复列出{u}"),
+            ));
+        }
+        out.push(u);
+    }
+    Ok(out)
+}
+
+/// A driving licence number (驾驶证号): 12 to 18 digits or capital letters (the national ID
+/// number with its check character `X`, or an older licence number).
+fn driver_licence(raw: &str) -> Result<String, Refusal> {
+    let s = raw.trim().to_ascii_uppercase();
+    let ok = (12..=18).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit() || b.is_ascii_uppercase());
+    if !ok {
+        return Err(Refusal::invalid(
+            "bad_driver_licence",
+            format!("driver_licence '{raw}' must be 12-18 digits or capital letters"),
+            format!("驾驶证号“{raw}”应为12-18位数字或大写字母"),
+        ));
+    }
+    Ok(s)
+}
+
+fn reason(field: &str, raw: &str) -> Result<String, Refusal> {
+    text::required(field, raw, MAX_REASON_CHARS)
+}
+
 fn parse_generate(raw: RawGenerate, catalogue: &Catalogue) -> Result<Generate, Refusal> {
     let waste_code = WasteCode::parse(&raw.waste_code, catalogue)?;
     let listed_name = catalogue.get(waste_code).map(|e| e.description.clone());
@@ -206,6 +735,407 @@ fn parse_generate(raw: RawGenerate, catalogue: &Catalogue) -> Result<Generate, R
             .unwrap_or_default(),
         precautions: text::optional("precautions", raw.precautions.as_deref(), 200)?.unwrap_or_default(),
         storage_place: text::required("storage_place", &raw.storage_place, 100)?,
+        inputs: item_list("inputs", &raw.inputs, 0)?,
+    })
+}
+
+/// A generate body nested in a `consolidate` or `split` (no common members, no `inputs`).
+fn parse_body(field: &str, obj: &Map<String, Value>, catalogue: &Catalogue) -> Result<Generate, Refusal> {
+    check_members(obj, &[], &GENERATE_BODY_FIELDS).map_err(|r| r.in_field(field))?;
+    parse_generate(typed(obj)?, catalogue).map_err(|r| r.in_field(field))
+}
+
+fn parse_store(raw: RawStore) -> Result<Store, Refusal> {
+    Ok(Store {
+        items: item_list("items", &raw.items, 1)?,
+        storage_place: text::required("storage_place", &raw.storage_place, 100)?,
+    })
+}
+
+fn parse_manifest_open(raw: RawManifestOpen) -> Result<ManifestOpen, Refusal> {
+    let transporters = uscc_list("transporters", &raw.transporters, MAX_TRANSPORTERS)?;
+    let receiver = uscc("receiver", &raw.receiver)?;
+    if transporters.contains(&receiver) {
+        return Err(Refusal::invalid(
+            "duplicate_party",
+            "the receiver cannot also be one of the transporters",
+            "接受人不能同时为承运人",
+        ));
+    }
+    Ok(ManifestOpen {
+        transporters,
+        vehicle_plate: Plate::parse(&raw.vehicle_plate)?,
+        driver_licence: driver_licence(&raw.driver_licence)?,
+        receiver,
+        items: item_list("items", &raw.items, 1)?,
+        planned_date: date("planned_date", &raw.planned_date)?,
+        approval: text::optional("approval", raw.approval.as_deref(), MAX_APPROVAL_CHARS)?,
+    })
+}
+
+fn parse_manifest_amend(raw: RawManifestAmend) -> Result<ManifestAmend, Refusal> {
+    let amend = ManifestAmend {
+        manifest: manifest_no(&raw.manifest)?,
+        transporters: raw
+            .transporters
+            .map(|t| uscc_list("transporters", &t, MAX_TRANSPORTERS))
+            .transpose()?,
+        vehicle_plate: raw.vehicle_plate.as_deref().map(Plate::parse).transpose()?,
+        driver_licence: raw.driver_licence.as_deref().map(driver_licence).transpose()?,
+        planned_date: raw.planned_date.map(|d| date("planned_date", &d)).transpose()?,
+        add_items: item_list("add_items", &raw.add_items, 0)?,
+        remove_items: item_list("remove_items", &raw.remove_items, 0)?,
+        reason: reason("reason", &raw.reason)?,
+    };
+    if let Some(code) = amend.add_items.iter().find(|c| amend.remove_items.contains(c)) {
+        return Err(Refusal::invalid(
+            "duplicate_item",
+            format!("item {code} is both added and removed"),
+            format!("废物{code}同时被添加和移除"),
+        ));
+    }
+    let changes_nothing = amend.transporters.is_none()
+        && amend.vehicle_plate.is_none()
+        && amend.driver_licence.is_none()
+        && amend.planned_date.is_none()
+        && amend.add_items.is_empty()
+        && amend.remove_items.is_empty();
+    if changes_nothing {
+        return Err(Refusal::invalid(
+            "empty_amendment",
+            "an amendment must change at least one of transporters, vehicle_plate, driver_licence, planned_date, add_items, remove_items",
+            "变更应至少修改承运人、车牌、驾驶证号、计划日期、增加或移除废物之一",
+        ));
+    }
+    Ok(amend)
+}
+
+fn parse_accept(raw: RawAccept) -> Result<Accept, Refusal> {
+    let items = item_list("items", &raw.items, 1)?;
+    let scanned_labels = match raw.scanned_labels {
+        None => None,
+        Some(labels) if labels.len() != items.len() => {
+            return Err(Refusal::invalid(
+                "label_mismatch",
+                format!(
+                    "scanned_labels has {} labels for {} items; give one per item, in order",
+                    labels.len(),
+                    items.len()
+                ),
+                format!(
+                    "scanned_labels含{}个标签，而废物有{}件，应逐件按序给出",
+                    labels.len(),
+                    items.len()
+                ),
+            ))
+        }
+        Some(labels) => Some(
+            labels
+                .iter()
+                .zip(&items)
+                .map(|(text, code)| scanned_label(text, code))
+                .collect::<Result<Vec<_>, _>>()?,
+        ),
+    };
+    Ok(Accept {
+        items,
+        manifest: manifest_no(&raw.manifest)?,
+        scanned_labels,
+    })
+}
+
+/// Decodes a scanned label (b32 of its 124 bytes, or the whole QR text) and checks that it is
+/// the label of `code`. Its signature is checked by the caller, which holds the label keys.
+fn scanned_label(text: &str, code: &ItemCode) -> Result<ScannedLabel, Refusal> {
+    use crate::crypto::label::{label_bytes, parse_qr_text};
+    let (payload, sig) = parse_qr_text(text).map_err(|e| {
+        Refusal::invalid(
+            "bad_label",
+            format!("a scanned label does not decode: {e}"),
+            format!("扫描的标签无法解码：{e}"),
+        )
+    })?;
+    if payload.item_code_str() != code.as_str() {
+        return Err(Refusal::invalid(
+            "label_mismatch",
+            format!(
+                "the label scanned for item {code} belongs to item {}",
+                payload.item_code_str()
+            ),
+            format!("为废物{code}扫描的标签属于废物{}", payload.item_code_str()),
+        ));
+    }
+    Ok(ScannedLabel {
+        item: code.clone(),
+        mass: Grams(payload.mass_g),
+        bytes: label_bytes(&payload, &sig).to_vec(),
+    })
+}
+
+fn parse_items_manifest(raw: RawItemsManifest) -> Result<(Vec<ItemCode>, ManifestNo), Refusal> {
+    Ok((item_list("items", &raw.items, 1)?, manifest_no(&raw.manifest)?))
+}
+
+fn parse_receive(raw: RawReceive) -> Result<Receive, Refusal> {
+    let decision = ReceiveDecision::parse(&raw.decision)?;
+    let accepted = mass_or_zero("accepted_mass_g", raw.accepted_mass_g)?;
+    let refused = mass_or_zero("refused_mass_g", raw.refused_mass_g)?;
+    let consistent = match decision {
+        ReceiveDecision::Accept => accepted.0 > 0 && refused.0 == 0,
+        ReceiveDecision::Refuse => accepted.0 == 0 && refused.0 > 0,
+        ReceiveDecision::Partial => accepted.0 > 0 && refused.0 > 0,
+    };
+    if !consistent {
+        return Err(Refusal::invalid(
+            "bad_receive_masses",
+            format!("decision {decision} needs accepted_mass_g and refused_mass_g of: accept > 0 and 0; refuse 0 and > 0; partial both > 0"),
+            format!("决定{decision}要求接收与拒收重量为：接收>0与0；拒收0与>0；部分拒收均>0"),
+        ));
+    }
+    let reason = match decision {
+        ReceiveDecision::Accept => text::optional("reason", raw.reason.as_deref(), MAX_REASON_CHARS)?,
+        _ => Some(reason("reason", raw.reason.as_deref().unwrap_or(""))?),
+    };
+    Ok(Receive {
+        item: item("item", &raw.item)?,
+        decision,
+        accepted_mass: accepted,
+        refused_mass: refused,
+        reason,
+    })
+}
+
+fn parse_treat(raw: RawTreat) -> Result<Treat, Refusal> {
+    let method = TreatmentMethod::parse(&raw.method)?;
+    let volume_l = match (method, raw.volume_l) {
+        (TreatmentMethod::Landfill, Some(v)) => Some(
+            u32::try_from(v)
+                .ok()
+                .filter(|v| (1..=MAX_LANDFILL_VOLUME_L).contains(v))
+                .ok_or_else(|| {
+                    Refusal::invalid(
+                        "bad_volume",
+                        format!("volume_l must be 1-{MAX_LANDFILL_VOLUME_L} litres"),
+                        format!("填埋体积volume_l应为1-{MAX_LANDFILL_VOLUME_L}升"),
+                    )
+                })?,
+        ),
+        (TreatmentMethod::Landfill, None) => {
+            return Err(Refusal::invalid(
+                "bad_volume",
+                "landfill needs volume_l, the landfill volume taken in litres",
+                "安全填埋须填写占用的填埋体积volume_l（升）",
+            ))
+        }
+        (_, Some(_)) => {
+            return Err(Refusal::invalid(
+                "bad_volume",
+                "volume_l is recorded for landfill only",
+                "仅安全填埋需填写体积volume_l",
+            ))
+        }
+        (_, None) => None,
+    };
+    Ok(Treat {
+        item: item("item", &raw.item)?,
+        method,
+        treated_mass: mass("treated_mass_g", raw.treated_mass_g)?,
+        volume_l,
+    })
+}
+
+fn parse_consolidate(raw: RawConsolidate, catalogue: &Catalogue) -> Result<Consolidate, Refusal> {
+    Ok(Consolidate {
+        inputs: item_list("inputs", &raw.inputs, 2)?,
+        output: parse_body("output", &raw.output, catalogue)?,
+    })
+}
+
+fn parse_split(raw: RawSplit, catalogue: &Catalogue) -> Result<Split, Refusal> {
+    if !(2..=MAX_SPLIT_OUTPUTS).contains(&raw.outputs.len()) {
+        return Err(Refusal::invalid(
+            "bad_output_count",
+            format!("a split produces 2 to {MAX_SPLIT_OUTPUTS} outputs"),
+            format!("分装应产生2至{MAX_SPLIT_OUTPUTS}件新废物"),
+        ));
+    }
+    Ok(Split {
+        input: item("input", &raw.input)?,
+        outputs: raw
+            .outputs
+            .iter()
+            .map(|o| parse_body("outputs", o, catalogue))
+            .collect::<Result<_, _>>()?,
+    })
+}
+
+fn parse_correction(raw: RawCorrection, actor: &Uscc) -> Result<Correction, Refusal> {
+    let field = CorrectableField::parse(&raw.field)?;
+    let new_value = match (field, &raw.new_value) {
+        (CorrectableField::StoragePlace, Value::String(s)) => {
+            CorrectionValue::Text(text::required("new_value", s, 100)?)
+        }
+        (CorrectableField::StoragePlace, _) => return Err(bad_new_value(field, "a string")),
+        (_, Value::Number(n)) => CorrectionValue::Mass(mass(
+            "new_value",
+            n.as_i64().ok_or_else(|| bad_new_value(field, "grams"))?,
+        )?),
+        _ => return Err(bad_new_value(field, "a whole number of grams")),
+    };
+    let signers = uscc_list("signers", &raw.signers, MAX_SIGNERS)?;
+    if !signers.contains(actor) {
+        return Err(Refusal::invalid(
+            "bad_signers",
+            "signers must include the actor",
+            "signers应包含事件发起单位",
+        ));
+    }
+    Ok(Correction {
+        corrects: raw.corrects,
+        item: item("item", &raw.item)?,
+        field,
+        new_value,
+        reason: reason("reason", &raw.reason)?,
+        signers,
+    })
+}
+
+fn bad_new_value(field: CorrectableField, what: &str) -> Refusal {
+    Refusal::invalid(
+        "bad_event_field",
+        format!("new_value for {field} must be {what}"),
+        format!("{field}的new_value类型错误，应为{what}"),
+    )
+}
+
+fn parse_incident(raw: RawIncident) -> Result<Incident, Refusal> {
+    let kind = IncidentKind::parse(&raw.kind)?;
+    let lost_mass = mass_or_zero("lost_mass_g", raw.lost_mass_g)?;
+    if kind == IncidentKind::Loss && lost_mass.0 == 0 {
+        return Err(Refusal::invalid(
+            "bad_mass",
+            "a loss names the mass lost: lost_mass_g must be at least 1 g",
+            "丢失事故应填写丢失重量，lost_mass_g至少为1克",
+        ));
+    }
+    Ok(Incident {
+        item: item("item", &raw.item)?,
+        kind,
+        lost_mass,
+        description: reason("description", &raw.description)?,
+    })
+}
+
+fn parse_explanation(raw: RawExplanation) -> Result<Explanation, Refusal> {
+    Ok(Explanation {
+        item: item("item", &raw.item)?,
+        about: raw.about,
+        text: reason("text", &raw.text)?,
+    })
+}
+
+/// The members each type adds to the common ones.
+fn own_fields(kind: &str) -> Option<&'static [&'static str]> {
+    Some(match kind {
+        "generate" => &[
+            "waste_code",
+            "mass_g",
+            "form",
+            "hazards",
+            "packaging",
+            "container_volume_l",
+            "components",
+            "storage_place",
+            "waste_name",
+            "harmful_components",
+            "precautions",
+            "inputs",
+        ],
+        "store" => &["items", "storage_place"],
+        "manifest_open" => &[
+            "transporters",
+            "vehicle_plate",
+            "driver_licence",
+            "receiver",
+            "items",
+            "planned_date",
+            "approval",
+        ],
+        "manifest_amend" => &[
+            "manifest",
+            "reason",
+            "transporters",
+            "vehicle_plate",
+            "driver_licence",
+            "planned_date",
+            "add_items",
+            "remove_items",
+        ],
+        "manifest_cancel" => &["manifest", "reason"],
+        "release" => &["items", "to", "manifest"],
+        "accept" => &["items", "manifest", "scanned_labels"],
+        "arrive" | "return" => &["items", "manifest"],
+        "weigh" => &["item", "weighed_mass_g"],
+        "receive" => &["item", "decision", "accepted_mass_g", "refused_mass_g", "reason"],
+        "treat" => &["item", "method", "treated_mass_g", "volume_l"],
+        "consolidate" => &["inputs", "output"],
+        "split" => &["input", "outputs"],
+        "correction" => &["corrects", "item", "field", "new_value", "reason", "signers"],
+        "incident" => &["item", "kind", "lost_mass_g", "description"],
+        "explanation" => &["item", "about", "text"],
+        _ => return None,
+    })
+}
+
+fn parse_body_of(
+    kind: &str,
+    obj: &Map<String, Value>,
+    actor: &Uscc,
+    catalogue: &Catalogue,
+) -> Result<EventBody, Refusal> {
+    Ok(match kind {
+        "generate" => EventBody::Generate(parse_generate(typed(obj)?, catalogue)?),
+        "store" => EventBody::Store(parse_store(typed(obj)?)?),
+        "manifest_open" => EventBody::ManifestOpen(parse_manifest_open(typed(obj)?)?),
+        "manifest_amend" => EventBody::ManifestAmend(parse_manifest_amend(typed(obj)?)?),
+        "manifest_cancel" => {
+            let raw: RawManifestCancel = typed(obj)?;
+            EventBody::ManifestCancel(ManifestCancel {
+                manifest: manifest_no(&raw.manifest)?,
+                reason: reason("reason", &raw.reason)?,
+            })
+        }
+        "release" => {
+            let raw: RawRelease = typed(obj)?;
+            EventBody::Release(Release {
+                items: item_list("items", &raw.items, 1)?,
+                to: uscc("to", &raw.to)?,
+                manifest: manifest_no(&raw.manifest)?,
+            })
+        }
+        "accept" => EventBody::Accept(parse_accept(typed(obj)?)?),
+        "arrive" => {
+            let (items, manifest) = parse_items_manifest(typed(obj)?)?;
+            EventBody::Arrive(Arrive { items, manifest })
+        }
+        "weigh" => {
+            let raw: RawWeigh = typed(obj)?;
+            EventBody::Weigh(Weigh {
+                item: item("item", &raw.item)?,
+                weighed_mass: mass("weighed_mass_g", raw.weighed_mass_g)?,
+            })
+        }
+        "receive" => EventBody::Receive(parse_receive(typed(obj)?)?),
+        "return" => {
+            let (items, manifest) = parse_items_manifest(typed(obj)?)?;
+            EventBody::Return(Return { items, manifest })
+        }
+        "treat" => EventBody::Treat(parse_treat(typed(obj)?)?),
+        "consolidate" => EventBody::Consolidate(parse_consolidate(typed(obj)?, catalogue)?),
+        "split" => EventBody::Split(parse_split(typed(obj)?, catalogue)?),
+        "correction" => EventBody::Correction(parse_correction(typed(obj)?, actor)?),
+        "incident" => EventBody::Incident(parse_incident(typed(obj)?)?),
+        _ => EventBody::Explanation(parse_explanation(typed(obj)?)?),
     })
 }
 
@@ -224,19 +1154,15 @@ pub fn parse_event(payload: &[u8], catalogue: &Catalogue) -> Result<Event, Refus
     };
     let kind = obj.get("type").and_then(Value::as_str).unwrap_or_default().to_owned();
     let common = parse_common(typed::<RawCommon>(&obj)?)?;
-    let body = match kind.as_str() {
-        "generate" => {
-            check_fields(&obj, &GENERATE_FIELDS)?;
-            EventBody::Generate(parse_generate(typed(&obj)?, catalogue)?)
-        }
-        other => {
-            return Err(Refusal::invalid(
-                "unknown_event_type",
-                format!("unknown event type '{other}'"),
-                format!("未知的事件类型“{other}”"),
-            ))
-        }
-    };
+    let own = own_fields(&kind).ok_or_else(|| {
+        Refusal::invalid(
+            "unknown_event_type",
+            format!("unknown event type '{kind}'"),
+            format!("未知的事件类型“{kind}”"),
+        )
+    })?;
+    check_fields(&obj, own)?;
+    let body = parse_body_of(&kind, &obj, &common.actor, catalogue)?;
     Ok(Event { common, body })
 }
 
@@ -281,7 +1207,9 @@ mod tests {
     fn a_generate_event_parses() {
         let e = parse(&generate()).unwrap();
         assert_eq!(e.common.actor.as_str(), "91500110MA5U8F4X2N");
-        let EventBody::Generate(g) = e.body;
+        let EventBody::Generate(g) = e.body else {
+            panic!("not a generate")
+        };
         assert_eq!(g.mass, Grams(185_500));
         assert_eq!(g.hazards.bits(), 0x05);
         assert_eq!(g.form.number(), 3);
@@ -317,6 +1245,245 @@ mod tests {
         assert_eq!(parse_event(b"{", &catalogue()).unwrap_err().code, "bad_event_json");
     }
 
+    const G: &str = "91500110MA5U8F4X2N";
+    const T: &str = "91500110MA6TRN031U";
+    const F: &str = "91500110MA60YNXH0F";
+    const ITEM: &str = "91500110MA5U8F4X2N9002490820261128001";
+    const ITEM2: &str = "91500110MA5U8F4X2N9002490820261128002";
+    const MANIFEST: &str = "20265001000042";
+
+    /// A payload of `kind` signed by `actor` with `fields`.
+    fn event(kind: &str, actor: &str, fields: Value) -> Value {
+        let mut v = json!({
+            "type": kind, "actor": actor, "device": "phone-1",
+            "at": "2026-11-29T10:00:00+08:00", "nonce": "n-1"
+        });
+        v.as_object_mut().unwrap().extend(fields.as_object().unwrap().clone());
+        v
+    }
+
+    fn body() -> Value {
+        let mut g = generate();
+        for k in COMMON_FIELDS {
+            g.as_object_mut().unwrap().remove(k);
+        }
+        g
+    }
+
+    /// One valid payload of every type.
+    fn examples() -> Vec<Value> {
+        vec![
+            generate(),
+            event("generate", G, {
+                let mut b = body();
+                b["inputs"] = json!([ITEM]);
+                b
+            }),
+            event("store", G, json!({"items": [ITEM], "storage_place": "危废暂存间B"})),
+            event(
+                "manifest_open",
+                G,
+                json!({
+                    "transporters": [T], "vehicle_plate": "渝D12345", "driver_licence": "500110198001011234",
+                    "receiver": F, "items": [ITEM, ITEM2], "planned_date": "2026-11-30"
+                }),
+            ),
+            event(
+                "manifest_amend",
+                G,
+                json!({"manifest": MANIFEST, "remove_items": [ITEM2], "reason": "未装车"}),
+            ),
+            event(
+                "manifest_cancel",
+                G,
+                json!({"manifest": MANIFEST, "reason": "车辆故障"}),
+            ),
+            event("release", G, json!({"items": [ITEM], "to": T, "manifest": MANIFEST})),
+            event("accept", T, json!({"items": [ITEM], "manifest": MANIFEST})),
+            event("arrive", T, json!({"items": [ITEM], "manifest": MANIFEST})),
+            event("weigh", F, json!({"item": ITEM, "weighed_mass_g": 185000})),
+            event(
+                "receive",
+                F,
+                json!({"item": ITEM, "decision": "accept", "accepted_mass_g": 185000, "refused_mass_g": 0}),
+            ),
+            event("return", T, json!({"items": [ITEM], "manifest": MANIFEST})),
+            event(
+                "treat",
+                F,
+                json!({"item": ITEM, "method": "incineration", "treated_mass_g": 185000}),
+            ),
+            event("consolidate", G, json!({"inputs": [ITEM, ITEM2], "output": body()})),
+            event("split", G, json!({"input": ITEM, "outputs": [body(), body()]})),
+            event(
+                "correction",
+                F,
+                json!({
+                    "corrects": 7, "item": ITEM, "field": "declared_mass_g", "new_value": 180000,
+                    "reason": "申报时误填", "signers": [F, G]
+                }),
+            ),
+            event(
+                "incident",
+                T,
+                json!({"item": ITEM, "kind": "spill", "lost_mass_g": 500, "description": "装车时少量泄漏"}),
+            ),
+            event("explanation", G, json!({"item": ITEM, "about": 9, "text": "称重误差"})),
+        ]
+    }
+
+    #[test]
+    fn every_type_parses_and_names_itself() {
+        let mut seen = Vec::new();
+        for v in examples() {
+            let e = parse(&v).unwrap_or_else(|r| panic!("{v}: {r}"));
+            assert_eq!(e.body.type_name(), v["type"].as_str().unwrap());
+            seen.push(e.body.type_name());
+        }
+        seen.dedup();
+        assert_eq!(seen, EVENT_TYPES);
+    }
+
+    #[test]
+    fn every_type_refuses_unknown_fields() {
+        for mut v in examples() {
+            v["colour"] = json!("red");
+            assert_eq!(parse(&v).unwrap_err().code, "unknown_event_field", "{v}");
+        }
+        let mut c = examples()[13].clone();
+        c["output"]["inputs"] = json!([ITEM]);
+        assert_eq!(parse(&c).unwrap_err().code, "unknown_event_field");
+        c["output"] = json!({"type": "generate"});
+        assert_eq!(parse(&c).unwrap_err().code, "unknown_event_field");
+    }
+
+    #[test]
+    fn typed_fields_come_out_right() {
+        let ex = examples();
+        let EventBody::ManifestOpen(m) = parse(&ex[3]).unwrap().body else {
+            panic!()
+        };
+        assert_eq!(m.transporters[0].as_str(), T);
+        assert_eq!(m.vehicle_plate.as_str(), "渝D12345");
+        assert_eq!(m.planned_date.to_string(), "2026-11-30");
+        assert_eq!((m.items.len(), m.approval), (2, None));
+        let EventBody::Generate(r) = parse(&ex[1]).unwrap().body else {
+            panic!()
+        };
+        assert_eq!(r.inputs[0].as_str(), ITEM);
+        let EventBody::Correction(c) = parse(&ex[15]).unwrap().body else {
+            panic!()
+        };
+        assert_eq!(
+            (c.field, c.new_value, c.corrects),
+            (CorrectableField::DeclaredMass, CorrectionValue::Mass(Grams(180_000)), 7)
+        );
+        let EventBody::Split(s) = parse(&ex[14]).unwrap().body else {
+            panic!()
+        };
+        assert_eq!(s.outputs.len(), 2);
+        let EventBody::Incident(i) = parse(&ex[16]).unwrap().body else {
+            panic!()
+        };
+        assert_eq!((i.kind, i.lost_mass), (IncidentKind::Spill, Grams(500)));
+    }
+
+    fn label_text(code: &str, mass_g: u64) -> String {
+        use crate::crypto::label::{qr_text, LabelPayload};
+        let key = ed25519_dalek::SigningKey::from_bytes(&[9; 32]);
+        let p = LabelPayload::new(crate::crypto::keys::KeyId([1, 2, 3, 4]), code, mass_g, 5, 3, 0).unwrap();
+        let text = qr_text("https://hw.example.cn", &p, &p.sign(&key));
+        text.rsplit('/').next().unwrap().to_owned()
+    }
+
+    #[test]
+    fn scanned_labels_must_be_the_items_labels() {
+        let mut v = examples()[7].clone();
+        v["scanned_labels"] = json!([label_text(ITEM, 185_500)]);
+        let EventBody::Accept(a) = parse(&v).unwrap().body else {
+            panic!()
+        };
+        let l = &a.scanned_labels.unwrap()[0];
+        assert_eq!((l.item.as_str(), l.mass, l.bytes.len()), (ITEM, Grams(185_500), 124));
+        v["scanned_labels"] = json!([label_text(ITEM2, 185_500)]);
+        assert_eq!(parse(&v).unwrap_err().code, "label_mismatch");
+        v["scanned_labels"] = json!([]);
+        assert_eq!(parse(&v).unwrap_err().code, "label_mismatch");
+        v["scanned_labels"] = json!(["NOTALABEL"]);
+        assert_eq!(parse(&v).unwrap_err().code, "bad_label");
+    }
+
+    #[test]
+    fn each_new_field_mistake_has_its_code() {
+        let ex = examples();
+        let with = |i: usize, k: &str, val: Value| {
+            let mut v = ex[i].clone();
+            v[k] = val;
+            v
+        };
+        let many: Vec<String> = (1..=101)
+            .map(|n| format!("91500110MA5U8F4X2N90024908202611{:05}", n))
+            .collect();
+        let cases = [
+            (with(2, "items", json!([])), "no_items"),
+            (with(2, "items", json!(many)), "too_many_items"),
+            (with(2, "items", json!([ITEM, ITEM])), "duplicate_item"),
+            (with(2, "items", json!(["X"])), "bad_item_code"),
+            (with(1, "inputs", json!(["X"])), "bad_item_code"),
+            (with(3, "transporters", json!([])), "bad_party_count"),
+            (with(3, "transporters", json!([T, T])), "duplicate_party"),
+            (with(3, "transporters", json!([F])), "duplicate_party"),
+            (with(3, "receiver", json!("91500110MA60YNXH0A")), "bad_uscc_check"),
+            (with(3, "vehicle_plate", json!("A12345")), "bad_plate"),
+            (with(3, "driver_licence", json!("12")), "bad_driver_licence"),
+            (with(3, "planned_date", json!("2026-13-01")), "bad_date"),
+            (with(3, "approval", json!("x".repeat(51))), "field_too_long"),
+            (with(4, "remove_items", json!([])), "empty_amendment"),
+            (with(4, "add_items", json!([ITEM2])), "duplicate_item"),
+            (with(4, "manifest", json!("123")), "bad_manifest_no"),
+            (with(5, "reason", json!(" ")), "missing_field"),
+            (with(6, "to", json!("nobody")), "bad_uscc_length"),
+            (with(9, "weighed_mass_g", json!(0)), "bad_mass"),
+            (with(10, "decision", json!("maybe")), "bad_decision"),
+            (with(10, "refused_mass_g", json!(5)), "bad_receive_masses"),
+            (with(10, "accepted_mass_g", json!(-1)), "bad_mass"),
+            (with(12, "method", json!("burying")), "bad_treatment_method"),
+            (with(12, "volume_l", json!(3)), "bad_volume"),
+            (with(13, "inputs", json!([ITEM])), "no_items"),
+            (with(14, "outputs", json!([body()])), "bad_output_count"),
+            (with(15, "field", json!("colour")), "bad_correction_field"),
+            (with(15, "new_value", json!("heavy")), "bad_event_field"),
+            (with(15, "signers", json!([G])), "bad_signers"),
+            (with(15, "corrects", json!(-1)), "bad_event_field"),
+            (with(16, "kind", json!("theft")), "bad_incident_kind"),
+            (with(16, "lost_mass_g", json!(-3)), "bad_mass"),
+            (with(17, "text", json!("")), "missing_field"),
+        ];
+        for (v, code) in cases {
+            assert_eq!(parse(&v).unwrap_err().code, code, "{v}");
+        }
+        let mut refuse = with(10, "decision", json!("refuse"));
+        refuse["accepted_mass_g"] = json!(0);
+        refuse["refused_mass_g"] = json!(185000);
+        assert_eq!(
+            parse(&refuse).unwrap_err().code,
+            "missing_field",
+            "a refusal gives its reason"
+        );
+        refuse["reason"] = json!("包装破损");
+        assert!(parse(&refuse).is_ok());
+        let mut landfill = with(12, "method", json!("landfill"));
+        assert_eq!(parse(&landfill).unwrap_err().code, "bad_volume");
+        landfill["volume_l"] = json!(150);
+        let EventBody::Treat(t) = parse(&landfill).unwrap().body else {
+            panic!()
+        };
+        assert_eq!(t.volume_l, Some(150));
+        let mut loss = with(16, "kind", json!("loss"));
+        loss["lost_mass_g"] = json!(0);
+        assert_eq!(parse(&loss).unwrap_err().code, "bad_mass");
+    }
+
     proptest! {
         #[test]
         fn garbage_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..300)) {
@@ -327,7 +1494,9 @@ mod tests {
         fn masses_round_trip(mass in 1i64..=100_000_000) {
             let mut g = generate();
             g["mass_g"] = json!(mass);
-            let EventBody::Generate(p) = parse(&g).unwrap().body;
+            let EventBody::Generate(p) = parse(&g).unwrap().body else {
+                panic!("not a generate")
+            };
             prop_assert_eq!(p.mass.0, mass as u64);
         }
     }

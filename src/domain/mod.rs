@@ -2,6 +2,7 @@
 //! type that can only hold a valid value and is built by a parse function that explains its
 //! refusal. Pure: this module knows nothing of SQL, HTTP, files or the clock.
 
+pub mod custody;
 pub mod event;
 pub mod hazard;
 pub mod item_code;
