@@ -188,19 +188,62 @@ fn lookup_keys(conn: &Connection, envelope: &Envelope) -> StoreResult<HashMap<Ke
 
 /// Checks, applies and answers one envelope.
 pub async fn submit(state: &AppState, envelope: Envelope) -> StoreResult<Receipt> {
+    let checked = prepare(state, envelope).await?;
+    let applied = enqueue(state, checked).await?;
+    receipt(state, applied).await
+}
+
+/// Checks, applies and answers many envelopes (a print run, an offline queue): the checks run
+/// in parallel, the writes are queued in the order sent, so serials follow that order.
+pub async fn submit_many(state: &AppState, envelopes: Vec<Envelope>) -> Vec<StoreResult<Receipt>> {
+    let checks: Vec<_> = envelopes
+        .into_iter()
+        .map(|env| {
+            let st = state.clone();
+            tokio::spawn(async move { prepare(&st, env).await })
+        })
+        .collect();
+    let mut queued = Vec::with_capacity(checks.len());
+    for check in checks {
+        let checked = check
+            .await
+            .map_err(|e| StoreError::Other(e.to_string()))
+            .and_then(|c| c);
+        queued.push(checked.map(|c| enqueue(state, c)));
+    }
+    let mut out = Vec::with_capacity(queued.len());
+    for q in queued {
+        out.push(match q {
+            Ok(applied) => match applied.await {
+                Ok(a) => receipt(state, a).await,
+                Err(e) => Err(e),
+            },
+            Err(e) => Err(e),
+        });
+    }
+    out
+}
+
+/// The checks that need no writer: device keys looked up, envelope and event checked.
+async fn prepare(state: &AppState, envelope: Envelope) -> StoreResult<Checked> {
     let env = envelope.clone();
     let keys = state.db.read(move |conn| lookup_keys(conn, &env)).await?;
     let catalogue = state.catalogue();
-    let checked = tokio::task::spawn_blocking(move || check(envelope, &catalogue, &keys, now()))
-        .await
-        .map_err(|e| StoreError::Other(e.to_string()))??;
+    Ok(
+        tokio::task::spawn_blocking(move || check(envelope, &catalogue, &keys, now()))
+            .await
+            .map_err(|e| StoreError::Other(e.to_string()))??,
+    )
+}
+
+/// Queues the writer half now; the answer comes once its batch is durable.
+fn enqueue(state: &AppState, checked: Checked) -> impl std::future::Future<Output = StoreResult<Applied>> + use<> {
     let log = state.log.clone();
     let base_url = state.config.public_base_url.clone();
-    let applied = state
+    state
         .db
-        .write(move |conn| apply(conn, &log, &base_url, &checked))
-        .await?;
-    receipt(state, applied).await
+        .writer
+        .enqueue(move |conn| apply(conn, &log, &base_url, &checked))
 }
 
 async fn receipt(state: &AppState, applied: Applied) -> StoreResult<Receipt> {

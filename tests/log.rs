@@ -402,6 +402,15 @@ async fn a_batch_is_answered_per_envelope() {
         .filter(|r| r["ok"] == false)
         .collect();
     assert_eq!(refused[0]["error"]["error"], "replayed_nonce");
+    assert_eq!(body["results"][2]["ok"], false, "the second copy is the one refused");
+    let serials: Vec<String> = body["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["ok"] == true)
+        .map(|r| r["receipt"]["item_code"].as_str().unwrap()[34..].to_owned())
+        .collect();
+    assert_eq!(serials, ["001", "002", "003"], "serials follow the order sent");
     assert_refused(
         &admin.post("/api/v1/events/batch", json!({"envelopes": []})).await,
         StatusCode::UNPROCESSABLE_ENTITY,

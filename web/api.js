@@ -121,3 +121,17 @@ export const createUser = (body) => request('POST', '/users', { body });
 export const tokens = (signal) => request('GET', '/tokens', { signal });
 export const createToken = (name) => request('POST', '/tokens', { body: { name } });
 export const deleteToken = (id) => request('DELETE', `/tokens/${seg(id)}`);
+
+// ---- items and their labels ----
+
+/** filters: {limit, before, state, date}; newest first. */
+export const items = (filters, signal) => request('GET', '/items', { query: filters, signal });
+
+/** The label sheet for a print run (at most 500 codes), as a same-origin URL to open. */
+export const sheetUrl = (codes) => `${BASE}/labels/sheet?items=${codes.map(seg).join(',')}`;
+export const labelUrl = (code) => `${BASE}/items/${seg(code)}/label`;
+
+// ---- signed custody events (the device signature authenticates them) ----
+
+export const submitEvent = (envelope) => request('POST', '/events', { body: envelope });
+export const submitEvents = (envelopes) => request('POST', '/events/batch', { body: { envelopes } });

@@ -5,7 +5,9 @@
 // text always becomes text nodes, never HTML.
 
 import * as api from './api.js';
-import { t, has, lang, setLang, applyLang, pick, formatTime, formatInt, todayCst } from './i18n.js';
+import {
+  t, has, lang, setLang, applyLang, pick, formatTime, formatInt, formatMass, parseMass, todayCst,
+} from './i18n.js';
 
 const state = { user: null, refs: null, flash: null };
 const $ = (sel) => document.querySelector(sel);
@@ -202,6 +204,7 @@ function renderHeader() {
     navLink('nav-home', '#/', 'nav.home'),
     navLink('nav-catalogue', '#/catalogue', 'nav.catalogue'),
     u && navLink('nav-enterprises', '#/enterprises', 'nav.enterprises'),
+    u && navLink('nav-items', '#/items', 'nav.items'),
     isAdmin() && navLink('nav-users', '#/users', 'nav.users'),
     u && navLink('nav-tokens', '#/tokens', 'nav.tokens'),
   ].filter(Boolean));
@@ -235,7 +238,8 @@ function renderWhoami(u) {
 
 function markNav(name) {
   for (const a of document.querySelectorAll('#nav a')) {
-    const here = a.dataset.route === name || (name === 'enterprise' && a.dataset.route === 'enterprises');
+    const here = a.dataset.route === name || (name === 'enterprise' && a.dataset.route === 'enterprises')
+      || (name === 'items-new' && a.dataset.route === 'items');
     if (here) a.setAttribute('aria-current', 'page');
     else a.removeAttribute('aria-current');
   }
@@ -252,6 +256,8 @@ const routes = [
     name: 'enterprise', re: /^\/enterprises\/([^/]+)(?:\/(permits|vehicles|drivers|devices))?$/,
     view: enterpriseView, title: 'ent.title', auth: true,
   },
+  { name: 'items', re: /^\/items$/, view: itemsView, title: 'item.title', auth: true },
+  { name: 'items-new', re: /^\/items\/new$/, view: itemNewView, title: 'gen.title', auth: true },
   { name: 'users', re: /^\/users$/, view: usersView, title: 'user.title', auth: true, admin: true },
   { name: 'tokens', re: /^\/tokens$/, view: tokensView, title: 'token.title', auth: true },
 ];
@@ -840,6 +846,442 @@ async function localKeyNames() {
   } catch {
     return [];
   }
+}
+
+// ---------------------------------------------------------------- bytes: base64, base32, hex
+
+function bytesToB64(bytes) {
+  let s = '';
+  for (const b of bytes) s += String.fromCharCode(b);
+  return btoa(s);
+}
+
+function b64ToBytes(b64) {
+  const s = atob(b64);
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i += 1) out[i] = s.charCodeAt(i);
+  return out;
+}
+
+const BASE32_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+
+/** RFC 4648 base32, upper case, without padding (as the label's QR text carries it). */
+function base32(bytes) {
+  let out = '';
+  let bits = 0;
+  let value = 0;
+  for (const b of bytes) {
+    value = (value << 8) | b;
+    bits += 8;
+    while (bits >= 5) {
+      out += BASE32_ALPHABET[(value >>> (bits - 5)) & 31];
+      bits -= 5;
+    }
+    value &= (1 << bits) - 1;
+  }
+  if (bits > 0) out += BASE32_ALPHABET[(value << (5 - bits)) & 31];
+  return out;
+}
+
+function randomHex(nBytes) {
+  const bytes = crypto.getRandomValues(new Uint8Array(nBytes));
+  return [...bytes].map((b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+function concatBytes(...parts) {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------- view: items
+
+const ITEMS_PAGE = 100;
+const MAX_SHEET_LABELS = 500;
+const ITEM_STATES = ['stored'];
+
+const stateName = (s) => (has(`state.${s}`) ? t(`state.${s}`) : s);
+const isEnterpriseUser = () =>
+  ['enterprise_admin', 'enterprise_clerk'].includes(state.user?.role) && !!state.user?.enterprise;
+
+/** The item's public verification page on this origin: /Q/<base32 of the 124 label bytes>. */
+function verifyHref(item) {
+  try {
+    return item.label_b64 ? `/Q/${base32(b64ToBytes(item.label_b64))}` : null;
+  } catch {
+    return null;
+  }
+}
+
+async function itemsView(ctx) {
+  await ensureRefs(ctx.signal);
+  const filters = { date: ctx.query.get('date') || '', state: ctx.query.get('state') || '' };
+  const { items } = await api.items({ ...filters, limit: ITEMS_PAGE }, ctx.signal);
+
+  const shown = [];
+  const selected = new Set();
+  const tbody = h('tbody', {});
+  const selectAll = h('input', { type: 'checkbox', id: 'items-select-all', 'aria-label': t('item.select_all'), title: t('item.select_all') });
+  const count = h('span', { id: 'items-count', class: 'muted', role: 'status' });
+  const tooMany = h('p', { id: 'items-too-many', class: 'hint warn-text', hidden: true }, t('item.too_many', { max: MAX_SHEET_LABELS }));
+  const print = h('a', { id: 'items-print', class: 'button primary', target: '_blank', rel: 'noopener' }, t('item.print_selected'));
+  const more = h('button', { type: 'button', id: 'items-more' }, t('item.more'));
+
+  const update = () => {
+    const codes = shown.map((it) => it.code).filter((c) => selected.has(c));
+    count.textContent = [t('item.shown', { n: shown.length }), t('item.selected', { n: codes.length })].join(' · ');
+    const printable = codes.length > 0 && codes.length <= MAX_SHEET_LABELS;
+    if (printable) {
+      print.href = api.sheetUrl(codes);
+      print.removeAttribute('aria-disabled');
+    } else {
+      print.removeAttribute('href');
+      print.setAttribute('aria-disabled', 'true');
+    }
+    print.dataset.count = String(codes.length);
+    tooMany.hidden = codes.length <= MAX_SHEET_LABELS;
+    selectAll.checked = shown.length > 0 && codes.length === shown.length;
+    selectAll.indeterminate = codes.length > 0 && codes.length < shown.length;
+  };
+  const toggle = (code, on) => {
+    if (on) selected.add(code);
+    else selected.delete(code);
+    update();
+  };
+  const add = (list) => {
+    if (!shown.length) tbody.replaceChildren();
+    for (const it of list) {
+      if (shown.some((s) => s.code === it.code)) continue;
+      shown.push(it);
+      tbody.append(itemRow(it, toggle));
+    }
+    if (!shown.length) tbody.replaceChildren(h('tr', { class: 'empty' }, h('td', { colspan: 7 }, t('item.none'))));
+    more.hidden = list.length < ITEMS_PAGE;
+    update();
+  };
+
+  selectAll.addEventListener('change', () => {
+    for (const cb of tbody.querySelectorAll('input[data-select]')) {
+      cb.checked = selectAll.checked;
+      if (cb.checked) selected.add(cb.dataset.select);
+      else selected.delete(cb.dataset.select);
+    }
+    update();
+  });
+  more.addEventListener('click', () => {
+    if (!shown.length) return;
+    more.disabled = true;
+    const before = Math.min(...shown.map((it) => it.created_seq));
+    busy(api.items({ ...filters, limit: ITEMS_PAGE, before }, ctx.signal).then((next) => add(next.items)))
+      .finally(() => { more.disabled = false; });
+  });
+  add(items);
+
+  const cols = ['', 'item.code', 'item.waste', 'item.mass', 'item.state', 'item.generated_at', 'common.actions'];
+  const head = h('thead', {}, h('tr', {}, cols.map((key, i) =>
+    h('th', { scope: 'col' }, i === 0 ? selectAll : t(key)))));
+  return h('div', { id: 'items' },
+    isEnterpriseUser() && h('p', { class: 'actions' },
+      h('a', { id: 'items-new-link', class: 'button', href: '#/items/new' }, t('item.new_link'))),
+    itemFilter(filters),
+    h('div', { class: 'toolbar' }, print, count, tooMany),
+    h('div', { class: 'table-wrap' }, h('table', { id: 'item-list', class: 'items' }, head, tbody)),
+    h('p', { class: 'actions' }, more));
+}
+
+function itemRow(it, toggle) {
+  const cb = h('input', {
+    type: 'checkbox', dataset: { select: it.code }, 'aria-label': t('item.select_one', { code: it.code }),
+  });
+  cb.addEventListener('change', () => toggle(it.code, cb.checked));
+  const verify = verifyHref(it);
+  const cells = [
+    [t('item.select'), cb],
+    [t('item.code'), h('span', { class: 'mono item-code' }, it.code)],
+    [t('item.waste'), [h('span', { class: 'mono' }, it.waste_code), ' ', h('span', {}, it.waste_name)]],
+    [t('item.mass'), h('span', { class: 'num', title: `${formatInt(it.mass_g)} g` }, formatMass(it.mass_g))],
+    [t('item.state'), h('span', { class: 'badge ok', dataset: { state: it.state } }, stateName(it.state))],
+    [t('item.generated_at'), time(it.generated_at)],
+    [t('common.actions'), h('span', { class: 'actions' },
+      h('a', { href: api.labelUrl(it.code), target: '_blank', rel: 'noopener', dataset: { action: 'label' } }, t('item.label')),
+      verify && h('a', { href: verify, target: '_blank', rel: 'noopener', dataset: { action: 'verify' } }, t('item.verify')))],
+  ];
+  return h('tr', { dataset: { code: it.code, seq: it.created_seq } },
+    cells.map(([label, c]) => h('td', { 'data-label': label }, h('div', { class: 'cell' }, c))));
+}
+
+function itemFilter(f) {
+  const states = ITEM_STATES.map((s) => h('option', { value: s, selected: s === f.state }, stateName(s)));
+  const form = h('form', { id: 'items-filter', role: 'search', class: 'filters items-filters' },
+    field({ id: 'items-date', name: 'date', type: 'date', label: t('item.date'), value: f.date }),
+    field({ id: 'items-state', name: 'state', type: 'select', label: t('item.state'),
+      options: [h('option', { value: '' }, t('common.all')), ...states] }),
+    h('button', { type: 'submit', id: 'items-filter-submit' }, t('common.filter')));
+  const apply = () => {
+    const qs = new URLSearchParams(Object.entries(readForm(form)).filter(([, v]) => v)).toString();
+    go(qs ? `#/items?${qs}` : '#/items');
+  };
+  form.addEventListener('submit', (ev) => { ev.preventDefault(); apply(); });
+  form.addEventListener('change', apply);
+  return form;
+}
+
+// ---------------------------------------------------------------- view: register containers (generate)
+
+const EVENT_PAYLOAD_TYPE = 'application/vnd.hwtrace.event+json';
+const HAZARD_LETTERS = ['T', 'C', 'I', 'R', 'In'];
+const MAX_RUN = 200;
+
+/** Now as RFC 3339 with the +08:00 offset, to the second: "2026-11-29T15:04:05+08:00". */
+function nowCstRfc3339() {
+  return `${new Date(Date.now() + 8 * 3600 * 1000).toISOString().slice(0, 19)}+08:00`;
+}
+
+/** "90024908" → "900-249-08"; anything else unchanged (the server decides). */
+function normalizeWasteCode(s) {
+  const v = s.trim();
+  const m = /^(\d{3})(\d{3})(\d{2})$/.exec(v);
+  return m ? `${m[1]}-${m[2]}-${m[3]}` : v;
+}
+
+/** This browser's device keys of enterprise `uscc`, with the server's view of them when readable. */
+async function enterpriseKeys(uscc, signal) {
+  const records = [];
+  await keyStore('readonly', (s) => {
+    const req = s.openCursor();
+    req.onsuccess = () => {
+      const c = req.result;
+      if (!c) return;
+      records.push({ name: String(c.key), rec: c.value });
+      c.continue();
+    };
+    return req;
+  }).catch(() => null);
+  const mine = records.filter(({ name, rec }) =>
+    rec?.privateKey && (rec.enterprise === uscc || name.startsWith(`${uscc}/`)));
+  if (!mine.length) return [];
+  const devices = await api.listOf(uscc, 'devices', signal).then((d) => d.devices, (e) => {
+    if (e.name === 'AbortError' || e.status === 401) throw e;
+    return null;
+  });
+  const keys = [];
+  for (const { name, rec } of mine) {
+    const device = rec.device || name.slice(uscc.length + 1);
+    const onServer = devices?.find((d) => (d.name || `${uscc}/${d.device}`) === name && (!rec.key_id || d.key_id === rec.key_id));
+    if (devices && (!onServer || onServer.revoked_at)) continue; // revoked, or replaced by another key
+    const keyId = rec.key_id || onServer?.key_id;
+    if (!keyId) continue;
+    keys.push({ name, device, keyId, privateKey: rec.privateKey });
+  }
+  return keys.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** A DSSE envelope of `event`, signed with Ed25519 over PAE(payloadType, payload). */
+async function signEvent(key, event) {
+  const enc = new TextEncoder();
+  const payload = enc.encode(JSON.stringify(event));
+  const type = enc.encode(EVENT_PAYLOAD_TYPE);
+  const pae = concatBytes(enc.encode(`DSSEv1 ${type.length} `), type, enc.encode(` ${payload.length} `), payload);
+  let sig;
+  try {
+    sig = new Uint8Array(await crypto.subtle.sign({ name: 'Ed25519' }, key.privateKey, pae));
+  } catch (e) {
+    throw uiError('sign_failed', { msg: e?.message || String(e) });
+  }
+  return {
+    payloadType: EVENT_PAYLOAD_TYPE,
+    payload: bytesToB64(payload),
+    signatures: [{ keyid: key.keyId, sig: bytesToB64(sig) }],
+  };
+}
+
+function noKeyHelp(uscc) {
+  const admin = state.user?.role === 'enterprise_admin';
+  return h('div', { id: 'gen-no-key', class: 'panel highlight' },
+    h('p', {}, t('gen.no_key', { name: uscc })),
+    h('p', {}, t(admin ? 'gen.no_key_admin' : 'gen.no_key_clerk')),
+    admin && h('p', {}, h('a', { id: 'gen-devices-link', class: 'button', href: `#/enterprises/${encodeURIComponent(uscc)}/devices` }, t('gen.devices_link'))));
+}
+
+async function itemNewView(ctx) {
+  await ensureRefs(ctx.signal);
+  if (!isEnterpriseUser()) return h('p', { id: 'gen-not-enterprise', class: 'muted' }, t('gen.enterprise_only'));
+  const uscc = state.user.enterprise;
+  const keys = await enterpriseKeys(uscc, ctx.signal);
+  if (!keys.length) return noKeyHelp(uscc);
+
+  const hazardBox = h('fieldset', { id: 'gen-hazards' }, h('legend', {}, t('gen.hazards')),
+    HAZARD_LETTERS.map((c) => h('label', { class: 'check' },
+      h('input', { type: 'checkbox', name: 'hazards', value: c, id: `gen-hazard-${c}` }),
+      h('span', { class: `hazard hazard-${c}` }, c), ' ', refName('hazards', c))),
+    h('small', { class: 'hint' }, t('gen.hazards_hint')));
+  const codeField = field({
+    id: 'gen-waste-code', name: 'waste_code', label: t('gen.waste_code'), hint: t('gen.waste_code_hint'),
+    list: 'gen-waste-code-options', autocomplete: 'off', spellcheck: 'false', class: 'mono',
+  });
+  const wasteInfo = h('p', { id: 'gen-waste-info', class: 'hint', role: 'status' });
+  const datalist = h('datalist', { id: 'gen-waste-code-options' });
+  const deviceOptions = keys.map((k) => h('option', { value: k.name }, `${k.device} (${k.keyId})`));
+  const optional = (key) => t(key) + t('common.optional');
+
+  const form = h('form', { id: 'generate-form', class: 'stack' },
+    h('p', { class: 'muted' }, t('gen.lead')),
+    field({ id: 'gen-device', name: 'device', type: 'select', label: t('gen.device'), options: deviceOptions }),
+    codeField, datalist, wasteInfo,
+    h('div', { class: 'row' },
+      field({ id: 'gen-mass-kg', name: 'mass_kg', label: t('gen.mass'), hint: t('gen.mass_hint'), inputmode: 'decimal', autocomplete: 'off' }),
+      field({ id: 'gen-form', name: 'form', type: 'select', label: t('gen.form'), options: options('forms', '', t('gen.choose')) })),
+    hazardBox,
+    h('div', { class: 'row' },
+      field({ id: 'gen-packaging', name: 'packaging', label: t('gen.packaging'), placeholder: t('gen.packaging_placeholder') }),
+      field({ id: 'gen-volume', name: 'container_volume_l', label: t('gen.volume'), inputmode: 'numeric', autocomplete: 'off' })),
+    field({ id: 'gen-components', name: 'components', label: t('gen.components') }),
+    h('div', { class: 'row' },
+      field({ id: 'gen-harmful', name: 'harmful_components', label: optional('gen.harmful') }),
+      field({ id: 'gen-precautions', name: 'precautions', label: optional('gen.precautions') })),
+    h('div', { class: 'row' },
+      field({ id: 'gen-storage', name: 'storage_place', label: t('gen.storage') }),
+      field({ id: 'gen-waste-name', name: 'waste_name', label: optional('gen.waste_name'), hint: t('gen.waste_name_hint') })),
+    field({ id: 'gen-count', name: 'count', label: t('gen.count'), hint: t('gen.count_hint'), value: 1, inputmode: 'numeric', autocomplete: 'off' }),
+    h('button', { type: 'submit', id: 'gen-submit', class: 'primary' }, t('gen.submit')));
+  const results = h('section', { id: 'gen-results', class: 'panel', hidden: true, 'aria-live': 'polite' });
+
+  wasteTypeAhead(ctx, codeField.querySelector('input'), datalist, wasteInfo, hazardBox);
+
+  let runs = 0;
+  onSubmit(form, async (v) => {
+    const hazards = new FormData(form).getAll('hazards');
+    const grams = parseMass(v.mass_kg, 'kg');
+    if (grams === null) throw uiError('bad_mass_input', { text: v.mass_kg });
+    const n = /^\d+$/.test(v.count) ? Number(v.count) : NaN;
+    if (!(n >= 1 && n <= MAX_RUN)) throw uiError('bad_count');
+    const key = keys.find((k) => k.name === v.device);
+    if (!key) throw uiError('no_device_key');
+    const fields = {
+      waste_code: normalizeWasteCode(v.waste_code),
+      mass_g: grams,
+      form: v.form,
+      hazards,
+      packaging: v.packaging,
+      container_volume_l: wholeNumber(v.container_volume_l),
+      components: v.components,
+      storage_place: v.storage_place,
+    };
+    for (const k of ['waste_name', 'harmful_components', 'precautions']) if (v[k]) fields[k] = v[k];
+    notice(t('gen.signing', { n }));
+    const envelopes = [];
+    for (let i = 0; i < n; i += 1) {
+      const event = { type: 'generate', actor: uscc, device: key.device, at: nowCstRfc3339(), nonce: randomHex(8), ...fields };
+      envelopes.push(await signEvent(key, event));
+    }
+    let outcome;
+    if (n === 1) {
+      try {
+        outcome = [{ ok: true, receipt: await api.submitEvent(envelopes[0]) }];
+      } catch (e) {
+        // A refusal of the one container is its result; a failure to reach the server is not.
+        if (!(e instanceof api.ApiError) || e.status === 0 || e.status === 401 || e.status >= 500) throw e;
+        outcome = [{ ok: false, error: { error: e.code, message: e.messageEn, message_zh: e.messageZh } }];
+      }
+    } else {
+      outcome = (await api.submitEvents(envelopes)).results || [];
+    }
+    notice('');
+    runs += 1;
+    renderGenResults(results, outcome, runs);
+    results.scrollIntoView({ block: 'start' });
+  });
+  return h('div', { id: 'items-new' }, form, results);
+}
+
+/** Catalogue type-ahead for the waste code; an exact match pre-ticks its hazards. */
+function wasteTypeAhead(ctx, input, datalist, info, hazardBox) {
+  let timer = 0;
+  let inflight = null;
+  let lastQuery = null;
+  let applied = null;
+  ctx.signal.addEventListener('abort', () => { clearTimeout(timer); inflight?.abort(); });
+
+  const apply = (entry) => {
+    info.textContent = t('gen.waste_found', { desc: `${entry.category} ${entry.category_name} · ${entry.description}` });
+    if (applied === entry.code) return; // keep what the user changed for this code
+    applied = entry.code;
+    const letters = String(entry.hazard || '').match(/In|[TCIR]/g) || [];
+    for (const c of HAZARD_LETTERS) hazardBox.querySelector(`#gen-hazard-${c}`).checked = letters.includes(c);
+    hazardBox.dataset.code = entry.code;
+  };
+
+  async function lookup() {
+    clearTimeout(timer);
+    const q = input.value.trim();
+    if (q === lastQuery || !ctx.alive()) return;
+    lastQuery = q;
+    inflight?.abort();
+    if (!q) {
+      datalist.replaceChildren();
+      info.textContent = '';
+      return;
+    }
+    const mine = (inflight = new AbortController());
+    let data;
+    try {
+      data = await api.catalogue(q, AbortSignal.any([mine.signal, ctx.signal]), 20);
+    } catch {
+      return; // a help only: the server checks the code on submission
+    }
+    if (inflight !== mine || !ctx.alive()) return;
+    const found = data?.results || [];
+    datalist.replaceChildren(...found.map((r) => h('option', { value: r.code }, `${r.code} ${r.description}`)));
+    const code = normalizeWasteCode(q);
+    const exact = found.find((r) => r.code === code);
+    if (exact) {
+      if (input.value.trim() !== exact.code && document.activeElement !== input) input.value = exact.code;
+      apply(exact);
+    } else if (/^\d{3}-?\d{3}-?\d{2}$/.test(q)) {
+      info.textContent = t('gen.waste_unknown');
+    } else {
+      info.textContent = '';
+    }
+  }
+  input.addEventListener('input', () => { clearTimeout(timer); timer = setTimeout(lookup, 150); });
+  input.addEventListener('change', lookup);
+}
+
+function serverMessage(err) {
+  const zh = err?.message_zh;
+  const en = err?.message;
+  return (lang() === 'zh' ? zh || en : en || zh) || err?.error || '';
+}
+
+function renderGenResults(box, outcome, run) {
+  const codes = outcome.filter((r) => r.ok && r.receipt?.item_code).map((r) => r.receipt.item_code);
+  const refused = outcome.length - codes.length;
+  const items = outcome.map((r, i) => {
+    const which = h('span', { class: 'muted' }, t('gen.container', { n: i + 1 }), ' ');
+    if (r.ok && r.receipt?.item_code) {
+      const code = r.receipt.item_code;
+      return h('li', { dataset: { code } }, which, h('span', { class: 'mono item-code' }, code), ' ',
+        h('a', { href: api.labelUrl(code), target: '_blank', rel: 'noopener' }, t('item.label')));
+    }
+    const code = r.error?.error || 'error';
+    return h('li', { class: 'refused', dataset: { error: code } }, which,
+      h('span', { class: 'error-message' }, serverMessage(r.error)), ' ', h('code', { class: 'error-code' }, code));
+  });
+  // Labels print in serial order (the server numbers a batch's containers in any order).
+  const printable = [...codes].sort().slice(0, MAX_SHEET_LABELS);
+  box.replaceChildren(
+    h('h2', {}, t('gen.results')),
+    h('p', { id: 'gen-summary' }, t('gen.summary', { accepted: codes.length, refused })),
+    h('ol', { id: 'gen-result-list', class: 'gen-results' }, items),
+    h('p', { class: 'actions' },
+      printable.length > 0 && h('a', { id: 'gen-print', class: 'button primary', href: api.sheetUrl(printable), target: '_blank', rel: 'noopener' }, t('gen.print')),
+      h('a', { id: 'gen-items-link', class: 'button', href: '#/items' }, t('gen.to_items'))));
+  Object.assign(box.dataset, { run: String(run), accepted: String(codes.length), refused: String(refused) });
+  box.hidden = false;
 }
 
 // ---------------------------------------------------------------- view: users (admin)

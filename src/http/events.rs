@@ -84,17 +84,8 @@ pub async fn submit_batch(State(st): State<AppState>, ApiJson(batch): ApiJson<Ba
         )
         .into());
     }
-    let tasks: Vec<_> = batch
-        .envelopes
-        .into_iter()
-        .map(|env| {
-            let st = st.clone();
-            tokio::spawn(async move { ingest::submit(&st, env).await })
-        })
-        .collect();
-    let mut results = Vec::with_capacity(tasks.len());
-    for task in tasks {
-        let outcome = task.await.map_err(|_| ApiError::internal())?;
+    let mut results = Vec::with_capacity(batch.envelopes.len());
+    for outcome in ingest::submit_many(&st, batch.envelopes).await {
         results.push(match outcome {
             Ok(receipt) => BatchResult {
                 ok: true,

@@ -73,6 +73,17 @@ impl Writer {
         F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
         T: Send + 'static,
     {
+        self.enqueue(f).await
+    }
+
+    /// Queues `f` now, at the call, and returns the answer to await: jobs enqueued one after
+    /// another run in that order (a batch of labels gets its serials in the order sent), unless
+    /// the queue is full, when the job waits for room off the runtime.
+    pub fn enqueue<T, F>(&self, f: F) -> impl std::future::Future<Output = StoreResult<T>> + Send + 'static
+    where
+        F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
         let (tx, rx) = oneshot::channel();
         let job: Job = Box::new(move |conn| {
             let result = match conn {
@@ -89,21 +100,19 @@ impl Writer {
             });
             (ok, reply)
         });
-        self.submit(job).await?;
-        rx.await.map_err(|_| StoreError::WriterGone)?
-    }
-
-    /// Hands a job to the writer, waiting (off the runtime) while the queue is full.
-    async fn submit(&self, job: Job) -> StoreResult<()> {
-        match self.sender.try_send(job) {
-            Ok(()) => Ok(()),
-            Err(TrySendError::Disconnected(_)) => Err(StoreError::WriterGone),
-            Err(TrySendError::Full(job)) => {
-                let sender = self.sender.clone();
-                tokio::task::spawn_blocking(move || sender.send(job).map_err(|_| StoreError::WriterGone))
-                    .await
-                    .map_err(|_| StoreError::WriterGone)?
+        let sent = self.sender.try_send(job);
+        let sender = self.sender.clone();
+        async move {
+            match sent {
+                Ok(()) => {}
+                Err(TrySendError::Disconnected(_)) => return Err(StoreError::WriterGone),
+                Err(TrySendError::Full(job)) => {
+                    tokio::task::spawn_blocking(move || sender.send(job).map_err(|_| StoreError::WriterGone))
+                        .await
+                        .map_err(|_| StoreError::WriterGone)??;
+                }
             }
+            rx.await.map_err(|_| StoreError::WriterGone)?
         }
     }
 }

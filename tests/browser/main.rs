@@ -505,3 +505,222 @@ async fn logout_ends_the_session_and_writes_need_the_csrf_token() {
     })
     .await;
 }
+
+/// The item codes of the rows of `#item-list`, in order.
+fn listed_items(b: &mut Browser) -> Vec<String> {
+    let v = b.eval("[...document.querySelectorAll('#item-list tr[data-code]')].map((tr) => tr.dataset.code)");
+    serde_json::from_value(v).expect("a list of item codes")
+}
+
+/// Fills the registration form (the waste code and the hazards are left to the caller).
+fn fill_generate_form(b: &mut Browser, mass_kg: &str, count: &str) {
+    b.type_into("#gen-mass-kg", mass_kg);
+    b.select("#gen-form", "liquid");
+    b.type_into("#gen-packaging", "200L钢桶");
+    b.type_into("#gen-volume", "200");
+    b.type_into("#gen-components", "矿物油");
+    b.type_into("#gen-storage", "危废暂存间A");
+    b.type_into("#gen-count", count);
+}
+
+/// Scenario: a generator's administrator makes a device key in the browser, registers three
+/// containers in one submission signed by that key, finds them on the item list with their
+/// label, verification and print links; an unknown waste code is refused by the server, the
+/// page shows the refusal, and nothing is created.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn enterprise_admin_registers_containers_signed_by_a_browser_key_and_prints_their_labels() {
+    let app = common::spawn_app().await;
+    let admin = app.admin().await;
+    let plant = common::uscc("91500110MA60GEN07");
+    let (status, body) = admin
+        .post(
+            "/api/v1/enterprises",
+            common::enterprise(&plant, &["generator"], "wansheng"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    app.user("plant-admin", "enterprise_admin", Some(&plant), None).await;
+
+    with_browser(app, move |app, b| {
+        log_in(b, &app.base, "plant-admin", "enterprise_admin");
+
+        // Without a key of this browser, the form says how to get one.
+        b.open(&format!("{}/#/items/new", app.base), "items-new");
+        assert_eq!(b.count("#gen-no-key"), 1, "no help shown without a device key");
+        assert_eq!(b.count("#generate-form"), 0, "the form is shown without a device key");
+
+        // A device key made in the page and registered on the devices tab.
+        b.click("#gen-devices-link");
+        b.wait_for(
+            "document.body.dataset.ready === 'enterprise' && document.querySelector('#enterprise-detail')?.dataset.tab === 'devices'",
+            "the devices tab",
+        );
+        b.type_into("#device-name", "label-pc");
+        b.click("#device-genkey");
+        b.wait_for(
+            "document.body.dataset.ready === 'enterprise' && document.querySelector('#device-pubkey').value.length > 0",
+            "a generated public key",
+        );
+        let pubkey_b64 = b.eval("document.querySelector('#device-pubkey').value");
+        let pubkey = BASE64.decode(pubkey_b64.as_str().expect("public key text").as_bytes()).expect("base64");
+        let verifying = VerifyingKey::from_bytes(&pubkey.try_into().expect("32 bytes")).expect("an Ed25519 key");
+        b.click("#device-submit");
+        b.wait_for(
+            "document.body.dataset.ready === 'enterprise' && !!document.querySelector('#device-list tr[data-device=\"label-pc\"] [data-local-key]')",
+            "the new device, held by this browser",
+        );
+        let key_id = b.eval("document.querySelector('#device-list tr[data-device=\"label-pc\"]').dataset.keyId");
+        let key_id = key_id.as_str().filter(|k| k.len() == 8).expect("an 8-hex key id").to_owned();
+
+        // The item list is empty; register three containers in one submission.
+        b.click("#nav-items");
+        b.wait_ready("items");
+        assert_eq!(listed_items(b), Vec::<String>::new());
+        b.click("#items-new-link");
+        b.wait_ready("items-new");
+        assert_eq!(b.eval("document.querySelector('#gen-device').value"), json!(format!("{plant}/label-pc")));
+        b.type_into("#gen-waste-code", "900-249-08");
+        b.wait_for(
+            "document.querySelector('#gen-hazards').dataset.code === '900-249-08'",
+            "hazards pre-ticked from the catalogue",
+        );
+        let ticked = b.eval("['T', 'C', 'I', 'R', 'In'].filter((c) => document.querySelector('#gen-hazard-' + c).checked)");
+        assert_eq!(ticked, json!(["T", "I"]), "900-249-08 is toxic and ignitable");
+        fill_generate_form(b, "185.5", "3");
+        b.click("#gen-submit");
+        b.wait_for(
+            "document.body.dataset.ready === 'items-new' && document.querySelector('#gen-results')?.dataset.run === '1'",
+            "the results of the submission",
+        );
+        assert_eq!(b.count("#gen-results li[data-error]"), 0, "refusals: {}", b.text("#gen-results"));
+        let shown: Vec<String> = serde_json::from_value(
+            b.eval("[...document.querySelectorAll('#gen-results li[data-code]')].map((li) => li.dataset.code)"),
+        )
+        .expect("codes");
+        assert_eq!(shown.len(), 3, "the page does not show 3 item codes: {shown:?}");
+        let print = b.eval("document.querySelector('#gen-print').href");
+        let print = print.as_str().expect("a print link").to_owned();
+        assert!(print.starts_with(&format!("{}/api/v1/labels/sheet?items=", app.base)), "{print}");
+        for code in &shown {
+            assert!(print.contains(code.as_str()), "the print link lacks {code}: {print}");
+        }
+
+        // The server holds exactly these three, as typed, signed by the browser's key.
+        let clerk = block_on(app.login("plant-admin"));
+        let (status, list) = block_on(clerk.get("/api/v1/items"));
+        assert_eq!(status, StatusCode::OK, "{list}");
+        let items = list["items"].as_array().expect("items");
+        let mut on_server: Vec<String> = items.iter().map(|i| i["code"].as_str().expect("code").to_owned()).collect();
+        let mut expected = shown.clone();
+        on_server.sort();
+        expected.sort();
+        assert_eq!(on_server, expected, "the server holds other items than the page shows");
+        for it in items {
+            assert_eq!(it["mass_g"], 185500, "{it}");
+            assert_eq!(it["waste_code"], "900-249-08", "{it}");
+            assert_eq!(it["form"], "liquid", "{it}");
+            assert_eq!(it["hazards"], json!(["T", "I"]), "{it}");
+            assert_eq!(it["container_volume_l"], 200, "{it}");
+            assert_eq!(it["generator"], json!(plant), "{it}");
+            assert_eq!(it["state"], "stored", "{it}");
+        }
+        let (status, history) = block_on(clerk.get(&format!("/api/v1/items/{}/history", shown[0])));
+        assert_eq!(status, StatusCode::OK, "{history}");
+        let entry: Value =
+            serde_json::from_str(history["entries"][0]["entry"].as_str().expect("entry text")).expect("entry JSON");
+        let envelope = &entry["envelope"];
+        assert_eq!(envelope["signatures"][0]["keyid"], json!(key_id), "not signed by the browser's key: {entry}");
+        let payload = BASE64.decode(envelope["payload"].as_str().expect("payload").as_bytes()).expect("base64");
+        let payload_type = envelope["payloadType"].as_str().expect("payloadType");
+        assert_eq!(payload_type, "application/vnd.hwtrace.event+json");
+        let mut pae = format!("DSSEv1 {} {payload_type} {} ", payload_type.len(), payload.len()).into_bytes();
+        pae.extend_from_slice(&payload);
+        let sig = BASE64.decode(envelope["signatures"][0]["sig"].as_str().expect("sig").as_bytes()).expect("base64");
+        verifying
+            .verify(&pae, &Signature::from_slice(&sig).expect("64 bytes"))
+            .expect("the envelope's signature verifies with the browser's public key");
+        let event: Value = serde_json::from_slice(&payload).expect("payload JSON");
+        assert_eq!(event["type"], "generate");
+        assert_eq!(event["actor"], json!(plant));
+        assert_eq!(event["device"], "label-pc");
+        assert!(event["at"].as_str().is_some_and(|a| a.len() == 25 && a.ends_with("+08:00")), "{event}");
+        assert!(
+            event["nonce"].as_str().is_some_and(|n| n.len() == 16 && n.bytes().all(|c| c.is_ascii_hexdigit())),
+            "{event}"
+        );
+
+        // The item list shows them, with label, verification and print links.
+        b.click("#gen-items-link");
+        b.wait_ready("items");
+        let mut listed = listed_items(b);
+        listed.sort();
+        assert_eq!(listed, expected, "#/items does not list the new items");
+        let first = &shown[0];
+        let row = b.text(&format!("#item-list tr[data-code={}]", js(first)));
+        let row = row.as_str().expect("row text").to_owned();
+        assert!(row.contains("185.5 kg") && row.contains("在产生单位贮存"), "row: {row}");
+        let item = items.iter().find(|i| i["code"] == json!(first)).expect("the first item");
+        let label = BASE64.decode(item["label_b64"].as_str().expect("label_b64").as_bytes()).expect("base64");
+        assert_eq!(label.len(), 124);
+        let verify = b.eval(&format!(
+            "document.querySelector({}).href",
+            js(&format!("#item-list tr[data-code={}] a[data-action=verify]", js(first)))
+        ));
+        assert_eq!(verify, json!(format!("{}/Q/{}", app.base, data_encoding::BASE32_NOPAD.encode(&label))));
+        let (status, verdict) = block_on(async {
+            let anon = app.anonymous();
+            let path = verify.as_str().unwrap_or_default().trim_start_matches(&app.base).to_owned();
+            anon.send(anon.request(reqwest::Method::GET, &path).header("accept", "application/json")).await
+        });
+        assert_eq!(status, StatusCode::OK, "{verdict}");
+        assert_eq!(verdict["verdict"], "genuine", "{verdict}");
+        assert_eq!(verdict["item"]["item_code"], json!(first), "{verdict}");
+        let label_link = b.eval(&format!(
+            "document.querySelector({}).href",
+            js(&format!("#item-list tr[data-code={}] a[data-action=label]", js(first)))
+        ));
+        assert_eq!(label_link, json!(format!("{}/api/v1/items/{first}/label", app.base)));
+
+        for code in &shown {
+            b.click(&format!("#item-list input[data-select={}]", js(code)));
+        }
+        b.wait_for("document.querySelector('#items-print').dataset.count === '3'", "three items selected");
+        let print = b.eval("document.querySelector('#items-print').href");
+        let print = print.as_str().expect("a print link").to_owned();
+        for code in &shown {
+            assert!(print.contains(code.as_str()), "the print link lacks {code}: {print}");
+        }
+        let sheet = b.eval(&format!(
+            "fetch({}).then(async (r) => ({{ status: r.status, text: await r.text() }}))",
+            js(&print)
+        ));
+        assert_eq!(sheet["status"], 200, "{sheet}");
+        let sheet_text = sheet["text"].as_str().unwrap_or_default();
+        for code in &shown {
+            assert!(sheet_text.contains(code.as_str()), "the sheet lacks {code}");
+        }
+
+        // An unknown waste code: the server's refusal is shown and nothing is created.
+        b.open(&format!("{}/#/items/new", app.base), "items-new");
+        b.type_into("#gen-waste-code", "900-248-08");
+        b.click("#gen-hazard-T");
+        fill_generate_form(b, "20", "1");
+        b.click("#gen-submit");
+        b.wait_for(
+            "document.body.dataset.ready === 'items-new' && document.querySelector('#gen-results')?.dataset.run === '1'",
+            "the refusal",
+        );
+        assert_eq!(b.count("#gen-results li[data-code]"), 0);
+        assert_eq!(b.count("#gen-results li[data-error='unknown_waste_code']"), 1, "{}", b.text("#gen-results"));
+        assert_eq!(b.count("#gen-print"), 0, "a print link for nothing");
+        let refusal = b.text("#gen-results li[data-error] .error-message");
+        assert!(
+            refusal.as_str().is_some_and(|r| has_cjk(r) && r.contains("900-248-08")),
+            "the refusal is not the server's Chinese message: {refusal}"
+        );
+        let (status, list) = block_on(clerk.get("/api/v1/items"));
+        assert_eq!(status, StatusCode::OK, "{list}");
+        assert_eq!(list["items"].as_array().map(Vec::len), Some(3), "a refused container was created: {list}");
+    })
+    .await;
+}
