@@ -3,7 +3,7 @@
 //! append it to the log, and answer with its index, the checkpoint that covers it and an
 //! inclusion proof, once the batch holding it is durable.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Duration, Utc};
 use data_encoding::BASE64;
@@ -15,11 +15,15 @@ use crate::crypto::dsse::Envelope;
 use crate::crypto::keys::KeyId;
 use crate::crypto::label::{self, LabelPayload};
 use crate::crypto::merkle::{hash_to_b64, inclusion_proof};
-use crate::domain::event::{parse_event, Event, EventBody, Generate};
-use crate::domain::{Catalogue, ItemCode, Refusal, RefusalKind};
+use crate::domain::custody::{self, Context, Effect, ItemState, ManifestRecord, DEFAULT_TOLERANCE_PPT};
+use crate::domain::event::{parse_event, Event, EventBody, Generate, ManifestOpen};
+use crate::domain::{
+    Catalogue, EnterpriseRole, ItemCode, ManifestNo, Refusal, RefusalKind, TreatmentMethod, Uscc, WasteCode,
+};
 use crate::http::AppState;
 use crate::keyring::{device_keys_by_id, DeviceKey};
 use crate::log::{DbNodes, Log, Member};
+use crate::projection::{self, ManifestExtra};
 use crate::store::{StoreError, StoreResult};
 use crate::time::{cst_date, now, rfc3339};
 
@@ -140,6 +144,8 @@ pub struct Receipt {
     pub index: u64,
     /// The item the event created (for `generate`).
     pub item_code: Option<String>,
+    /// The manifest number the server assigned (for `manifest_open`).
+    pub manifest_no: Option<String>,
     /// The entry's exact bytes.
     pub entry: String,
     /// Lower-case hex leaf hash of the entry.
@@ -172,7 +178,16 @@ struct Applied {
     leaf_hash: [u8; 32],
     entry: String,
     item_code: Option<String>,
+    manifest_no: Option<String>,
     label: Option<IssuedLabel>,
+}
+
+/// What the writer needs of the deployment's settings.
+#[derive(Clone)]
+struct Settings {
+    base_url: String,
+    province: String,
+    city: String,
 }
 
 /// Reads the device keys named by the envelope's signatures.
@@ -239,11 +254,15 @@ async fn prepare(state: &AppState, envelope: Envelope) -> StoreResult<Checked> {
 /// Queues the writer half now; the answer comes once its batch is durable.
 fn enqueue(state: &AppState, checked: Checked) -> impl std::future::Future<Output = StoreResult<Applied>> + use<> {
     let log = state.log.clone();
-    let base_url = state.config.public_base_url.clone();
+    let settings = Settings {
+        base_url: state.config.public_base_url.clone(),
+        province: state.config.province_code.clone(),
+        city: state.config.city_code.clone(),
+    };
     state
         .db
         .writer
-        .enqueue(move |conn| apply(conn, &log, &base_url, &checked))
+        .enqueue(move |conn| apply(conn, &log, &settings, &checked))
 }
 
 async fn receipt(state: &AppState, applied: Applied) -> StoreResult<Receipt> {
@@ -260,6 +279,7 @@ async fn receipt(state: &AppState, applied: Applied) -> StoreResult<Receipt> {
     Ok(Receipt {
         index: applied.seq,
         item_code: applied.item_code,
+        manifest_no: applied.manifest_no,
         entry: applied.entry,
         leaf_hash: hex::encode(applied.leaf_hash),
         checkpoint: cp.note,
@@ -273,7 +293,7 @@ async fn receipt(state: &AppState, applied: Applied) -> StoreResult<Receipt> {
 }
 
 /// The writer half: re-checks what may have changed since [`check`], then applies the event.
-fn apply(conn: &Connection, log: &Log, base_url: &str, c: &Checked) -> StoreResult<Applied> {
+fn apply(conn: &Connection, log: &Log, settings: &Settings, c: &Checked) -> StoreResult<Applied> {
     let common = &c.event.common;
     let in_force: bool = conn
         .prepare_cached(
@@ -307,7 +327,15 @@ fn apply(conn: &Connection, log: &Log, base_url: &str, c: &Checked) -> StoreResu
         .into());
     }
     let applied = match &c.event.body {
-        EventBody::Generate(g) if g.inputs.is_empty() => apply_generate(conn, log, base_url, c, g)?,
+        EventBody::Generate(g) if g.inputs.is_empty() => apply_generate(conn, log, &settings.base_url, c, g)?,
+        EventBody::ManifestOpen(_)
+        | EventBody::Release(_)
+        | EventBody::Accept(_)
+        | EventBody::Arrive(_)
+        | EventBody::Weigh(_)
+        | EventBody::Receive(_)
+        | EventBody::Treat(_)
+        | EventBody::Store(_) => apply_custody(conn, log, settings, c)?,
         other => return Err(not_enabled(other.type_name()).into()),
     };
     conn.prepare_cached("INSERT INTO nonces(key_id, nonce, seq) VALUES (?1, ?2, ?3)")?
@@ -422,9 +450,297 @@ fn apply_generate(conn: &Connection, log: &Log, base_url: &str, c: &Checked, g: 
         leaf_hash: appended.leaf_hash,
         entry: appended.bytes,
         item_code: Some(code.to_string()),
+        manifest_no: None,
         label: Some(IssuedLabel {
             qr_text: label::qr_text(base_url, &payload, &sig),
             b64: label_b64,
         }),
+    })
+}
+
+/// The items an event of a wired custody type concerns, in the order it names them: its
+/// entry's `prev` members.
+fn concerned(body: &EventBody) -> Vec<ItemCode> {
+    match body {
+        EventBody::Store(e) => e.items.clone(),
+        EventBody::ManifestOpen(e) => e.items.clone(),
+        EventBody::Release(e) => e.items.clone(),
+        EventBody::Accept(e) => e.items.clone(),
+        EventBody::Arrive(e) => e.items.clone(),
+        EventBody::Weigh(e) => vec![e.item.clone()],
+        EventBody::Receive(e) => vec![e.item.clone()],
+        EventBody::Treat(e) => vec![e.item.clone()],
+        _ => Vec::new(),
+    }
+}
+
+fn roles_of(conn: &Connection, uscc: &Uscc) -> StoreResult<Vec<EnterpriseRole>> {
+    let roles = conn
+        .prepare_cached("SELECT role FROM enterprise_roles WHERE uscc = ?1 ORDER BY role")?
+        .query_map([uscc.as_str()], |r| r.get::<_, String>(0))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(roles.iter().filter_map(|r| EnterpriseRole::parse(r).ok()).collect())
+}
+
+/// The province code of an enterprise's district; `None` for an unregistered enterprise.
+fn province_of(conn: &Connection, uscc: &Uscc) -> StoreResult<Option<String>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT d.province_code FROM enterprises e JOIN districts d ON d.code = e.district WHERE e.uscc = ?1",
+        )?
+        .query_row([uscc.as_str()], |r| r.get(0))
+        .optional()?)
+}
+
+/// Whether `holder` holds one permit valid on `day` whose scopes (codes or categories) cover
+/// every code of `codes` and, when given, that lists `method` among its capacities.
+fn permit_covers(
+    conn: &Connection,
+    holder: &Uscc,
+    day: chrono::NaiveDate,
+    codes: &[WasteCode],
+    method: Option<TreatmentMethod>,
+) -> StoreResult<bool> {
+    let day = day.to_string();
+    let permits = conn
+        .prepare_cached(
+            "SELECT number FROM permits WHERE holder = ?1 AND valid_from <= ?2 AND valid_until >= ?2 ORDER BY number",
+        )?
+        .query_map(params![holder.as_str(), day], |r| r.get::<_, String>(0))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    for p in permits {
+        let scopes = conn
+            .prepare_cached("SELECT scope FROM permit_scopes WHERE permit = ?1")?
+            .query_map([&p], |r| r.get::<_, String>(0))?
+            .collect::<rusqlite::Result<std::collections::HashSet<_>>>()?;
+        let covered = codes
+            .iter()
+            .all(|c| scopes.contains(&c.to_string()) || scopes.contains(&c.category().to_string()));
+        let method_ok = match method {
+            None => true,
+            Some(m) => conn
+                .prepare_cached("SELECT EXISTS(SELECT 1 FROM permit_capacities WHERE permit = ?1 AND method = ?2)")?
+                .query_row(params![p, m.code()], |r| r.get(0))?,
+        };
+        if covered && method_ok {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+fn has_any_role(conn: &Connection, uscc: &Uscc, roles: &[EnterpriseRole]) -> StoreResult<bool> {
+    Ok(roles_of(conn, uscc)?.iter().any(|r| roles.contains(r)))
+}
+
+/// The registry facts a manifest names: registered parties in their roles, a vehicle and a
+/// driver of one of its transporters.
+fn check_manifest_parties(conn: &Connection, actor: &Uscc, e: &ManifestOpen) -> StoreResult<()> {
+    crate::registry::enterprise_district(conn, &e.receiver)?;
+    let receives = [EnterpriseRole::Facility, EnterpriseRole::CollectionPoint];
+    if &e.receiver != actor && !has_any_role(conn, &e.receiver, &receives)? {
+        return Err(Refusal::forbidden(
+            "not_a_receiver",
+            format!(
+                "{} is not registered as a treatment facility or collection point",
+                e.receiver
+            ),
+            format!("{}未登记为利用处置单位或收集点", e.receiver),
+        )
+        .into());
+    }
+    for t in &e.transporters {
+        crate::registry::enterprise_district(conn, t)?;
+        if !has_any_role(conn, t, &[EnterpriseRole::Transporter])? {
+            return Err(Refusal::forbidden(
+                "not_a_transporter",
+                format!("{t} is not registered as a transporter"),
+                format!("{t}未登记为运输单位"),
+            )
+            .into());
+        }
+    }
+    let carriers: Vec<&str> = e.transporters.iter().map(Uscc::as_str).collect();
+    let carriers = serde_json::to_string(&carriers).map_err(|err| StoreError::Other(err.to_string()))?;
+    let vehicle: bool = conn
+        .prepare_cached(
+            "SELECT EXISTS(SELECT 1 FROM vehicles WHERE plate = ?1 AND holder IN (SELECT value FROM json_each(?2)))",
+        )?
+        .query_row(params![e.vehicle_plate.as_str(), carriers], |r| r.get(0))?;
+    if !vehicle {
+        return Err(Refusal::invalid(
+            "unknown_vehicle",
+            format!(
+                "vehicle {} is not registered with a transporter of this manifest",
+                e.vehicle_plate.as_str()
+            ),
+            format!("车辆{}未登记在该联单的运输单位名下", e.vehicle_plate.as_str()),
+        )
+        .into());
+    }
+    let driver: bool = conn
+        .prepare_cached(
+            "SELECT EXISTS(SELECT 1 FROM drivers WHERE licence_no = ?1 AND holder IN (SELECT value FROM json_each(?2)))",
+        )?
+        .query_row(params![e.driver_licence, carriers], |r| r.get(0))?;
+    if !driver {
+        return Err(Refusal::invalid(
+            "unknown_driver",
+            format!(
+                "driver licence {} is not registered with a transporter of this manifest",
+                e.driver_licence
+            ),
+            format!("驾驶员证件{}未登记在该联单的运输单位名下", e.driver_licence),
+        )
+        .into());
+    }
+    Ok(())
+}
+
+/// A scanned label must be the very label issued for the item.
+fn check_scanned_labels(
+    conn: &Connection,
+    states: &BTreeMap<ItemCode, ItemState>,
+    body: &EventBody,
+) -> StoreResult<()> {
+    let EventBody::Accept(a) = body else {
+        return Ok(());
+    };
+    for l in a.scanned_labels.iter().flatten() {
+        if !states.contains_key(&l.item) {
+            continue;
+        }
+        let issued: Vec<u8> = conn
+            .prepare_cached("SELECT label FROM items WHERE code = ?1")?
+            .query_row([l.item.as_str()], |r| r.get(0))?;
+        if issued != l.bytes {
+            return Err(Refusal::invalid(
+                "bad_label",
+                format!("the scanned label is not the label issued for item {}", l.item),
+                format!("扫描的标签不是为废物{}签发的标签", l.item),
+            )
+            .into());
+        }
+    }
+    Ok(())
+}
+
+/// The manifest the rules need for an event that names one, or for the arrived item at the
+/// gate (`weigh`, `receive`).
+fn manifest_for(
+    conn: &Connection,
+    body: &EventBody,
+    states: &BTreeMap<ItemCode, ItemState>,
+) -> StoreResult<Option<ManifestRecord>> {
+    let number: Option<ManifestNo> = match body {
+        EventBody::Release(e) => Some(e.manifest.clone()),
+        EventBody::Accept(e) => Some(e.manifest.clone()),
+        EventBody::Arrive(e) => Some(e.manifest.clone()),
+        EventBody::Weigh(_) | EventBody::Receive(_) => states.values().find_map(|s| match &s.custody {
+            custody::Custody::Arrived { manifest } => Some(manifest.clone()),
+            _ => None,
+        }),
+        _ => None,
+    };
+    match number {
+        Some(n) => projection::load_manifest(conn, &n),
+        None => Ok(None),
+    }
+}
+
+/// The custody types: the items' states from the projection, the rules' context from the
+/// registry, [`custody::apply`], one entry, then the effects written to the projection.
+fn apply_custody(conn: &Connection, log: &Log, settings: &Settings, c: &Checked) -> StoreResult<Applied> {
+    let actor = &c.event.common.actor;
+    let body = &c.event.body;
+    let codes = concerned(body);
+    let mut states = BTreeMap::new();
+    for code in &codes {
+        if let Some(s) = projection::load_item(conn, code)? {
+            states.insert(code.clone(), s);
+        }
+    }
+    check_scanned_labels(conn, &states, body)?;
+    let logged_at = now();
+    let today = cst_date(logged_at);
+    let mut ctx = Context::new(log.size(), logged_at);
+    ctx.roles = roles_of(conn, actor)?;
+    ctx.tolerance_ppt = DEFAULT_TOLERANCE_PPT;
+    ctx.signed_by = vec![actor.clone()];
+    let mut opened = None;
+    match body {
+        EventBody::ManifestOpen(e) => {
+            check_manifest_parties(conn, actor, e)?;
+            let year = u32::try_from(chrono::Datelike::year(&today)).unwrap_or(0);
+            let number = projection::next_manifest_no(conn, &settings.province, &settings.city, year)?;
+            let wastes: Vec<WasteCode> = e.items.iter().map(ItemCode::waste).collect();
+            ctx.permit_ok = e.receiver == *actor || permit_covers(conn, &e.receiver, e.planned_date, &wastes, None)?;
+            ctx.transfer_approved = province_of(conn, &e.receiver)? == province_of(conn, actor)?;
+            let record = ManifestRecord {
+                number,
+                issuer: actor.clone(),
+                transporters: e.transporters.clone(),
+                receiver: e.receiver.clone(),
+                items: e.items.clone(),
+                vehicle_plate: e.vehicle_plate.clone(),
+                cancelled: false,
+            };
+            ctx.manifest = Some(record.clone());
+            opened = Some((record, e));
+        }
+        EventBody::Receive(e) => {
+            ctx.manifest = manifest_for(conn, body, &states)?;
+            ctx.permit_ok = permit_covers(conn, actor, today, &[e.item.waste()], None)?;
+        }
+        EventBody::Treat(e) => {
+            ctx.permit_ok = permit_covers(conn, actor, today, &[e.item.waste()], Some(e.method))?;
+        }
+        _ => ctx.manifest = manifest_for(conn, body, &states)?,
+    }
+    let effects = custody::apply(|code| states.get(code), &c.event, &ctx)?;
+    let prev: Vec<&str> = codes.iter().map(ItemCode::as_str).collect();
+    // The number the server assigned to an opened manifest is logged with it, so the log
+    // alone says which manifest later events name.
+    let assigned = opened.as_ref().map(|(record, _)| record.number.to_string());
+    let mut members = vec![Member::new("envelope", &c.envelope)];
+    if let Some(number) = &assigned {
+        members.push(Member::new("manifest", number));
+    }
+    let appended = log.append(conn, "event", &prev, &members)?;
+    if appended.seq != ctx.seq {
+        return Err(StoreError::Other(format!(
+            "the entry took index {}, the rules were told {}",
+            appended.seq, ctx.seq
+        )));
+    }
+    for effect in effects {
+        if let Effect::Update(mut s) | Effect::Create(mut s) = effect {
+            if s.state_since == logged_at {
+                s.state_since = appended.logged_at;
+            }
+            projection::store_item(conn, &s)?;
+        }
+    }
+    let mut manifest_no = None;
+    if let Some((record, e)) = opened {
+        projection::insert_manifest(
+            conn,
+            &record,
+            &ManifestExtra {
+                driver_licence: &e.driver_licence,
+                planned_date: e.planned_date,
+                approval: e.approval.as_deref(),
+                created_seq: appended.seq,
+            },
+        )?;
+        manifest_no = Some(record.number.to_string());
+    }
+    Ok(Applied {
+        seq: appended.seq,
+        leaf_hash: appended.leaf_hash,
+        entry: appended.bytes,
+        item_code: None,
+        manifest_no,
+        label: None,
     })
 }

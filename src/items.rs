@@ -34,7 +34,8 @@ pub struct Item {
     pub storage_place: String,
     /// Device time of generation, RFC 3339 UTC.
     pub generated_at: String,
-    /// Custody state: `stored` (at its generator).
+    /// Custody state: `stored` (at its generator), `released`, `in_transit`, `arrived`,
+    /// `received`, `refused`, `treated`, `consolidated`, `split` or `lost`.
     pub state: String,
     /// USCC of the enterprise holding it now.
     pub holder: String,
@@ -157,6 +158,15 @@ pub fn list_items(conn: &Connection, scope: &crate::access::Scope, f: &ItemFilte
 pub fn state_names(state: &str) -> (&'static str, &'static str) {
     match state {
         "stored" => ("在产生单位贮存", "stored at its generator"),
+        "released" => ("待交接", "released, awaiting acceptance"),
+        "in_transit" => ("运输中", "in transit"),
+        "arrived" => ("已运抵", "arrived at the receiver"),
+        "received" => ("已接收", "received"),
+        "refused" => ("已拒收", "refused at the gate"),
+        "treated" => ("已处置", "treated"),
+        "consolidated" => ("已合并", "consolidated"),
+        "split" => ("已分装", "split"),
+        "lost" => ("已丢失", "lost"),
         _ => ("未知状态", "unknown state"),
     }
 }

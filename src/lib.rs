@@ -15,6 +15,7 @@ pub mod items;
 pub mod keyring;
 pub mod log;
 pub mod offline;
+pub mod projection;
 pub mod reference;
 pub mod registry;
 pub mod render;

@@ -2,9 +2,12 @@
 //! state or a refusal. No database, no HTTP, no clock: the auditor feeds it the signed events in
 //! log order and keeps the states; the tests feed it by hand.
 //!
-//! Today the log knows one event, `generate`, which creates an item that must not exist yet;
-//! nothing else touches an item. The custody workflow adds its events as arms of [`step`]
-//! (and states to [`Custody`]), and so extends the audit with the service.
+//! `generate` creates an item that must not exist yet. The normal custody path (`store`,
+//! `manifest_open`, `release`, `accept`, `arrive`, `weigh`, `receive`, `treat`) is followed,
+//! not yet judged: each entry moves the items of its `prev` to the state and holder the event
+//! type gives them ([`Transition`]), so the `items` projection can be checked against the log,
+//! but the custody rules themselves (holder, manifest, permit, masses) are not re-checked here
+//! yet; that is `domain::custody`'s replay, still to come. Other types are refused.
 //!
 //! Events are parsed here without the waste catalogue: an auditor must be able to check an old
 //! log after the catalogue has changed, and the catalogue is the service's business, not the
@@ -20,23 +23,43 @@ use crate::domain::{DeviceName, Grams, HazardSet, PhysicalForm, Uscc, WasteCode}
 /// Where an item stands in its custody.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Custody {
-    /// At its generator's (or current holder's) store.
+    /// At its generator's store.
     Stored,
+    /// Released by its holder, awaiting the named party's acceptance.
+    Released,
+    /// Held by a carrier.
+    InTransit,
+    /// Declared at the receiver's gate.
+    Arrived,
+    /// At rest with a holder that is not its generator.
+    Received,
+    /// Refused at the gate, still with the carrier.
+    Refused,
+    /// Treated: closed.
+    Treated,
 }
 
+const CUSTODY_CODES: [(Custody, &str); 7] = [
+    (Custody::Stored, "stored"),
+    (Custody::Released, "released"),
+    (Custody::InTransit, "in_transit"),
+    (Custody::Arrived, "arrived"),
+    (Custody::Received, "received"),
+    (Custody::Refused, "refused"),
+    (Custody::Treated, "treated"),
+];
+
 impl Custody {
-    /// The code the service stores in `items.state`.
+    /// The code the service stores in `items.state` (`domain::custody::StateKind`'s codes).
     pub fn code(self) -> &'static str {
-        match self {
-            Custody::Stored => "stored",
-        }
+        CUSTODY_CODES
+            .iter()
+            .find(|(c, _)| *c == self)
+            .map_or("stored", |(_, s)| s)
     }
 
     pub fn parse(s: &str) -> Option<Custody> {
-        match s {
-            "stored" => Some(Custody::Stored),
-            _ => None,
-        }
+        CUSTODY_CODES.iter().find(|(_, code)| *code == s).map(|(c, _)| *c)
     }
 }
 
@@ -79,8 +102,26 @@ impl Event {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Body {
     Generate(Generate),
+    /// A custody event of the normal path, applied to each item of the entry's `prev`.
+    Custody(Transition),
     /// A type this auditor does not know; replaying it is refused.
     Unknown,
+}
+
+/// What a custody event of the normal path does to each item it concerns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transition {
+    /// `store`, `manifest_open`, `weigh`: state and holder unchanged.
+    Same,
+    /// `release`, `arrive`, `treat`: a new state, same holder.
+    To(Custody),
+    /// `accept`: in transit, held by the actor.
+    Take,
+    /// `receive` accepting wholly or partly: held by the actor, received (stored when the
+    /// actor is the item's generator, at the end of a return).
+    Receive,
+    /// `receive` refusing: refused, still with the carrier.
+    Refuse,
 }
 
 /// A container filled at its generator.
@@ -129,6 +170,20 @@ pub fn parse_event(payload: &[u8]) -> Result<Event, String> {
     }
     let body = match raw.kind.as_str() {
         "generate" => Body::Generate(parse_generate(&value)?),
+        "store" | "manifest_open" | "weigh" => Body::Custody(Transition::Same),
+        "release" => Body::Custody(Transition::To(Custody::Released)),
+        "arrive" => Body::Custody(Transition::To(Custody::Arrived)),
+        "treat" => Body::Custody(Transition::To(Custody::Treated)),
+        "accept" => Body::Custody(Transition::Take),
+        "receive" => match value.get("decision").and_then(Value::as_str) {
+            Some("accept" | "partial") => Body::Custody(Transition::Receive),
+            Some("refuse") => Body::Custody(Transition::Refuse),
+            other => {
+                return Err(format!(
+                    "the receive event's decision {other:?} is not accept, partial or refuse"
+                ))
+            }
+        },
         _ => Body::Unknown,
     };
     Ok(Event {
@@ -191,9 +246,45 @@ pub fn step(state: Option<&ItemState>, event: &Event, ctx: &Context<'_>) -> Resu
                 s.code, s.created_seq
             ),
         }),
+        (Body::Custody(t), Some(s)) => {
+            let mut next = s.clone();
+            next.last_seq = ctx.seq;
+            match t {
+                Transition::Same => {}
+                Transition::To(c) => next.custody = *c,
+                Transition::Take => {
+                    next.custody = Custody::InTransit;
+                    next.holder = event.actor.clone();
+                }
+                Transition::Receive => {
+                    next.custody = if event.actor == s.generator {
+                        Custody::Stored
+                    } else {
+                        Custody::Received
+                    };
+                    next.holder = event.actor.clone();
+                }
+                Transition::Refuse => next.custody = Custody::Refused,
+            }
+            Ok(next)
+        }
+        (Body::Custody(_), None) if ctx.item.is_empty() => Err(Refused {
+            code: "no_item",
+            message: format!("a {} event must concern items, but its prev names none", event.kind),
+        }),
+        (Body::Custody(_), None) => Err(Refused {
+            code: "unknown_item",
+            message: format!(
+                "a {} event concerns item {}, which no earlier entry generated",
+                event.kind, ctx.item
+            ),
+        }),
         (Body::Unknown, _) => Err(Refused {
             code: "unknown_event_type",
-            message: format!("unknown event type {:?}; this auditor knows: generate", event.kind),
+            message: format!(
+                "unknown event type {:?}; this auditor knows: generate, store, manifest_open, release, accept, arrive, weigh, receive, treat",
+                event.kind
+            ),
         }),
     }
 }
@@ -239,6 +330,47 @@ mod tests {
         let again = step(Some(&s), &e, &ctx(9)).unwrap_err();
         assert_eq!(again.code, "item_exists");
         assert!(again.message.contains("generated at entry 3"), "{}", again.message);
+    }
+
+    #[test]
+    fn the_normal_path_moves_state_and_holder() {
+        const CARRIER: &str = "91500110MA6TRN031U";
+        const FACILITY: &str = "91500110MA60YNXH0F";
+        let mut s = step(None, &parse(&generate()).unwrap(), &ctx(1)).unwrap();
+        let by = |actor: &str, kind: &str, extra: Value| {
+            let mut v = json!({"type": kind, "actor": actor, "device": "d-1",
+                "at": "2026-11-28T10:00:00+08:00", "nonce": kind});
+            v.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+            parse(&v).unwrap()
+        };
+        let path = [
+            (by(ACTOR, "manifest_open", json!({})), Custody::Stored, ACTOR),
+            (by(ACTOR, "release", json!({})), Custody::Released, ACTOR),
+            (by(CARRIER, "accept", json!({})), Custody::InTransit, CARRIER),
+            (by(CARRIER, "arrive", json!({})), Custody::Arrived, CARRIER),
+            (by(FACILITY, "weigh", json!({})), Custody::Arrived, CARRIER),
+            (
+                by(FACILITY, "receive", json!({"decision": "accept"})),
+                Custody::Received,
+                FACILITY,
+            ),
+            (by(FACILITY, "treat", json!({})), Custody::Treated, FACILITY),
+        ];
+        for (i, (e, custody, holder)) in path.iter().enumerate() {
+            s = step(Some(&s), e, &ctx(2 + i as u64)).unwrap();
+            assert_eq!(
+                (s.custody, s.holder.as_str(), s.last_seq),
+                (*custody, *holder, 2 + i as u64)
+            );
+            assert_eq!(Custody::parse(s.custody.code()), Some(*custody));
+        }
+        assert_eq!(s.created_seq, 1);
+        let refuse = by(FACILITY, "receive", json!({"decision": "refuse"}));
+        assert_eq!(refuse.body, Body::Custody(Transition::Refuse));
+        assert!(parse(&json!({"type": "receive", "actor": ACTOR, "device": "d-1",
+            "at": "2026-11-28T10:00:00+08:00", "nonce": "x", "decision": "maybe"}))
+        .is_err());
+        assert_eq!(step(None, &path[1].0, &ctx(9)).unwrap_err().code, "unknown_item");
     }
 
     #[test]

@@ -8,6 +8,7 @@ use rusqlite_migration::{Migrations, M};
 pub const MIGRATIONS: &[(&str, &str)] = &[
     ("0001_foundation.sql", include_str!("../../schema/0001_foundation.sql")),
     ("0002_log.sql", include_str!("../../schema/0002_log.sql")),
+    ("0003_custody.sql", include_str!("../../schema/0003_custody.sql")),
 ];
 
 pub fn migrations() -> Migrations<'static> {

@@ -1,0 +1,313 @@
+//! Scenario: the normal path. A drum of waste oil from an auto-repair shop in Wansheng travels
+//! with a registered transporter to the Yunan facility, which weighs, receives and incinerates
+//! it. Every step is a signed event from a device over HTTP; after each one the item shows
+//! where it stands. Along the way the service refuses what the custody rules forbid, and at
+//! the end the auditor finds the log and the database in agreement.
+
+mod common;
+
+use common::{assert_refused, enterprise, now_cst, spawn_app_at, uscc, Client, TestApp, YUNAN};
+use hwtrace::audit::{self, AuditArgs};
+use hwtrace::client::{generate_fields, Device};
+use hwtrace::crypto::dsse::Envelope;
+use hwtrace::crypto::merkle::leaf_hash;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+/// The seeded medical-waste steam station: its permit covers two medical-waste codes only.
+const FENGYAN: &str = "12500110MB1FY0001C";
+const PLATE: &str = "渝D12345";
+const LICENCE: &str = "500110198001011234";
+
+struct Cast {
+    admin: Client,
+    shop: Device,
+    driver: Device,
+    gate: Device,
+    stranger: Device,
+    repair: String,
+    carrier: String,
+}
+
+/// The auto-repair shop, the transporter with its vehicle and driver, a stranger, and a
+/// device for each, plus the gate device of the seeded Yunan facility.
+async fn cast(app: &TestApp) -> Cast {
+    let admin = app.admin().await;
+    let repair = uscc("91500110MA5U8F4X2");
+    let carrier = uscc("91500110MA6TRN031");
+    let stranger = uscc("91500110MA6XTR001");
+    for (u, role) in [
+        (&repair, "generator"),
+        (&carrier, "transporter"),
+        (&stranger, "generator"),
+    ] {
+        let (s, body) = admin
+            .post("/api/v1/enterprises", enterprise(u, &[role], "wansheng"))
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{body}");
+    }
+    let mut devices = Vec::new();
+    for (user, owner, device) in [
+        ("repair-admin", repair.as_str(), "phone-1"),
+        ("carrier-admin", carrier.as_str(), "driver-1"),
+        ("yunan-admin", YUNAN, "gate-1"),
+        ("stranger-admin", stranger.as_str(), "phone-9"),
+    ] {
+        app.user(user, "enterprise_admin", Some(owner), None).await;
+        let d = Device::generate(owner, device);
+        app.login(user).await.register_device(&d).await;
+        devices.push(d);
+    }
+    let carrier_admin = app.login("carrier-admin").await;
+    let (s, body) = carrier_admin
+        .post(
+            &format!("/api/v1/enterprises/{carrier}/vehicles"),
+            json!({"plate": PLATE, "vehicle_type": "van"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{body}");
+    let (s, body) = carrier_admin
+        .post(
+            &format!("/api/v1/enterprises/{carrier}/drivers"),
+            json!({"name": "赵师傅", "licence_no": LICENCE, "phone": "13800000001"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{body}");
+    let [shop, driver, gate, stranger_phone]: [Device; 4] = devices.try_into().ok().unwrap();
+    Cast {
+        admin,
+        shop,
+        driver,
+        gate,
+        stranger: stranger_phone,
+        repair,
+        carrier,
+    }
+}
+
+/// Signs and posts one event; answers `(status, body)`.
+async fn send(c: &Client, device: &Device, kind: &str, fields: Value) -> (StatusCode, Value) {
+    let env = device.sign_event(kind, &now_cst(), fields);
+    c.post("/api/v1/events", serde_json::to_value(&env).unwrap()).await
+}
+
+/// Posts an event that must be accepted; answers its receipt.
+async fn accepted(c: &Client, device: &Device, kind: &str, fields: Value) -> Value {
+    let (s, receipt) = send(c, device, kind, fields).await;
+    assert_eq!(s, StatusCode::CREATED, "{kind} was refused: {receipt}");
+    receipt
+}
+
+/// Asserts where the item stands.
+async fn stands(c: &Client, code: &str, state: &str, holder: &str) {
+    let (s, item) = c.get(&format!("/api/v1/items/{code}")).await;
+    assert_eq!(s, StatusCode::OK, "{item}");
+    assert_eq!(
+        (item["state"].as_str(), item["holder"].as_str()),
+        (Some(state), Some(holder)),
+        "{item}"
+    );
+}
+
+#[tokio::test]
+async fn a_drum_of_waste_oil_goes_from_the_repair_shop_to_the_incinerator() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("hwtrace.db");
+    let app = spawn_app_at(&db).await;
+    let Cast {
+        admin,
+        shop,
+        driver,
+        gate,
+        stranger,
+        repair,
+        carrier,
+    } = cast(&app).await;
+    let today = &now_cst()[..10];
+
+    // The shop fills a 200 L drum with 185.5 kg of waste mineral oil and registers it.
+    let receipt = accepted(
+        &admin,
+        &shop,
+        "generate",
+        generate_fields("900-214-08", 185_500, "liquid", &["T", "I"], 200),
+    )
+    .await;
+    let code = receipt["item_code"].as_str().unwrap().to_owned();
+    stands(&admin, &code, "stored", &repair).await;
+
+    // A manifest to the Fengyan steam station is refused: its permit does not cover HW08.
+    let manifest = |receiver: &str| {
+        json!({
+            "transporters": [carrier],
+            "vehicle_plate": PLATE,
+            "driver_licence": LICENCE,
+            "receiver": receiver,
+            "items": [code],
+            "planned_date": today,
+        })
+    };
+    assert_refused(
+        &send(&admin, &shop, "manifest_open", manifest(FENGYAN)).await,
+        StatusCode::FORBIDDEN,
+        "permit_scope",
+    );
+
+    // The manifest to Yunan is opened; the server numbers it (SPEC §1.4), and the refused
+    // one took no number.
+    let receipt = accepted(&admin, &shop, "manifest_open", manifest(YUNAN)).await;
+    let number = receipt["manifest_no"].as_str().unwrap().to_owned();
+    assert_eq!(number, format!("{}5001000001", &today[..4]));
+    let entry: serde_json::Value = serde_json::from_str(receipt["entry"].as_str().unwrap()).unwrap();
+    assert_eq!(entry["manifest"], number, "the log itself records the assigned number");
+    stands(&admin, &code, "stored", &repair).await;
+
+    // The transporter cannot take what nobody released to it.
+    let handover = json!({"items": [code], "manifest": number});
+    assert_refused(
+        &send(&admin, &driver, "accept", handover.clone()).await,
+        StatusCode::CONFLICT,
+        "no_release_pending",
+    );
+    // Nor can a stranger release an item it does not hold.
+    let release = json!({"items": [code], "to": carrier, "manifest": number});
+    assert_refused(
+        &send(&admin, &stranger, "release", release.clone()).await,
+        StatusCode::FORBIDDEN,
+        "not_holder",
+    );
+
+    // The shop releases the drum to the transporter; custody has not moved yet.
+    accepted(&admin, &shop, "release", release).await;
+    stands(&admin, &code, "released", &repair).await;
+
+    // The driver scans and accepts it: the second signature moves custody.
+    accepted(&admin, &driver, "accept", handover.clone()).await;
+    stands(&admin, &code, "in_transit", &carrier).await;
+
+    // At Yunan's gate the carrier declares it: its release to the receiver.
+    accepted(&admin, &driver, "arrive", handover).await;
+    stands(&admin, &code, "arrived", &carrier).await;
+
+    // The gate weighs 183 kg: 1.3 % under the declared mass, within the 5 % tolerance.
+    let receipt = accepted(&admin, &gate, "weigh", json!({"item": code, "weighed_mass_g": 183_000})).await;
+    assert!(receipt["manifest_no"].is_null());
+    stands(&admin, &code, "arrived", &carrier).await;
+
+    // Yunan accepts the whole drum: custody moves to it.
+    accepted(
+        &admin,
+        &gate,
+        "receive",
+        json!({"item": code, "decision": "accept", "accepted_mass_g": 183_000, "refused_mass_g": 0}),
+    )
+    .await;
+    stands(&admin, &code, "received", YUNAN).await;
+
+    // Incinerated; the drum's custody is over.
+    let treat = json!({"item": code, "method": "incineration", "treated_mass_g": 183_000});
+    accepted(&admin, &gate, "treat", treat.clone()).await;
+    stands(&admin, &code, "treated", YUNAN).await;
+    assert_refused(
+        &send(&admin, &gate, "treat", treat).await,
+        StatusCode::CONFLICT,
+        "item_closed",
+    );
+
+    // The item's history: eight entries, each linked to the one before by `prev`.
+    let (s, history) = admin.get(&format!("/api/v1/items/{code}/history")).await;
+    assert_eq!(s, StatusCode::OK, "{history}");
+    let entries = history["entries"].as_array().unwrap();
+    let kinds: Vec<String> = entries
+        .iter()
+        .map(|e| {
+            let entry: Value = serde_json::from_str(e["entry"].as_str().unwrap()).unwrap();
+            let env: Envelope = serde_json::from_value(entry["envelope"].clone()).unwrap();
+            let payload: Value = serde_json::from_slice(&env.payload_bytes().unwrap()).unwrap();
+            payload["type"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "generate",
+            "manifest_open",
+            "release",
+            "accept",
+            "arrive",
+            "weigh",
+            "receive",
+            "treat"
+        ]
+    );
+    let mut expected_prev = String::new();
+    for e in entries {
+        let bytes = e["entry"].as_str().unwrap();
+        let entry: Value = serde_json::from_str(bytes).unwrap();
+        assert_eq!(entry["kind"], "event");
+        assert_eq!(entry["prev"][&code], expected_prev.as_str(), "{bytes}");
+        expected_prev = hex::encode(leaf_hash(bytes.as_bytes()));
+    }
+
+    // The auditor re-derives the items from the log and finds the database in agreement.
+    app.stop().await;
+    let report = audit::run(AuditArgs::db(&db)).await.expect("the audit runs");
+    assert!(report.ok(), "{report}");
+    assert_eq!(report.findings_total, 0, "{report}");
+
+    // And it would notice a holder changed behind the service's back.
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.execute("UPDATE items SET holder = ?1 WHERE code = ?2", [&repair, &code])
+        .unwrap();
+    drop(conn);
+    let report = audit::run(AuditArgs::db(&db)).await.expect("the audit runs");
+    assert!(!report.ok(), "a tampered holder passed:\n{report}");
+    assert!(report.to_string().contains("holder"), "{report}");
+}
+
+#[tokio::test]
+async fn the_holder_moves_a_drum_within_its_store_and_nobody_else_can() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("hwtrace.db");
+    let app = spawn_app_at(&db).await;
+    let Cast {
+        admin,
+        shop,
+        stranger,
+        repair,
+        ..
+    } = cast(&app).await;
+    let receipt = accepted(
+        &admin,
+        &shop,
+        "generate",
+        generate_fields("900-214-08", 185_500, "liquid", &["T", "I"], 200),
+    )
+    .await;
+    let code = receipt["item_code"].as_str().unwrap().to_owned();
+    let moved = json!({"items": [code], "storage_place": "危废暂存间B"});
+    assert_refused(
+        &send(&admin, &stranger, "store", moved.clone()).await,
+        StatusCode::FORBIDDEN,
+        "not_holder",
+    );
+    accepted(&admin, &shop, "store", moved).await;
+    stands(&admin, &code, "stored", &repair).await;
+    let (_, item) = admin.get(&format!("/api/v1/items/{code}")).await;
+    assert_eq!(item["storage_place"], "危废暂存间B");
+    // Types whose rules are not wired in yet are still refused.
+    assert_refused(
+        &send(
+            &admin,
+            &shop,
+            "incident",
+            json!({"item": code, "kind": "spill", "lost_mass_g": 0, "description": "桶外壁沾油"}),
+        )
+        .await,
+        StatusCode::FORBIDDEN,
+        "event_type_not_enabled",
+    );
+    app.stop().await;
+    let report = audit::run(AuditArgs::db(&db)).await.expect("the audit runs");
+    assert!(report.ok(), "{report}");
+}
