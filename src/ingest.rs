@@ -16,7 +16,7 @@ use crate::crypto::keys::KeyId;
 use crate::crypto::label::{self, LabelPayload};
 use crate::crypto::merkle::{hash_to_b64, inclusion_proof};
 use crate::domain::custody::{self, Context, Effect, ItemState, ManifestRecord, DEFAULT_TOLERANCE_PPT};
-use crate::domain::event::{parse_event, Event, EventBody, Generate, ManifestOpen};
+use crate::domain::event::{parse_event, Consolidate, Event, EventBody, Generate, ManifestOpen};
 use crate::domain::{
     Catalogue, EnterpriseRole, ItemCode, ManifestNo, Refusal, RefusalKind, TreatmentMethod, Uscc, WasteCode,
 };
@@ -328,12 +328,14 @@ fn apply(conn: &Connection, log: &Log, settings: &Settings, c: &Checked) -> Stor
     }
     let applied = match &c.event.body {
         EventBody::Generate(g) if g.inputs.is_empty() => apply_generate(conn, log, &settings.base_url, c, g)?,
+        EventBody::Consolidate(e) => apply_consolidate(conn, log, &settings.base_url, c, e)?,
         EventBody::ManifestOpen(_)
         | EventBody::Release(_)
         | EventBody::Accept(_)
         | EventBody::Arrive(_)
         | EventBody::Weigh(_)
         | EventBody::Receive(_)
+        | EventBody::Return(_)
         | EventBody::Treat(_)
         | EventBody::Store(_) => apply_custody(conn, log, settings, c)?,
         other => return Err(not_enabled(other.type_name()).into()),
@@ -390,9 +392,17 @@ fn next_serial(conn: &Connection, unit: &str, waste: &str, day: &str) -> StoreRe
     Ok(next as u16)
 }
 
-fn apply_generate(conn: &Connection, log: &Log, base_url: &str, c: &Checked, g: &Generate) -> StoreResult<Applied> {
+/// A new item's code and signed label: the next serial for (unit = actor, waste code, the
+/// event's date in China time), and the label over code, mass, hazards and form. Shared by
+/// `generate` and `consolidate`, so every item the server creates is numbered and labelled alike.
+struct NewItem {
+    code: ItemCode,
+    label_bytes: Vec<u8>,
+    issued: IssuedLabel,
+}
+
+fn new_item(conn: &Connection, log: &Log, base_url: &str, c: &Checked, g: &Generate) -> StoreResult<NewItem> {
     let common = &c.event.common;
-    require_generator(conn, common.actor.as_str())?;
     let day = cst_date(common.at.with_timezone(&Utc));
     let serial = next_serial(
         conn,
@@ -402,25 +412,31 @@ fn apply_generate(conn: &Connection, log: &Log, base_url: &str, c: &Checked, g: 
     )?;
     let code = ItemCode::new(&common.actor, g.waste_code, day, serial)?;
     let label_key = log.label_key();
-    let issued = now();
     let payload = LabelPayload::new(
         label_key.key_id(),
         code.as_str(),
         g.mass.0,
         g.hazards.bits(),
         g.form.number(),
-        issued.timestamp() as u64,
+        now().timestamp() as u64,
     )
     .map_err(|e| StoreError::Other(format!("label payload: {e}")))?;
     let sig = payload.sign(&label_key.signing);
-    let label_bytes = label::label_bytes(&payload, &sig);
-    let label_b64 = BASE64.encode(&label_bytes);
-    let appended = log.append(
-        conn,
-        "event",
-        &[code.as_str()],
-        &[Member::new("envelope", &c.envelope), Member::new("label", &label_b64)],
-    )?;
+    let label_bytes = label::label_bytes(&payload, &sig).to_vec();
+    let issued = IssuedLabel {
+        qr_text: label::qr_text(base_url, &payload, &sig),
+        b64: BASE64.encode(&label_bytes),
+    };
+    Ok(NewItem {
+        code,
+        label_bytes,
+        issued,
+    })
+}
+
+/// The `items` row of a new item, stored at its generator (the actor), created by entry `seq`.
+fn insert_item(conn: &Connection, c: &Checked, g: &Generate, item: &NewItem, seq: u64) -> StoreResult<()> {
+    let common = &c.event.common;
     conn.prepare_cached(
         "INSERT INTO items(code, generator, waste_code, waste_name, mass_g, form, hazard_bits, packaging,
             container_volume_l, components, harmful_components, precautions, storage_place, generated_at,
@@ -428,7 +444,7 @@ fn apply_generate(conn: &Connection, log: &Log, base_url: &str, c: &Checked, g: 
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, 'stored', ?2, ?16, ?16)",
     )?
     .execute(params![
-        code.as_str(),
+        item.code.as_str(),
         common.actor.as_str(),
         g.waste_code.to_string(),
         g.waste_name,
@@ -442,20 +458,109 @@ fn apply_generate(conn: &Connection, log: &Log, base_url: &str, c: &Checked, g: 
         g.precautions,
         g.storage_place,
         rfc3339(common.at.with_timezone(&Utc)),
-        &label_bytes[..],
-        appended.seq as i64
+        &item.label_bytes[..],
+        seq as i64
     ])?;
+    Ok(())
+}
+
+fn apply_generate(conn: &Connection, log: &Log, base_url: &str, c: &Checked, g: &Generate) -> StoreResult<Applied> {
+    require_generator(conn, c.event.common.actor.as_str())?;
+    let item = new_item(conn, log, base_url, c, g)?;
+    let appended = log.append(
+        conn,
+        "event",
+        &[item.code.as_str()],
+        &[
+            Member::new("envelope", &c.envelope),
+            Member::new("label", &item.issued.b64),
+        ],
+    )?;
+    insert_item(conn, c, g, &item, appended.seq)?;
     Ok(Applied {
         seq: appended.seq,
         leaf_hash: appended.leaf_hash,
         entry: appended.bytes,
-        item_code: Some(code.to_string()),
+        item_code: Some(item.code.to_string()),
         manifest_no: None,
-        label: Some(IssuedLabel {
-            qr_text: label::qr_text(base_url, &payload, &sig),
-            b64: label_b64,
-        }),
+        label: Some(item.issued),
     })
+}
+
+/// `consolidate`: the server numbers the new item (unit = the actor) and signs its label as for
+/// `generate`; the rules close the inputs and check the masses; one entry whose `prev` names
+/// every input and the new item carries the envelope and the label.
+fn apply_consolidate(
+    conn: &Connection,
+    log: &Log,
+    base_url: &str,
+    c: &Checked,
+    e: &Consolidate,
+) -> StoreResult<Applied> {
+    let actor = &c.event.common.actor;
+    let mut states = BTreeMap::new();
+    for code in &e.inputs {
+        if let Some(s) = projection::load_item(conn, code)? {
+            states.insert(code.clone(), s);
+        }
+    }
+    let item = new_item(conn, log, base_url, c, &e.output)?;
+    let logged_at = now();
+    let mut ctx = Context::new(log.size(), logged_at);
+    ctx.roles = roles_of(conn, actor)?;
+    ctx.tolerance_ppt = DEFAULT_TOLERANCE_PPT;
+    ctx.signed_by = vec![actor.clone()];
+    ctx.new_items = vec![item.code.clone()];
+    // Serials are never reused, but should the code be taken the rules refuse with `item_exists`.
+    if let Some(s) = projection::load_item(conn, &item.code)? {
+        states.insert(item.code.clone(), s);
+    }
+    let effects = custody::apply(|code| states.get(code), &c.event, &ctx)?;
+    let mut prev: Vec<&str> = e.inputs.iter().map(ItemCode::as_str).collect();
+    prev.push(item.code.as_str());
+    let appended = log.append(
+        conn,
+        "event",
+        &prev,
+        &[
+            Member::new("envelope", &c.envelope),
+            Member::new("label", &item.issued.b64),
+        ],
+    )?;
+    if appended.seq != ctx.seq {
+        return Err(StoreError::Other(format!(
+            "the entry took index {}, the rules were told {}",
+            appended.seq, ctx.seq
+        )));
+    }
+    insert_item(conn, c, &e.output, &item, appended.seq)?;
+    store_effects(conn, effects, logged_at, appended.logged_at)?;
+    Ok(Applied {
+        seq: appended.seq,
+        leaf_hash: appended.leaf_hash,
+        entry: appended.bytes,
+        item_code: Some(item.code.to_string()),
+        manifest_no: None,
+        label: Some(item.issued),
+    })
+}
+
+/// Writes the items' new states, with the entry's logged time as the time a state began.
+fn store_effects(
+    conn: &Connection,
+    effects: Vec<Effect>,
+    ruled_at: DateTime<Utc>,
+    logged_at: DateTime<Utc>,
+) -> StoreResult<()> {
+    for effect in effects {
+        if let Effect::Update(mut s) | Effect::Create(mut s) = effect {
+            if s.state_since == ruled_at {
+                s.state_since = logged_at;
+            }
+            projection::store_item(conn, &s)?;
+        }
+    }
+    Ok(())
 }
 
 /// The items an event of a wired custody type concerns, in the order it names them: its
@@ -467,6 +572,7 @@ fn concerned(body: &EventBody) -> Vec<ItemCode> {
         EventBody::Release(e) => e.items.clone(),
         EventBody::Accept(e) => e.items.clone(),
         EventBody::Arrive(e) => e.items.clone(),
+        EventBody::Return(e) => e.items.clone(),
         EventBody::Weigh(e) => vec![e.item.clone()],
         EventBody::Receive(e) => vec![e.item.clone()],
         EventBody::Treat(e) => vec![e.item.clone()],
@@ -636,6 +742,7 @@ fn manifest_for(
         EventBody::Release(e) => Some(e.manifest.clone()),
         EventBody::Accept(e) => Some(e.manifest.clone()),
         EventBody::Arrive(e) => Some(e.manifest.clone()),
+        EventBody::Return(e) => Some(e.manifest.clone()),
         EventBody::Weigh(_) | EventBody::Receive(_) => states.values().find_map(|s| match &s.custody {
             custody::Custody::Arrived { manifest } => Some(manifest.clone()),
             _ => None,
@@ -690,7 +797,9 @@ fn apply_custody(conn: &Connection, log: &Log, settings: &Settings, c: &Checked)
         }
         EventBody::Receive(e) => {
             ctx.manifest = manifest_for(conn, body, &states)?;
-            ctx.permit_ok = permit_covers(conn, actor, today, &[e.item.waste()], None)?;
+            // At the end of a return trip the generator takes its own waste back: no permit.
+            let own = states.get(&e.item).is_some_and(|s| &s.generator == actor);
+            ctx.permit_ok = own || permit_covers(conn, actor, today, &[e.item.waste()], None)?;
         }
         EventBody::Treat(e) => {
             ctx.permit_ok = permit_covers(conn, actor, today, &[e.item.waste()], Some(e.method))?;
@@ -713,14 +822,7 @@ fn apply_custody(conn: &Connection, log: &Log, settings: &Settings, c: &Checked)
             appended.seq, ctx.seq
         )));
     }
-    for effect in effects {
-        if let Effect::Update(mut s) | Effect::Create(mut s) = effect {
-            if s.state_since == logged_at {
-                s.state_since = appended.logged_at;
-            }
-            projection::store_item(conn, &s)?;
-        }
-    }
+    store_effects(conn, effects, logged_at, appended.logged_at)?;
     let mut manifest_no = None;
     if let Some((record, e)) = opened {
         projection::insert_manifest(

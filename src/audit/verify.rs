@@ -11,7 +11,7 @@ use serde::Deserialize;
 
 use super::keys::{KeyBook, KeyChange, LabelKey, Role};
 use super::prepare::{self, Guess, Prepared, PreparedEvent, PreparedLabel, RawEntry};
-use super::replay::{self, Body, Context, Event, Generate};
+use super::replay::{self, Body, Consolidate, Context, Event, Generate};
 use super::report::{Check, Findings, MAX_EVENT_TYPES};
 use super::saved::SavedEntry;
 use super::scratch::Scratch;
@@ -511,7 +511,7 @@ impl Verifier {
             self.findings.at(index, Check::Label, p);
         }
         let named = payload.item_code_str();
-        if raw.prev.len() != 1 || !raw.prev.contains_key(named) {
+        if !raw.prev.contains_key(named) {
             self.findings.at(
                 index,
                 Check::Label,
@@ -559,6 +559,19 @@ impl Verifier {
             let bytes = label.map(|l| l.bytes.as_slice()).unwrap_or_default();
             return self.apply(index, code, event, bytes, pass);
         }
+        if let Body::Consolidate(c) = &event.body {
+            return self.consolidate(index, raw, event, c, label, pass);
+        }
+        if label.is_some() {
+            self.findings.at(
+                index,
+                Check::Label,
+                format!(
+                    "a {} entry issues a label; only generate and consolidate do",
+                    event.kind
+                ),
+            );
+        }
         if raw.prev.is_empty() && pass.live() {
             let refused = replay::step(
                 None,
@@ -575,6 +588,57 @@ impl Verifier {
         }
         for code in raw.prev.keys().filter(|c| pass.touches(c)) {
             self.apply(index, code, event, &[], pass)?;
+        }
+        Ok(())
+    }
+
+    /// A consolidate entry: its label names the new item, its `prev` names exactly the inputs
+    /// and the new item; the new item is created like a generated one, the inputs close.
+    fn consolidate(
+        &mut self,
+        index: u64,
+        raw: &RawEntry,
+        event: &Event,
+        c: &Consolidate,
+        label: Option<&IssuedLabel>,
+        pass: Pass<'_>,
+    ) -> rusqlite::Result<()> {
+        let Some(IssuedLabel {
+            payload: Some(p),
+            bytes,
+        }) = label
+        else {
+            if label.is_none() {
+                self.findings.at(
+                    index,
+                    Check::Label,
+                    "a consolidate entry must issue a label for its new item",
+                );
+            }
+            return Ok(());
+        };
+        let output = p.item_code_str().to_owned();
+        let mut expected: Vec<&str> = c.inputs.iter().map(String::as_str).collect();
+        expected.push(&output);
+        expected.sort_unstable();
+        let named: Vec<&str> = raw.prev.keys().map(String::as_str).collect();
+        if named != expected || c.inputs.contains(&output) {
+            self.findings.at(
+                index,
+                Check::Event,
+                format!(
+                    "a consolidate entry's prev must name its inputs and its new item {output}, but names {}",
+                    named.join(", ")
+                ),
+            );
+            return Ok(());
+        }
+        if pass.touches(&output) {
+            self.label_says(index, &output, p, event, &c.output);
+        }
+        for code in named.into_iter().filter(|c| pass.touches(c)) {
+            let bytes = if code == output { bytes.as_slice() } else { &[] };
+            self.apply(index, code, event, bytes, pass)?;
         }
         Ok(())
     }

@@ -776,7 +776,7 @@ fn manifest_open(get: Lookup<'_, '_>, actor: &Uscc, _e: &ManifestOpen, ctx: &Con
 
 /// A return manifest for a refused item is opened by its generator and goes back to it.
 fn return_booking(s: &ItemState, actor: &Uscc, m: &ManifestRecord) -> Result<(), Refusal> {
-    if &s.generator != actor || m.receiver != s.generator {
+    if &s.generator != actor || m.issuer != s.generator || m.receiver != s.generator {
         return Err(refuse(
             RefusalKind::Forbidden,
             "bad_return_manifest",
@@ -1065,11 +1065,13 @@ fn receive(get: Lookup<'_, '_>, actor: &Uscc, e: &Receive, ctx: &Context) -> Out
 }
 
 /// `return`: the carrier holding a refused item takes it back under the return manifest its
-/// generator opened, on which it must be the first transporter.
+/// generator opened, on which it must be the first transporter: never under the manifest it
+/// was refused on, which leads to the receiver, not back.
 fn return_trip(get: Lookup<'_, '_>, actor: &Uscc, e: &Return, ctx: &Context) -> Outcome {
     let m = manifest_named(ctx, &e.manifest)?;
     each(get, "return", &e.items, |s| {
         holder(s, actor)?;
+        return_booking(s, &s.generator, m)?;
         if s.manifest.as_ref() != Some(&m.number) || !m.items.contains(&s.code) {
             return Err(not_on_manifest(&s.code, &m.number, "no return manifest books it"));
         }
@@ -1669,6 +1671,15 @@ mod tests {
         assert_eq!(w.state(&i).holder, u(T1));
         assert_eq!(w.refused(T1, open(one(&i), &[T1], G)), "bad_return_manifest");
         assert_eq!(w.refused(G, open(one(&i), &[T1], F)), "bad_return_manifest");
+        let forward = EventBody::Return(Return {
+            items: vec![i.clone()],
+            manifest: m.clone(),
+        });
+        assert_eq!(
+            w.refused(T1, forward),
+            "bad_return_manifest",
+            "not back under the manifest that led to the receiver"
+        );
         w.ok(G, open(one(&i), &[T1], G));
         let back = w.last_manifest();
         w.ok(

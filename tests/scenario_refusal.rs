@@ -1,0 +1,258 @@
+//! Scenario: refusals at the gate. A drum of waste oil from an auto-repair shop reaches the
+//! Yunan facility, which weighs it and refuses it whole; it stays with the carrier until the
+//! shop opens a return manifest naming itself as receiver, and the carrier brings it back into
+//! the shop's store. A second drum is refused in part: the gate's decision must add up to what
+//! it weighed, and the facility keeps the accepted part. Every step is a signed event from a
+//! device over HTTP, and at the end the auditor finds the log and the database in agreement.
+
+mod common;
+
+use common::{assert_refused, enterprise, now_cst, spawn_app_at, uscc, Client, TestApp, YUNAN};
+use hwtrace::audit::{self, AuditArgs};
+use hwtrace::client::{generate_fields, Device};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+const PLATE: &str = "渝D12345";
+const LICENCE: &str = "500110198001011234";
+
+struct Cast {
+    admin: Client,
+    shop: Device,
+    driver: Device,
+    gate: Device,
+    stranger: Device,
+    repair: String,
+    carrier: String,
+}
+
+/// The auto-repair shop, the transporter with its vehicle and driver, a stranger, and a
+/// device for each, plus the gate device of the seeded Yunan facility.
+async fn cast(app: &TestApp) -> Cast {
+    let admin = app.admin().await;
+    let repair = uscc("91500110MA5U8F4X2");
+    let carrier = uscc("91500110MA6TRN031");
+    let stranger = uscc("91500110MA6XTR001");
+    for (u, role) in [
+        (&repair, "generator"),
+        (&carrier, "transporter"),
+        (&stranger, "generator"),
+    ] {
+        let (s, body) = admin
+            .post("/api/v1/enterprises", enterprise(u, &[role], "wansheng"))
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{body}");
+    }
+    let mut devices = Vec::new();
+    for (user, owner, device) in [
+        ("repair-admin", repair.as_str(), "phone-1"),
+        ("carrier-admin", carrier.as_str(), "driver-1"),
+        ("yunan-admin", YUNAN, "gate-1"),
+        ("stranger-admin", stranger.as_str(), "phone-9"),
+    ] {
+        app.user(user, "enterprise_admin", Some(owner), None).await;
+        let d = Device::generate(owner, device);
+        app.login(user).await.register_device(&d).await;
+        devices.push(d);
+    }
+    let carrier_admin = app.login("carrier-admin").await;
+    for (path, body) in [
+        ("vehicles", json!({"plate": PLATE, "vehicle_type": "van"})),
+        (
+            "drivers",
+            json!({"name": "赵师傅", "licence_no": LICENCE, "phone": "13800000001"}),
+        ),
+    ] {
+        let (s, answer) = carrier_admin
+            .post(&format!("/api/v1/enterprises/{carrier}/{path}"), body)
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{answer}");
+    }
+    let [shop, driver, gate, stranger]: [Device; 4] = devices.try_into().ok().unwrap();
+    Cast {
+        admin,
+        shop,
+        driver,
+        gate,
+        stranger,
+        repair,
+        carrier,
+    }
+}
+
+/// Signs and posts one event; answers `(status, body)`.
+async fn send(c: &Client, device: &Device, kind: &str, fields: Value) -> (StatusCode, Value) {
+    let env = device.sign_event(kind, &now_cst(), fields);
+    c.post("/api/v1/events", serde_json::to_value(&env).unwrap()).await
+}
+
+/// Posts an event that must be accepted; answers its receipt.
+async fn accepted(c: &Client, device: &Device, kind: &str, fields: Value) -> Value {
+    let (s, receipt) = send(c, device, kind, fields).await;
+    assert_eq!(s, StatusCode::CREATED, "{kind} was refused: {receipt}");
+    receipt
+}
+
+/// Asserts where the item stands.
+async fn stands(c: &Client, code: &str, state: &str, holder: &str) {
+    let (s, item) = c.get(&format!("/api/v1/items/{code}")).await;
+    assert_eq!(s, StatusCode::OK, "{item}");
+    assert_eq!(
+        (item["state"].as_str(), item["holder"].as_str()),
+        (Some(state), Some(holder)),
+        "{item}"
+    );
+}
+
+/// A manifest for one item from its holder to `receiver`, carried by `carrier`.
+fn manifest(code: &str, carrier: &str, receiver: &str) -> Value {
+    json!({
+        "transporters": [carrier],
+        "vehicle_plate": PLATE,
+        "driver_licence": LICENCE,
+        "receiver": receiver,
+        "items": [code],
+        "planned_date": &now_cst()[..10],
+    })
+}
+
+/// A drum generated at the shop and carried to Yunan's gate, where it is weighed:
+/// answers its code and the manifest number.
+async fn drum_at_the_gate(cast: &Cast, mass_g: u64) -> (String, String) {
+    let Cast {
+        admin,
+        shop,
+        driver,
+        gate,
+        carrier,
+        ..
+    } = cast;
+    let receipt = accepted(
+        admin,
+        shop,
+        "generate",
+        generate_fields("900-214-08", mass_g, "liquid", &["T", "I"], 200),
+    )
+    .await;
+    let code = receipt["item_code"].as_str().unwrap().to_owned();
+    let receipt = accepted(admin, shop, "manifest_open", manifest(&code, carrier, YUNAN)).await;
+    let number = receipt["manifest_no"].as_str().unwrap().to_owned();
+    accepted(
+        admin,
+        shop,
+        "release",
+        json!({"items": [code], "to": carrier, "manifest": number}),
+    )
+    .await;
+    let trip = json!({"items": [code], "manifest": number});
+    accepted(admin, driver, "accept", trip.clone()).await;
+    accepted(admin, driver, "arrive", trip).await;
+    accepted(admin, gate, "weigh", json!({"item": code, "weighed_mass_g": mass_g})).await;
+    stands(admin, &code, "arrived", carrier).await;
+    (code, number)
+}
+
+#[tokio::test]
+async fn a_drum_refused_at_the_gate_goes_back_to_the_shop_and_another_is_refused_in_part() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("hwtrace.db");
+    let app = spawn_app_at(&db).await;
+    let cast = cast(&app).await;
+    let (admin, shop, driver, gate, stranger) = (&cast.admin, &cast.shop, &cast.driver, &cast.gate, &cast.stranger);
+    let (repair, carrier) = (cast.repair.as_str(), cast.carrier.as_str());
+
+    // Yunan weighs the first drum and refuses all of it: it stays with the carrier.
+    let (code, first) = drum_at_the_gate(&cast, 185_500).await;
+    accepted(
+        admin,
+        gate,
+        "receive",
+        json!({"item": code, "decision": "refuse", "accepted_mass_g": 0, "refused_mass_g": 185_500,
+               "reason": "桶内混有未申报的废溶剂"}),
+    )
+    .await;
+    stands(admin, &code, "refused", carrier).await;
+
+    // The carrier cannot simply drive on under the manifest that brought it here: that one
+    // leads to Yunan, not back.
+    assert_refused(
+        &send(admin, driver, "return", json!({"items": [code], "manifest": first})).await,
+        StatusCode::FORBIDDEN,
+        "bad_return_manifest",
+    );
+    // A return manifest is opened by the generator and names it as receiver: the carrier
+    // cannot book the drum anywhere, and the shop cannot send it elsewhere.
+    assert_refused(
+        &send(admin, driver, "manifest_open", manifest(&code, carrier, YUNAN)).await,
+        StatusCode::FORBIDDEN,
+        "bad_return_manifest",
+    );
+    assert_refused(
+        &send(admin, shop, "manifest_open", manifest(&code, carrier, YUNAN)).await,
+        StatusCode::FORBIDDEN,
+        "bad_return_manifest",
+    );
+
+    // The shop opens the return manifest; the drum is still refused, with the carrier.
+    let receipt = accepted(admin, shop, "manifest_open", manifest(&code, carrier, repair)).await;
+    let back = receipt["manifest_no"].as_str().unwrap().to_owned();
+    assert_ne!(back, first);
+    stands(admin, &code, "refused", carrier).await;
+
+    // Only the carrier holding the drum takes it back.
+    let trip = json!({"items": [code], "manifest": back});
+    assert_refused(
+        &send(admin, stranger, "return", trip.clone()).await,
+        StatusCode::FORBIDDEN,
+        "not_holder",
+    );
+    accepted(admin, driver, "return", trip.clone()).await;
+    stands(admin, &code, "in_transit", carrier).await;
+
+    // At the shop's gate: the carrier declares it, the shop weighs it and takes it back into
+    // its store; no permit is needed to take back one's own waste.
+    accepted(admin, driver, "arrive", trip).await;
+    stands(admin, &code, "arrived", carrier).await;
+    accepted(admin, shop, "weigh", json!({"item": code, "weighed_mass_g": 185_500})).await;
+    accepted(
+        admin,
+        shop,
+        "receive",
+        json!({"item": code, "decision": "accept", "accepted_mass_g": 185_500, "refused_mass_g": 0}),
+    )
+    .await;
+    stands(admin, &code, "stored", repair).await;
+
+    // A second drum is refused in part. The decision must add up to the weighing.
+    let (partial, _) = drum_at_the_gate(&cast, 100_000).await;
+    let decision = |accepted_g: u64, refused_g: u64| {
+        json!({"item": partial, "decision": "partial", "accepted_mass_g": accepted_g,
+               "refused_mass_g": refused_g, "reason": "部分桶底残渣不在许可范围"})
+    };
+    assert_refused(
+        &send(admin, gate, "receive", decision(60_000, 30_000)).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "mass_imbalance",
+    );
+    stands(admin, &partial, "arrived", carrier).await;
+    accepted(admin, gate, "receive", decision(70_000, 30_000)).await;
+    stands(admin, &partial, "received", YUNAN).await;
+
+    // The auditor re-derives the items from the log and finds the database in agreement.
+    app.stop().await;
+    let report = audit::run(AuditArgs::db(&db)).await.expect("the audit runs");
+    assert!(report.ok(), "{report}");
+    assert_eq!(report.findings_total, 0, "{report}");
+
+    // The quantities are recorded: Yunan holds 70 kg, 30 kg were refused.
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let custody: String = conn
+        .query_row("SELECT custody FROM items WHERE code = ?1", [&partial], |r| r.get(0))
+        .unwrap();
+    let custody: Value = serde_json::from_str(&custody).unwrap();
+    assert_eq!(
+        (&custody["accepted_g"], &custody["refused_g"], &custody["mass_g"]),
+        (&json!(70_000), &json!(30_000), &json!(70_000)),
+        "{custody}"
+    );
+}
