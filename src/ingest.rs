@@ -259,10 +259,17 @@ fn enqueue(state: &AppState, checked: Checked) -> impl std::future::Future<Outpu
         province: state.config.province_code.clone(),
         city: state.config.city_code.clone(),
     };
-    state
+    let job = state
         .db
         .writer
-        .enqueue(move |conn| apply(conn, &log, &settings, &checked))
+        .enqueue(move |conn| apply(conn, &log, &settings, &checked));
+    async move {
+        match job.await? {
+            Outcome::Accepted(applied) => Ok(applied),
+            // The refusal entry is durable by now; the device is answered with the refusal.
+            Outcome::Refused(refusal) => Err(refusal.into()),
+        }
+    }
 }
 
 async fn receipt(state: &AppState, applied: Applied) -> StoreResult<Receipt> {
@@ -293,7 +300,7 @@ async fn receipt(state: &AppState, applied: Applied) -> StoreResult<Receipt> {
 }
 
 /// The writer half: re-checks what may have changed since [`check`], then applies the event.
-fn apply(conn: &Connection, log: &Log, settings: &Settings, c: &Checked) -> StoreResult<Applied> {
+fn apply(conn: &Connection, log: &Log, settings: &Settings, c: &Checked) -> StoreResult<Outcome> {
     let common = &c.event.common;
     let in_force: bool = conn
         .prepare_cached(
@@ -326,9 +333,14 @@ fn apply(conn: &Connection, log: &Log, settings: &Settings, c: &Checked) -> Stor
         )
         .into());
     }
-    let applied = match &c.event.body {
-        EventBody::Generate(g) if g.inputs.is_empty() => apply_generate(conn, log, &settings.base_url, c, g)?,
-        EventBody::Consolidate(e) => apply_consolidate(conn, log, &settings.base_url, c, e)?,
+    // From here on the device's submission is genuine: a refusal by the rules is logged too.
+    // The event is applied inside its own savepoint so that a refusal undoes whatever it wrote
+    // (a serial taken, say) while the job itself goes on to log the refusal.
+    let size_before = log.size();
+    conn.execute_batch("SAVEPOINT ingest_event")?;
+    let outcome = match &c.event.body {
+        EventBody::Generate(g) if g.inputs.is_empty() => apply_generate(conn, log, &settings.base_url, c, g),
+        EventBody::Consolidate(e) => apply_consolidate(conn, log, &settings.base_url, c, e),
         EventBody::ManifestOpen(_)
         | EventBody::Release(_)
         | EventBody::Accept(_)
@@ -337,12 +349,71 @@ fn apply(conn: &Connection, log: &Log, settings: &Settings, c: &Checked) -> Stor
         | EventBody::Receive(_)
         | EventBody::Return(_)
         | EventBody::Treat(_)
-        | EventBody::Store(_) => apply_custody(conn, log, settings, c)?,
-        other => return Err(not_enabled(other.type_name()).into()),
+        | EventBody::Store(_) => apply_custody(conn, log, settings, c),
+        other => Err(not_enabled(other.type_name()).into()),
+    };
+    let (applied, refused) = match outcome {
+        Ok(applied) => {
+            conn.execute_batch("RELEASE ingest_event")?;
+            (applied, None)
+        }
+        // The rules run before anything is appended; a refusal after an append (which should
+        // not happen) fails the whole job instead, so the log never holds both.
+        Err(StoreError::Refused(refusal)) if log.size() == size_before => {
+            conn.execute_batch("ROLLBACK TO ingest_event; RELEASE ingest_event")?;
+            (log_refusal(conn, log, c, &refusal)?, Some(refusal))
+        }
+        Err(e) => {
+            conn.execute_batch("ROLLBACK TO ingest_event; RELEASE ingest_event")?;
+            return Err(e);
+        }
     };
     conn.prepare_cached("INSERT INTO nonces(key_id, nonce, seq) VALUES (?1, ?2, ?3)")?
         .execute(params![c.signer.to_hex(), common.nonce, applied.seq as i64])?;
-    Ok(applied)
+    Ok(match refused {
+        None => Outcome::Accepted(applied),
+        Some(refusal) => Outcome::Refused(refusal),
+    })
+}
+
+/// What the writer job made of a genuinely signed event.
+enum Outcome {
+    /// Applied and logged as an `event` entry.
+    Accepted(Applied),
+    /// Refused by the custody rules or their context checks, and logged as a `refusal` entry.
+    Refused(Refusal),
+}
+
+/// The refusal as a `refusal` entry records it.
+#[derive(Serialize)]
+struct LoggedRefusal<'a> {
+    error: &'a str,
+    message: &'a str,
+    message_zh: &'a str,
+}
+
+/// Appends a `refusal` entry: `prev` is `{}` (it changes no item), then the envelope as
+/// received and the refusal.
+fn log_refusal(conn: &Connection, log: &Log, c: &Checked, refusal: &Refusal) -> StoreResult<Applied> {
+    let logged = LoggedRefusal {
+        error: refusal.code,
+        message: &refusal.message,
+        message_zh: &refusal.message_zh,
+    };
+    let appended = log.append(
+        conn,
+        "refusal",
+        &[],
+        &[Member::new("envelope", &c.envelope), Member::new("refusal", &logged)],
+    )?;
+    Ok(Applied {
+        seq: appended.seq,
+        leaf_hash: appended.leaf_hash,
+        entry: appended.bytes,
+        item_code: None,
+        manifest_no: None,
+        label: None,
+    })
 }
 
 /// The custody rules for this event type are not wired into the service yet.

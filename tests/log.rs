@@ -329,7 +329,8 @@ async fn bad_envelopes_are_refused_and_change_nothing() {
         "wrong_payload_type",
     );
 
-    // A transporter's device may not generate items.
+    // A transporter's device may not generate items: a genuinely signed event refused by the
+    // rules' context checks, so the refusal itself is logged.
     let carrier = uscc("91500110MA6TRN031");
     let (s, _) = admin
         .post(
@@ -366,8 +367,8 @@ async fn bad_envelopes_are_refused_and_change_nothing() {
 
     assert_eq!(
         size(&admin).await,
-        before + 3,
-        "only phone-2, the truck and the revocation were logged"
+        before + 4,
+        "only phone-2, the truck, the truck's refused event and the revocation were logged"
     );
     let kinds: Vec<Value> = keys(&admin).await;
     assert_eq!(kinds.iter().filter(|k| k["role"] == "device").count(), 3);

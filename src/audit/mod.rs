@@ -295,6 +295,7 @@ fn finish_report(
     report.items = v.stats.items;
     report.events = v.stats.events;
     report.key_entries = v.stats.key_entries;
+    report.refusals = v.stats.refusals;
     report.keys = v.keys.counts();
     report.checkpoints_checked = checkpoints_checked;
     report.history_lookups = v.stats.history_lookups;

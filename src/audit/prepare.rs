@@ -40,6 +40,9 @@ pub struct RawEntry {
     pub label: Option<String>,
     #[serde(default)]
     pub key: Option<Value>,
+    /// For a `refusal` entry: `{"error", "message", "message_zh"}`.
+    #[serde(default)]
+    pub refusal: Option<Value>,
 }
 
 /// An entry, hashed and parsed.
@@ -48,7 +51,7 @@ pub struct Prepared {
     /// Whether the JSON text has no whitespace outside strings.
     pub compact: bool,
     pub raw: Result<RawEntry, String>,
-    /// For an `event` entry.
+    /// For an `event` or `refusal` entry.
     pub event: Option<PreparedEvent>,
 }
 
@@ -101,7 +104,7 @@ pub fn prepare_page(rows: &[Row], keys: &KeyBook) -> Vec<Prepared> {
 pub fn prepare(bytes: &[u8], keys: &KeyBook) -> Prepared {
     let raw = serde_json::from_slice::<RawEntry>(bytes).map_err(|e| e.to_string());
     let event = match &raw {
-        Ok(r) if r.kind == "event" => Some(prepare_event(r, keys)),
+        Ok(r) if r.kind == "event" || r.kind == "refusal" => Some(prepare_event(r, keys)),
         _ => None,
     };
     Prepared {

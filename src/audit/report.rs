@@ -143,6 +143,8 @@ pub struct AuditReport {
     pub events: BTreeMap<String, u64>,
     /// `key` entries checked.
     pub key_entries: u64,
+    /// `refusal` entries checked (signed events the service refused and logged).
+    pub refusals: u64,
     /// Keys registered by the whole log (including, with `--since-checkpoint`, the saved ones).
     pub keys: KeyCounts,
     /// Checkpoints whose signature and root were checked.
@@ -229,6 +231,9 @@ impl AuditReport {
             events.join(", ")
         };
         writeln!(out, "  items        {} created; events: {events}", self.items)?;
+        if self.refusals > 0 {
+            writeln!(out, "  refusals     {} refused events logged", self.refusals)?;
+        }
         let k = &self.keys;
         writeln!(
             out,

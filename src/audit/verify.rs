@@ -42,6 +42,8 @@ pub struct Stats {
     pub items: u64,
     pub events: BTreeMap<String, u64>,
     pub key_entries: u64,
+    /// Refusal entries (signed events the service refused and logged).
+    pub refusals: u64,
     pub history_lookups: u64,
 }
 
@@ -132,10 +134,11 @@ impl Verifier {
         match (raw.kind.as_str(), event) {
             ("key", _) => self.key_entry(index, bytes, &raw, true),
             ("event", Some(event)) => self.event_entry(index, &raw, event, Pass::Live)?,
+            ("refusal", Some(event)) => self.refusal_entry(index, &raw, event)?,
             (other, _) => self.findings.at(
                 index,
                 Check::Entry,
-                format!("unknown kind {other:?} (this auditor knows key and event)"),
+                format!("unknown kind {other:?} (this auditor knows key, event and refusal)"),
             ),
         }
         Ok(nodes)
@@ -393,6 +396,61 @@ impl Verifier {
             self.count_event(&event.kind);
         }
         self.custody(index, raw, &event, label.as_ref(), pass)
+    }
+
+    /// A refusal entry: a genuinely signed event the service refused and logged. Its envelope's
+    /// signatures and nonce are checked exactly as for an event entry; it has no custody effect,
+    /// so it concerns no item and issues no label. Whether the refusal was justified is not
+    /// re-derived here.
+    fn refusal_entry(&mut self, index: u64, raw: &RawEntry, prepared: PreparedEvent) -> rusqlite::Result<()> {
+        if !raw.prev.is_empty() {
+            self.findings.at(
+                index,
+                Check::Entry,
+                "a refusal entry changes no item: its prev must be {}",
+            );
+        }
+        if prepared.label.is_some() {
+            self.findings.at(
+                index,
+                Check::Label,
+                "a refusal entry issues no label, but this one carries one",
+            );
+        }
+        let code = raw
+            .refusal
+            .as_ref()
+            .and_then(|r| r.get("error"))
+            .and_then(serde_json::Value::as_str)
+            .filter(|c| !c.is_empty());
+        if code.is_none() {
+            self.findings.at(
+                index,
+                Check::Entry,
+                "a refusal entry must carry a refusal member with its error code",
+            );
+        }
+        let envelope = match prepared.envelope {
+            None => {
+                self.findings.at(index, Check::Entry, "a refusal entry has no envelope");
+                return Ok(());
+            }
+            Some(Err(e)) => {
+                self.findings
+                    .at(index, Check::Signature, format!("the envelope is malformed: {e}"));
+                return Ok(());
+            }
+            Some(Ok(envelope)) => envelope,
+        };
+        let Some(event) = prepared.event else {
+            return Ok(());
+        };
+        self.signatures(index, &envelope, event.as_ref().ok(), prepared.dsse)?;
+        if let Err(e) = event {
+            self.findings.at(index, Check::Event, e);
+        }
+        self.stats.refusals += 1;
+        Ok(())
     }
 
     fn count_event(&mut self, kind: &str) {

@@ -1,0 +1,268 @@
+//! Scenario: a transporter's phone offline for a day. Yesterday an auto-repair shop handed two
+//! drums of waste oil out: one released to the first carrier, the other released to a second
+//! carrier who scanned and accepted it online at once. The first carrier's driver, without
+//! signal, scanned both drums and his phone signed an `accept` for each, with yesterday's clock.
+//! Today the phone syncs its queue in one batch: the accept of the drum released to it goes
+//! through, device time in the past and all; the one the second carrier already holds is
+//! refused with a reason, and the refusal itself is logged, so nothing the phone sent is lost.
+//! Re-sending the queue logs nothing twice, and the auditor finds the log and database agree.
+
+mod common;
+
+use chrono::{Duration, FixedOffset, Utc};
+use common::{enterprise, now_cst, spawn_app_at, uscc, Client, TestApp, YUNAN};
+use hwtrace::audit::{self, AuditArgs};
+use hwtrace::client::{generate_fields, Device};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+/// Each carrier's vehicle and driver.
+const FLEET: [(&str, &str); 2] = [("渝D12345", "500110198001011234"), ("渝D67890", "500110198502023456")];
+
+struct Cast {
+    admin: Client,
+    shop: Device,
+    /// The first carrier's phone, offline for a day.
+    offline: Device,
+    /// The second carrier's phone, online.
+    online: Device,
+    first: String,
+    second: String,
+}
+
+/// The shop, two carriers each with a vehicle and a driver, and a device for each.
+async fn cast(app: &TestApp) -> Cast {
+    let admin = app.admin().await;
+    let repair = uscc("91500110MA5U8F4X2");
+    let first = uscc("91500110MA6TRN031");
+    let second = uscc("91500110MA6TRN042");
+    for (u, role) in [
+        (&repair, "generator"),
+        (&first, "transporter"),
+        (&second, "transporter"),
+    ] {
+        let (s, body) = admin
+            .post("/api/v1/enterprises", enterprise(u, &[role], "wansheng"))
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{body}");
+    }
+    let mut devices = Vec::new();
+    for (user, owner, device) in [
+        ("repair-admin", repair.as_str(), "phone-1"),
+        ("first-admin", first.as_str(), "driver-1"),
+        ("second-admin", second.as_str(), "driver-2"),
+    ] {
+        app.user(user, "enterprise_admin", Some(owner), None).await;
+        let d = Device::generate(owner, device);
+        app.login(user).await.register_device(&d).await;
+        devices.push(d);
+    }
+    for ((user, carrier), (plate, licence)) in [("first-admin", &first), ("second-admin", &second)]
+        .into_iter()
+        .zip(FLEET)
+    {
+        let carrier_admin = app.login(user).await;
+        for (path, body) in [
+            ("vehicles", json!({"plate": plate, "vehicle_type": "van"})),
+            (
+                "drivers",
+                json!({"name": "赵师傅", "licence_no": licence, "phone": "13800000001"}),
+            ),
+        ] {
+            let (s, answer) = carrier_admin
+                .post(&format!("/api/v1/enterprises/{carrier}/{path}"), body)
+                .await;
+            assert_eq!(s, StatusCode::CREATED, "{answer}");
+        }
+    }
+    let [shop, offline, online]: [Device; 3] = devices.try_into().ok().unwrap();
+    Cast {
+        admin,
+        shop,
+        offline,
+        online,
+        first,
+        second,
+    }
+}
+
+/// A time `hours` ago on a device's clock, in China Standard Time.
+fn hours_ago(hours: i64) -> String {
+    (Utc::now() - Duration::hours(hours))
+        .with_timezone(&FixedOffset::east_opt(8 * 3600).unwrap())
+        .to_rfc3339()
+}
+
+/// Signs an event at device time `at` and posts it; it must be accepted. Answers its receipt.
+async fn accepted(c: &Client, device: &Device, at: &str, kind: &str, fields: Value) -> Value {
+    let env = device.sign_event(kind, at, fields);
+    let (s, receipt) = c.post("/api/v1/events", serde_json::to_value(&env).unwrap()).await;
+    assert_eq!(s, StatusCode::CREATED, "{kind} was refused: {receipt}");
+    receipt
+}
+
+/// Asserts where the item stands.
+async fn stands(c: &Client, code: &str, state: &str, holder: &str) {
+    let (s, item) = c.get(&format!("/api/v1/items/{code}")).await;
+    assert_eq!(s, StatusCode::OK, "{item}");
+    assert_eq!(
+        (item["state"].as_str(), item["holder"].as_str()),
+        (Some(state), Some(holder)),
+        "{item}"
+    );
+}
+
+/// The shop fills a drum, opens a manifest to Yunan carried by `carrier` with its vehicle and
+/// driver, and releases the drum to it; all signed yesterday. Answers the code and manifest.
+async fn released_drum(cast: &Cast, carrier: &str, (plate, licence): (&str, &str)) -> (String, String) {
+    let Cast { admin, shop, .. } = cast;
+    let receipt = accepted(
+        admin,
+        shop,
+        &hours_ago(26),
+        "generate",
+        generate_fields("900-214-08", 180_000, "liquid", &["T", "I"], 200),
+    )
+    .await;
+    let code = receipt["item_code"].as_str().unwrap().to_owned();
+    let manifest = json!({
+        "transporters": [carrier],
+        "vehicle_plate": plate,
+        "driver_licence": licence,
+        "receiver": YUNAN,
+        "items": [code],
+        "planned_date": &now_cst()[..10],
+    });
+    let receipt = accepted(admin, shop, &hours_ago(25), "manifest_open", manifest).await;
+    let number = receipt["manifest_no"].as_str().unwrap().to_owned();
+    accepted(
+        admin,
+        shop,
+        &hours_ago(25),
+        "release",
+        json!({"items": [code], "to": carrier, "manifest": number}),
+    )
+    .await;
+    stands(admin, &code, "released", shop.owner.as_str()).await;
+    (code, number)
+}
+
+/// The log's size, from the latest checkpoint (its second line).
+async fn log_size(app: &TestApp) -> u64 {
+    let note = reqwest::get(format!("{}/log/checkpoint", app.base))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    note.lines().nth(1).unwrap().parse().unwrap()
+}
+
+/// The log's entries `start..end`, parsed.
+async fn entries(app: &TestApp, start: u64, end: u64) -> Vec<Value> {
+    let text = reqwest::get(format!("{}/log/entries?start={start}&end={end}", app.base))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    text.lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+}
+
+#[tokio::test]
+async fn an_offline_phone_syncs_its_queue_and_the_conflicting_scan_is_refused_and_logged() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("hwtrace.db");
+    let app = spawn_app_at(&db).await;
+    let cast = cast(&app).await;
+    let (admin, offline, online) = (&cast.admin, &cast.offline, &cast.online);
+    let (first, second) = (cast.first.as_str(), cast.second.as_str());
+
+    // Yesterday: one drum released to the first carrier, the other to the second carrier,
+    // whose driver scans it and accepts it online straight away.
+    let (free, free_manifest) = released_drum(&cast, first, FLEET[0]).await;
+    let (taken, taken_manifest) = released_drum(&cast, second, FLEET[1]).await;
+    accepted(
+        admin,
+        online,
+        &hours_ago(24),
+        "accept",
+        json!({"items": [taken], "manifest": taken_manifest}),
+    )
+    .await;
+    stands(admin, &taken, "in_transit", second).await;
+
+    // Meanwhile the first carrier's phone, without signal, signs an accept for both drums.
+    let queue = vec![
+        offline.sign_event(
+            "accept",
+            &hours_ago(23),
+            json!({"items": [free], "manifest": free_manifest}),
+        ),
+        offline.sign_event(
+            "accept",
+            &hours_ago(23),
+            json!({"items": [taken], "manifest": taken_manifest}),
+        ),
+    ];
+    let batch = json!({"envelopes": queue});
+
+    // Today the phone syncs its queue: the free drum is accepted, a day late; the other one,
+    // already in the second carrier's hands, is refused with a reason.
+    let (s, answer) = admin.post("/api/v1/events/batch", batch.clone()).await;
+    assert_eq!(s, StatusCode::OK, "{answer}");
+    assert_eq!(
+        (answer["accepted"].as_u64(), answer["refused"].as_u64()),
+        (Some(1), Some(1)),
+        "{answer}"
+    );
+    let results = answer["results"].as_array().unwrap();
+    assert_eq!(results[0]["ok"], json!(true), "{answer}");
+    assert_eq!(results[1]["ok"], json!(false), "{answer}");
+    let error = &results[1]["error"];
+    let code = error["error"].as_str().unwrap().to_owned();
+    assert_eq!(code, "no_release_pending", "{answer}");
+    assert!(!error["message_zh"].as_str().unwrap().is_empty(), "{answer}");
+    stands(admin, &free, "in_transit", first).await;
+
+    // The refusal is in the log: an entry of kind `refusal`, right after the accepted event,
+    // holding the envelope as the phone sent it and the reason it was given.
+    let accepted_at = results[0]["receipt"]["index"].as_u64().unwrap();
+    let size = log_size(&app).await;
+    assert_eq!(size, accepted_at + 2, "one event and one refusal were logged");
+    let logged = entries(&app, accepted_at, size).await;
+    assert_eq!(logged[0]["kind"], json!("event"), "{}", logged[0]);
+    let refusal = &logged[1];
+    assert_eq!(refusal["kind"], json!("refusal"), "{refusal}");
+    assert_eq!(refusal["prev"], json!({}), "{refusal}");
+    assert_eq!(
+        refusal["envelope"],
+        serde_json::to_value(&queue[1]).unwrap(),
+        "{refusal}"
+    );
+    assert_eq!(refusal["refusal"]["error"], json!(code), "{refusal}");
+    assert_eq!(refusal["refusal"]["message"], error["message"], "{refusal}");
+    assert_eq!(refusal["refusal"]["message_zh"], error["message_zh"], "{refusal}");
+
+    // The phone, unsure whether its sync went through, sends the same queue again: both
+    // nonces are used, by the event and by the refusal; nothing new is logged.
+    let (s, again) = admin.post("/api/v1/events/batch", batch).await;
+    assert_eq!(s, StatusCode::OK, "{again}");
+    assert_eq!(again["accepted"].as_u64(), Some(0), "{again}");
+    for r in again["results"].as_array().unwrap() {
+        assert_eq!(r["error"]["error"], json!("replayed_nonce"), "{again}");
+    }
+    assert_eq!(log_size(&app).await, size, "a re-delivered queue is not logged twice");
+
+    // The drum stays with the carrier who accepted it online; the free one is the first's.
+    stands(admin, &taken, "in_transit", second).await;
+    stands(admin, &free, "in_transit", first).await;
+
+    // The auditor checks the refusal's signature and nonce like any event's, and finds the
+    // log and the database in agreement.
+    app.stop().await;
+    let report = audit::run(AuditArgs::db(&db)).await.expect("the audit runs");
+    assert!(report.ok(), "{report}");
+    assert_eq!(report.findings_total, 0, "{report}");
+    assert_eq!(report.refusals, 1, "{report}");
+}
