@@ -13,6 +13,7 @@ pub mod http;
 pub mod ingest;
 pub mod items;
 pub mod keyring;
+pub mod ledger;
 pub mod log;
 pub mod offline;
 pub mod projection;

@@ -9,6 +9,7 @@ pub mod error;
 mod events;
 pub mod extract;
 mod items;
+mod ledger;
 mod log;
 mod openapi;
 mod registry;
@@ -92,6 +93,8 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(items::qr_png))
         .routes(routes!(items::sheet))
         .routes(routes!(items::verify))
+        .routes(routes!(ledger::enterprise_ledger))
+        .routes(routes!(ledger::manifest))
         .routes(routes!(log::keys))
         .routes(routes!(log::history))
         .routes(routes!(log::checkpoint))

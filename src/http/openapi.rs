@@ -17,6 +17,7 @@ use utoipa::{Modify, OpenApi};
         (name = "accounts", description = "Sessions, users and API tokens"),
         (name = "registry", description = "Enterprises, permits, vehicles, drivers and device keys"),
         (name = "items", description = "Items, printable labels, QR codes and public label verification"),
+        (name = "ledger", description = "Ledger views: an enterprise's items by custody state, manifests and their items"),
         (name = "events", description = "Signed custody events (DSSE envelopes, SPEC §4)"),
         (name = "log", description = "The verifiable custody log (SPEC §5): checkpoints, entries, proofs, keys"),
     )

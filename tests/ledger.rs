@@ -1,0 +1,317 @@
+//! Ledger views over HTTP: an enterprise's items by custody state (counts, masses, storage
+//! ages, the oldest per state) and a manifest with its items, each seen only by those allowed.
+
+mod common;
+
+use common::{assert_refused, enterprise, now_cst, spawn_app, uscc, Client, TestApp, YUNAN};
+use hwtrace::client::{generate_fields, Device};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+const PLATE: &str = "渝D12345";
+const LICENCE: &str = "500110198001011234";
+
+/// Signs and posts one event that must be accepted; answers its receipt.
+async fn accepted(c: &Client, device: &Device, kind: &str, fields: Value) -> Value {
+    let env = device.sign_event(kind, &now_cst(), fields);
+    let (s, receipt) = c.post("/api/v1/events", serde_json::to_value(&env).unwrap()).await;
+    assert_eq!(s, StatusCode::CREATED, "{kind} was refused: {receipt}");
+    receipt
+}
+
+fn group<'a>(ledger: &'a Value, state: &str) -> &'a Value {
+    ledger["states"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["state"] == state)
+        .unwrap_or_else(|| panic!("no {state} group in {ledger}"))
+}
+
+fn states(ledger: &Value) -> Vec<(String, u64, i64)> {
+    ledger["states"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| {
+            (
+                g["state"].as_str().unwrap().to_owned(),
+                g["count"].as_u64().unwrap(),
+                g["mass_g"].as_i64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+async fn ledger_of(c: &Client, u: &str) -> Value {
+    let (s, body) = c.get(&format!("/api/v1/enterprises/{u}/ledger")).await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    body
+}
+
+struct World {
+    app: TestApp,
+    admin: Client,
+    shop: Device,
+    driver: Device,
+    gate: Device,
+    repair: String,
+    carrier: String,
+    stranger: String,
+}
+
+async fn world() -> World {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let repair = uscc("91500110MA5U8F4X2");
+    let carrier = uscc("91500110MA6TRN031");
+    let stranger = uscc("91500110MA6XTR001");
+    for (u, role) in [
+        (&repair, "generator"),
+        (&carrier, "transporter"),
+        (&stranger, "generator"),
+    ] {
+        let (s, body) = admin
+            .post("/api/v1/enterprises", enterprise(u, &[role], "wansheng"))
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{body}");
+    }
+    let mut devices = Vec::new();
+    for (user, owner, device) in [
+        ("repair-admin", repair.as_str(), "phone-1"),
+        ("carrier-admin", carrier.as_str(), "driver-1"),
+        ("yunan-admin", YUNAN, "gate-1"),
+    ] {
+        app.user(user, "enterprise_admin", Some(owner), None).await;
+        let d = Device::generate(owner, device);
+        app.login(user).await.register_device(&d).await;
+        devices.push(d);
+    }
+    app.user("stranger-admin", "enterprise_admin", Some(&stranger), None)
+        .await;
+    app.user("wansheng-eeb", "regulator", None, Some("wansheng")).await;
+    app.user("qijiang-eeb", "regulator", None, Some("qijiang")).await;
+    let carrier_admin = app.login("carrier-admin").await;
+    let (s, body) = carrier_admin
+        .post(
+            &format!("/api/v1/enterprises/{carrier}/vehicles"),
+            json!({"plate": PLATE, "vehicle_type": "van"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{body}");
+    let (s, body) = carrier_admin
+        .post(
+            &format!("/api/v1/enterprises/{carrier}/drivers"),
+            json!({"name": "赵师傅", "licence_no": LICENCE, "phone": "13800000001"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{body}");
+    let [shop, driver, gate]: [Device; 3] = devices.try_into().ok().unwrap();
+    World {
+        app,
+        admin,
+        shop,
+        driver,
+        gate,
+        repair,
+        carrier,
+        stranger,
+    }
+}
+
+#[tokio::test]
+async fn ledgers_and_manifest_follow_a_drum_along_its_path() {
+    let World {
+        app,
+        admin,
+        shop,
+        driver,
+        gate,
+        repair,
+        carrier,
+        stranger,
+    } = world().await;
+    let today = now_cst()[..10].to_owned();
+
+    // Two drums at the shop.
+    let a = accepted(
+        &admin,
+        &shop,
+        "generate",
+        generate_fields("900-214-08", 185_500, "liquid", &["T", "I"], 200),
+    )
+    .await["item_code"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let b = accepted(
+        &admin,
+        &shop,
+        "generate",
+        generate_fields("900-214-08", 50_000, "liquid", &["T", "I"], 60),
+    )
+    .await["item_code"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let shop_client = app.login("repair-admin").await;
+    let ledger = ledger_of(&shop_client, &repair).await;
+    assert_eq!(ledger["enterprise"], repair.as_str());
+    assert_eq!(states(&ledger), [("stored".to_owned(), 2, 235_500)]);
+    assert_eq!(
+        (ledger["total_items"].as_u64(), ledger["total_mass_g"].as_i64()),
+        (Some(2), Some(235_500))
+    );
+    let stored = group(&ledger, "stored");
+    assert_eq!(stored["oldest"]["code"], a.as_str(), "{ledger}");
+    for item in stored["items"].as_array().unwrap() {
+        assert!(item["storage_age_days"].as_i64().unwrap() >= 0, "{item}");
+    }
+
+    // A manifest for drum A only, released and accepted by the carrier.
+    let number = accepted(
+        &admin,
+        &shop,
+        "manifest_open",
+        json!({
+            "transporters": [carrier],
+            "vehicle_plate": PLATE,
+            "driver_licence": LICENCE,
+            "receiver": YUNAN,
+            "items": [a],
+            "planned_date": today,
+        }),
+    )
+    .await["manifest_no"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    accepted(
+        &admin,
+        &shop,
+        "release",
+        json!({"items": [a], "to": carrier, "manifest": number}),
+    )
+    .await;
+    let handover = json!({"items": [a], "manifest": number});
+    accepted(&admin, &driver, "accept", handover.clone()).await;
+
+    let ledger = ledger_of(&shop_client, &repair).await;
+    assert_eq!(
+        states(&ledger),
+        [("in_transit".to_owned(), 1, 185_500), ("stored".to_owned(), 1, 50_000)]
+    );
+    let moving = &group(&ledger, "in_transit")["items"][0];
+    assert_eq!(
+        (moving["code"].as_str(), moving["holder"].as_str()),
+        (Some(a.as_str()), Some(carrier.as_str()))
+    );
+    assert!(
+        moving["storage_age_days"].is_null(),
+        "not in the shop's store: {moving}"
+    );
+    assert_eq!(group(&ledger, "stored")["oldest"]["code"], b.as_str());
+    assert!(group(&ledger, "stored")["oldest"]["storage_age_days"].as_i64().unwrap() >= 0);
+
+    let carrier_client = app.login("carrier-admin").await;
+    let ledger = ledger_of(&carrier_client, &carrier).await;
+    assert_eq!(states(&ledger), [("in_transit".to_owned(), 1, 185_500)]);
+
+    // At Yunan: arrive, weigh 183 kg, receive; the receiver's ledger shows it in store.
+    accepted(&admin, &driver, "arrive", handover).await;
+    accepted(&admin, &gate, "weigh", json!({"item": a, "weighed_mass_g": 183_000})).await;
+    accepted(
+        &admin,
+        &gate,
+        "receive",
+        json!({"item": a, "decision": "accept", "accepted_mass_g": 183_000, "refused_mass_g": 0}),
+    )
+    .await;
+    let yunan_client = app.login("yunan-admin").await;
+    let ledger = ledger_of(&yunan_client, YUNAN).await;
+    let received = group(&ledger, "received");
+    assert_eq!(
+        (received["count"].as_u64(), received["mass_g"].as_i64()),
+        (Some(1), Some(183_000))
+    );
+    assert_eq!(received["oldest"]["code"], a.as_str());
+    assert!(received["oldest"]["storage_age_days"].as_i64().unwrap() >= 0);
+    // The regulator of the district and the administrator see the same ledger.
+    let regulator = app.login("wansheng-eeb").await;
+    assert_eq!(states(&ledger_of(&regulator, YUNAN).await), states(&ledger));
+    assert_eq!(states(&ledger_of(&admin, YUNAN).await), states(&ledger));
+
+    // The manifest, for each party, the district's regulator and the administrator.
+    for c in [&shop_client, &carrier_client, &yunan_client, &regulator, &admin] {
+        let (s, m) = c.get(&format!("/api/v1/manifests/{number}")).await;
+        assert_eq!(s, StatusCode::OK, "{m}");
+        assert_eq!(m["number"], number.as_str());
+        assert_eq!(m["issuer"], repair.as_str());
+        assert_eq!(m["transporters"], json!([carrier]));
+        assert_eq!(m["vehicle_plate"], PLATE);
+        assert_eq!(m["driver_licence"], LICENCE);
+        assert_eq!(m["receiver"], YUNAN);
+        assert_eq!(m["planned_date"], today.as_str());
+        assert_eq!(m["state"], "open");
+        let items = m["items"].as_array().unwrap();
+        assert_eq!(items.len(), 1, "{m}");
+        assert_eq!(
+            (
+                items[0]["code"].as_str(),
+                items[0]["state"].as_str(),
+                items[0]["holder"].as_str()
+            ),
+            (Some(a.as_str()), Some("received"), Some(YUNAN))
+        );
+        assert_eq!(items[0]["mass_g"], 183_000);
+    }
+
+    // Refusals.
+    let outsider = app.login("stranger-admin").await;
+    let elsewhere = app.login("qijiang-eeb").await;
+    for c in [&outsider, &elsewhere] {
+        assert_refused(
+            &c.get(&format!("/api/v1/manifests/{number}")).await,
+            StatusCode::FORBIDDEN,
+            "not_your_manifest",
+        );
+        assert_refused(
+            &c.get(&format!("/api/v1/enterprises/{repair}/ledger")).await,
+            StatusCode::FORBIDDEN,
+            "not_your_enterprise",
+        );
+    }
+    assert_refused(
+        &shop_client.get(&format!("/api/v1/enterprises/{carrier}/ledger")).await,
+        StatusCode::FORBIDDEN,
+        "not_your_enterprise",
+    );
+    // The stranger's own ledger is empty.
+    let own = ledger_of(&outsider, &stranger).await;
+    assert_eq!(
+        (own["total_items"].as_u64(), own["states"].as_array().map(Vec::len)),
+        (Some(0), Some(0))
+    );
+    let unknown = format!("{}5001999999", &today[..4]);
+    assert_refused(
+        &admin.get(&format!("/api/v1/manifests/{unknown}")).await,
+        StatusCode::NOT_FOUND,
+        "unknown_manifest",
+    );
+    assert_refused(
+        &admin.get("/api/v1/manifests/2026-0001").await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "bad_manifest_no",
+    );
+    assert_refused(
+        &admin
+            .get(&format!("/api/v1/enterprises/{}/ledger", uscc("91500110MA6YYY999")))
+            .await,
+        StatusCode::NOT_FOUND,
+        "unknown_enterprise",
+    );
+    let anonymous = app.anonymous();
+    let (s, _) = anonymous.get(&format!("/api/v1/manifests/{number}")).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+}
