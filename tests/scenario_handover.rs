@@ -1,0 +1,300 @@
+//! Scenario: two transporters in a row. A drum of waste oil from an auto-repair shop in Wansheng
+//! leaves with a first transporter, is handed over at a transfer point to a second transporter
+//! named next on the same manifest (联运, 转移管理办法 art. 17), and reaches the Yunan facility,
+//! which weighs, receives and incinerates it. The hand-over is no event type of its own: the
+//! carrier's `release` to the next transporter on the manifest and that transporter's `accept`.
+//! The service refuses a hand-over out of order, to a party not on the manifest, and an arrival
+//! declared by a carrier that is not the last one. At the end the auditor finds the log and the
+//! database in agreement.
+
+mod common;
+
+use common::{assert_refused, enterprise, now_cst, spawn_app_at, uscc, Client, TestApp, YUNAN};
+use hwtrace::audit::{self, AuditArgs};
+use hwtrace::client::{generate_fields, Device};
+use hwtrace::crypto::dsse::Envelope;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+const PLATE: &str = "渝D12345";
+const LICENCE: &str = "500110198001011234";
+
+struct Cast {
+    admin: Client,
+    shop: Device,
+    first: Device,
+    second: Device,
+    gate: Device,
+    repair: String,
+    carrier_a: String,
+    carrier_b: String,
+    outsider: String,
+}
+
+/// The auto-repair shop, two transporters (the first with the vehicle and driver the manifest
+/// names), a third transporter that no manifest names, and a device for each party that signs,
+/// plus the gate device of the seeded Yunan facility.
+async fn cast(app: &TestApp) -> Cast {
+    let admin = app.admin().await;
+    let repair = uscc("91500110MA5U8F4X2");
+    let carrier_a = uscc("91500110MA6TRN031");
+    let carrier_b = uscc("91500110MA5UW0002");
+    let outsider = uscc("91500110MA6XTR001");
+    for (u, role) in [
+        (&repair, "generator"),
+        (&carrier_a, "transporter"),
+        (&carrier_b, "transporter"),
+        (&outsider, "transporter"),
+    ] {
+        let (s, body) = admin
+            .post("/api/v1/enterprises", enterprise(u, &[role], "wansheng"))
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{body}");
+    }
+    let mut devices = Vec::new();
+    for (user, owner, device) in [
+        ("repair-admin", repair.as_str(), "phone-1"),
+        ("carrier-a-admin", carrier_a.as_str(), "driver-1"),
+        ("carrier-b-admin", carrier_b.as_str(), "driver-2"),
+        ("yunan-admin", YUNAN, "gate-1"),
+    ] {
+        app.user(user, "enterprise_admin", Some(owner), None).await;
+        let d = Device::generate(owner, device);
+        app.login(user).await.register_device(&d).await;
+        devices.push(d);
+    }
+    // The manifest names one vehicle and one driver; the service accepts them when they are
+    // registered with any transporter of the manifest, here the first.
+    let carrier_admin = app.login("carrier-a-admin").await;
+    let (s, body) = carrier_admin
+        .post(
+            &format!("/api/v1/enterprises/{carrier_a}/vehicles"),
+            json!({"plate": PLATE, "vehicle_type": "van"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{body}");
+    let (s, body) = carrier_admin
+        .post(
+            &format!("/api/v1/enterprises/{carrier_a}/drivers"),
+            json!({"name": "赵师傅", "licence_no": LICENCE, "phone": "13800000001"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{body}");
+    let [shop, first, second, gate]: [Device; 4] = devices.try_into().ok().unwrap();
+    Cast {
+        admin,
+        shop,
+        first,
+        second,
+        gate,
+        repair,
+        carrier_a,
+        carrier_b,
+        outsider,
+    }
+}
+
+/// Signs and posts one event; answers `(status, body)`.
+async fn send(c: &Client, device: &Device, kind: &str, fields: Value) -> (StatusCode, Value) {
+    let env = device.sign_event(kind, &now_cst(), fields);
+    c.post("/api/v1/events", serde_json::to_value(&env).unwrap()).await
+}
+
+/// Posts an event that must be accepted; answers its receipt.
+async fn accepted(c: &Client, device: &Device, kind: &str, fields: Value) -> Value {
+    let (s, receipt) = send(c, device, kind, fields).await;
+    assert_eq!(s, StatusCode::CREATED, "{kind} was refused: {receipt}");
+    receipt
+}
+
+/// Asserts where the item stands.
+async fn stands(c: &Client, code: &str, state: &str, holder: &str) {
+    let (s, item) = c.get(&format!("/api/v1/items/{code}")).await;
+    assert_eq!(s, StatusCode::OK, "{item}");
+    assert_eq!(
+        (item["state"].as_str(), item["holder"].as_str()),
+        (Some(state), Some(holder)),
+        "{item}"
+    );
+}
+
+/// The types of the accepted events in an item's history, in order.
+async fn event_kinds(c: &Client, code: &str) -> Vec<String> {
+    let (s, history) = c.get(&format!("/api/v1/items/{code}/history")).await;
+    assert_eq!(s, StatusCode::OK, "{history}");
+    history["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| serde_json::from_str::<Value>(e["entry"].as_str().unwrap()).unwrap())
+        .filter(|entry| entry["kind"] == "event")
+        .map(|entry| {
+            let env: Envelope = serde_json::from_value(entry["envelope"].clone()).unwrap();
+            let payload: Value = serde_json::from_slice(&env.payload_bytes().unwrap()).unwrap();
+            payload["type"].as_str().unwrap().to_owned()
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_drum_changes_transporters_at_a_transfer_point_on_its_way_to_the_incinerator() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("hwtrace.db");
+    let app = spawn_app_at(&db).await;
+    let Cast {
+        admin,
+        shop,
+        first,
+        second,
+        gate,
+        repair,
+        carrier_a,
+        carrier_b,
+        outsider,
+    } = cast(&app).await;
+    let today = &now_cst()[..10];
+
+    // The shop registers a 200 L drum holding 185.5 kg of waste mineral oil.
+    let receipt = accepted(
+        &admin,
+        &shop,
+        "generate",
+        generate_fields("900-214-08", 185_500, "liquid", &["T", "I"], 200),
+    )
+    .await;
+    let code = receipt["item_code"].as_str().unwrap().to_owned();
+    stands(&admin, &code, "stored", &repair).await;
+
+    // One manifest names both transporters in carrying order: A picks up, B delivers to Yunan.
+    let receipt = accepted(
+        &admin,
+        &shop,
+        "manifest_open",
+        json!({
+            "transporters": [carrier_a, carrier_b],
+            "vehicle_plate": PLATE,
+            "driver_licence": LICENCE,
+            "receiver": YUNAN,
+            "items": [code],
+            "planned_date": today,
+        }),
+    )
+    .await;
+    let number = receipt["manifest_no"].as_str().unwrap().to_owned();
+    stands(&admin, &code, "stored", &repair).await;
+    let scan = json!({"items": [code], "manifest": number});
+
+    // The shop releases the drum to the first transporter; B cannot take what was released to A.
+    accepted(
+        &admin,
+        &shop,
+        "release",
+        json!({"items": [code], "to": carrier_a, "manifest": number}),
+    )
+    .await;
+    stands(&admin, &code, "released", &repair).await;
+    assert_refused(
+        &send(&admin, &second, "accept", scan.clone()).await,
+        StatusCode::FORBIDDEN,
+        "not_named_receiver",
+    );
+    stands(&admin, &code, "released", &repair).await;
+
+    // A's driver scans and accepts it: custody moves to A.
+    accepted(&admin, &first, "accept", scan.clone()).await;
+    stands(&admin, &code, "in_transit", &carrier_a).await;
+
+    // B cannot accept before A has released the drum to it.
+    assert_refused(
+        &send(&admin, &second, "accept", scan.clone()).await,
+        StatusCode::CONFLICT,
+        "no_release_pending",
+    );
+    // A cannot hand it to a transporter the manifest does not name.
+    assert_refused(
+        &send(
+            &admin,
+            &first,
+            "release",
+            json!({"items": [code], "to": outsider, "manifest": number}),
+        )
+        .await,
+        StatusCode::FORBIDDEN,
+        "not_next_transporter",
+    );
+    // Nor may A declare it at Yunan's gate: B is the last transporter on the manifest.
+    assert_refused(
+        &send(&admin, &first, "arrive", scan.clone()).await,
+        StatusCode::FORBIDDEN,
+        "not_last_transporter",
+    );
+    stands(&admin, &code, "in_transit", &carrier_a).await;
+
+    // At the transfer point A releases the drum to B; custody has not moved yet.
+    accepted(
+        &admin,
+        &first,
+        "release",
+        json!({"items": [code], "to": carrier_b, "manifest": number}),
+    )
+    .await;
+    stands(&admin, &code, "released", &carrier_a).await;
+
+    // B's driver scans and accepts it: the second signature completes the hand-over.
+    accepted(&admin, &second, "accept", scan.clone()).await;
+    stands(&admin, &code, "in_transit", &carrier_b).await;
+
+    // A no longer holds it and cannot declare it anywhere.
+    assert_refused(
+        &send(&admin, &first, "arrive", scan.clone()).await,
+        StatusCode::FORBIDDEN,
+        "not_holder",
+    );
+
+    // B, the last transporter, declares it at Yunan's gate.
+    accepted(&admin, &second, "arrive", scan).await;
+    stands(&admin, &code, "arrived", &carrier_b).await;
+
+    // The gate weighs 184 kg, receives the whole drum and incinerates it.
+    accepted(&admin, &gate, "weigh", json!({"item": code, "weighed_mass_g": 184_000})).await;
+    stands(&admin, &code, "arrived", &carrier_b).await;
+    accepted(
+        &admin,
+        &gate,
+        "receive",
+        json!({"item": code, "decision": "accept", "accepted_mass_g": 184_000, "refused_mass_g": 0}),
+    )
+    .await;
+    stands(&admin, &code, "received", YUNAN).await;
+    accepted(
+        &admin,
+        &gate,
+        "treat",
+        json!({"item": code, "method": "incineration", "treated_mass_g": 184_000}),
+    )
+    .await;
+    stands(&admin, &code, "treated", YUNAN).await;
+
+    // The drum's history shows two hand-overs before the gate, each a release and an accept.
+    assert_eq!(
+        event_kinds(&admin, &code).await,
+        [
+            "generate",
+            "manifest_open",
+            "release",
+            "accept",
+            "release",
+            "accept",
+            "arrive",
+            "weigh",
+            "receive",
+            "treat"
+        ]
+    );
+
+    // The auditor re-derives the items from the log and finds the database in agreement.
+    app.stop().await;
+    let report = audit::run(AuditArgs::db(&db)).await.expect("the audit runs");
+    assert!(report.ok(), "{report}");
+    assert_eq!(report.findings_total, 0, "{report}");
+}
