@@ -3,21 +3,14 @@
 
 mod common;
 
-use common::{assert_refused, enterprise, now_cst, spawn_app, uscc, Client, TestApp, YUNAN};
+use common::custody::{accepted, add_admin_with_device, add_enterprise, add_fleet, Fleet};
+use common::{assert_refused, now_cst, spawn_app, uscc, Client, TestApp, YUNAN};
 use hwtrace::client::{generate_fields, Device};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 const PLATE: &str = "渝D12345";
 const LICENCE: &str = "500110198001011234";
-
-/// Signs and posts one event that must be accepted; answers its receipt.
-async fn accepted(c: &Client, device: &Device, kind: &str, fields: Value) -> Value {
-    let env = device.sign_event(kind, &now_cst(), fields);
-    let (s, receipt) = c.post("/api/v1/events", serde_json::to_value(&env).unwrap()).await;
-    assert_eq!(s, StatusCode::CREATED, "{kind} was refused: {receipt}");
-    receipt
-}
 
 fn group<'a>(ledger: &'a Value, state: &str) -> &'a Value {
     ledger["states"]
@@ -71,10 +64,7 @@ async fn world() -> World {
         (&carrier, "transporter"),
         (&stranger, "generator"),
     ] {
-        let (s, body) = admin
-            .post("/api/v1/enterprises", enterprise(u, &[role], "wansheng"))
-            .await;
-        assert_eq!(s, StatusCode::CREATED, "{body}");
+        add_enterprise(&admin, u, role, "wansheng").await;
     }
     let mut devices = Vec::new();
     for (user, owner, device) in [
@@ -82,30 +72,23 @@ async fn world() -> World {
         ("carrier-admin", carrier.as_str(), "driver-1"),
         ("yunan-admin", YUNAN, "gate-1"),
     ] {
-        app.user(user, "enterprise_admin", Some(owner), None).await;
-        let d = Device::generate(owner, device);
-        app.login(user).await.register_device(&d).await;
-        devices.push(d);
+        devices.push(add_admin_with_device(&app, user, owner, device).await);
     }
     app.user("stranger-admin", "enterprise_admin", Some(&stranger), None)
         .await;
     app.user("wansheng-eeb", "regulator", None, Some("wansheng")).await;
     app.user("qijiang-eeb", "regulator", None, Some("qijiang")).await;
     let carrier_admin = app.login("carrier-admin").await;
-    let (s, body) = carrier_admin
-        .post(
-            &format!("/api/v1/enterprises/{carrier}/vehicles"),
-            json!({"plate": PLATE, "vehicle_type": "van"}),
-        )
-        .await;
-    assert_eq!(s, StatusCode::CREATED, "{body}");
-    let (s, body) = carrier_admin
-        .post(
-            &format!("/api/v1/enterprises/{carrier}/drivers"),
-            json!({"name": "赵师傅", "licence_no": LICENCE, "phone": "13800000001"}),
-        )
-        .await;
-    assert_eq!(s, StatusCode::CREATED, "{body}");
+    add_fleet(
+        &carrier_admin,
+        &carrier,
+        Fleet {
+            plate: PLATE,
+            vehicle_type: "van",
+            driver: ("赵师傅", LICENCE, "13800000001"),
+        },
+    )
+    .await;
     let [shop, driver, gate]: [Device; 3] = devices.try_into().ok().unwrap();
     World {
         app,

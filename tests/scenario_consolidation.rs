@@ -7,39 +7,16 @@
 
 mod common;
 
-use common::{assert_refused, enterprise, now_cst, spawn_app_at, uscc, Client};
+use common::custody::{accepted, add_admin_with_device, add_fleet, refused, send_event, stands, Fleet};
+use common::{assert_refused, enterprise, now_cst, spawn_app_at, uscc};
 use hwtrace::audit::{self, AuditArgs};
-use hwtrace::client::{generate_fields, Device};
+use hwtrace::client::generate_fields;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 const BATTERIES: &str = "900-052-31";
 const PLATE: &str = "渝D23456";
 const LICENCE: &str = "500110198502021234";
-
-/// Signs and posts one event; answers `(status, body)`.
-async fn send(c: &Client, device: &Device, kind: &str, fields: Value) -> (StatusCode, Value) {
-    let env = device.sign_event(kind, &now_cst(), fields);
-    c.post("/api/v1/events", serde_json::to_value(&env).unwrap()).await
-}
-
-/// Posts an event that must be accepted; answers its receipt.
-async fn accepted(c: &Client, device: &Device, kind: &str, fields: Value) -> Value {
-    let (s, receipt) = send(c, device, kind, fields).await;
-    assert_eq!(s, StatusCode::CREATED, "{kind} was refused: {receipt}");
-    receipt
-}
-
-/// Asserts where the item stands.
-async fn stands(c: &Client, code: &str, state: &str, holder: &str) {
-    let (s, item) = c.get(&format!("/api/v1/items/{code}")).await;
-    assert_eq!(s, StatusCode::OK, "{item}");
-    assert_eq!(
-        (item["state"].as_str(), item["holder"].as_str()),
-        (Some(state), Some(holder)),
-        "{item}"
-    );
-}
 
 #[tokio::test]
 async fn batteries_from_three_small_enterprises_are_consolidated_into_one_tote() {
@@ -82,24 +59,19 @@ async fn batteries_from_three_small_enterprises_are_consolidated_into_one_tote()
     let mut devices = Vec::new();
     for (i, (owner, _)) in parties.iter().enumerate() {
         let user = format!("admin-{i}");
-        app.user(&user, "enterprise_admin", Some(owner), None).await;
-        let d = Device::generate(owner, "phone-1");
-        app.login(&user).await.register_device(&d).await;
-        devices.push(d);
+        devices.push(add_admin_with_device(&app, &user, owner, "phone-1").await);
     }
     let carrier_admin = app.login("admin-3").await;
-    for (path, body) in [
-        ("vehicles", json!({"plate": PLATE, "vehicle_type": "van"})),
-        (
-            "drivers",
-            json!({"name": "钱师傅", "licence_no": LICENCE, "phone": "13800000002"}),
-        ),
-    ] {
-        let (s, answer) = carrier_admin
-            .post(&format!("/api/v1/enterprises/{carrier}/{path}"), body)
-            .await;
-        assert_eq!(s, StatusCode::CREATED, "{answer}");
-    }
+    add_fleet(
+        &carrier_admin,
+        &carrier,
+        Fleet {
+            plate: PLATE,
+            vehicle_type: "van",
+            driver: ("钱师傅", LICENCE, "13800000002"),
+        },
+    )
+    .await;
     let (driver, gate) = (&devices[3], &devices[4]);
 
     // Each enterprise registers a crate of batteries and sends it to the collection point
@@ -159,17 +131,25 @@ async fn batteries_from_three_small_enterprises_are_consolidated_into_one_tote()
         json!({"inputs": crates, "output": output})
     };
     // Masses must balance within 5 %: 50 kg out of 55 kg in is refused.
-    assert_refused(
-        &send(&admin, gate, "consolidate", tote(50_000)).await,
+    refused(
+        &admin,
+        gate,
+        "consolidate",
+        tote(50_000),
         StatusCode::UNPROCESSABLE_ENTITY,
         "mass_imbalance",
-    );
+    )
+    .await;
     // A small enterprise is no collection point, and holds none of these crates.
-    assert_refused(
-        &send(&admin, &devices[0], "consolidate", tote(55_000)).await,
+    refused(
+        &admin,
+        &devices[0],
+        "consolidate",
+        tote(55_000),
         StatusCode::FORBIDDEN,
         "role_required",
-    );
+    )
+    .await;
 
     // 54.6 kg (the crates' pallets removed) balances within 5 %.
     let receipt = accepted(&admin, gate, "consolidate", tote(54_600)).await;
@@ -209,7 +189,7 @@ async fn batteries_from_three_small_enterprises_are_consolidated_into_one_tote()
 
     // The crates' custody is over.
     assert_refused(
-        &send(
+        &send_event(
             &admin,
             gate,
             "store",

@@ -9,12 +9,14 @@
 
 mod common;
 
-use common::{assert_refused, enterprise, now_cst, spawn_app_at, uscc, Client, TestApp, YUNAN};
+use common::custody::{
+    accepted, add_admin_with_device, add_enterprise, add_fleet, event_kinds, refused, send_event, stands, Fleet,
+};
+use common::{assert_refused, now_cst, spawn_app_at, uscc, Client, TestApp, YUNAN};
 use hwtrace::audit::{self, AuditArgs};
 use hwtrace::client::{generate_fields, Device};
-use hwtrace::crypto::dsse::Envelope;
 use reqwest::StatusCode;
-use serde_json::{json, Value};
+use serde_json::json;
 
 const PLATE: &str = "渝D12345";
 const LICENCE: &str = "500110198001011234";
@@ -46,10 +48,7 @@ async fn cast(app: &TestApp) -> Cast {
         (&carrier_b, "transporter"),
         (&outsider, "transporter"),
     ] {
-        let (s, body) = admin
-            .post("/api/v1/enterprises", enterprise(u, &[role], "wansheng"))
-            .await;
-        assert_eq!(s, StatusCode::CREATED, "{body}");
+        add_enterprise(&admin, u, role, "wansheng").await;
     }
     let mut devices = Vec::new();
     for (user, owner, device) in [
@@ -58,28 +57,21 @@ async fn cast(app: &TestApp) -> Cast {
         ("carrier-b-admin", carrier_b.as_str(), "driver-2"),
         ("yunan-admin", YUNAN, "gate-1"),
     ] {
-        app.user(user, "enterprise_admin", Some(owner), None).await;
-        let d = Device::generate(owner, device);
-        app.login(user).await.register_device(&d).await;
-        devices.push(d);
+        devices.push(add_admin_with_device(app, user, owner, device).await);
     }
     // The manifest names one vehicle and one driver; the service accepts them when they are
     // registered with any transporter of the manifest, here the first.
     let carrier_admin = app.login("carrier-a-admin").await;
-    let (s, body) = carrier_admin
-        .post(
-            &format!("/api/v1/enterprises/{carrier_a}/vehicles"),
-            json!({"plate": PLATE, "vehicle_type": "van"}),
-        )
-        .await;
-    assert_eq!(s, StatusCode::CREATED, "{body}");
-    let (s, body) = carrier_admin
-        .post(
-            &format!("/api/v1/enterprises/{carrier_a}/drivers"),
-            json!({"name": "赵师傅", "licence_no": LICENCE, "phone": "13800000001"}),
-        )
-        .await;
-    assert_eq!(s, StatusCode::CREATED, "{body}");
+    add_fleet(
+        &carrier_admin,
+        &carrier_a,
+        Fleet {
+            plate: PLATE,
+            vehicle_type: "van",
+            driver: ("赵师傅", LICENCE, "13800000001"),
+        },
+    )
+    .await;
     let [shop, first, second, gate]: [Device; 4] = devices.try_into().ok().unwrap();
     Cast {
         admin,
@@ -92,48 +84,6 @@ async fn cast(app: &TestApp) -> Cast {
         carrier_b,
         outsider,
     }
-}
-
-/// Signs and posts one event; answers `(status, body)`.
-async fn send(c: &Client, device: &Device, kind: &str, fields: Value) -> (StatusCode, Value) {
-    let env = device.sign_event(kind, &now_cst(), fields);
-    c.post("/api/v1/events", serde_json::to_value(&env).unwrap()).await
-}
-
-/// Posts an event that must be accepted; answers its receipt.
-async fn accepted(c: &Client, device: &Device, kind: &str, fields: Value) -> Value {
-    let (s, receipt) = send(c, device, kind, fields).await;
-    assert_eq!(s, StatusCode::CREATED, "{kind} was refused: {receipt}");
-    receipt
-}
-
-/// Asserts where the item stands.
-async fn stands(c: &Client, code: &str, state: &str, holder: &str) {
-    let (s, item) = c.get(&format!("/api/v1/items/{code}")).await;
-    assert_eq!(s, StatusCode::OK, "{item}");
-    assert_eq!(
-        (item["state"].as_str(), item["holder"].as_str()),
-        (Some(state), Some(holder)),
-        "{item}"
-    );
-}
-
-/// The types of the accepted events in an item's history, in order.
-async fn event_kinds(c: &Client, code: &str) -> Vec<String> {
-    let (s, history) = c.get(&format!("/api/v1/items/{code}/history")).await;
-    assert_eq!(s, StatusCode::OK, "{history}");
-    history["entries"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| serde_json::from_str::<Value>(e["entry"].as_str().unwrap()).unwrap())
-        .filter(|entry| entry["kind"] == "event")
-        .map(|entry| {
-            let env: Envelope = serde_json::from_value(entry["envelope"].clone()).unwrap();
-            let payload: Value = serde_json::from_slice(&env.payload_bytes().unwrap()).unwrap();
-            payload["type"].as_str().unwrap().to_owned()
-        })
-        .collect()
 }
 
 #[tokio::test]
@@ -193,11 +143,15 @@ async fn a_drum_changes_transporters_at_a_transfer_point_on_its_way_to_the_incin
     )
     .await;
     stands(&admin, &code, "released", &repair).await;
-    assert_refused(
-        &send(&admin, &second, "accept", scan.clone()).await,
+    refused(
+        &admin,
+        &second,
+        "accept",
+        scan.clone(),
         StatusCode::FORBIDDEN,
         "not_named_receiver",
-    );
+    )
+    .await;
     stands(&admin, &code, "released", &repair).await;
 
     // A's driver scans and accepts it: custody moves to A.
@@ -205,14 +159,18 @@ async fn a_drum_changes_transporters_at_a_transfer_point_on_its_way_to_the_incin
     stands(&admin, &code, "in_transit", &carrier_a).await;
 
     // B cannot accept before A has released the drum to it.
-    assert_refused(
-        &send(&admin, &second, "accept", scan.clone()).await,
+    refused(
+        &admin,
+        &second,
+        "accept",
+        scan.clone(),
         StatusCode::CONFLICT,
         "no_release_pending",
-    );
+    )
+    .await;
     // A cannot hand it to a transporter the manifest does not name.
     assert_refused(
-        &send(
+        &send_event(
             &admin,
             &first,
             "release",
@@ -223,11 +181,15 @@ async fn a_drum_changes_transporters_at_a_transfer_point_on_its_way_to_the_incin
         "not_next_transporter",
     );
     // Nor may A declare it at Yunan's gate: B is the last transporter on the manifest.
-    assert_refused(
-        &send(&admin, &first, "arrive", scan.clone()).await,
+    refused(
+        &admin,
+        &first,
+        "arrive",
+        scan.clone(),
         StatusCode::FORBIDDEN,
         "not_last_transporter",
-    );
+    )
+    .await;
     stands(&admin, &code, "in_transit", &carrier_a).await;
 
     // At the transfer point A releases the drum to B; custody has not moved yet.
@@ -245,11 +207,15 @@ async fn a_drum_changes_transporters_at_a_transfer_point_on_its_way_to_the_incin
     stands(&admin, &code, "in_transit", &carrier_b).await;
 
     // A no longer holds it and cannot declare it anywhere.
-    assert_refused(
-        &send(&admin, &first, "arrive", scan.clone()).await,
+    refused(
+        &admin,
+        &first,
+        "arrive",
+        scan.clone(),
         StatusCode::FORBIDDEN,
         "not_holder",
-    );
+    )
+    .await;
 
     // B, the last transporter, declares it at Yunan's gate.
     accepted(&admin, &second, "arrive", scan).await;

@@ -7,7 +7,8 @@
 mod common;
 
 use chrono::{DateTime, Duration, FixedOffset};
-use common::{assert_refused, enterprise, now_cst, spawn_app_at, uscc, Client, TestApp};
+use common::custody::{accepted, add_admin_with_device, add_enterprise, add_fleet, send_event, stands, Fleet};
+use common::{assert_refused, now_cst, spawn_app_at, uscc, Client, TestApp};
 use hwtrace::audit::{self, AuditArgs};
 use hwtrace::client::{generate_fields, Device};
 use hwtrace::crypto::dsse::Envelope;
@@ -18,27 +19,6 @@ const FENGYAN: &str = "12500110MB1FY0001C";
 const PLATE: &str = "渝D34567";
 const LICENCE: &str = "500110198203041234";
 
-async fn send(c: &Client, device: &Device, kind: &str, fields: Value) -> (StatusCode, Value) {
-    let env = device.sign_event(kind, &now_cst(), fields);
-    c.post("/api/v1/events", serde_json::to_value(&env).unwrap()).await
-}
-
-async fn accepted(c: &Client, device: &Device, kind: &str, fields: Value) -> Value {
-    let (s, receipt) = send(c, device, kind, fields).await;
-    assert_eq!(s, StatusCode::CREATED, "{kind} was refused: {receipt}");
-    receipt
-}
-
-async fn stands(c: &Client, code: &str, state: &str, holder: &str) {
-    let (s, item) = c.get(&format!("/api/v1/items/{code}")).await;
-    assert_eq!(s, StatusCode::OK, "{item}");
-    assert_eq!(
-        (item["state"].as_str(), item["holder"].as_str()),
-        (Some(state), Some(holder)),
-        "{item}"
-    );
-}
-
 /// The hospital, the medical-waste transporter with its vehicle and driver, and a device for
 /// each plus Fengyan's gate.
 async fn cast(app: &TestApp) -> (Client, Device, Device, Device, String, String) {
@@ -46,10 +26,7 @@ async fn cast(app: &TestApp) -> (Client, Device, Device, Device, String, String)
     let hospital = uscc("12500110MB1HPT001");
     let carrier = uscc("91500110MA6MED001");
     for (u, role) in [(&hospital, "generator"), (&carrier, "transporter")] {
-        let (s, body) = admin
-            .post("/api/v1/enterprises", enterprise(u, &[role], "wansheng"))
-            .await;
-        assert_eq!(s, StatusCode::CREATED, "{body}");
+        add_enterprise(&admin, u, role, "wansheng").await;
     }
     let mut devices = Vec::new();
     for (user, owner, device) in [
@@ -57,26 +34,19 @@ async fn cast(app: &TestApp) -> (Client, Device, Device, Device, String, String)
         ("carrier-admin", carrier.as_str(), "driver-1"),
         ("fengyan-admin", FENGYAN, "gate-1"),
     ] {
-        app.user(user, "enterprise_admin", Some(owner), None).await;
-        let d = Device::generate(owner, device);
-        app.login(user).await.register_device(&d).await;
-        devices.push(d);
+        devices.push(add_admin_with_device(app, user, owner, device).await);
     }
     let carrier_admin = app.login("carrier-admin").await;
-    let (s, body) = carrier_admin
-        .post(
-            &format!("/api/v1/enterprises/{carrier}/vehicles"),
-            json!({"plate": PLATE, "vehicle_type": "medical_waste"}),
-        )
-        .await;
-    assert_eq!(s, StatusCode::CREATED, "{body}");
-    let (s, body) = carrier_admin
-        .post(
-            &format!("/api/v1/enterprises/{carrier}/drivers"),
-            json!({"name": "钱师傅", "licence_no": LICENCE, "phone": "13800000002"}),
-        )
-        .await;
-    assert_eq!(s, StatusCode::CREATED, "{body}");
+    add_fleet(
+        &carrier_admin,
+        &carrier,
+        Fleet {
+            plate: PLATE,
+            vehicle_type: "medical_waste",
+            driver: ("钱师傅", LICENCE, "13800000002"),
+        },
+    )
+    .await;
     let [ward, driver, gate]: [Device; 3] = devices.try_into().ok().unwrap();
     (admin, ward, driver, gate, hospital, carrier)
 }
@@ -143,7 +113,7 @@ async fn infectious_waste_goes_from_the_hospital_to_the_steam_station_within_48_
 
     // Fengyan's permit lists steam only: incineration is refused as outside the permit's
     // scope, and changes nothing.
-    let (s, refusal) = send(
+    let (s, refusal) = send_event(
         &admin,
         &gate,
         "treat",

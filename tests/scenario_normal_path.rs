@@ -6,7 +6,8 @@
 
 mod common;
 
-use common::{assert_refused, enterprise, now_cst, spawn_app_at, uscc, Client, TestApp, YUNAN};
+use common::custody::{accepted, add_admin_with_device, add_enterprise, add_fleet, refused, send_event, stands, Fleet};
+use common::{assert_refused, now_cst, spawn_app_at, uscc, Client, TestApp, YUNAN};
 use hwtrace::audit::{self, AuditArgs};
 use hwtrace::client::{generate_fields, Device};
 use hwtrace::crypto::dsse::Envelope;
@@ -41,10 +42,7 @@ async fn cast(app: &TestApp) -> Cast {
         (&carrier, "transporter"),
         (&stranger, "generator"),
     ] {
-        let (s, body) = admin
-            .post("/api/v1/enterprises", enterprise(u, &[role], "wansheng"))
-            .await;
-        assert_eq!(s, StatusCode::CREATED, "{body}");
+        add_enterprise(&admin, u, role, "wansheng").await;
     }
     let mut devices = Vec::new();
     for (user, owner, device) in [
@@ -53,26 +51,19 @@ async fn cast(app: &TestApp) -> Cast {
         ("yunan-admin", YUNAN, "gate-1"),
         ("stranger-admin", stranger.as_str(), "phone-9"),
     ] {
-        app.user(user, "enterprise_admin", Some(owner), None).await;
-        let d = Device::generate(owner, device);
-        app.login(user).await.register_device(&d).await;
-        devices.push(d);
+        devices.push(add_admin_with_device(app, user, owner, device).await);
     }
     let carrier_admin = app.login("carrier-admin").await;
-    let (s, body) = carrier_admin
-        .post(
-            &format!("/api/v1/enterprises/{carrier}/vehicles"),
-            json!({"plate": PLATE, "vehicle_type": "van"}),
-        )
-        .await;
-    assert_eq!(s, StatusCode::CREATED, "{body}");
-    let (s, body) = carrier_admin
-        .post(
-            &format!("/api/v1/enterprises/{carrier}/drivers"),
-            json!({"name": "赵师傅", "licence_no": LICENCE, "phone": "13800000001"}),
-        )
-        .await;
-    assert_eq!(s, StatusCode::CREATED, "{body}");
+    add_fleet(
+        &carrier_admin,
+        &carrier,
+        Fleet {
+            plate: PLATE,
+            vehicle_type: "van",
+            driver: ("赵师傅", LICENCE, "13800000001"),
+        },
+    )
+    .await;
     let [shop, driver, gate, stranger_phone]: [Device; 4] = devices.try_into().ok().unwrap();
     Cast {
         admin,
@@ -83,30 +74,6 @@ async fn cast(app: &TestApp) -> Cast {
         repair,
         carrier,
     }
-}
-
-/// Signs and posts one event; answers `(status, body)`.
-async fn send(c: &Client, device: &Device, kind: &str, fields: Value) -> (StatusCode, Value) {
-    let env = device.sign_event(kind, &now_cst(), fields);
-    c.post("/api/v1/events", serde_json::to_value(&env).unwrap()).await
-}
-
-/// Posts an event that must be accepted; answers its receipt.
-async fn accepted(c: &Client, device: &Device, kind: &str, fields: Value) -> Value {
-    let (s, receipt) = send(c, device, kind, fields).await;
-    assert_eq!(s, StatusCode::CREATED, "{kind} was refused: {receipt}");
-    receipt
-}
-
-/// Asserts where the item stands.
-async fn stands(c: &Client, code: &str, state: &str, holder: &str) {
-    let (s, item) = c.get(&format!("/api/v1/items/{code}")).await;
-    assert_eq!(s, StatusCode::OK, "{item}");
-    assert_eq!(
-        (item["state"].as_str(), item["holder"].as_str()),
-        (Some(state), Some(holder)),
-        "{item}"
-    );
 }
 
 #[tokio::test]
@@ -147,11 +114,15 @@ async fn a_drum_of_waste_oil_goes_from_the_repair_shop_to_the_incinerator() {
             "planned_date": today,
         })
     };
-    assert_refused(
-        &send(&admin, &shop, "manifest_open", manifest(FENGYAN)).await,
+    refused(
+        &admin,
+        &shop,
+        "manifest_open",
+        manifest(FENGYAN),
         StatusCode::FORBIDDEN,
         "permit_scope",
-    );
+    )
+    .await;
 
     // The manifest to Yunan is opened; the server numbers it (SPEC §1.4), and the refused
     // one took no number.
@@ -164,18 +135,26 @@ async fn a_drum_of_waste_oil_goes_from_the_repair_shop_to_the_incinerator() {
 
     // The transporter cannot take what nobody released to it.
     let handover = json!({"items": [code], "manifest": number});
-    assert_refused(
-        &send(&admin, &driver, "accept", handover.clone()).await,
+    refused(
+        &admin,
+        &driver,
+        "accept",
+        handover.clone(),
         StatusCode::CONFLICT,
         "no_release_pending",
-    );
+    )
+    .await;
     // Nor can a stranger release an item it does not hold.
     let release = json!({"items": [code], "to": carrier, "manifest": number});
-    assert_refused(
-        &send(&admin, &stranger, "release", release.clone()).await,
+    refused(
+        &admin,
+        &stranger,
+        "release",
+        release.clone(),
         StatusCode::FORBIDDEN,
         "not_holder",
-    );
+    )
+    .await;
 
     // The shop releases the drum to the transporter; custody has not moved yet.
     accepted(&admin, &shop, "release", release).await;
@@ -208,11 +187,7 @@ async fn a_drum_of_waste_oil_goes_from_the_repair_shop_to_the_incinerator() {
     let treat = json!({"item": code, "method": "incineration", "treated_mass_g": 183_000});
     accepted(&admin, &gate, "treat", treat.clone()).await;
     stands(&admin, &code, "treated", YUNAN).await;
-    assert_refused(
-        &send(&admin, &gate, "treat", treat).await,
-        StatusCode::CONFLICT,
-        "item_closed",
-    );
+    refused(&admin, &gate, "treat", treat, StatusCode::CONFLICT, "item_closed").await;
 
     // The item's history: eight entries, each linked to the one before by `prev`.
     let (s, history) = admin.get(&format!("/api/v1/items/{code}/history")).await;
@@ -286,18 +261,22 @@ async fn the_holder_moves_a_drum_within_its_store_and_nobody_else_can() {
     .await;
     let code = receipt["item_code"].as_str().unwrap().to_owned();
     let moved = json!({"items": [code], "storage_place": "危废暂存间B"});
-    assert_refused(
-        &send(&admin, &stranger, "store", moved.clone()).await,
+    refused(
+        &admin,
+        &stranger,
+        "store",
+        moved.clone(),
         StatusCode::FORBIDDEN,
         "not_holder",
-    );
+    )
+    .await;
     accepted(&admin, &shop, "store", moved).await;
     stands(&admin, &code, "stored", &repair).await;
     let (_, item) = admin.get(&format!("/api/v1/items/{code}")).await;
     assert_eq!(item["storage_place"], "危废暂存间B");
     // Types whose rules are not wired in yet are still refused.
     assert_refused(
-        &send(
+        &send_event(
             &admin,
             &shop,
             "incident",

@@ -10,7 +10,8 @@
 mod common;
 
 use chrono::{Duration, FixedOffset, Utc};
-use common::{enterprise, now_cst, spawn_app_at, uscc, Client, TestApp, YUNAN};
+use common::custody::{accepted_at, add_admin_with_device, add_enterprise, add_fleet, stands, Fleet};
+use common::{now_cst, spawn_app_at, uscc, Client, TestApp, YUNAN};
 use hwtrace::audit::{self, AuditArgs};
 use hwtrace::client::{generate_fields, Device};
 use reqwest::StatusCode;
@@ -41,10 +42,7 @@ async fn cast(app: &TestApp) -> Cast {
         (&first, "transporter"),
         (&second, "transporter"),
     ] {
-        let (s, body) = admin
-            .post("/api/v1/enterprises", enterprise(u, &[role], "wansheng"))
-            .await;
-        assert_eq!(s, StatusCode::CREATED, "{body}");
+        add_enterprise(&admin, u, role, "wansheng").await;
     }
     let mut devices = Vec::new();
     for (user, owner, device) in [
@@ -52,28 +50,23 @@ async fn cast(app: &TestApp) -> Cast {
         ("first-admin", first.as_str(), "driver-1"),
         ("second-admin", second.as_str(), "driver-2"),
     ] {
-        app.user(user, "enterprise_admin", Some(owner), None).await;
-        let d = Device::generate(owner, device);
-        app.login(user).await.register_device(&d).await;
-        devices.push(d);
+        devices.push(add_admin_with_device(app, user, owner, device).await);
     }
     for ((user, carrier), (plate, licence)) in [("first-admin", &first), ("second-admin", &second)]
         .into_iter()
         .zip(FLEET)
     {
         let carrier_admin = app.login(user).await;
-        for (path, body) in [
-            ("vehicles", json!({"plate": plate, "vehicle_type": "van"})),
-            (
-                "drivers",
-                json!({"name": "赵师傅", "licence_no": licence, "phone": "13800000001"}),
-            ),
-        ] {
-            let (s, answer) = carrier_admin
-                .post(&format!("/api/v1/enterprises/{carrier}/{path}"), body)
-                .await;
-            assert_eq!(s, StatusCode::CREATED, "{answer}");
-        }
+        add_fleet(
+            &carrier_admin,
+            carrier,
+            Fleet {
+                plate,
+                vehicle_type: "van",
+                driver: ("赵师傅", licence, "13800000001"),
+            },
+        )
+        .await;
     }
     let [shop, offline, online]: [Device; 3] = devices.try_into().ok().unwrap();
     Cast {
@@ -93,30 +86,11 @@ fn hours_ago(hours: i64) -> String {
         .to_rfc3339()
 }
 
-/// Signs an event at device time `at` and posts it; it must be accepted. Answers its receipt.
-async fn accepted(c: &Client, device: &Device, at: &str, kind: &str, fields: Value) -> Value {
-    let env = device.sign_event(kind, at, fields);
-    let (s, receipt) = c.post("/api/v1/events", serde_json::to_value(&env).unwrap()).await;
-    assert_eq!(s, StatusCode::CREATED, "{kind} was refused: {receipt}");
-    receipt
-}
-
-/// Asserts where the item stands.
-async fn stands(c: &Client, code: &str, state: &str, holder: &str) {
-    let (s, item) = c.get(&format!("/api/v1/items/{code}")).await;
-    assert_eq!(s, StatusCode::OK, "{item}");
-    assert_eq!(
-        (item["state"].as_str(), item["holder"].as_str()),
-        (Some(state), Some(holder)),
-        "{item}"
-    );
-}
-
 /// The shop fills a drum, opens a manifest to Yunan carried by `carrier` with its vehicle and
 /// driver, and releases the drum to it; all signed yesterday. Answers the code and manifest.
 async fn released_drum(cast: &Cast, carrier: &str, (plate, licence): (&str, &str)) -> (String, String) {
     let Cast { admin, shop, .. } = cast;
-    let receipt = accepted(
+    let receipt = accepted_at(
         admin,
         shop,
         &hours_ago(26),
@@ -133,9 +107,9 @@ async fn released_drum(cast: &Cast, carrier: &str, (plate, licence): (&str, &str
         "items": [code],
         "planned_date": &now_cst()[..10],
     });
-    let receipt = accepted(admin, shop, &hours_ago(25), "manifest_open", manifest).await;
+    let receipt = accepted_at(admin, shop, &hours_ago(25), "manifest_open", manifest).await;
     let number = receipt["manifest_no"].as_str().unwrap().to_owned();
-    accepted(
+    accepted_at(
         admin,
         shop,
         &hours_ago(25),
@@ -182,7 +156,7 @@ async fn an_offline_phone_syncs_its_queue_and_the_conflicting_scan_is_refused_an
     // whose driver scans it and accepts it online straight away.
     let (free, free_manifest) = released_drum(&cast, first, FLEET[0]).await;
     let (taken, taken_manifest) = released_drum(&cast, second, FLEET[1]).await;
-    accepted(
+    accepted_at(
         admin,
         online,
         &hours_ago(24),

@@ -7,7 +7,8 @@
 
 mod common;
 
-use common::{assert_refused, enterprise, now_cst, spawn_app_at, uscc, Client, TestApp, YUNAN};
+use common::custody::{accepted, add_admin_with_device, add_enterprise, add_fleet, refused, stands, Fleet};
+use common::{now_cst, spawn_app_at, uscc, Client, TestApp, YUNAN};
 use hwtrace::audit::{self, AuditArgs};
 use hwtrace::client::{generate_fields, Device};
 use reqwest::StatusCode;
@@ -38,10 +39,7 @@ async fn cast(app: &TestApp) -> Cast {
         (&carrier, "transporter"),
         (&stranger, "generator"),
     ] {
-        let (s, body) = admin
-            .post("/api/v1/enterprises", enterprise(u, &[role], "wansheng"))
-            .await;
-        assert_eq!(s, StatusCode::CREATED, "{body}");
+        add_enterprise(&admin, u, role, "wansheng").await;
     }
     let mut devices = Vec::new();
     for (user, owner, device) in [
@@ -50,24 +48,19 @@ async fn cast(app: &TestApp) -> Cast {
         ("yunan-admin", YUNAN, "gate-1"),
         ("stranger-admin", stranger.as_str(), "phone-9"),
     ] {
-        app.user(user, "enterprise_admin", Some(owner), None).await;
-        let d = Device::generate(owner, device);
-        app.login(user).await.register_device(&d).await;
-        devices.push(d);
+        devices.push(add_admin_with_device(app, user, owner, device).await);
     }
     let carrier_admin = app.login("carrier-admin").await;
-    for (path, body) in [
-        ("vehicles", json!({"plate": PLATE, "vehicle_type": "van"})),
-        (
-            "drivers",
-            json!({"name": "赵师傅", "licence_no": LICENCE, "phone": "13800000001"}),
-        ),
-    ] {
-        let (s, answer) = carrier_admin
-            .post(&format!("/api/v1/enterprises/{carrier}/{path}"), body)
-            .await;
-        assert_eq!(s, StatusCode::CREATED, "{answer}");
-    }
+    add_fleet(
+        &carrier_admin,
+        &carrier,
+        Fleet {
+            plate: PLATE,
+            vehicle_type: "van",
+            driver: ("赵师傅", LICENCE, "13800000001"),
+        },
+    )
+    .await;
     let [shop, driver, gate, stranger]: [Device; 4] = devices.try_into().ok().unwrap();
     Cast {
         admin,
@@ -78,30 +71,6 @@ async fn cast(app: &TestApp) -> Cast {
         repair,
         carrier,
     }
-}
-
-/// Signs and posts one event; answers `(status, body)`.
-async fn send(c: &Client, device: &Device, kind: &str, fields: Value) -> (StatusCode, Value) {
-    let env = device.sign_event(kind, &now_cst(), fields);
-    c.post("/api/v1/events", serde_json::to_value(&env).unwrap()).await
-}
-
-/// Posts an event that must be accepted; answers its receipt.
-async fn accepted(c: &Client, device: &Device, kind: &str, fields: Value) -> Value {
-    let (s, receipt) = send(c, device, kind, fields).await;
-    assert_eq!(s, StatusCode::CREATED, "{kind} was refused: {receipt}");
-    receipt
-}
-
-/// Asserts where the item stands.
-async fn stands(c: &Client, code: &str, state: &str, holder: &str) {
-    let (s, item) = c.get(&format!("/api/v1/items/{code}")).await;
-    assert_eq!(s, StatusCode::OK, "{item}");
-    assert_eq!(
-        (item["state"].as_str(), item["holder"].as_str()),
-        (Some(state), Some(holder)),
-        "{item}"
-    );
 }
 
 /// A manifest for one item from its holder to `receiver`, carried by `carrier`.
@@ -175,23 +144,35 @@ async fn a_drum_refused_at_the_gate_goes_back_to_the_shop_and_another_is_refused
 
     // The carrier cannot simply drive on under the manifest that brought it here: that one
     // leads to Yunan, not back.
-    assert_refused(
-        &send(admin, driver, "return", json!({"items": [code], "manifest": first})).await,
+    refused(
+        admin,
+        driver,
+        "return",
+        json!({"items": [code], "manifest": first}),
         StatusCode::FORBIDDEN,
         "bad_return_manifest",
-    );
+    )
+    .await;
     // A return manifest is opened by the generator and names it as receiver: the carrier
     // cannot book the drum anywhere, and the shop cannot send it elsewhere.
-    assert_refused(
-        &send(admin, driver, "manifest_open", manifest(&code, carrier, YUNAN)).await,
+    refused(
+        admin,
+        driver,
+        "manifest_open",
+        manifest(&code, carrier, YUNAN),
         StatusCode::FORBIDDEN,
         "bad_return_manifest",
-    );
-    assert_refused(
-        &send(admin, shop, "manifest_open", manifest(&code, carrier, YUNAN)).await,
+    )
+    .await;
+    refused(
+        admin,
+        shop,
+        "manifest_open",
+        manifest(&code, carrier, YUNAN),
         StatusCode::FORBIDDEN,
         "bad_return_manifest",
-    );
+    )
+    .await;
 
     // The shop opens the return manifest; the drum is still refused, with the carrier.
     let receipt = accepted(admin, shop, "manifest_open", manifest(&code, carrier, repair)).await;
@@ -201,11 +182,15 @@ async fn a_drum_refused_at_the_gate_goes_back_to_the_shop_and_another_is_refused
 
     // Only the carrier holding the drum takes it back.
     let trip = json!({"items": [code], "manifest": back});
-    assert_refused(
-        &send(admin, stranger, "return", trip.clone()).await,
+    refused(
+        admin,
+        stranger,
+        "return",
+        trip.clone(),
         StatusCode::FORBIDDEN,
         "not_holder",
-    );
+    )
+    .await;
     accepted(admin, driver, "return", trip.clone()).await;
     stands(admin, &code, "in_transit", carrier).await;
 
@@ -229,11 +214,15 @@ async fn a_drum_refused_at_the_gate_goes_back_to_the_shop_and_another_is_refused
         json!({"item": partial, "decision": "partial", "accepted_mass_g": accepted_g,
                "refused_mass_g": refused_g, "reason": "部分桶底残渣不在许可范围"})
     };
-    assert_refused(
-        &send(admin, gate, "receive", decision(60_000, 30_000)).await,
+    refused(
+        admin,
+        gate,
+        "receive",
+        decision(60_000, 30_000),
         StatusCode::UNPROCESSABLE_ENTITY,
         "mass_imbalance",
-    );
+    )
+    .await;
     stands(admin, &partial, "arrived", carrier).await;
     accepted(admin, gate, "receive", decision(70_000, 30_000)).await;
     stands(admin, &partial, "received", YUNAN).await;

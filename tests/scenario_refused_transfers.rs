@@ -7,10 +7,12 @@
 
 mod common;
 
-use common::{assert_refused, enterprise, now_cst, spawn_app_at, uscc, Client, TestApp, YUNAN};
+use common::custody::{
+    accepted, add_admin_with_device, add_enterprise, add_fleet, event_kinds, refused, stands, Fleet,
+};
+use common::{assert_refused, now_cst, spawn_app_at, uscc, Client, TestApp, YUNAN};
 use hwtrace::audit::{self, AuditArgs};
 use hwtrace::client::{generate_fields, Device};
-use hwtrace::crypto::dsse::Envelope;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
@@ -19,48 +21,6 @@ const FENGYAN: &str = "12500110MB1FY0001C";
 const PLATE: &str = "渝D12345";
 const LICENCE: &str = "500110198001011234";
 
-/// Signs and posts one event; answers `(status, body)`.
-async fn send(c: &Client, device: &Device, kind: &str, fields: Value) -> (StatusCode, Value) {
-    let env = device.sign_event(kind, &now_cst(), fields);
-    c.post("/api/v1/events", serde_json::to_value(&env).unwrap()).await
-}
-
-/// Posts an event that must be accepted; answers its receipt.
-async fn accepted(c: &Client, device: &Device, kind: &str, fields: Value) -> Value {
-    let (s, receipt) = send(c, device, kind, fields).await;
-    assert_eq!(s, StatusCode::CREATED, "{kind} was refused: {receipt}");
-    receipt
-}
-
-/// Asserts where the item stands.
-async fn stands(c: &Client, code: &str, state: &str, holder: &str) {
-    let (s, item) = c.get(&format!("/api/v1/items/{code}")).await;
-    assert_eq!(s, StatusCode::OK, "{item}");
-    assert_eq!(
-        (item["state"].as_str(), item["holder"].as_str()),
-        (Some(state), Some(holder)),
-        "{item}"
-    );
-}
-
-/// The types of the accepted events in an item's history, in order.
-async fn event_kinds(c: &Client, code: &str) -> Vec<String> {
-    let (s, history) = c.get(&format!("/api/v1/items/{code}/history")).await;
-    assert_eq!(s, StatusCode::OK, "{history}");
-    history["entries"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| serde_json::from_str::<Value>(e["entry"].as_str().unwrap()).unwrap())
-        .filter(|entry| entry["kind"] == "event")
-        .map(|entry| {
-            let env: Envelope = serde_json::from_value(entry["envelope"].clone()).unwrap();
-            let payload: Value = serde_json::from_slice(&env.payload_bytes().unwrap()).unwrap();
-            payload["type"].as_str().unwrap().to_owned()
-        })
-        .collect()
-}
-
 /// Registers a generator in `district` with a device, and a transporter in Wansheng with its
 /// vehicle and driver; answers the admin session, the generator's device and both USCCs.
 async fn shop_and_carrier(app: &TestApp, district: &str) -> (Client, Device, String, String) {
@@ -68,26 +28,19 @@ async fn shop_and_carrier(app: &TestApp, district: &str) -> (Client, Device, Str
     let repair = uscc("91500110MA5U8F4X2");
     let carrier = uscc("91500110MA6TRN031");
     for (u, role, d) in [(&repair, "generator", district), (&carrier, "transporter", "wansheng")] {
-        let (s, body) = admin.post("/api/v1/enterprises", enterprise(u, &[role], d)).await;
-        assert_eq!(s, StatusCode::CREATED, "{body}");
+        add_enterprise(&admin, u, role, d).await;
     }
-    app.user("repair-admin", "enterprise_admin", Some(&repair), None).await;
-    let shop = Device::generate(&repair, "phone-1");
-    app.login("repair-admin").await.register_device(&shop).await;
-    let (s, body) = admin
-        .post(
-            &format!("/api/v1/enterprises/{carrier}/vehicles"),
-            json!({"plate": PLATE, "vehicle_type": "van"}),
-        )
-        .await;
-    assert_eq!(s, StatusCode::CREATED, "{body}");
-    let (s, body) = admin
-        .post(
-            &format!("/api/v1/enterprises/{carrier}/drivers"),
-            json!({"name": "赵师傅", "licence_no": LICENCE, "phone": "13800000001"}),
-        )
-        .await;
-    assert_eq!(s, StatusCode::CREATED, "{body}");
+    let shop = add_admin_with_device(app, "repair-admin", &repair, "phone-1").await;
+    add_fleet(
+        &admin,
+        &carrier,
+        Fleet {
+            plate: PLATE,
+            vehicle_type: "van",
+            driver: ("赵师傅", LICENCE, "13800000001"),
+        },
+    )
+    .await;
     (admin, shop, repair, carrier)
 }
 
@@ -121,11 +74,15 @@ async fn a_facility_cannot_be_named_to_receive_waste_its_permit_does_not_cover()
     let code = receipt["item_code"].as_str().unwrap().to_owned();
 
     // Fengyan's permit covers medical waste only: a manifest sending it waste oil is refused.
-    assert_refused(
-        &send(&admin, &shop, "manifest_open", manifest(&code, &carrier, FENGYAN)).await,
+    refused(
+        &admin,
+        &shop,
+        "manifest_open",
+        manifest(&code, &carrier, FENGYAN),
         StatusCode::FORBIDDEN,
         "permit_scope",
-    );
+    )
+    .await;
     // Nothing moved and nothing was booked: the drum is still at rest, no manifest was
     // recorded, and its history holds no accepted event but its generation.
     stands(&admin, &code, "stored", &repair).await;
@@ -187,20 +144,28 @@ async fn a_transfer_across_a_province_boundary_without_approval_is_refused() {
 
     // Yunan, in Chongqing, holds a permit for HW08, but the transfer crosses from Sichuan into
     // Chongqing and no approval covers it: refused.
-    assert_refused(
-        &send(&admin, &shop, "manifest_open", manifest(&code, &carrier, YUNAN)).await,
+    refused(
+        &admin,
+        &shop,
+        "manifest_open",
+        manifest(&code, &carrier, YUNAN),
         StatusCode::FORBIDDEN,
         "approval_required",
-    );
+    )
+    .await;
     // The service has no register of approvals yet, so an approval number on the manifest is
     // not recognised as a recorded approval and the transfer is still refused.
     let mut with_number = manifest(&code, &carrier, YUNAN);
     with_number["approval"] = json!("川环危转〔2026〕001号");
-    assert_refused(
-        &send(&admin, &shop, "manifest_open", with_number).await,
+    refused(
+        &admin,
+        &shop,
+        "manifest_open",
+        with_number,
         StatusCode::FORBIDDEN,
         "approval_required",
-    );
+    )
+    .await;
     stands(&admin, &code, "stored", &repair).await;
     let first_no = format!("{}5001000001", &now_cst()[..4]);
     assert_refused(

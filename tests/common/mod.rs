@@ -2,6 +2,8 @@
 //! and talk HTTP to it (after zero-to-production's `spawn_app`).
 #![allow(dead_code)]
 
+pub mod custody;
+
 use std::net::SocketAddr;
 
 use hwtrace::accounts::{self, NewUser};

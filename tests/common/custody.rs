@@ -1,0 +1,109 @@
+//! Custody-scenario support shared by the scenario tests: signing and posting events as a
+//! device, asserting where an item stands, and registering a transporter's vehicle and driver.
+#![allow(dead_code)]
+
+use hwtrace::client::Device;
+use hwtrace::crypto::dsse::Envelope;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+use super::{assert_refused, enterprise, now_cst, Client, TestApp};
+
+/// Signs an event at device time `at` and posts it; answers `(status, body)`.
+pub async fn send_event_at(c: &Client, device: &Device, at: &str, kind: &str, fields: Value) -> (StatusCode, Value) {
+    let env = device.sign_event(kind, at, fields);
+    c.post("/api/v1/events", serde_json::to_value(&env).unwrap()).await
+}
+
+/// Signs and posts one event (device time now, CST); answers `(status, body)`.
+pub async fn send_event(c: &Client, device: &Device, kind: &str, fields: Value) -> (StatusCode, Value) {
+    send_event_at(c, device, &now_cst(), kind, fields).await
+}
+
+/// Posts an event at device time `at` that must be accepted; answers its receipt.
+pub async fn accepted_at(c: &Client, device: &Device, at: &str, kind: &str, fields: Value) -> Value {
+    let (s, receipt) = send_event_at(c, device, at, kind, fields).await;
+    assert_eq!(s, StatusCode::CREATED, "{kind} was refused: {receipt}");
+    receipt
+}
+
+/// Posts an event that must be accepted; answers its receipt.
+pub async fn accepted(c: &Client, device: &Device, kind: &str, fields: Value) -> Value {
+    accepted_at(c, device, &now_cst(), kind, fields).await
+}
+
+/// Posts an event that must be refused with `status` and stable error `code`; answers the body.
+pub async fn refused(c: &Client, device: &Device, kind: &str, fields: Value, status: StatusCode, code: &str) -> Value {
+    let answer = send_event(c, device, kind, fields).await;
+    assert_refused(&answer, status, code);
+    answer.1
+}
+
+/// Asserts where the item stands: its `state` and `holder`.
+pub async fn stands(c: &Client, code: &str, state: &str, holder: &str) {
+    let (s, item) = c.get(&format!("/api/v1/items/{code}")).await;
+    assert_eq!(s, StatusCode::OK, "{item}");
+    assert_eq!(
+        (item["state"].as_str(), item["holder"].as_str()),
+        (Some(state), Some(holder)),
+        "{item}"
+    );
+}
+
+/// The event types in the item's history, in log order.
+pub async fn event_kinds(c: &Client, code: &str) -> Vec<String> {
+    let (s, history) = c.get(&format!("/api/v1/items/{code}/history")).await;
+    assert_eq!(s, StatusCode::OK, "{history}");
+    history["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| serde_json::from_str::<Value>(e["entry"].as_str().unwrap()).unwrap())
+        .filter(|entry| entry["kind"] == "event")
+        .map(|entry| {
+            let env: Envelope = serde_json::from_value(entry["envelope"].clone()).unwrap();
+            let payload: Value = serde_json::from_slice(&env.payload_bytes().unwrap()).unwrap();
+            payload["type"].as_str().unwrap().to_owned()
+        })
+        .collect()
+}
+
+/// A transporter's vehicle and its driver `(name, licence_no, phone)`.
+pub struct Fleet<'a> {
+    pub plate: &'a str,
+    pub vehicle_type: &'a str,
+    pub driver: (&'a str, &'a str, &'a str),
+}
+
+/// Registers the transporter's vehicle and driver through `c` (an admin of `carrier` or the
+/// system admin), asserting both are created.
+pub async fn add_fleet(c: &Client, carrier: &str, fleet: Fleet<'_>) {
+    let (name, licence, phone) = fleet.driver;
+    for (path, body) in [
+        (
+            "vehicles",
+            json!({"plate": fleet.plate, "vehicle_type": fleet.vehicle_type}),
+        ),
+        ("drivers", json!({"name": name, "licence_no": licence, "phone": phone})),
+    ] {
+        let (s, answer) = c.post(&format!("/api/v1/enterprises/{carrier}/{path}"), body).await;
+        assert_eq!(s, StatusCode::CREATED, "{answer}");
+    }
+}
+
+/// Creates an enterprise with one role through the system admin `admin`, asserting success.
+pub async fn add_enterprise(admin: &Client, uscc: &str, role: &str, district: &str) {
+    let (s, body) = admin
+        .post("/api/v1/enterprises", enterprise(uscc, &[role], district))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{body}");
+}
+
+/// Creates the enterprise admin `user` of `owner`, and as that user registers a new device
+/// named `device`; answers the device.
+pub async fn add_admin_with_device(app: &TestApp, user: &str, owner: &str, device: &str) -> Device {
+    app.user(user, "enterprise_admin", Some(owner), None).await;
+    let d = Device::generate(owner, device);
+    app.login(user).await.register_device(&d).await;
+    d
+}
