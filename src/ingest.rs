@@ -576,8 +576,8 @@ fn apply_consolidate(
         }
     }
     let item = new_item(conn, log, base_url, c, &e.output)?;
-    let logged_at = now();
-    let mut ctx = Context::new(log.size(), logged_at);
+    let (seq, logged_at) = log.next_entry();
+    let mut ctx = Context::new(seq, logged_at);
     ctx.roles = roles_of(conn, actor)?;
     ctx.tolerance_ppt = DEFAULT_TOLERANCE_PPT;
     ctx.signed_by = vec![actor.clone()];
@@ -589,8 +589,9 @@ fn apply_consolidate(
     let effects = custody::apply(|code| states.get(code), &c.event, &ctx)?;
     let mut prev: Vec<&str> = e.inputs.iter().map(ItemCode::as_str).collect();
     prev.push(item.code.as_str());
-    let appended = log.append(
+    let appended = log.append_at(
         conn,
+        logged_at,
         "event",
         &prev,
         &[
@@ -605,7 +606,7 @@ fn apply_consolidate(
         )));
     }
     insert_item(conn, c, &e.output, &item, appended.seq)?;
-    store_effects(conn, effects, logged_at, appended.logged_at)?;
+    store_effects(conn, effects)?;
     Ok(Applied {
         seq: appended.seq,
         leaf_hash: appended.leaf_hash,
@@ -616,18 +617,11 @@ fn apply_consolidate(
     })
 }
 
-/// Writes the items' new states, with the entry's logged time as the time a state began.
-fn store_effects(
-    conn: &Connection,
-    effects: Vec<Effect>,
-    ruled_at: DateTime<Utc>,
-    logged_at: DateTime<Utc>,
-) -> StoreResult<()> {
+/// Writes the items' new states (their `state_since` is the entry's logged time, which the
+/// rules were given by `Log::next_entry`).
+fn store_effects(conn: &Connection, effects: Vec<Effect>) -> StoreResult<()> {
     for effect in effects {
-        if let Effect::Update(mut s) | Effect::Create(mut s) = effect {
-            if s.state_since == ruled_at {
-                s.state_since = logged_at;
-            }
+        if let Effect::Update(s) | Effect::Create(s) = effect {
             projection::store_item(conn, &s)?;
         }
     }
@@ -839,9 +833,9 @@ fn apply_custody(conn: &Connection, log: &Log, settings: &Settings, c: &Checked)
         }
     }
     check_scanned_labels(conn, &states, body)?;
-    let logged_at = now();
+    let (seq, logged_at) = log.next_entry();
     let today = cst_date(logged_at);
-    let mut ctx = Context::new(log.size(), logged_at);
+    let mut ctx = Context::new(seq, logged_at);
     ctx.roles = roles_of(conn, actor)?;
     ctx.tolerance_ppt = DEFAULT_TOLERANCE_PPT;
     ctx.signed_by = vec![actor.clone()];
@@ -886,14 +880,14 @@ fn apply_custody(conn: &Connection, log: &Log, settings: &Settings, c: &Checked)
     if let Some(number) = &assigned {
         members.push(Member::new("manifest", number));
     }
-    let appended = log.append(conn, "event", &prev, &members)?;
+    let appended = log.append_at(conn, logged_at, "event", &prev, &members)?;
     if appended.seq != ctx.seq {
         return Err(StoreError::Other(format!(
             "the entry took index {}, the rules were told {}",
             appended.seq, ctx.seq
         )));
     }
-    store_effects(conn, effects, logged_at, appended.logged_at)?;
+    store_effects(conn, effects)?;
     let mut manifest_no = None;
     if let Some((record, e)) = opened {
         projection::insert_manifest(

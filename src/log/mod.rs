@@ -144,9 +144,28 @@ impl Log {
         items: &[&str],
         members: &[Member<'_>],
     ) -> StoreResult<Appended> {
+        self.append_at(conn, now(), kind, items, members)
+    }
+
+    /// The index and the logged time the next entry will get, so that rules applied before
+    /// the append can be told them (the time never goes back, whatever the clock does).
+    pub fn next_entry(&self) -> (u64, DateTime<Utc>) {
+        let inner = self.inner();
+        (inner.tree.size(), now().max(inner.last_logged_at))
+    }
+
+    /// Like [`Log::append`], logged at `at` (or at the last entry's time, if that is later).
+    pub fn append_at(
+        &self,
+        conn: &Connection,
+        at: DateTime<Utc>,
+        kind: &str,
+        items: &[&str],
+        members: &[Member<'_>],
+    ) -> StoreResult<Appended> {
         let mut inner = self.inner();
         let seq = inner.tree.size();
-        let logged_at = now().max(inner.last_logged_at);
+        let logged_at = at.max(inner.last_logged_at);
         let mut prev = std::collections::BTreeMap::new();
         for item in items {
             prev.insert(*item, item_head(conn, item)?);
