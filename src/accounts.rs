@@ -300,19 +300,24 @@ pub fn session_caller(conn: &Connection, token: &str) -> StoreResult<Option<(Cal
     Ok(Some((caller_of(&user)?, user, csrf)))
 }
 
-/// The caller behind a bearer token, if it is live.
-pub fn token_caller(conn: &Connection, token: &str) -> StoreResult<Option<(Caller, User)>> {
-    let id: Option<i64> = conn
+/// How often a token's `last_used_at` is brought up to date.
+pub const TOKEN_TOUCH_MINUTES: i64 = 1;
+
+/// The caller behind a bearer token, if it is live, and whether its `last_used_at` is older
+/// than [`TOKEN_TOUCH_MINUTES`] (only then is a write queued to record the use).
+pub fn token_caller(conn: &Connection, token: &str) -> StoreResult<Option<(Caller, User, bool)>> {
+    let row: Option<(i64, bool)> = conn
         .query_row(
-            "SELECT t.user_id FROM api_tokens t JOIN users u ON u.id = t.user_id
+            "SELECT t.user_id, t.last_used_at IS NULL OR t.last_used_at < ?2
+             FROM api_tokens t JOIN users u ON u.id = t.user_id
              WHERE t.token_hash = ?1 AND t.revoked_at IS NULL AND u.disabled_at IS NULL",
-            [digest(token)],
-            |r| r.get(0),
+            params![digest(token), rfc3339(now() - Duration::minutes(TOKEN_TOUCH_MINUTES))],
+            |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .optional()?;
-    let Some(id) = id else { return Ok(None) };
+    let Some((id, stale)) = row else { return Ok(None) };
     let user = get_user(conn, id)?;
-    Ok(Some((caller_of(&user)?, user)))
+    Ok(Some((caller_of(&user)?, user, stale)))
 }
 
 /// Records that a token was used, at most once a minute (to keep writes off the hot path).
@@ -322,7 +327,7 @@ pub async fn touch_token(db: &Db, token: String) {
             let now = now();
             conn.execute(
                 "UPDATE api_tokens SET last_used_at = ?1 WHERE token_hash = ?2 AND (last_used_at IS NULL OR last_used_at < ?3)",
-                params![rfc3339(now), digest(&token), rfc3339(now - Duration::minutes(1))],
+                params![rfc3339(now), digest(&token), rfc3339(now - Duration::minutes(TOKEN_TOUCH_MINUTES))],
             )?;
             Ok(())
         })

@@ -150,15 +150,17 @@ impl FromRequestParts<AppState> for Auth {
                 })?;
             let t = token.clone();
             let found = state.db.read(move |conn| accounts::token_caller(conn, &t)).await?;
-            let (caller, user) = found.ok_or_else(|| {
+            let (caller, user, stale) = found.ok_or_else(|| {
                 unauthenticated(
                     "bad_token",
                     "the API token is unknown or revoked",
                     "API令牌无效或已撤销",
                 )
             })?;
-            let db = state.db.clone();
-            tokio::spawn(async move { accounts::touch_token(&db, token).await });
+            if stale {
+                let db = state.db.clone();
+                tokio::spawn(async move { accounts::touch_token(&db, token).await });
+            }
             return Ok(Auth {
                 caller,
                 user,
