@@ -53,38 +53,47 @@ fn unknown_item(code: &str) -> Refusal {
     )
 }
 
-pub fn get_item(conn: &Connection, code: &ItemCode) -> StoreResult<Item> {
-    conn.prepare_cached(
-        "SELECT code, generator, waste_code, waste_name, mass_g, form, hazard_bits, packaging, container_volume_l,
-                components, harmful_components, precautions, storage_place, generated_at, state, holder, created_seq, label
-         FROM items WHERE code = ?1",
-    )?
-    .query_row([code.as_str()], |r| {
-        let bits: u8 = r.get(6)?;
-        let label: Vec<u8> = r.get(17)?;
-        Ok(Item {
-            code: r.get(0)?,
-            generator: r.get(1)?,
-            waste_code: r.get(2)?,
-            waste_name: r.get(3)?,
-            mass_g: r.get(4)?,
-            form: r.get(5)?,
-            hazards: HazardSet::from_bits(bits).map(|h| h.letters()).unwrap_or_default().into_iter().map(String::from).collect(),
-            packaging: r.get(7)?,
-            container_volume_l: r.get(8)?,
-            components: r.get(9)?,
-            harmful_components: r.get(10)?,
-            precautions: r.get(11)?,
-            storage_place: r.get(12)?,
-            generated_at: r.get(13)?,
-            state: r.get(14)?,
-            holder: r.get(15)?,
-            created_seq: r.get(16)?,
-            label_b64: data_encoding::BASE64.encode(&label),
-        })
+/// The columns [`item_row`] reads, in its order.
+const ITEM_COLUMNS: &str =
+    "i.code, i.generator, i.waste_code, i.waste_name, i.mass_g, i.form, i.hazard_bits, i.packaging,
+    i.container_volume_l, i.components, i.harmful_components, i.precautions, i.storage_place, i.generated_at, i.state,
+    i.holder, i.created_seq, i.label";
+
+fn item_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Item> {
+    let bits: u8 = r.get(6)?;
+    let label: Vec<u8> = r.get(17)?;
+    Ok(Item {
+        code: r.get(0)?,
+        generator: r.get(1)?,
+        waste_code: r.get(2)?,
+        waste_name: r.get(3)?,
+        mass_g: r.get(4)?,
+        form: r.get(5)?,
+        hazards: HazardSet::from_bits(bits)
+            .map(|h| h.letters())
+            .unwrap_or_default()
+            .into_iter()
+            .map(String::from)
+            .collect(),
+        packaging: r.get(7)?,
+        container_volume_l: r.get(8)?,
+        components: r.get(9)?,
+        harmful_components: r.get(10)?,
+        precautions: r.get(11)?,
+        storage_place: r.get(12)?,
+        generated_at: r.get(13)?,
+        state: r.get(14)?,
+        holder: r.get(15)?,
+        created_seq: r.get(16)?,
+        label_b64: data_encoding::BASE64.encode(&label),
     })
-    .optional()?
-    .ok_or_else(|| unknown_item(code.as_str()).into())
+}
+
+pub fn get_item(conn: &Connection, code: &ItemCode) -> StoreResult<Item> {
+    conn.prepare_cached(&format!("SELECT {ITEM_COLUMNS} FROM items i WHERE i.code = ?1"))?
+        .query_row([code.as_str()], item_row)
+        .optional()?
+        .ok_or_else(|| unknown_item(code.as_str()).into())
 }
 
 /// Most items one list answer carries.
@@ -137,21 +146,19 @@ pub fn list_items(conn: &Connection, scope: &crate::access::Scope, f: &ItemFilte
         Scope::Enterprise(u) => (None, Some(u.as_str().to_owned())),
         Scope::Nothing => return Ok(Vec::new()),
     };
-    let mut stmt = conn.prepare_cached(
-        "SELECT code FROM items i
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {ITEM_COLUMNS} FROM items i
          WHERE (?1 IS NULL OR i.generator = ?1 OR i.holder = ?1)
            AND (?2 IS NULL OR EXISTS(SELECT 1 FROM enterprises e WHERE e.district = ?2 AND e.uscc IN (i.generator, i.holder)))
            AND (?3 IS NULL OR i.state = ?3)
            AND (?4 IS NULL OR substr(i.code, 27, 8) = ?4)
            AND (?5 IS NULL OR i.created_seq < ?5)
-         ORDER BY i.created_seq DESC LIMIT ?6",
-    )?;
-    let codes = stmt
-        .query_map(params![uscc, district, f.state, day, f.before, limit], |r| {
-            r.get::<_, String>(0)
-        })?
+         ORDER BY i.created_seq DESC LIMIT ?6"
+    ))?;
+    let items = stmt
+        .query_map(params![uscc, district, f.state, day, f.before, limit], item_row)?
         .collect::<rusqlite::Result<Vec<_>>>()?;
-    codes.iter().map(|c| get_item(conn, &ItemCode::parse(c)?)).collect()
+    Ok(items)
 }
 
 /// (Chinese, English) name of a custody state.
