@@ -79,6 +79,35 @@ impl Caller {
         }
     }
 
+    /// May this caller record cross-province transfer approvals at all? Administrators and
+    /// regulators; the province is checked by [`Caller::may_record_approval_from`].
+    pub fn may_record_approvals(&self) -> Result<(), Refusal> {
+        match self.role {
+            UserRole::Admin | UserRole::Regulator => Ok(()),
+            _ => Err(Refusal::forbidden(
+                "approval_authority_only",
+                "only an administrator or a regulator may record transfer approvals",
+                "只有系统管理员或生态环境主管部门可以登记跨省转移批准",
+            )),
+        }
+    }
+
+    /// May this caller record an approval whose issuer (移出人) is in `issuer_province`? An
+    /// administrator for any issuer; a regulator for issuers in the province of its own district
+    /// (`own_province`): the authority of the province the waste leaves approves (转移管理办法
+    /// 第二十一条).
+    pub fn may_record_approval_from(&self, issuer_province: &str, own_province: Option<&str>) -> Result<(), Refusal> {
+        self.may_record_approvals()?;
+        if self.role == UserRole::Admin || own_province == Some(issuer_province) {
+            return Ok(());
+        }
+        Err(Refusal::forbidden(
+            "not_your_province",
+            format!("the issuer is in province {issuer_province}: only its regulators or an administrator may record this approval"),
+            format!("移出人位于省级行政区{issuer_province}，只有该省的主管部门或系统管理员可以登记此批准"),
+        ))
+    }
+
     /// May this caller manage accounts, enterprises and permits?
     pub fn must_be_admin(&self) -> Result<(), Refusal> {
         if self.role == UserRole::Admin {
@@ -133,6 +162,20 @@ mod tests {
         assert!(admin.must_be_admin().is_ok());
         for c in [&reg, &ent_admin, &clerk] {
             assert_eq!(c.must_be_admin().unwrap_err().code, "admin_only");
+        }
+
+        assert!(admin.may_record_approval_from("51", None).is_ok());
+        assert!(reg.may_record_approval_from("50", Some("50")).is_ok());
+        assert_eq!(
+            reg.may_record_approval_from("51", Some("50")).unwrap_err().code,
+            "not_your_province"
+        );
+        for c in [&ent_admin, &clerk] {
+            assert_eq!(c.may_record_approvals().unwrap_err().code, "approval_authority_only");
+            assert_eq!(
+                c.may_record_approval_from("50", Some("50")).unwrap_err().code,
+                "approval_authority_only"
+            );
         }
     }
 }

@@ -11,14 +11,16 @@ use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::approvals;
 use crate::crypto::dsse::Envelope;
 use crate::crypto::keys::KeyId;
 use crate::crypto::label::{self, LabelPayload};
 use crate::crypto::merkle::{hash_to_b64, inclusion_proof};
-use crate::domain::custody::{self, Context, Effect, ItemState, ManifestRecord, DEFAULT_TOLERANCE_PPT};
-use crate::domain::event::{parse_event, Consolidate, Event, EventBody, Generate, ManifestOpen};
+use crate::domain::custody::{self, Context, Effect, Facts, ItemState, DEFAULT_TOLERANCE_PPT};
+use crate::domain::event::{parse_event, Event, EventBody, Generate, ManifestOpen};
 use crate::domain::{
-    Catalogue, EnterpriseRole, ItemCode, ManifestNo, Refusal, RefusalKind, TreatmentMethod, Uscc, WasteCode,
+    Catalogue, EnterpriseRole, Grams, ItemCode, ManifestNo, Plate, Refusal, RefusalKind, TreatmentMethod, Uscc,
+    WasteCode,
 };
 use crate::http::AppState;
 use crate::keyring::{device_keys_by_id, DeviceKey};
@@ -40,6 +42,11 @@ pub struct Checked {
     pub event: Event,
     /// The signing device key (the actor's device).
     pub signer: KeyId,
+    /// Every verified signature's key with its owner and device (the actor's among them;
+    /// co-signers of a correction besides).
+    pub signers: Vec<(KeyId, String, String)>,
+    /// The enterprises whose device keys signed, the actor first, without repeats.
+    pub signed_by: Vec<Uscc>,
 }
 
 fn envelope_refusal(e: crate::crypto::dsse::DsseError) -> Refusal {
@@ -108,10 +115,24 @@ pub fn check(
             )
         })?;
     check_time(&event, server_now)?;
+    let mut signed_by = vec![event.common.actor.clone()];
+    for (_, k) in &signers {
+        if let Ok(owner) = Uscc::parse(&k.owner) {
+            if !signed_by.contains(&owner) {
+                signed_by.push(owner);
+            }
+        }
+    }
+    let signers = signers
+        .iter()
+        .map(|(id, k)| (*id, k.owner.clone(), k.device.clone()))
+        .collect();
     Ok(Checked {
         envelope,
         event,
         signer,
+        signers,
+        signed_by,
     })
 }
 
@@ -155,6 +176,15 @@ pub struct Receipt {
     pub inclusion_proof: InclusionProof,
     /// For `generate`: the signed label.
     pub label: Option<IssuedLabel>,
+    /// Every item the event created with its signed label, in order (one for `generate` and
+    /// `consolidate`, one per output for `split`).
+    pub created: Vec<CreatedItem>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CreatedItem {
+    pub item_code: String,
+    pub label: IssuedLabel,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -177,9 +207,8 @@ struct Applied {
     seq: u64,
     leaf_hash: [u8; 32],
     entry: String,
-    item_code: Option<String>,
     manifest_no: Option<String>,
-    label: Option<IssuedLabel>,
+    created: Vec<CreatedItem>,
 }
 
 /// What the writer needs of the deployment's settings.
@@ -285,7 +314,7 @@ async fn receipt(state: &AppState, applied: Applied) -> StoreResult<Receipt> {
         .await?;
     Ok(Receipt {
         index: applied.seq,
-        item_code: applied.item_code,
+        item_code: applied.created.first().map(|c| c.item_code.clone()),
         manifest_no: applied.manifest_no,
         entry: applied.entry,
         leaf_hash: hex::encode(applied.leaf_hash),
@@ -295,25 +324,28 @@ async fn receipt(state: &AppState, applied: Applied) -> StoreResult<Receipt> {
             size,
             hashes: hashes.iter().map(hash_to_b64).collect(),
         },
-        label: applied.label,
+        label: applied.created.first().map(|c| c.label.clone()),
+        created: applied.created,
     })
 }
 
 /// The writer half: re-checks what may have changed since [`check`], then applies the event.
 fn apply(conn: &Connection, log: &Log, settings: &Settings, c: &Checked) -> StoreResult<Outcome> {
     let common = &c.event.common;
-    let in_force: bool = conn
-        .prepare_cached(
-            "SELECT EXISTS(SELECT 1 FROM device_keys WHERE key_id = ?1 AND owner = ?2 AND device = ?3 AND revoked_at IS NULL)",
-        )?
-        .query_row(params![c.signer.to_hex(), common.actor.as_str(), common.device.as_str()], |r| r.get(0))?;
-    if !in_force {
-        return Err(Refusal::forbidden(
-            "key_revoked",
-            "the device key was revoked before this event was logged",
-            "该设备密钥在事件记录前已被吊销",
-        )
-        .into());
+    for (id, owner, device) in &c.signers {
+        let in_force: bool = conn
+            .prepare_cached(
+                "SELECT EXISTS(SELECT 1 FROM device_keys WHERE key_id = ?1 AND owner = ?2 AND device = ?3 AND revoked_at IS NULL)",
+            )?
+            .query_row(params![id.to_hex(), owner, device], |r| r.get(0))?;
+        if !in_force {
+            return Err(Refusal::forbidden(
+                "key_revoked",
+                format!("the key of device {owner}/{device} was revoked before this event was logged"),
+                format!("设备{owner}/{device}的密钥在事件记录前已被吊销"),
+            )
+            .into());
+        }
     }
     let used: Option<i64> = conn
         .prepare_cached("SELECT seq FROM nonces WHERE key_id = ?1 AND nonce = ?2")?
@@ -338,20 +370,7 @@ fn apply(conn: &Connection, log: &Log, settings: &Settings, c: &Checked) -> Stor
     // (a serial taken, say) while the job itself goes on to log the refusal.
     let size_before = log.size();
     conn.execute_batch("SAVEPOINT ingest_event")?;
-    let outcome = match &c.event.body {
-        EventBody::Generate(g) if g.inputs.is_empty() => apply_generate(conn, log, &settings.base_url, c, g),
-        EventBody::Consolidate(e) => apply_consolidate(conn, log, &settings.base_url, c, e),
-        EventBody::ManifestOpen(_)
-        | EventBody::Release(_)
-        | EventBody::Accept(_)
-        | EventBody::Arrive(_)
-        | EventBody::Weigh(_)
-        | EventBody::Receive(_)
-        | EventBody::Return(_)
-        | EventBody::Treat(_)
-        | EventBody::Store(_) => apply_custody(conn, log, settings, c),
-        other => Err(not_enabled(other.type_name()).into()),
-    };
+    let outcome = apply_event(conn, log, settings, c);
     let (applied, refused) = match outcome {
         Ok(applied) => {
             conn.execute_batch("RELEASE ingest_event")?;
@@ -410,37 +429,9 @@ fn log_refusal(conn: &Connection, log: &Log, c: &Checked, refusal: &Refusal) -> 
         seq: appended.seq,
         leaf_hash: appended.leaf_hash,
         entry: appended.bytes,
-        item_code: None,
         manifest_no: None,
-        label: None,
+        created: Vec::new(),
     })
-}
-
-/// The custody rules for this event type are not wired into the service yet.
-fn not_enabled(kind: &str) -> Refusal {
-    Refusal::forbidden(
-        "event_type_not_enabled",
-        format!("event type '{kind}' (or residue generation with inputs) is not yet accepted by this service"),
-        format!("本服务尚未接受“{kind}”类型的事件（或带inputs的残渣登记）"),
-    )
-}
-
-fn require_generator(conn: &Connection, actor: &str) -> StoreResult<()> {
-    let ok: bool = conn
-        .prepare_cached(
-            "SELECT EXISTS(SELECT 1 FROM enterprise_roles WHERE uscc = ?1 AND role IN ('generator', 'collection_point', 'facility'))",
-        )?
-        .query_row([actor], |r| r.get(0))?;
-    if ok {
-        Ok(())
-    } else {
-        Err(Refusal::forbidden(
-            "not_a_generator",
-            format!("enterprise {actor} is not registered as a generator, collection point or facility"),
-            format!("企业{actor}未登记为产废单位、收集点或利用处置单位"),
-        )
-        .into())
-    }
 }
 
 /// The next serial for (unit, waste code, day); never reused because the counter only grows
@@ -535,88 +526,6 @@ fn insert_item(conn: &Connection, c: &Checked, g: &Generate, item: &NewItem, seq
     Ok(())
 }
 
-fn apply_generate(conn: &Connection, log: &Log, base_url: &str, c: &Checked, g: &Generate) -> StoreResult<Applied> {
-    require_generator(conn, c.event.common.actor.as_str())?;
-    let item = new_item(conn, log, base_url, c, g)?;
-    let appended = log.append(
-        conn,
-        "event",
-        &[item.code.as_str()],
-        &[
-            Member::new("envelope", &c.envelope),
-            Member::new("label", &item.issued.b64),
-        ],
-    )?;
-    insert_item(conn, c, g, &item, appended.seq)?;
-    Ok(Applied {
-        seq: appended.seq,
-        leaf_hash: appended.leaf_hash,
-        entry: appended.bytes,
-        item_code: Some(item.code.to_string()),
-        manifest_no: None,
-        label: Some(item.issued),
-    })
-}
-
-/// `consolidate`: the server numbers the new item (unit = the actor) and signs its label as for
-/// `generate`; the rules close the inputs and check the masses; one entry whose `prev` names
-/// every input and the new item carries the envelope and the label.
-fn apply_consolidate(
-    conn: &Connection,
-    log: &Log,
-    base_url: &str,
-    c: &Checked,
-    e: &Consolidate,
-) -> StoreResult<Applied> {
-    let actor = &c.event.common.actor;
-    let mut states = BTreeMap::new();
-    for code in &e.inputs {
-        if let Some(s) = projection::load_item(conn, code)? {
-            states.insert(code.clone(), s);
-        }
-    }
-    let item = new_item(conn, log, base_url, c, &e.output)?;
-    let (seq, logged_at) = log.next_entry();
-    let mut ctx = Context::new(seq, logged_at);
-    ctx.roles = roles_of(conn, actor)?;
-    ctx.tolerance_ppt = DEFAULT_TOLERANCE_PPT;
-    ctx.signed_by = vec![actor.clone()];
-    ctx.new_items = vec![item.code.clone()];
-    // Serials are never reused, but should the code be taken the rules refuse with `item_exists`.
-    if let Some(s) = projection::load_item(conn, &item.code)? {
-        states.insert(item.code.clone(), s);
-    }
-    let effects = custody::apply(|code| states.get(code), &c.event, &ctx)?;
-    let mut prev: Vec<&str> = e.inputs.iter().map(ItemCode::as_str).collect();
-    prev.push(item.code.as_str());
-    let appended = log.append_at(
-        conn,
-        logged_at,
-        "event",
-        &prev,
-        &[
-            Member::new("envelope", &c.envelope),
-            Member::new("label", &item.issued.b64),
-        ],
-    )?;
-    if appended.seq != ctx.seq {
-        return Err(StoreError::Other(format!(
-            "the entry took index {}, the rules were told {}",
-            appended.seq, ctx.seq
-        )));
-    }
-    insert_item(conn, c, &e.output, &item, appended.seq)?;
-    store_effects(conn, effects)?;
-    Ok(Applied {
-        seq: appended.seq,
-        leaf_hash: appended.leaf_hash,
-        entry: appended.bytes,
-        item_code: Some(item.code.to_string()),
-        manifest_no: None,
-        label: Some(item.issued),
-    })
-}
-
 /// Writes the items' new states (their `state_since` is the entry's logged time, which the
 /// rules were given by `Log::next_entry`).
 fn store_effects(conn: &Connection, effects: Vec<Effect>) -> StoreResult<()> {
@@ -628,39 +537,12 @@ fn store_effects(conn: &Connection, effects: Vec<Effect>) -> StoreResult<()> {
     Ok(())
 }
 
-/// The items an event of a wired custody type concerns, in the order it names them: its
-/// entry's `prev` members.
-fn concerned(body: &EventBody) -> Vec<ItemCode> {
-    match body {
-        EventBody::Store(e) => e.items.clone(),
-        EventBody::ManifestOpen(e) => e.items.clone(),
-        EventBody::Release(e) => e.items.clone(),
-        EventBody::Accept(e) => e.items.clone(),
-        EventBody::Arrive(e) => e.items.clone(),
-        EventBody::Return(e) => e.items.clone(),
-        EventBody::Weigh(e) => vec![e.item.clone()],
-        EventBody::Receive(e) => vec![e.item.clone()],
-        EventBody::Treat(e) => vec![e.item.clone()],
-        _ => Vec::new(),
-    }
-}
-
 fn roles_of(conn: &Connection, uscc: &Uscc) -> StoreResult<Vec<EnterpriseRole>> {
     let roles = conn
         .prepare_cached("SELECT role FROM enterprise_roles WHERE uscc = ?1 ORDER BY role")?
         .query_map([uscc.as_str()], |r| r.get::<_, String>(0))?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     Ok(roles.iter().filter_map(|r| EnterpriseRole::parse(r).ok()).collect())
-}
-
-/// The province code of an enterprise's district; `None` for an unregistered enterprise.
-fn province_of(conn: &Connection, uscc: &Uscc) -> StoreResult<Option<String>> {
-    Ok(conn
-        .prepare_cached(
-            "SELECT d.province_code FROM enterprises e JOIN districts d ON d.code = e.district WHERE e.uscc = ?1",
-        )?
-        .query_row([uscc.as_str()], |r| r.get(0))
-        .optional()?)
 }
 
 /// Whether `holder` holds one permit valid on `day` whose scopes (codes or categories) cover
@@ -689,6 +571,10 @@ fn permit_covers(
             .all(|c| scopes.contains(&c.to_string()) || scopes.contains(&c.category().to_string()));
         let method_ok = match method {
             None => true,
+            // A landfill is licensed by its volume, not by a yearly tonnage.
+            Some(TreatmentMethod::Landfill) => conn
+                .prepare_cached("SELECT landfill_volume_m3 IS NOT NULL FROM permits WHERE number = ?1")?
+                .query_row([&p], |r| r.get(0))?,
             Some(m) => conn
                 .prepare_cached("SELECT EXISTS(SELECT 1 FROM permit_capacities WHERE permit = ?1 AND method = ?2)")?
                 .query_row(params![p, m.code()], |r| r.get(0))?,
@@ -708,6 +594,11 @@ fn has_any_role(conn: &Connection, uscc: &Uscc, roles: &[EnterpriseRole]) -> Sto
 /// driver of one of its transporters.
 fn check_manifest_parties(conn: &Connection, actor: &Uscc, e: &ManifestOpen) -> StoreResult<()> {
     crate::registry::enterprise_district(conn, &e.receiver)?;
+    check_receiver(conn, actor, e)?;
+    check_carriers(conn, &e.transporters, &e.vehicle_plate, &e.driver_licence)
+}
+
+fn check_receiver(conn: &Connection, actor: &Uscc, e: &ManifestOpen) -> StoreResult<()> {
     let receives = [EnterpriseRole::Facility, EnterpriseRole::CollectionPoint];
     if &e.receiver != actor && !has_any_role(conn, &e.receiver, &receives)? {
         return Err(Refusal::forbidden(
@@ -720,7 +611,12 @@ fn check_manifest_parties(conn: &Connection, actor: &Uscc, e: &ManifestOpen) -> 
         )
         .into());
     }
-    for t in &e.transporters {
+    Ok(())
+}
+
+/// The transporters are registered as such, and the vehicle and driver belong to one of them.
+fn check_carriers(conn: &Connection, transporters: &[Uscc], plate: &Plate, driver: &str) -> StoreResult<()> {
+    for t in transporters {
         crate::registry::enterprise_district(conn, t)?;
         if !has_any_role(conn, t, &[EnterpriseRole::Transporter])? {
             return Err(Refusal::forbidden(
@@ -731,21 +627,21 @@ fn check_manifest_parties(conn: &Connection, actor: &Uscc, e: &ManifestOpen) -> 
             .into());
         }
     }
-    let carriers: Vec<&str> = e.transporters.iter().map(Uscc::as_str).collect();
+    let carriers: Vec<&str> = transporters.iter().map(Uscc::as_str).collect();
     let carriers = serde_json::to_string(&carriers).map_err(|err| StoreError::Other(err.to_string()))?;
     let vehicle: bool = conn
         .prepare_cached(
             "SELECT EXISTS(SELECT 1 FROM vehicles WHERE plate = ?1 AND holder IN (SELECT value FROM json_each(?2)))",
         )?
-        .query_row(params![e.vehicle_plate.as_str(), carriers], |r| r.get(0))?;
+        .query_row(params![plate.as_str(), carriers], |r| r.get(0))?;
     if !vehicle {
         return Err(Refusal::invalid(
             "unknown_vehicle",
             format!(
                 "vehicle {} is not registered with a transporter of this manifest",
-                e.vehicle_plate.as_str()
+                plate.as_str()
             ),
-            format!("车辆{}未登记在该联单的运输单位名下", e.vehicle_plate.as_str()),
+            format!("车辆{}未登记在该联单的运输单位名下", plate.as_str()),
         )
         .into());
     }
@@ -753,15 +649,15 @@ fn check_manifest_parties(conn: &Connection, actor: &Uscc, e: &ManifestOpen) -> 
         .prepare_cached(
             "SELECT EXISTS(SELECT 1 FROM drivers WHERE licence_no = ?1 AND holder IN (SELECT value FROM json_each(?2)))",
         )?
-        .query_row(params![e.driver_licence, carriers], |r| r.get(0))?;
+        .query_row(params![driver, carriers], |r| r.get(0))?;
     if !driver {
         return Err(Refusal::invalid(
             "unknown_driver",
             format!(
                 "driver licence {} is not registered with a transporter of this manifest",
-                e.driver_licence
+                driver
             ),
-            format!("驾驶员证件{}未登记在该联单的运输单位名下", e.driver_licence),
+            format!("驾驶员证件{driver}未登记在该联单的运输单位名下"),
         )
         .into());
     }
@@ -796,72 +692,110 @@ fn check_scanned_labels(
     Ok(())
 }
 
-/// The manifest the rules need for an event that names one, or for the arrived item at the
-/// gate (`weigh`, `receive`).
-fn manifest_for(
-    conn: &Connection,
-    body: &EventBody,
-    states: &BTreeMap<ItemCode, ItemState>,
-) -> StoreResult<Option<ManifestRecord>> {
-    let number: Option<ManifestNo> = match body {
-        EventBody::Release(e) => Some(e.manifest.clone()),
-        EventBody::Accept(e) => Some(e.manifest.clone()),
-        EventBody::Arrive(e) => Some(e.manifest.clone()),
-        EventBody::Return(e) => Some(e.manifest.clone()),
-        EventBody::Weigh(_) | EventBody::Receive(_) => states.values().find_map(|s| match &s.custody {
-            custody::Custody::Arrived { manifest } => Some(manifest.clone()),
-            _ => None,
-        }),
-        _ => None,
-    };
-    match number {
-        Some(n) => projection::load_manifest(conn, &n),
-        None => Ok(None),
+/// The waste codes and present masses of the items (those the projection knows).
+fn masses_of(states: &BTreeMap<ItemCode, ItemState>, items: &[ItemCode]) -> Vec<(WasteCode, Grams)> {
+    items
+        .iter()
+        .filter_map(|c| states.get(c).map(|s| (s.waste_code, s.mass)))
+        .collect()
+}
+
+/// The approvals register's verdict as the rules' fact: no approval where one is needed is
+/// the rules' `approval_required`; an approval that does not fit (unknown, expired, other
+/// parties, codes or quantity beyond it) is refused here with the register's own code.
+fn approved(check: StoreResult<()>) -> StoreResult<bool> {
+    match check {
+        Ok(()) => Ok(true),
+        Err(StoreError::Refused(r)) if r.code == "approval_required" => Ok(false),
+        Err(e) => Err(e),
     }
 }
 
-/// The custody types: the items' states from the projection, the rules' context from the
-/// registry, [`custody::apply`], one entry, then the effects written to the projection.
-fn apply_custody(conn: &Connection, log: &Log, settings: &Settings, c: &Checked) -> StoreResult<Applied> {
-    let actor = &c.event.common.actor;
-    let body = &c.event.body;
-    let codes = concerned(body);
-    let mut states = BTreeMap::new();
-    for code in &codes {
-        if let Some(s) = projection::load_item(conn, code)? {
-            states.insert(code.clone(), s);
+fn load_states(conn: &Connection, states: &mut BTreeMap<ItemCode, ItemState>, codes: &[ItemCode]) -> StoreResult<()> {
+    for code in codes {
+        if !states.contains_key(code) {
+            if let Some(s) = projection::load_item(conn, code)? {
+                states.insert(code.clone(), s);
+            }
         }
     }
+    Ok(())
+}
+
+/// Every event type: the states of the items it concerns from the projection, the rules'
+/// context from the registry (and the manifests), [`custody::apply`], one entry, then the
+/// effects written to the projection. The entry's `prev` is [`custody::concerned`]; after the
+/// envelope it carries the assigned manifest number (`manifest_open`), the new items' labels
+/// (`label`, or `labels` for a split) and the registry `facts` the rules judged by.
+fn apply_event(conn: &Connection, log: &Log, settings: &Settings, c: &Checked) -> StoreResult<Applied> {
+    let actor = &c.event.common.actor;
+    let body = &c.event.body;
+    let mut states = BTreeMap::new();
+    load_states(conn, &mut states, &custody::named_items(body))?;
     check_scanned_labels(conn, &states, body)?;
+    if let Some((item, seq)) = custody::entry_reference(body) {
+        let concerns: bool = conn
+            .prepare_cached("SELECT EXISTS(SELECT 1 FROM item_entries WHERE item = ?1 AND seq = ?2)")?
+            .query_row(params![item.as_str(), seq as i64], |r| r.get(0))?;
+        if !concerns && states.contains_key(item) {
+            return Err(custody::not_an_entry_of(item, seq).into());
+        }
+    }
     let (seq, logged_at) = log.next_entry();
     let today = cst_date(logged_at);
     let mut ctx = Context::new(seq, logged_at);
     ctx.roles = roles_of(conn, actor)?;
     ctx.tolerance_ppt = DEFAULT_TOLERANCE_PPT;
-    ctx.signed_by = vec![actor.clone()];
-    let mut opened = None;
+    ctx.signed_by = c.signed_by.clone();
+    let mut assigned = None;
+    if let EventBody::ManifestOpen(e) = body {
+        check_manifest_parties(conn, actor, e)?;
+        let year = u32::try_from(chrono::Datelike::year(&today)).unwrap_or(0);
+        let number = projection::next_manifest_no(conn, &settings.province, &settings.city, year)?;
+        let wastes: Vec<WasteCode> = e.items.iter().map(ItemCode::waste).collect();
+        ctx.permit_ok = e.receiver == *actor || permit_covers(conn, &e.receiver, e.planned_date, &wastes, None)?;
+        let masses = masses_of(&states, &e.items);
+        ctx.transfer_approved = approved(approvals::check_transfer(
+            conn,
+            e.approval.as_deref(),
+            actor,
+            &e.receiver,
+            &masses,
+            e.planned_date,
+        ))?;
+        assigned = Some(number.clone());
+        ctx.manifest = Some(custody::opened(number, actor, e));
+    } else if let Some(n) = custody::manifest_number(body, |code| states.get(code)) {
+        ctx.manifest = projection::load_manifest(conn, &n)?;
+    }
+    let mut amendment = None;
     match body {
-        EventBody::ManifestOpen(e) => {
-            check_manifest_parties(conn, actor, e)?;
-            let year = u32::try_from(chrono::Datelike::year(&today)).unwrap_or(0);
-            let number = projection::next_manifest_no(conn, &settings.province, &settings.city, year)?;
-            let wastes: Vec<WasteCode> = e.items.iter().map(ItemCode::waste).collect();
-            ctx.permit_ok = e.receiver == *actor || permit_covers(conn, &e.receiver, e.planned_date, &wastes, None)?;
-            ctx.transfer_approved = province_of(conn, &e.receiver)? == province_of(conn, actor)?;
-            let record = ManifestRecord {
-                number,
-                issuer: actor.clone(),
-                transporters: e.transporters.clone(),
-                receiver: e.receiver.clone(),
-                items: e.items.clone(),
-                vehicle_plate: e.vehicle_plate.clone(),
-                cancelled: false,
-            };
-            ctx.manifest = Some(record.clone());
-            opened = Some((record, e));
+        EventBody::ManifestAmend(e) => {
+            if let Some(m) = &ctx.manifest {
+                let (planned, approval, driver) = projection::manifest_plan(conn, &m.number)?
+                    .ok_or_else(|| StoreError::Other(format!("manifest {} has no row", m.number)))?;
+                let after = custody::amended(m, e);
+                let added = e.add_items.clone();
+                load_states(conn, &mut states, &added)?;
+                let masses = masses_of(&states, &after.items);
+                ctx.transfer_approved = approved(approvals::check_transfer_except(
+                    conn,
+                    approval.as_deref(),
+                    &m.issuer,
+                    &m.receiver,
+                    &masses,
+                    e.planned_date.unwrap_or(planned),
+                    Some(&m.number),
+                ))?;
+                let driver = e.driver_licence.clone().unwrap_or(driver);
+                check_carriers(conn, &after.transporters, &after.vehicle_plate, &driver)?;
+                let wastes: Vec<WasteCode> = after.items.iter().map(ItemCode::waste).collect();
+                let day = e.planned_date.unwrap_or(planned);
+                ctx.permit_ok = m.receiver == m.issuer || permit_covers(conn, &m.receiver, day, &wastes, None)?;
+                amendment = Some(after);
+            }
         }
         EventBody::Receive(e) => {
-            ctx.manifest = manifest_for(conn, body, &states)?;
             // At the end of a return trip the generator takes its own waste back: no permit.
             let own = states.get(&e.item).is_some_and(|s| &s.generator == actor);
             ctx.permit_ok = own || permit_covers(conn, actor, today, &[e.item.waste()], None)?;
@@ -869,17 +803,37 @@ fn apply_custody(conn: &Connection, log: &Log, settings: &Settings, c: &Checked)
         EventBody::Treat(e) => {
             ctx.permit_ok = permit_covers(conn, actor, today, &[e.item.waste()], Some(e.method))?;
         }
-        _ => ctx.manifest = manifest_for(conn, body, &states)?,
+        _ => {}
     }
+    if let (EventBody::ManifestAmend(_) | EventBody::ManifestCancel(_), Some(m)) = (body, &ctx.manifest) {
+        let items = m.items.clone();
+        load_states(conn, &mut states, &items)?;
+    }
+    let outputs = custody::outputs(body);
+    let mut made = Vec::with_capacity(outputs.len());
+    for g in &outputs {
+        made.push(new_item(conn, log, &settings.base_url, c, g)?);
+    }
+    ctx.new_items = made.iter().map(|m| m.code.clone()).collect();
+    // Serials are never reused, but should a code be taken the rules refuse with `item_exists`.
+    let new_items = ctx.new_items.clone();
+    load_states(conn, &mut states, &new_items)?;
     let effects = custody::apply(|code| states.get(code), &c.event, &ctx)?;
-    let prev: Vec<&str> = codes.iter().map(ItemCode::as_str).collect();
-    // The number the server assigned to an opened manifest is logged with it, so the log
-    // alone says which manifest later events name.
-    let assigned = opened.as_ref().map(|(record, _)| record.number.to_string());
+    let concerned = custody::concerned(body, ctx.manifest.as_ref(), &ctx.new_items);
+    let prev: Vec<&str> = concerned.iter().map(ItemCode::as_str).collect();
+    let facts = Facts::of(&ctx);
+    let number = assigned.as_ref().map(ManifestNo::to_string);
     let mut members = vec![Member::new("envelope", &c.envelope)];
-    if let Some(number) = &assigned {
+    if let Some(number) = &number {
         members.push(Member::new("manifest", number));
     }
+    let labels: Vec<&str> = made.iter().map(|m| m.issued.b64.as_str()).collect();
+    match (body, labels.as_slice()) {
+        (EventBody::Split(_), _) => members.push(Member::new("labels", &labels)),
+        (_, [one]) => members.push(Member::new("label", one)),
+        _ => {}
+    }
+    members.push(Member::new("facts", &facts));
     let appended = log.append_at(conn, logged_at, "event", &prev, &members)?;
     if appended.seq != ctx.seq {
         return Err(StoreError::Other(format!(
@@ -887,27 +841,44 @@ fn apply_custody(conn: &Connection, log: &Log, settings: &Settings, c: &Checked)
             appended.seq, ctx.seq
         )));
     }
+    for (item, g) in made.iter().zip(&outputs) {
+        insert_item(conn, c, g, item, appended.seq)?;
+    }
     store_effects(conn, effects)?;
-    let mut manifest_no = None;
-    if let Some((record, e)) = opened {
-        projection::insert_manifest(
-            conn,
-            &record,
-            &ManifestExtra {
-                driver_licence: &e.driver_licence,
-                planned_date: e.planned_date,
-                approval: e.approval.as_deref(),
-                created_seq: appended.seq,
-            },
-        )?;
-        manifest_no = Some(record.number.to_string());
+    match body {
+        EventBody::ManifestOpen(e) => {
+            if let Some(record) = &ctx.manifest {
+                projection::insert_manifest(
+                    conn,
+                    record,
+                    &ManifestExtra {
+                        driver_licence: &e.driver_licence,
+                        planned_date: e.planned_date,
+                        approval: e.approval.as_deref(),
+                        created_seq: appended.seq,
+                    },
+                )?;
+            }
+        }
+        EventBody::ManifestAmend(e) => {
+            if let Some(after) = &amendment {
+                projection::amend_manifest(conn, after, e.driver_licence.as_deref(), e.planned_date)?;
+            }
+        }
+        EventBody::ManifestCancel(e) => projection::cancel_manifest(conn, &e.manifest)?,
+        _ => {}
     }
     Ok(Applied {
         seq: appended.seq,
         leaf_hash: appended.leaf_hash,
         entry: appended.bytes,
-        item_code: None,
-        manifest_no,
-        label: None,
+        manifest_no: number,
+        created: made
+            .into_iter()
+            .map(|m| CreatedItem {
+                item_code: m.code.to_string(),
+                label: m.issued,
+            })
+            .collect(),
     })
 }

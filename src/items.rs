@@ -43,6 +43,74 @@ pub struct Item {
     pub created_seq: i64,
     /// Standard base64 of the signed label (payload || sig).
     pub label_b64: String,
+    /// The masses and facts the custody log recorded for it.
+    pub custody: Option<CustodyFacts>,
+}
+
+/// What the custody rules recorded of an item beyond its state and holder (integer grams).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CustodyFacts {
+    /// The mass the log holds it to have now.
+    pub mass_g: u64,
+    pub declared_g: u64,
+    pub weighed_g: Option<u64>,
+    pub accepted_g: Option<u64>,
+    pub refused_g: u64,
+    pub lost_g: u64,
+    pub treated_g: Option<u64>,
+    /// For a treatment: its method; for a landfill, the volume used in litres.
+    pub treatment_method: Option<String>,
+    pub volume_l: Option<u32>,
+    /// The manifest it is booked on or travels under.
+    pub manifest: Option<String>,
+    /// The items it came from (consolidation, split, residue).
+    pub inputs: Vec<String>,
+    /// The items it went into (consolidation, split).
+    pub outputs: Vec<String>,
+    /// A weighing off by more than the tolerance; `answered` once explained or corrected.
+    pub discrepancy: Option<DiscrepancyView>,
+    /// When it entered its current state (RFC 3339 UTC).
+    pub state_since: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct DiscrepancyView {
+    pub expected_g: u64,
+    pub weighed_g: u64,
+    pub answered: bool,
+}
+
+fn custody_facts(text: &str) -> Option<CustodyFacts> {
+    use crate::domain::custody::Custody;
+    let s = crate::projection::parse_state(text).ok()?;
+    let codes = |v: &[ItemCode]| v.iter().map(ToString::to_string).collect::<Vec<_>>();
+    Some(CustodyFacts {
+        mass_g: s.mass.0,
+        declared_g: s.declared.0,
+        weighed_g: s.weighed.map(|g| g.0),
+        accepted_g: s.accepted.map(|g| g.0),
+        refused_g: s.refused.0,
+        lost_g: s.lost.0,
+        treated_g: s.treated.map(|g| g.0),
+        treatment_method: match &s.custody {
+            Custody::Treated { method } => Some(method.code().to_owned()),
+            _ => None,
+        },
+        volume_l: s.volume_l,
+        manifest: s.manifest.as_ref().map(ToString::to_string),
+        inputs: codes(&s.inputs),
+        outputs: match &s.custody {
+            Custody::Consolidated { into } => vec![into.to_string()],
+            Custody::Split { into } => codes(into),
+            _ => Vec::new(),
+        },
+        discrepancy: s.discrepancy.map(|d| DiscrepancyView {
+            expected_g: d.expected.0,
+            weighed_g: d.weighed.0,
+            answered: d.answered,
+        }),
+        state_since: crate::time::rfc3339(s.state_since),
+    })
 }
 
 fn unknown_item(code: &str) -> Refusal {
@@ -57,7 +125,7 @@ fn unknown_item(code: &str) -> Refusal {
 const ITEM_COLUMNS: &str =
     "i.code, i.generator, i.waste_code, i.waste_name, i.mass_g, i.form, i.hazard_bits, i.packaging,
     i.container_volume_l, i.components, i.harmful_components, i.precautions, i.storage_place, i.generated_at, i.state,
-    i.holder, i.created_seq, i.label";
+    i.holder, i.created_seq, i.label, i.custody";
 
 fn item_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Item> {
     let bits: u8 = r.get(6)?;
@@ -86,6 +154,7 @@ fn item_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Item> {
         holder: r.get(15)?,
         created_seq: r.get(16)?,
         label_b64: data_encoding::BASE64.encode(&label),
+        custody: r.get::<_, Option<String>>(18)?.as_deref().and_then(custody_facts),
     })
 }
 

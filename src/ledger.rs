@@ -1,19 +1,21 @@
 //! Ledger views (read-only): an enterprise's items grouped by custody state with counts,
-//! masses and storage ages, and a manifest with its items' current state and holder. The
+//! masses and storage ages, and a manifest with its items' current state and holder and, for
+//! items waiting at the receiver's gate, the day by which the receiver must confirm them. The
 //! caller's right to see them is decided by `access`; these functions only read.
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 
 use crate::access::{Caller, Scope};
+use crate::calendar::WorkCalendar;
 use crate::domain::{ManifestNo, Refusal, Uscc};
 use crate::store::{StoreError, StoreResult};
-use crate::time::rfc3339;
+use crate::time::{cst_date, rfc3339};
 
 /// One item as the ledger lists it.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -157,6 +159,12 @@ pub struct ManifestItemView {
     pub mass_g: i64,
     pub state: String,
     pub holder: String,
+    /// For an item `arrived` at the receiver: the last day (CST, YYYY-MM-DD) on which the
+    /// receiver is to confirm it, the `RECEIPT_WORKING_DAYS`-th (5th) working day after the day
+    /// it arrived (转移管理办法 第十八条); null otherwise.
+    pub receipt_due: Option<NaiveDate>,
+    /// True when today (CST) is after `receipt_due` and the item is still `arrived`.
+    pub receipt_overdue: bool,
 }
 
 /// A manifest (转移联单) and its items.
@@ -177,7 +185,26 @@ pub struct ManifestView {
     pub state: String,
     /// Log index of the `manifest_open` entry.
     pub created_seq: i64,
+    /// The earliest `receipt_due` of its items, null when none is waiting at the receiver.
+    pub receipt_due: Option<NaiveDate>,
     pub items: Vec<ManifestItemView>,
+}
+
+/// The receipt deadline of an item in `state` since `since`, and whether it has passed on
+/// `today`: only an `arrived` item awaits the receiver's confirmation.
+fn receipt_deadline(
+    state: &str,
+    since: Option<DateTime<Utc>>,
+    calendar: &WorkCalendar,
+    today: NaiveDate,
+) -> (Option<NaiveDate>, bool) {
+    match (state, since) {
+        ("arrived", Some(since)) => {
+            let due = calendar.receipt_due(cst_date(since));
+            (Some(due), today > due)
+        }
+        _ => (None, false),
+    }
 }
 
 fn unknown_manifest(number: &ManifestNo) -> Refusal {
@@ -197,8 +224,15 @@ fn not_your_manifest(number: &ManifestNo) -> Refusal {
 }
 
 /// The manifest `number` if `caller` may see it: an administrator; a regulator of the district
-/// of any party named on it; the issuer, a transporter or the receiver.
-pub fn manifest_view(conn: &Connection, caller: &Caller, number: &ManifestNo) -> StoreResult<ManifestView> {
+/// of any party named on it; the issuer, a transporter or the receiver. Receipt deadlines are
+/// counted on `calendar`, and overdue when `today` (CST) is past them.
+pub fn manifest_view(
+    conn: &Connection,
+    caller: &Caller,
+    number: &ManifestNo,
+    calendar: &WorkCalendar,
+    today: NaiveDate,
+) -> StoreResult<ManifestView> {
     type Row = (
         String,
         String,
@@ -267,23 +301,34 @@ pub fn manifest_view(conn: &Connection, caller: &Caller, number: &ManifestNo) ->
              WHERE m.manifest = ?1 ORDER BY m.position",
         )?
         .query_map([number.as_str()], |r| {
-            let custody: Option<String> = r.get(6)?;
+            let custody: Option<Value> = r
+                .get::<_, Option<String>>(6)?
+                .and_then(|c| serde_json::from_str::<Value>(&c).ok());
             let stored_mass: i64 = r.get(3)?;
             let mass_g = custody
-                .as_deref()
-                .and_then(|c| serde_json::from_str::<Value>(c).ok())
+                .as_ref()
                 .and_then(|c| c.get("mass_g").and_then(Value::as_i64))
                 .unwrap_or(stored_mass);
+            let since = custody
+                .as_ref()
+                .and_then(|c| c.get("state_since"))
+                .and_then(Value::as_str)
+                .and_then(parse_time);
+            let state: String = r.get(4)?;
+            let (receipt_due, receipt_overdue) = receipt_deadline(&state, since, calendar, today);
             Ok(ManifestItemView {
                 code: r.get(0)?,
                 waste_code: r.get(1)?,
                 waste_name: r.get(2)?,
                 mass_g,
-                state: r.get(4)?,
+                state,
                 holder: r.get(5)?,
+                receipt_due,
+                receipt_overdue,
             })
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
+    let receipt_due = items.iter().filter_map(|i| i.receipt_due).min();
     Ok(ManifestView {
         number: number.as_str().to_owned(),
         issuer,
@@ -295,6 +340,45 @@ pub fn manifest_view(conn: &Connection, caller: &Caller, number: &ManifestNo) ->
         approval,
         state,
         created_seq: seq,
+        receipt_due,
         items,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn date(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    #[test]
+    fn an_arrived_item_is_due_five_working_days_after_its_cst_arrival_date() {
+        let mut cal = WorkCalendar::default();
+        cal.holidays.extend(date("2026-10-01").iter_days().take(7));
+        cal.workdays.insert(date("2026-10-10"));
+        // 17:00 UTC on 28 September is 01:00 CST on Tuesday 29 September.
+        let arrived = Utc.with_ymd_and_hms(2026, 9, 28, 17, 0, 0).unwrap();
+        let on = |today| receipt_deadline("arrived", Some(arrived), &cal, date(today));
+        assert_eq!(on("2026-10-12"), (Some(date("2026-10-12")), false), "due that day");
+        assert_eq!(
+            on("2026-10-13"),
+            (Some(date("2026-10-12")), true),
+            "overdue the day after"
+        );
+        // One second earlier it arrived on Monday 28 September (CST): due a working day earlier.
+        let monday = Utc.with_ymd_and_hms(2026, 9, 28, 15, 59, 59).unwrap();
+        assert_eq!(
+            receipt_deadline("arrived", Some(monday), &cal, date("2026-10-12")),
+            (Some(date("2026-10-10")), true)
+        );
+        for state in ["received", "in_transit", "refused", "treated"] {
+            assert_eq!(
+                receipt_deadline(state, Some(arrived), &cal, date("2027-01-01")),
+                (None, false)
+            );
+        }
+    }
 }

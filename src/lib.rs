@@ -2,8 +2,10 @@
 
 pub mod access;
 pub mod accounts;
+pub mod approvals;
 pub mod audit;
 pub mod bench;
+pub mod calendar;
 pub mod client;
 pub mod config;
 pub mod crypto;

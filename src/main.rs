@@ -1,4 +1,5 @@
-//! The `hwtrace` command: serve, administer accounts, load catalogue versions.
+//! The `hwtrace` command: serve, administer accounts, load catalogue versions and the
+//! working-day calendar.
 
 use std::io::BufRead;
 use std::net::SocketAddr;
@@ -12,7 +13,7 @@ use hwtrace::config::{Config, DEFAULT_DB, DEFAULT_LISTEN, DEFAULT_ORIGIN, DEFAUL
 use hwtrace::crypto::keys::KeyId;
 use hwtrace::serverkeys::{key_dir, ServerRole};
 use hwtrace::store::Db;
-use hwtrace::{demo, keyring, offline, reference, server};
+use hwtrace::{calendar as workdays, demo, keyring, offline, reference, server};
 
 #[derive(Parser)]
 #[command(
@@ -52,6 +53,11 @@ enum Command {
     Catalogue {
         #[command(subcommand)]
         command: CatalogueCommand,
+    },
+    /// Manage the working-day calendar (public holidays and make-up working days).
+    Calendar {
+        #[command(subcommand)]
+        command: CalendarCommand,
     },
     /// Rotate or revoke the server's log and label keys (with the service stopped).
     Keys {
@@ -149,6 +155,17 @@ enum CatalogueCommand {
     },
 }
 
+#[derive(Subcommand)]
+enum CalendarCommand {
+    /// Add days from a CSV (columns date,kind,name_zh,name_en; kind holiday or workday), replacing
+    /// any already recorded for the same dates. Used at the next start of the service.
+    Load {
+        csv: PathBuf,
+        #[arg(long, default_value = DEFAULT_DB, env = "HWTRACE_DB")]
+        db: PathBuf,
+    },
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
@@ -175,6 +192,7 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Admin { command } => admin(command).await,
         Command::Catalogue { command } => catalogue(command).await,
+        Command::Calendar { command } => calendar(command).await,
         Command::Keys { command } => keys(command).await,
         Command::Bench(args) => hwtrace::bench::run(args).await,
         Command::VerifyLabel {
@@ -295,6 +313,31 @@ async fn catalogue(command: CatalogueCommand) -> anyhow::Result<()> {
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             println!("catalogue {version} is now active");
+        }
+    }
+    Ok(())
+}
+
+async fn calendar(command: CalendarCommand) -> anyhow::Result<()> {
+    match command {
+        CalendarCommand::Load { csv, db } => {
+            let data = std::fs::read(&csv).with_context(|| format!("reading {}", csv.display()))?;
+            let days = workdays::parse_calendar_csv(&data).map_err(|r| anyhow::anyhow!("{r}"))?;
+            let holidays = days.iter().filter(|d| d.kind == workdays::DayKind::Holiday).count();
+            let (first, last) = (
+                days.iter().map(|d| d.date).min().unwrap_or_default(),
+                days.iter().map(|d| d.date).max().unwrap_or_default(),
+            );
+            let n = days.len();
+            let db = open_db(db).await?;
+            db.write(move |conn| reference::upsert_calendar_days(conn, &days))
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!(
+                "calendar: {n} days loaded from {first} to {last} ({holidays} holidays, {} make-up working days); \
+                 a running server picks them up at its next start",
+                n - holidays
+            );
         }
     }
     Ok(())

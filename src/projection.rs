@@ -330,6 +330,56 @@ pub fn insert_manifest(conn: &Connection, m: &ManifestRecord, extra: &ManifestEx
     Ok(())
 }
 
+/// Records an accepted amendment: the rules' new record (items, transporters, vehicle) and
+/// the driver and date when the amendment gives them.
+pub fn amend_manifest(
+    conn: &Connection,
+    m: &ManifestRecord,
+    driver_licence: Option<&str>,
+    planned_date: Option<chrono::NaiveDate>,
+) -> StoreResult<()> {
+    let transporters: Vec<&str> = m.transporters.iter().map(Uscc::as_str).collect();
+    conn.prepare_cached(
+        "UPDATE manifests SET transporters = ?2, vehicle_plate = ?3,
+            driver_licence = COALESCE(?4, driver_licence), planned_date = COALESCE(?5, planned_date)
+         WHERE number = ?1",
+    )?
+    .execute(params![
+        m.number.as_str(),
+        serde_json::to_string(&transporters).map_err(|e| StoreError::Other(e.to_string()))?,
+        m.vehicle_plate.as_str(),
+        driver_licence,
+        planned_date.map(|d| d.to_string())
+    ])?;
+    conn.prepare_cached("DELETE FROM manifest_items WHERE manifest = ?1")?
+        .execute([m.number.as_str()])?;
+    let mut stmt = conn.prepare_cached("INSERT INTO manifest_items(manifest, item, position) VALUES (?1, ?2, ?3)")?;
+    for (i, item) in m.items.iter().enumerate() {
+        stmt.execute(params![m.number.as_str(), item.as_str(), i as i64])?;
+    }
+    Ok(())
+}
+
+/// Marks a manifest cancelled (its items stay listed, as the paper form would show them).
+pub fn cancel_manifest(conn: &Connection, number: &ManifestNo) -> StoreResult<()> {
+    conn.prepare_cached("UPDATE manifests SET state = 'cancelled' WHERE number = ?1")?
+        .execute([number.as_str()])?;
+    Ok(())
+}
+
+/// The planned date, approval number and driver recorded with a manifest.
+pub fn manifest_plan(
+    conn: &Connection,
+    number: &ManifestNo,
+) -> StoreResult<Option<(chrono::NaiveDate, Option<String>, String)>> {
+    let row: Option<(String, Option<String>, String)> = conn
+        .prepare_cached("SELECT planned_date, approval, driver_licence FROM manifests WHERE number = ?1")?
+        .query_row([number.as_str()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .optional()?;
+    row.map(|(d, a, driver)| Ok((d.parse().map_err(|_| corrupt("planned_date"))?, a, driver)))
+        .transpose()
+}
+
 /// The next manifest number for (province, city, year); the counter commits with the
 /// manifest that took it, so a refused event leaves no gap.
 pub fn next_manifest_no(conn: &Connection, province: &str, city: &str, year: u32) -> StoreResult<ManifestNo> {

@@ -1,11 +1,13 @@
-//! Reference data: districts, catalogue versions of the national hazardous-waste list, and the
-//! facilities named in the plan. The 2021 list and the facilities ship in `seeds/`, embedded
-//! in the binary, and are loaded idempotently at every start: rows already present are left
-//! alone, so a restart changes nothing.
+//! Reference data: districts, catalogue versions of the national hazardous-waste list, the
+//! facilities named in the plan, and the working-day calendar. The 2021 list, the facilities and
+//! the official holiday schedules ship in `seeds/`, embedded in the binary, and are loaded
+//! idempotently at every start: rows already present are left alone, so a restart changes
+//! nothing (and a day changed by `hwtrace calendar load` stays changed).
 
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Deserialize;
 
+use crate::calendar::{parse_calendar_csv, CalendarDay, DayKind, WorkCalendar};
 use crate::domain::waste::waste_digits;
 use crate::domain::{
     Catalogue, CatalogueEntry, Category, EnterpriseRole, HazardSet, Refusal, TreatmentMethod, Uscc, WasteCode,
@@ -17,6 +19,7 @@ const SEED_DISTRICTS: &str = include_str!("../seeds/districts.csv");
 const SEED_CATALOGUE_2021: &str = include_str!("../seeds/catalogue/2021/hw_catalog_2021.csv");
 const SEED_EXEMPTIONS_2021: &str = include_str!("../seeds/catalogue/2021/hw_exemptions_2021.csv");
 const SEED_FACILITIES: &str = include_str!("../seeds/facilities.json");
+const SEED_HOLIDAYS: &str = include_str!("../seeds/holidays.csv");
 const SEED_CATALOGUE_SOURCE: &str = "国家危险废物名录（2021年版）, seeds/catalogue/2021 (see seeds/SOURCES.md)";
 
 /// Largest catalogue CSV accepted by `catalogue load` (the 2021 list is ~100 KB).
@@ -43,6 +46,7 @@ pub fn load_seeds(conn: &Connection) -> StoreResult<SeedReport> {
         activate(conn, "2021")?;
     }
     report.facilities = load_facilities(conn)?;
+    report.calendar_days = load_holidays(conn)?;
     Ok(report)
 }
 
@@ -53,6 +57,7 @@ pub struct SeedReport {
     pub catalogue_codes: usize,
     pub exemptions: usize,
     pub facilities: usize,
+    pub calendar_days: usize,
 }
 
 fn load_districts(conn: &Connection) -> StoreResult<usize> {
@@ -378,6 +383,71 @@ fn load_facilities(conn: &Connection) -> StoreResult<usize> {
     Ok(added)
 }
 
+// ---------------------------------------------------------------- working-day calendar
+
+fn load_holidays(conn: &Connection) -> StoreResult<usize> {
+    let days = parse_calendar_csv(SEED_HOLIDAYS.as_bytes())?;
+    let mut stmt = conn
+        .prepare_cached("INSERT OR IGNORE INTO calendar_days(day, kind, name_zh, name_en) VALUES (?1, ?2, ?3, ?4)")?;
+    let mut added = 0;
+    for d in &days {
+        added += stmt.execute(params![d.date.to_string(), d.kind.code(), d.name_zh, d.name_en])?;
+    }
+    Ok(added)
+}
+
+/// Adds the listed days, replacing any already recorded for the same dates (`hwtrace calendar
+/// load`). Answers how many rows were written.
+pub fn upsert_calendar_days(conn: &Connection, days: &[CalendarDay]) -> StoreResult<usize> {
+    let mut stmt = conn.prepare_cached(
+        "INSERT INTO calendar_days(day, kind, name_zh, name_en) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT(day) DO UPDATE SET kind = excluded.kind, name_zh = excluded.name_zh, name_en = excluded.name_en",
+    )?;
+    for d in days {
+        stmt.execute(params![d.date.to_string(), d.kind.code(), d.name_zh, d.name_en])?;
+    }
+    Ok(days.len())
+}
+
+fn calendar_rows(conn: &Connection, from: &str, until: &str) -> StoreResult<Vec<CalendarDay>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT day, kind, name_zh, name_en FROM calendar_days WHERE day >= ?1 AND day <= ?2 ORDER BY day",
+    )?;
+    let rows = stmt
+        .query_map([from, until], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get(2)?, r.get(3)?))
+        })?
+        .collect::<rusqlite::Result<Vec<(String, String, String, String)>>>()?;
+    rows.into_iter()
+        .map(|(day, kind, name_zh, name_en)| {
+            let date = chrono::NaiveDate::parse_from_str(&day, "%Y-%m-%d")
+                .map_err(|_| crate::store::StoreError::Other(format!("calendar_days: bad date {day}")))?;
+            let kind = DayKind::parse(&kind)
+                .map_err(|_| crate::store::StoreError::Other(format!("calendar_days: bad kind of {day}")))?;
+            Ok(CalendarDay {
+                date,
+                kind,
+                name_zh,
+                name_en,
+            })
+        })
+        .collect()
+}
+
+/// The listed days of `year` (holidays and make-up working days), in date order.
+pub fn calendar_year(conn: &Connection, year: i32) -> StoreResult<Vec<CalendarDay>> {
+    calendar_rows(conn, &format!("{year:04}-01-01"), &format!("{year:04}-12-31"))
+}
+
+/// The whole working-day calendar, for deadlines counted in working days.
+pub fn load_calendar(conn: &Connection) -> StoreResult<WorkCalendar> {
+    Ok(WorkCalendar::from_days(&calendar_rows(
+        conn,
+        "0000-01-01",
+        "9999-12-31",
+    )?))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -388,6 +458,36 @@ mod tests {
         let cat = Catalogue::new("2021", rows.into_iter().map(|r| r.entry).collect());
         assert_eq!(cat.len(), 467);
         assert_eq!(cat.category_count(), 46);
+    }
+
+    #[test]
+    fn holidays_are_seeded_once_and_a_loaded_day_replaces_its_date() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        crate::store::migrations().to_latest(&mut conn).unwrap();
+        let first = load_seeds(&conn).unwrap();
+        assert_eq!(first.calendar_days, 72);
+        assert_eq!(
+            load_seeds(&conn).unwrap(),
+            SeedReport::default(),
+            "a second pass adds nothing"
+        );
+        let national_day = chrono::NaiveDate::from_ymd_opt(2026, 10, 1).unwrap();
+        assert!(!load_calendar(&conn).unwrap().is_working_day(national_day));
+
+        let replaced = parse_calendar_csv(
+            "date,kind,name_zh,name_en\n2026-10-01,workday,测试,test\n2027-01-01,holiday,元旦,New Year's Day\n"
+                .as_bytes(),
+        )
+        .unwrap();
+        assert_eq!(upsert_calendar_days(&conn, &replaced).unwrap(), 2);
+        let cal = load_calendar(&conn).unwrap();
+        assert!(cal.is_working_day(national_day));
+        assert!(!cal.is_working_day(chrono::NaiveDate::from_ymd_opt(2027, 1, 1).unwrap()));
+        assert_eq!(calendar_year(&conn, 2027).unwrap(), replaced[1..]);
+        assert_eq!(calendar_year(&conn, 2026).unwrap().len(), 39);
+        // The seed does not undo an operator's change at the next start.
+        assert_eq!(load_seeds(&conn).unwrap(), SeedReport::default());
+        assert!(load_calendar(&conn).unwrap().is_working_day(national_day));
     }
 
     #[test]

@@ -318,7 +318,8 @@ pub struct NewPermit {
 /// Most scope entries one permit may list.
 pub const MAX_PERMIT_SCOPES: usize = 600;
 
-fn check_date(field: &str, s: &str) -> Result<NaiveDate, Refusal> {
+/// A date `YYYY-MM-DD` of an input field, or `bad_date` naming the field.
+pub(crate) fn check_date(field: &str, s: &str) -> Result<NaiveDate, Refusal> {
     NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| {
         Refusal::invalid(
             "bad_date",

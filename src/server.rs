@@ -1,5 +1,6 @@
 //! Start-up and shutdown: open the database, load seeds (idempotent), read the active
-//! catalogue, bind, serve until SIGINT or SIGTERM, then finish in-flight requests.
+//! catalogue and the working-day calendar, bind, serve until SIGINT or SIGTERM, then finish
+//! in-flight requests.
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -42,8 +43,14 @@ pub async fn open(config: Config) -> anyhow::Result<AppState> {
     }
     let catalogue = db.read(reference::active_catalogue).await?;
     tracing::info!(version = %catalogue.version, codes = catalogue.len(), "catalogue loaded");
+    let calendar = db.read(reference::load_calendar).await?;
+    tracing::info!(
+        holidays = calendar.holidays.len(),
+        workdays = calendar.workdays.len(),
+        "working-day calendar loaded"
+    );
     tracing::info!(origin = %log.origin, size = log.size(), "log opened");
-    Ok(AppState::new(db, log, config, catalogue))
+    Ok(AppState::new(db, log, config, catalogue, calendar))
 }
 
 /// Binds the listener (port 0 picks a free port) and returns it with the state.

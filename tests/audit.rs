@@ -25,6 +25,8 @@ use hwtrace::crypto::keys::VerifierKey;
 use hwtrace::crypto::label::{self, LabelPayload};
 use hwtrace::crypto::merkle::{self, leaf_hash, Hash, MemoryTree};
 use hwtrace::crypto::note::Checkpoint;
+use hwtrace::domain::custody::Facts;
+use hwtrace::domain::EnterpriseRole;
 use hwtrace::keyring::{self, KeyChange};
 use hwtrace::log::{format_entry, Member};
 use hwtrace::serverkeys::{key_dir, ServerRole};
@@ -784,6 +786,16 @@ struct HandLog {
     entries: Vec<String>,
 }
 
+/// The registry facts a `generate` by a registered generator is judged by.
+fn generator_facts() -> Facts {
+    Facts {
+        roles: vec![EnterpriseRole::Generator],
+        permit_ok: true,
+        transfer_approved: true,
+        tolerance_ppt: 50,
+    }
+}
+
 const ITEM_X: &str = "91500110MA5U8F4X2N9002490820261128001";
 const ITEM_Y: &str = "91500110MA5U8F4X2N9002490820261128002";
 
@@ -844,7 +856,11 @@ impl HandLog {
         self.push(
             "event",
             &prev,
-            &[Member::new("envelope", &env), Member::new("label", &label_b64)],
+            &[
+                Member::new("envelope", &env),
+                Member::new("label", &label_b64),
+                Member::new("facts", &generator_facts()),
+            ],
         )
     }
 

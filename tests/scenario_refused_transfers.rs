@@ -1,6 +1,7 @@
 //! Scenario: transfers the rules forbid are refused before anything moves. A facility whose
 //! permit does not cover a waste code cannot be named to receive it, and a transfer across a
-//! province boundary without an approval (转移管理办法 art. 21) cannot be opened. The refused
+//! province boundary without an approval (转移管理办法 art. 21) cannot be opened; once the
+//! approval is recorded, manifests within its codes and quantity open, and none beyond. The refused
 //! manifests take no number and book nothing: the drum stays `stored` at its generator, and
 //! the log records the refusals but no accepted event for them. At the end the auditor finds
 //! the log and the database in agreement.
@@ -20,6 +21,8 @@ use serde_json::{json, Value};
 const FENGYAN: &str = "12500110MB1FY0001C";
 const PLATE: &str = "渝D12345";
 const LICENCE: &str = "500110198001011234";
+/// A cross-province transfer approval's number as Sichuan's authority would issue it.
+const APPROVAL: &str = "川环危转〔2026〕001号";
 
 /// Registers a generator in `district` with a device, and a transporter in Wansheng with its
 /// vehicle and driver; answers the admin session, the generator's device and both USCCs.
@@ -153,17 +156,19 @@ async fn a_transfer_across_a_province_boundary_without_approval_is_refused() {
         "approval_required",
     )
     .await;
-    // The service has no register of approvals yet, so an approval number on the manifest is
-    // not recognised as a recorded approval and the transfer is still refused.
-    let mut with_number = manifest(&code, &carrier, YUNAN);
-    with_number["approval"] = json!("川环危转〔2026〕001号");
+    // An approval number that the register does not hold is no approval.
+    let with_number = |item: &str| {
+        let mut m = manifest(item, &carrier, YUNAN);
+        m["approval"] = json!(APPROVAL);
+        m
+    };
     refused(
         &admin,
         &shop,
         "manifest_open",
-        with_number,
+        with_number(&code),
         StatusCode::FORBIDDEN,
-        "approval_required",
+        "unknown_approval",
     )
     .await;
     stands(&admin, &code, "stored", &repair).await;
@@ -174,6 +179,62 @@ async fn a_transfer_across_a_province_boundary_without_approval_is_refused() {
         "unknown_manifest",
     );
     assert_eq!(event_kinds(&admin, &code).await, ["generate"]);
+
+    // Sichuan's authority approves 300 kg of HW08 900-214-08 from the shop to Yunan for 12
+    // months; the register records it, and a manifest naming it is opened.
+    let (s, approval) = admin
+        .post(
+            "/api/v1/transfer-approvals",
+            json!({"number": APPROVAL, "issuer": repair, "receiver": YUNAN, "waste_codes": ["900-214-08"],
+                   "quantity_g": 300_000, "valid_from": &now_cst()[..10]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{approval}");
+    let receipt = accepted(&admin, &shop, "manifest_open", with_number(&code)).await;
+    assert_eq!(receipt["manifest_no"], first_no.as_str());
+    let (_, approval) = admin.get(&format!("/api/v1/transfer-approvals/{APPROVAL}")).await;
+    assert_eq!(
+        (&approval["used_g"], &approval["remaining_g"]),
+        (&json!(185_500), &json!(114_500)),
+        "{approval}"
+    );
+
+    // A second drum would take the transfers beyond the approved 300 kg; waste of a code the
+    // approval does not list is refused too.
+    let receipt = accepted(
+        &admin,
+        &shop,
+        "generate",
+        generate_fields("900-214-08", 185_500, "liquid", &["T", "I"], 200),
+    )
+    .await;
+    let second = receipt["item_code"].as_str().unwrap().to_owned();
+    refused(
+        &admin,
+        &shop,
+        "manifest_open",
+        with_number(&second),
+        StatusCode::FORBIDDEN,
+        "approval_exceeded",
+    )
+    .await;
+    let receipt = accepted(
+        &admin,
+        &shop,
+        "generate",
+        generate_fields("900-249-08", 50_000, "liquid", &["T", "I"], 60),
+    )
+    .await;
+    let other = receipt["item_code"].as_str().unwrap().to_owned();
+    refused(
+        &admin,
+        &shop,
+        "manifest_open",
+        with_number(&other),
+        StatusCode::FORBIDDEN,
+        "approval_scope",
+    )
+    .await;
 
     app.stop().await;
     let report = audit::run(AuditArgs::db(&db)).await.expect("the audit runs");

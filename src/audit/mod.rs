@@ -296,6 +296,7 @@ fn finish_report(
     report.events = v.stats.events;
     report.key_entries = v.stats.key_entries;
     report.refusals = v.stats.refusals;
+    report.unjudged = v.stats.unjudged;
     report.keys = v.keys.counts();
     report.checkpoints_checked = checkpoints_checked;
     report.history_lookups = v.stats.history_lookups;

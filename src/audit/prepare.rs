@@ -15,12 +15,13 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::keys::{KeyBook, LabelKey};
-use super::replay::{self, Event};
+use super::replay;
 use super::source::Row;
 use crate::crypto::dsse::{DsseError, Envelope, Verified};
 use crate::crypto::keys::KeyId;
 use crate::crypto::label::{self, LabelPayload, SIG_LEN};
 use crate::crypto::merkle::{leaf_hash, Hash};
+use crate::domain::event::Event;
 
 /// Most threads a page is prepared on.
 pub const MAX_THREADS: usize = 16;
@@ -38,6 +39,15 @@ pub struct RawEntry {
     pub envelope: Option<Value>,
     #[serde(default)]
     pub label: Option<String>,
+    /// The labels of a split's outputs, in order.
+    #[serde(default)]
+    pub labels: Option<Vec<String>>,
+    /// For a `manifest_open`: the number the service assigned.
+    #[serde(default)]
+    pub manifest: Option<String>,
+    /// The registry facts the rules judged by (`domain::custody::Facts`).
+    #[serde(default)]
+    pub facts: Option<Value>,
     #[serde(default)]
     pub key: Option<Value>,
     /// For a `refusal` entry: `{"error", "message", "message_zh"}`.
@@ -62,8 +72,8 @@ pub struct PreparedEvent {
     pub event: Option<Result<Event, String>>,
     /// The signatures checked with the keys in force at the page's start.
     pub dsse: Option<Guess<Result<Verified, DsseError>>>,
-    /// `None`: the entry issues no label.
-    pub label: Option<PreparedLabel>,
+    /// The labels the entry issues (its `label`, then its `labels`).
+    pub labels: Vec<PreparedLabel>,
 }
 
 /// An outcome and the public keys it was reached with.
@@ -116,7 +126,12 @@ pub fn prepare(bytes: &[u8], keys: &KeyBook) -> Prepared {
 }
 
 fn prepare_event(raw: &RawEntry, keys: &KeyBook) -> PreparedEvent {
-    let label = raw.label.as_deref().map(|b64| prepare_label(b64, keys));
+    let labels: Vec<PreparedLabel> = raw
+        .label
+        .iter()
+        .chain(raw.labels.iter().flatten())
+        .map(|b64| prepare_label(b64, keys))
+        .collect();
     let envelope = raw
         .envelope
         .as_ref()
@@ -126,14 +141,14 @@ fn prepare_event(raw: &RawEntry, keys: &KeyBook) -> PreparedEvent {
             envelope,
             event: None,
             dsse: None,
-            label,
+            labels,
         };
     };
     let event = env
         .payload_bytes()
         .map_err(|e| e.to_string())
         .and_then(|p| replay::parse_event(&p));
-    let actor = event.as_ref().ok().map(Event::key_name);
+    let actor = event.as_ref().ok().map(replay::key_name);
     let dsse = Guess {
         keys: dsse_keys(env, actor.as_deref(), keys),
         outcome: check_dsse(env, actor.as_deref(), keys),
@@ -142,7 +157,7 @@ fn prepare_event(raw: &RawEntry, keys: &KeyBook) -> PreparedEvent {
         envelope,
         event: Some(event),
         dsse: Some(dsse),
-        label,
+        labels,
     }
 }
 

@@ -145,6 +145,9 @@ pub struct AuditReport {
     pub key_entries: u64,
     /// `refusal` entries checked (signed events the service refused and logged).
     pub refusals: u64,
+    /// Events whose custody rules an incremental audit could not judge: they concern items
+    /// from before the saved checkpoint, whose state it does not hold (a full audit judges them).
+    pub unjudged: u64,
     /// Keys registered by the whole log (including, with `--since-checkpoint`, the saved ones).
     pub keys: KeyCounts,
     /// Checkpoints whose signature and root were checked.
@@ -231,6 +234,13 @@ impl AuditReport {
             events.join(", ")
         };
         writeln!(out, "  items        {} created; events: {events}", self.items)?;
+        if self.unjudged > 0 {
+            writeln!(
+                out,
+                "  unjudged     {} events concern items from before the saved checkpoint; their custody rules are judged by a full audit",
+                self.unjudged
+            )?;
+        }
         if self.refusals > 0 {
             writeln!(out, "  refusals     {} refused events logged", self.refusals)?;
         }

@@ -6,10 +6,10 @@
 
 use rusqlite::{params, Connection, OptionalExtension};
 
-use super::replay::{Custody, ItemState};
 use crate::crypto::merkle::Hash;
-use crate::domain::waste::waste_digits;
-use crate::domain::{Grams, HazardSet, PhysicalForm, Uscc, WasteCode};
+use crate::domain::custody::ItemState;
+use crate::domain::event::Generate;
+use crate::projection::{parse_state, state_json};
 
 /// Page cache of the scratch database, in KiB (SQLite's negative `cache_size`).
 const CACHE_KIB: i64 = 16 * 1024;
@@ -22,13 +22,13 @@ CREATE TABLE nonces (key_id TEXT NOT NULL, nonce TEXT NOT NULL, seq INTEGER NOT 
 CREATE TABLE items (
     code TEXT PRIMARY KEY, generator TEXT NOT NULL, waste_code TEXT NOT NULL, mass_g INTEGER NOT NULL,
     hazard_bits INTEGER NOT NULL, form TEXT NOT NULL, label BLOB NOT NULL, state TEXT NOT NULL,
-    holder TEXT NOT NULL, created_seq INTEGER NOT NULL, last_seq INTEGER NOT NULL
+    holder TEXT NOT NULL, created_seq INTEGER NOT NULL, last_seq INTEGER NOT NULL, custody TEXT
 ) WITHOUT ROWID;
 ";
 
 /// The columns of an item, in the order of both the scratch and the service's `items` table.
 pub const ITEM_COLUMNS: &str =
-    "code, generator, waste_code, mass_g, hazard_bits, form, label, state, holder, created_seq, last_seq";
+    "code, generator, waste_code, mass_g, hazard_bits, form, label, state, holder, created_seq, last_seq, custody";
 
 pub struct Scratch {
     conn: Connection,
@@ -80,6 +80,13 @@ impl Scratch {
         Ok(())
     }
 
+    /// Whether entry `seq` concerns the item (names it in its `prev`).
+    pub fn has_entry(&self, item: &str, seq: u64) -> rusqlite::Result<bool> {
+        self.conn
+            .prepare_cached("SELECT EXISTS(SELECT 1 FROM item_entries WHERE item = ?1 AND seq = ?2)")?
+            .query_row(params![item, seq as i64], |r| r.get(0))
+    }
+
     /// Uses `nonce` of `key_id` at `seq`; answers the entry that used it before, if one did.
     pub fn use_nonce(&self, key_id: &str, nonce: &str, seq: u64) -> rusqlite::Result<Option<u64>> {
         let before: Option<i64> = self
@@ -95,25 +102,28 @@ impl Scratch {
         Ok(before.map(|s| s as u64))
     }
 
-    pub fn item(&self, code: &str) -> rusqlite::Result<Option<ItemState>> {
-        let sql = format!("SELECT {ITEM_COLUMNS} FROM items WHERE code = ?1");
-        let row = self
+    /// What the replay knows of an item.
+    pub fn known(&self, code: &str) -> rusqlite::Result<Known> {
+        let custody: Option<Option<String>> = self
             .conn
-            .prepare_cached(&sql)?
-            .query_row([code], |r| Ok(ItemRow::read(r)))
+            .prepare_cached("SELECT custody FROM items WHERE code = ?1")?
+            .query_row([code], |r| r.get(0))
             .optional()?;
-        Ok(row.transpose()?.and_then(ItemRow::state))
+        Ok(match custody {
+            None => Known::Absent,
+            Some(None) => Known::Unknown,
+            Some(Some(text)) => match parse_state(&text) {
+                Ok(s) => Known::State(Box::new(s)),
+                Err(_) => Known::Unknown,
+            },
+        })
     }
 
-    pub fn put_item(&self, s: &ItemState) -> rusqlite::Result<()> {
+    /// Records a new item as its creating entry made it.
+    pub fn create_item(&self, row: &ItemRow) -> rusqlite::Result<()> {
         let sql = format!(
-            "INSERT INTO items({ITEM_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
-             ON CONFLICT(code) DO UPDATE SET generator = excluded.generator, waste_code = excluded.waste_code,
-                mass_g = excluded.mass_g, hazard_bits = excluded.hazard_bits, form = excluded.form,
-                label = excluded.label, state = excluded.state, holder = excluded.holder,
-                created_seq = excluded.created_seq, last_seq = excluded.last_seq"
+            "INSERT OR REPLACE INTO items({ITEM_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
         );
-        let row = ItemRow::of(s);
         self.conn.prepare_cached(&sql)?.execute(params![
             row.code,
             row.generator,
@@ -125,10 +135,45 @@ impl Scratch {
             row.state,
             row.holder,
             row.created_seq,
-            row.last_seq
+            row.last_seq,
+            row.custody
         ])?;
         Ok(())
     }
+
+    /// An existing item's new state, as the rules gave it.
+    pub fn update_state(&self, s: &ItemState) -> rusqlite::Result<()> {
+        self.conn
+            .prepare_cached("UPDATE items SET state = ?2, holder = ?3, last_seq = ?4, custody = ?5 WHERE code = ?1")?
+            .execute(params![
+                s.code.as_str(),
+                s.kind().code(),
+                s.holder.as_str(),
+                s.last_seq as i64,
+                state_json(s)
+            ])?;
+        Ok(())
+    }
+
+    /// Entry `seq` concerned the item but its effect could not be judged (an incremental audit
+    /// meeting an item from before its checkpoint): its state is unknown from here on.
+    pub fn forget_state(&self, code: &str, seq: u64) -> rusqlite::Result<()> {
+        self.conn
+            .prepare_cached(
+                "UPDATE items SET state = '?', holder = '?', last_seq = ?2, custody = NULL WHERE code = ?1",
+            )?
+            .execute(params![code, seq as i64])?;
+        Ok(())
+    }
+}
+
+/// What the replay knows of an item.
+pub enum Known {
+    /// No entry created it.
+    Absent,
+    /// It exists, but an entry whose effect could not be judged concerned it.
+    Unknown,
+    State(Box<ItemState>),
 }
 
 /// An item as a row of [`ITEM_COLUMNS`], in the service's encoding: so the scratch and the
@@ -146,6 +191,8 @@ pub struct ItemRow {
     pub holder: String,
     pub created_seq: i64,
     pub last_seq: i64,
+    /// The custody state as JSON (`projection::state_json`); `None` while unknown.
+    pub custody: Option<String>,
 }
 
 impl ItemRow {
@@ -162,42 +209,26 @@ impl ItemRow {
             holder: r.get(8)?,
             created_seq: r.get(9)?,
             last_seq: r.get(10)?,
+            custody: r.get(11)?,
         })
     }
 
-    pub fn of(s: &ItemState) -> ItemRow {
+    /// A new item's row: its declared facts, its label and its first state.
+    pub fn created(s: &ItemState, g: &Generate, label: &[u8]) -> ItemRow {
         ItemRow {
-            code: s.code.clone(),
+            code: s.code.to_string(),
             generator: s.generator.to_string(),
-            waste_code: s.waste.to_string(),
-            mass_g: s.mass.0 as i64,
-            hazard_bits: i64::from(s.hazards.bits()),
-            form: s.form.code().to_owned(),
-            label: s.label.clone(),
-            state: s.custody.code().to_owned(),
+            waste_code: g.waste_code.to_string(),
+            mass_g: g.mass.0 as i64,
+            hazard_bits: i64::from(g.hazards.bits()),
+            form: g.form.code().to_owned(),
+            label: label.to_vec(),
+            state: s.kind().code().to_owned(),
             holder: s.holder.to_string(),
             created_seq: s.created_seq as i64,
             last_seq: s.last_seq as i64,
+            custody: Some(state_json(s)),
         }
-    }
-
-    /// Back to a state; `None` if the row holds what no state can (only the auditor writes
-    /// the scratch, so that would be a bug, and the item is then treated as unknown).
-    fn state(self) -> Option<ItemState> {
-        let bits = u8::try_from(self.hazard_bits).ok()?;
-        Some(ItemState {
-            generator: Uscc::parse(&self.generator).ok()?,
-            waste: WasteCode::from_trusted_digits(waste_digits(&self.waste_code).ok()?),
-            mass: Grams(u64::try_from(self.mass_g).ok()?),
-            hazards: HazardSet::from_bits(bits).ok()?,
-            form: PhysicalForm::parse(&self.form).ok()?,
-            label: self.label,
-            custody: Custody::parse(&self.state)?,
-            holder: Uscc::parse(&self.holder).ok()?,
-            created_seq: u64::try_from(self.created_seq).ok()?,
-            last_seq: u64::try_from(self.last_seq).ok()?,
-            code: self.code,
-        })
     }
 
     /// The fields where `self` (the service's row) differs from `log` (the replay), described.
@@ -214,10 +245,18 @@ impl ItemRow {
         cmp("hazard_bits", self.hazard_bits.to_string(), log.hazard_bits.to_string());
         cmp("form", self.form.clone(), log.form.clone());
         cmp("label", hex::encode(&self.label), hex::encode(&log.label));
-        cmp("state", self.state.clone(), log.state.clone());
-        cmp("holder", self.holder.clone(), log.holder.clone());
         cmp("created_seq", self.created_seq.to_string(), log.created_seq.to_string());
         cmp("last_seq", self.last_seq.to_string(), log.last_seq.to_string());
+        // What an incremental audit could not judge it does not compare.
+        if log.custody.is_some() {
+            cmp("state", self.state.clone(), log.state.clone());
+            cmp("holder", self.holder.clone(), log.holder.clone());
+            cmp(
+                "custody",
+                self.custody.clone().unwrap_or_else(|| "null".into()),
+                log.custody.clone().unwrap_or_default(),
+            );
+        }
         out
     }
 }
@@ -226,6 +265,9 @@ impl ItemRow {
 mod tests {
     use super::*;
     use crate::crypto::merkle::leaf_hash;
+    use crate::domain::custody::{Custody, StateKind};
+    use crate::domain::{Grams, ItemCode, Uscc, WasteCode};
+    use chrono::TimeZone;
 
     #[test]
     fn heads_nonces_and_items_round_trip() {
@@ -238,27 +280,76 @@ mod tests {
         assert_eq!(s.use_nonce("k", "n", 5).unwrap(), None);
         assert_eq!(s.use_nonce("k", "n", 6).unwrap(), Some(5));
         assert_eq!(s.use_nonce("k2", "n", 7).unwrap(), None);
+        let u = Uscc::parse("91500110MA5U8F4X2N").unwrap();
+        let code = ItemCode::parse("91500110MA5U8F4X2N9002490820261128001").unwrap();
         let item = ItemState {
-            code: "C".into(),
-            generator: Uscc::parse("91500110MA5U8F4X2N").unwrap(),
-            waste: WasteCode::from_trusted_digits(*b"90024908"),
-            mass: Grams(12),
-            hazards: HazardSet::from_bits(5).unwrap(),
-            form: PhysicalForm::Liquid,
-            label: vec![1, 2, 3],
+            code: code.clone(),
+            generator: u.clone(),
+            waste_code: WasteCode::from_trusted_digits(*b"90024908"),
+            holder: u.clone(),
             custody: Custody::Stored,
-            holder: Uscc::parse("91500110MA5U8F4X2N").unwrap(),
+            manifest: None,
+            storage_place: "库".into(),
+            mass: Grams(12),
+            declared: Grams(12),
+            weighed: None,
+            weighed_by: None,
+            accepted: None,
+            refused: Grams(0),
+            lost: Grams(0),
+            treated: None,
+            volume_l: None,
+            inputs: Vec::new(),
+            discrepancy: None,
             created_seq: 4,
             last_seq: 4,
+            state_since: chrono::Utc.with_ymd_and_hms(2026, 11, 28, 1, 0, 0).unwrap(),
         };
-        s.put_item(&item).unwrap();
+        assert!(matches!(s.known(code.as_str()).unwrap(), Known::Absent));
+        let row = ItemRow {
+            code: code.to_string(),
+            generator: u.to_string(),
+            waste_code: "900-249-08".into(),
+            mass_g: 12,
+            hazard_bits: 5,
+            form: "liquid".into(),
+            label: vec![1, 2, 3],
+            state: "stored".into(),
+            holder: u.to_string(),
+            created_seq: 4,
+            last_seq: 4,
+            custody: Some(state_json(&item)),
+        };
+        s.create_item(&row).unwrap();
+        let Known::State(back) = s.known(code.as_str()).unwrap() else {
+            panic!()
+        };
+        assert_eq!(*back, item);
+        let mut lost = item.clone();
+        lost.custody = Custody::Lost;
+        lost.last_seq = 9;
+        s.update_state(&lost).unwrap();
+        let Known::State(back) = s.known(code.as_str()).unwrap() else {
+            panic!()
+        };
+        assert_eq!((back.kind(), back.last_seq), (StateKind::Lost, 9));
+        s.forget_state(code.as_str(), 10).unwrap();
+        assert!(matches!(s.known(code.as_str()).unwrap(), Known::Unknown));
         s.commit().unwrap();
-        assert_eq!(s.item("C").unwrap(), Some(item.clone()));
-        let mut row = ItemRow::of(&item);
-        row.mass_g = 13;
-        assert_eq!(
-            row.differences(&ItemRow::of(&item)),
-            vec!["mass_g is 13, the log says 12"]
+        let mut other = row.clone();
+        other.mass_g = 13;
+        assert_eq!(other.differences(&row), vec!["mass_g is 13, the log says 12"]);
+        let unknown = ItemRow {
+            custody: None,
+            state: "?".into(),
+            ..row.clone()
+        };
+        other.mass_g = 12;
+        other.state = "treated".into();
+        assert!(
+            other.differences(&unknown).is_empty(),
+            "an unknown state is not compared"
         );
+        assert_eq!(other.differences(&row).len(), 1);
     }
 }

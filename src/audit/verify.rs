@@ -9,17 +9,20 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
-use super::keys::{KeyBook, KeyChange, LabelKey, Role};
+use super::keys::{KeyBook, KeyChange, KeyRecord, LabelKey, Role};
 use super::prepare::{self, Guess, Prepared, PreparedEvent, PreparedLabel, RawEntry};
-use super::replay::{self, Body, Consolidate, Context, Event, Generate};
+use super::replay::{self, Manifests};
 use super::report::{Check, Findings, MAX_EVENT_TYPES};
 use super::saved::SavedEntry;
-use super::scratch::Scratch;
+use super::scratch::{ItemRow, Known, Scratch};
 use crate::crypto::dsse::{DsseError, Envelope, Verified};
+use crate::crypto::keys::KeyId;
 use crate::crypto::keys::VerifierKey;
 use crate::crypto::label::LabelPayload;
 use crate::crypto::merkle::{leaf_hash, CompactRange, Hash, NewNode};
-use crate::domain::ItemCode;
+use crate::domain::custody::{self, Context, Effect, Facts, ItemState, ManifestRecord};
+use crate::domain::event::{Event, EventBody, Generate};
+use crate::domain::{ItemCode, ManifestNo, Uscc};
 use crate::time::{cst_date, rfc3339};
 
 /// Confirms links into the part of the log an earlier audit checked (`--since-checkpoint`).
@@ -45,6 +48,9 @@ pub struct Stats {
     /// Refusal entries (signed events the service refused and logged).
     pub refusals: u64,
     pub history_lookups: u64,
+    /// Events whose custody rules an incremental audit could not judge (they concern items
+    /// from before its checkpoint).
+    pub unjudged: u64,
 }
 
 /// Whether an event is checked as part of the pass, or replayed from the history of one item
@@ -83,6 +89,8 @@ pub struct Verifier {
     /// Every key entry seen, for the next incremental audit.
     pub key_entries: Vec<SavedEntry>,
     pub scratch: Scratch,
+    /// The manifests as the log made them.
+    pub manifests: Manifests,
     pub findings: Findings,
     pub stats: Stats,
     pub last_logged_at: Option<DateTime<Utc>>,
@@ -98,6 +106,7 @@ impl Verifier {
             keys: KeyBook::default(),
             key_entries: Vec::new(),
             scratch: Scratch::new()?,
+            manifests: Manifests::default(),
             findings: Findings::default(),
             stats: Stats::default(),
             last_logged_at: None,
@@ -358,7 +367,7 @@ impl Verifier {
         }
     }
 
-    /// An event entry: its label, its envelope's signatures, its event, and the custody rules.
+    /// An event entry: its labels, its envelope's signatures, its event, and the custody rules.
     fn event_entry(
         &mut self,
         index: u64,
@@ -366,7 +375,7 @@ impl Verifier {
         prepared: PreparedEvent,
         pass: Pass<'_>,
     ) -> rusqlite::Result<()> {
-        let label = prepared.label.map(|l| self.label(index, raw, l));
+        let labels: Vec<IssuedLabel> = prepared.labels.into_iter().map(|l| self.label(index, raw, l)).collect();
         let envelope = match prepared.envelope {
             None => {
                 self.findings.at(index, Check::Entry, "an event entry has no envelope");
@@ -382,9 +391,11 @@ impl Verifier {
         let Some(event) = prepared.event else {
             return Ok(());
         };
-        if pass.live() {
-            self.signatures(index, &envelope, event.as_ref().ok(), prepared.dsse)?;
-        }
+        let signed_by = if pass.live() {
+            self.signatures(index, &envelope, event.as_ref().ok(), prepared.dsse)?
+        } else {
+            self.signers_of(&envelope, event.as_ref().ok())
+        };
         let event = match event {
             Ok(e) => e,
             Err(e) => {
@@ -393,9 +404,9 @@ impl Verifier {
             }
         };
         if pass.live() {
-            self.count_event(&event.kind);
+            self.count_event(event.body.type_name());
         }
-        self.custody(index, raw, &event, label.as_ref(), pass)
+        self.custody(index, raw, &event, &labels, signed_by, pass)
     }
 
     /// A refusal entry: a genuinely signed event the service refused and logged. Its envelope's
@@ -410,7 +421,7 @@ impl Verifier {
                 "a refusal entry changes no item: its prev must be {}",
             );
         }
-        if prepared.label.is_some() {
+        if !prepared.labels.is_empty() {
             self.findings.at(
                 index,
                 Check::Label,
@@ -471,8 +482,8 @@ impl Verifier {
         envelope: &Envelope,
         event: Option<&Event>,
         guess: Option<Guess<Result<Verified, DsseError>>>,
-    ) -> rusqlite::Result<()> {
-        let actor = event.map(Event::key_name);
+    ) -> rusqlite::Result<Vec<Uscc>> {
+        let actor = event.map(replay::key_name);
         let keys = &self.keys;
         let pick = |id| keys.device_key(id, actor.as_deref());
         let outcome = match guess {
@@ -492,7 +503,7 @@ impl Verifier {
                     other => format!("the envelope is refused: {other}"),
                 };
                 self.findings.at(index, Check::Signature, message);
-                return Ok(());
+                return Ok(Vec::new());
             }
         };
         let mut actor_key = None;
@@ -517,18 +528,29 @@ impl Verifier {
             self.findings.at(index, Check::Signature, p);
         }
         if let (Some(id), Some(e)) = (actor_key, event) {
-            if let Some(before) = self.scratch.use_nonce(&id.to_hex(), &e.nonce, index)? {
+            if let Some(before) = self.scratch.use_nonce(&id.to_hex(), &e.common.nonce, index)? {
                 self.findings.at(
                     index,
                     Check::Signature,
                     format!(
                         "nonce {:?} of key {id} was already used at entry {before}: a replayed envelope",
-                        e.nonce
+                        e.common.nonce
                     ),
                 );
             }
         }
-        Ok(())
+        Ok(owners(verified.signers.iter().filter_map(|id| pick(*id)), event))
+    }
+
+    /// The owners of the keys that signed an envelope an earlier audit checked.
+    fn signers_of(&self, envelope: &Envelope, event: Option<&Event>) -> Vec<Uscc> {
+        let actor = event.map(replay::key_name);
+        let records = envelope
+            .signatures
+            .iter()
+            .filter_map(|s| KeyId::parse_hex(&s.keyid).ok())
+            .filter_map(|id| self.keys.device_key(id, actor.as_deref()));
+        owners(records, event)
     }
 
     /// Checks a label's signature by the label key in use at this entry, and that it labels the
@@ -573,7 +595,7 @@ impl Verifier {
             self.findings.at(
                 index,
                 Check::Label,
-                format!("the label names item {named}, which is not the item of the entry's prev"),
+                format!("the label names item {named}, which is not an item of the entry's prev"),
             );
         }
         IssuedLabel {
@@ -582,121 +604,244 @@ impl Verifier {
         }
     }
 
-    /// Applies an event to the items it concerns, under the custody rules.
+    /// Replays the custody rules ([`custody::apply`], the service's own function) on the event
+    /// with the context the log gives, and records the effects; or, when an item it concerns is
+    /// not known (an incremental audit meeting an item from before its checkpoint), follows it
+    /// unjudged.
     fn custody(
         &mut self,
         index: u64,
         raw: &RawEntry,
         event: &Event,
-        label: Option<&IssuedLabel>,
+        labels: &[IssuedLabel],
+        signed_by: Vec<Uscc>,
         pass: Pass<'_>,
     ) -> rusqlite::Result<()> {
-        if let Body::Generate(g) = &event.body {
-            let items: Vec<&String> = raw.prev.keys().collect();
-            let [code] = items[..] else {
-                self.findings.at(
-                    index,
-                    Check::Event,
-                    format!(
-                        "a generate entry concerns exactly one item, but its prev names {}",
-                        items.len()
-                    ),
-                );
-                return Ok(());
-            };
-            if !pass.touches(code) {
-                return Ok(());
-            }
-            match label {
-                None => self
-                    .findings
-                    .item(index, code, Check::Label, "a generate entry must issue a label"),
-                Some(IssuedLabel { payload: Some(p), .. }) => self.label_says(index, code, p, event, g),
-                Some(_) => {}
-            }
-            let bytes = label.map(|l| l.bytes.as_slice()).unwrap_or_default();
-            return self.apply(index, code, event, bytes, pass);
-        }
-        if let Body::Consolidate(c) = &event.body {
-            return self.consolidate(index, raw, event, c, label, pass);
-        }
-        if label.is_some() {
+        let body = &event.body;
+        let kind = body.type_name();
+        let outputs = custody::outputs(body);
+        if labels.len() != outputs.len() {
             self.findings.at(
                 index,
                 Check::Label,
                 format!(
-                    "a {} entry issues a label; only generate and consolidate do",
-                    event.kind
+                    "a {kind} entry must issue {} label(s), one per new item; it issues {}",
+                    outputs.len(),
+                    labels.len()
                 ),
             );
+            return Ok(());
         }
-        if raw.prev.is_empty() && pass.live() {
-            let refused = replay::step(
-                None,
-                event,
-                &Context {
-                    seq: index,
-                    item: "",
-                    label: &[],
-                },
-            );
-            if let Err(r) = refused {
-                self.findings.at(index, Check::Custody, r.message);
-            }
-        }
-        for code in raw.prev.keys().filter(|c| pass.touches(c)) {
-            self.apply(index, code, event, &[], pass)?;
-        }
-        Ok(())
-    }
-
-    /// A consolidate entry: its label names the new item, its `prev` names exactly the inputs
-    /// and the new item; the new item is created like a generated one, the inputs close.
-    fn consolidate(
-        &mut self,
-        index: u64,
-        raw: &RawEntry,
-        event: &Event,
-        c: &Consolidate,
-        label: Option<&IssuedLabel>,
-        pass: Pass<'_>,
-    ) -> rusqlite::Result<()> {
-        let Some(IssuedLabel {
-            payload: Some(p),
-            bytes,
-        }) = label
-        else {
-            if label.is_none() {
+        let mut new_items = Vec::with_capacity(outputs.len());
+        for (label, g) in labels.iter().zip(&outputs) {
+            let Some(p) = &label.payload else {
+                return Ok(()); // reported by `label`
+            };
+            let Ok(code) = ItemCode::parse(p.item_code_str()) else {
                 self.findings.at(
                     index,
                     Check::Label,
-                    "a consolidate entry must issue a label for its new item",
+                    format!("the label names {:?}, which is not an item code", p.item_code_str()),
                 );
+                return Ok(());
+            };
+            if pass.touches(code.as_str()) {
+                self.label_says(index, code.as_str(), p, event, g);
             }
-            return Ok(());
+            new_items.push(code);
+        }
+        let Ok(logged_at) = DateTime::parse_from_rfc3339(&raw.logged_at) else {
+            return Ok(()); // reported by `check_time`
         };
-        let output = p.item_code_str().to_owned();
-        let mut expected: Vec<&str> = c.inputs.iter().map(String::as_str).collect();
-        expected.push(&output);
+        let mut ctx = Context::new(index, logged_at.with_timezone(&Utc));
+        ctx.new_items = new_items;
+        ctx.signed_by = signed_by;
+        match raw.facts.as_ref().map(Facts::deserialize) {
+            Some(Ok(facts)) => facts.fill(&mut ctx),
+            Some(Err(e)) => {
+                self.findings
+                    .at(index, Check::Entry, format!("the entry's facts are malformed: {e}"));
+                return Ok(());
+            }
+            None => {
+                self.findings.at(
+                    index,
+                    Check::Entry,
+                    "an event entry must carry the facts the custody rules judged by",
+                );
+                return Ok(());
+            }
+        }
+        // The items' states as the entries before made them.
+        let mut states = BTreeMap::new();
+        let mut unknown = Vec::new();
+        self.load(&custody::named_items(body), &mut states, &mut unknown)?;
+        ctx.manifest = match body {
+            EventBody::ManifestOpen(e) => {
+                let Some(number) = raw.manifest.as_deref().and_then(|n| ManifestNo::parse(n).ok()) else {
+                    self.findings.at(
+                        index,
+                        Check::Entry,
+                        "a manifest_open entry must carry the manifest number the service assigned",
+                    );
+                    return Ok(());
+                };
+                Some(custody::opened(number, &event.common.actor, e))
+            }
+            _ => custody::manifest_number(body, |c| states.get(c)).and_then(|n| self.manifests.get(&n).cloned()),
+        };
+        if let (EventBody::ManifestAmend(_) | EventBody::ManifestCancel(_), Some(m)) = (body, &ctx.manifest) {
+            let items = m.items.clone();
+            self.load(&items, &mut states, &mut unknown)?;
+        }
+        let new = ctx.new_items.clone();
+        self.load(&new, &mut states, &mut unknown)?;
+        if !unknown.is_empty() || !pass.live() {
+            return self.unjudged(index, raw, event, labels, &ctx, pass);
+        }
+        let mut verdict = custody::apply(|c| states.get(c), event, &ctx);
+        if let (Ok(_), Some((item, seq))) = (&verdict, custody::entry_reference(body)) {
+            if !self.scratch.has_entry(item.as_str(), seq)? {
+                verdict = Err(custody::not_an_entry_of(item, seq));
+            }
+        }
+        let effects = match verdict {
+            Ok(effects) => effects,
+            Err(r) => {
+                let message = format!("the custody rules refuse this {kind}: {} ({})", r.message, r.code);
+                match raw.prev.keys().collect::<Vec<_>>()[..] {
+                    [only] => self.findings.item(index, only, Check::Custody, message),
+                    _ => self.findings.at(index, Check::Custody, message),
+                }
+                return Ok(());
+            }
+        };
+        let concerned = custody::concerned(body, ctx.manifest.as_ref(), &ctx.new_items);
+        let mut expected: Vec<&str> = concerned.iter().map(ItemCode::as_str).collect();
         expected.sort_unstable();
         let named: Vec<&str> = raw.prev.keys().map(String::as_str).collect();
-        if named != expected || c.inputs.contains(&output) {
+        if named != expected {
             self.findings.at(
                 index,
                 Check::Event,
                 format!(
-                    "a consolidate entry's prev must name its inputs and its new item {output}, but names {}",
+                    "a {kind} entry's prev must name exactly the items it concerns ({}), but names {}",
+                    expected.join(", "),
                     named.join(", ")
                 ),
             );
-            return Ok(());
         }
-        if pass.touches(&output) {
-            self.label_says(index, &output, p, event, &c.output);
+        for effect in &effects {
+            match effect {
+                Effect::Create(s) => {
+                    let at = ctx.new_items.iter().position(|c| *c == s.code).unwrap_or(0);
+                    let label = labels.get(at).map(|l| l.bytes.as_slice()).unwrap_or_default();
+                    self.scratch.create_item(&ItemRow::created(s, outputs[at], label))?;
+                    self.stats.items += 1;
+                }
+                Effect::Update(s) => self.scratch.update_state(s)?,
+                _ => {}
+            }
         }
-        for code in named.into_iter().filter(|c| pass.touches(c)) {
-            let bytes = if code == output { bytes.as_slice() } else { &[] };
-            self.apply(index, code, event, bytes, pass)?;
+        self.record_manifest(event, &ctx);
+        Ok(())
+    }
+
+    /// Loads the states of `codes` not yet in `states`; those the replay cannot know go to
+    /// `unknown`.
+    fn load(
+        &self,
+        codes: &[ItemCode],
+        states: &mut BTreeMap<ItemCode, ItemState>,
+        unknown: &mut Vec<ItemCode>,
+    ) -> rusqlite::Result<()> {
+        for code in codes {
+            if states.contains_key(code) || unknown.contains(code) {
+                continue;
+            }
+            match self.scratch.known(code.as_str())? {
+                Known::State(s) => {
+                    states.insert(code.clone(), *s);
+                }
+                Known::Unknown => unknown.push(code.clone()),
+                // No entry so far created it (a full history was fetched for every item with
+                // earlier entries): the rules refuse it as unknown, or create it.
+                Known::Absent => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// The manifests change as the accepted event says.
+    fn record_manifest(&mut self, event: &Event, ctx: &Context) {
+        match (&event.body, &ctx.manifest) {
+            (EventBody::ManifestOpen(_), Some(m)) => self.manifests.put(m.clone()),
+            (EventBody::ManifestAmend(e), Some(m)) => self.manifests.put(custody::amended(m, e)),
+            (EventBody::ManifestCancel(_), Some(m)) => self.manifests.put(ManifestRecord {
+                cancelled: true,
+                ..m.clone()
+            }),
+            _ => {}
+        }
+    }
+
+    /// An event the replay cannot judge: an incremental audit met an item whose earlier state
+    /// it does not hold, or it walks an item's history below the saved checkpoint (judged by
+    /// the earlier audit). New items are recorded as declared, and the items it concerns are
+    /// followed no further; the rules are judged again on a full audit.
+    fn unjudged(
+        &mut self,
+        index: u64,
+        raw: &RawEntry,
+        event: &Event,
+        labels: &[IssuedLabel],
+        ctx: &Context,
+        pass: Pass<'_>,
+    ) -> rusqlite::Result<()> {
+        if pass.live() {
+            self.stats.unjudged += 1;
+        }
+        let outputs = custody::outputs(&event.body);
+        for code in raw.prev.keys().filter(|c| pass.touches(c)) {
+            match ctx.new_items.iter().position(|n| n.as_str() == code) {
+                Some(at) => {
+                    let g = outputs[at];
+                    let created = self.scratch.known(code)?;
+                    if !matches!(created, Known::Absent) && pass.live() {
+                        self.findings.item(
+                            index,
+                            code,
+                            Check::Custody,
+                            format!(
+                                "the {} creates item {code}, which already exists",
+                                event.body.type_name()
+                            ),
+                        );
+                    }
+                    let row = ItemRow {
+                        code: code.clone(),
+                        generator: event.common.actor.to_string(),
+                        waste_code: g.waste_code.to_string(),
+                        mass_g: g.mass.0 as i64,
+                        hazard_bits: i64::from(g.hazards.bits()),
+                        form: g.form.code().to_owned(),
+                        label: labels[at].bytes.clone(),
+                        state: "?".into(),
+                        holder: "?".into(),
+                        created_seq: index as i64,
+                        last_seq: index as i64,
+                        custody: None,
+                    };
+                    self.scratch.create_item(&row)?;
+                    if pass.live() {
+                        self.stats.items += 1;
+                    }
+                }
+                None => self.scratch.forget_state(code, index)?,
+            }
+        }
+        if let (EventBody::ManifestOpen(_), Some(m)) = (&event.body, &ctx.manifest) {
+            self.manifests.put(m.clone());
         }
         Ok(())
     }
@@ -724,22 +869,22 @@ impl Verifier {
                 g.form
             ));
         }
+        let actor = &event.common.actor;
         if let Ok(item) = ItemCode::parse(code) {
-            if item.unit() != event.actor {
+            if item.unit() != *actor {
                 wrong.push(format!(
-                    "the item code's unit is {}, but the event's actor is {}",
-                    item.unit(),
-                    event.actor
+                    "the item code's unit is {}, but the event's actor is {actor}",
+                    item.unit()
                 ));
             }
-            if item.waste() != g.waste {
+            if item.waste() != g.waste_code {
                 wrong.push(format!(
                     "the item code's waste code is {}, the event's {}",
                     item.waste(),
-                    g.waste
+                    g.waste_code
                 ));
             }
-            let day = cst_date(event.at.with_timezone(&Utc));
+            let day = cst_date(event.common.at.with_timezone(&Utc));
             if item.date() != day {
                 wrong.push(format!(
                     "the item code's date is {}, but the event happened on {day} (China time)",
@@ -751,23 +896,16 @@ impl Verifier {
             self.findings.item(index, code, Check::Label, w);
         }
     }
+}
 
-    fn apply(&mut self, index: u64, code: &str, event: &Event, label: &[u8], pass: Pass<'_>) -> rusqlite::Result<()> {
-        let prior = self.scratch.item(code)?;
-        let ctx = Context {
-            seq: index,
-            item: code,
-            label,
-        };
-        match replay::step(prior.as_ref(), event, &ctx) {
-            Ok(next) => {
-                if prior.is_none() && pass.live() {
-                    self.stats.items += 1;
-                }
-                self.scratch.put_item(&next)?;
-            }
-            Err(r) => self.findings.item(index, code, Check::Custody, r.message),
+/// The enterprises owning the keys that signed, the event's actor first, without repeats.
+fn owners<'k>(records: impl Iterator<Item = &'k KeyRecord>, event: Option<&Event>) -> Vec<Uscc> {
+    let mut out: Vec<Uscc> = event.map(|e| e.common.actor.clone()).into_iter().collect();
+    for r in records {
+        let owner = r.vkey.name.split('/').next().and_then(|o| Uscc::parse(o).ok());
+        if let Some(o) = owner.filter(|o| !out.contains(o)) {
+            out.push(o);
         }
-        Ok(())
     }
+    out
 }

@@ -21,6 +21,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 
 use super::event::{
     Accept, Arrive, Consolidate, CorrectableField, Correction, CorrectionValue, Event, EventBody, Explanation,
@@ -394,6 +395,176 @@ pub fn apply_to(items: &mut BTreeMap<ItemCode, ItemState>, event: &Event, ctx: &
     Ok(effects)
 }
 
+// ---- what an event concerns: shared by the service and the auditor ---------------------------
+
+/// The facts the rules need that come from the registry, not from the log: the service logs
+/// them in the event's entry (member `facts`), so an auditor replays the rules on the very
+/// facts the service judged by, and can check them against a registry of its own.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Facts {
+    /// The actor's enterprise roles, by code, sorted.
+    pub roles: Vec<EnterpriseRole>,
+    pub permit_ok: bool,
+    pub transfer_approved: bool,
+    pub tolerance_ppt: u32,
+}
+
+impl Facts {
+    pub fn of(ctx: &Context) -> Facts {
+        let mut roles = ctx.roles.clone();
+        roles.sort_by_key(|r| r.code());
+        Facts {
+            roles,
+            permit_ok: ctx.permit_ok,
+            transfer_approved: ctx.transfer_approved,
+            tolerance_ppt: ctx.tolerance_ppt,
+        }
+    }
+
+    /// Puts the facts into a context.
+    pub fn fill(&self, ctx: &mut Context) {
+        ctx.roles = self.roles.clone();
+        ctx.permit_ok = self.permit_ok;
+        ctx.transfer_approved = self.transfer_approved;
+        ctx.tolerance_ppt = self.tolerance_ppt;
+    }
+}
+
+/// How many items an event creates (their codes are the server's: `Context::new_items`).
+pub fn creates(body: &EventBody) -> usize {
+    match body {
+        EventBody::Generate(_) | EventBody::Consolidate(_) => 1,
+        EventBody::Split(s) => s.outputs.len(),
+        _ => 0,
+    }
+}
+
+/// The items an event creates, as declared: a `generate`'s body, a consolidation's output, a
+/// split's outputs, in order.
+pub fn outputs(body: &EventBody) -> Vec<&Generate> {
+    match body {
+        EventBody::Generate(g) => vec![g],
+        EventBody::Consolidate(e) => vec![&e.output],
+        EventBody::Split(e) => e.outputs.iter().collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// The existing items an event names in its own fields (a cancel names its manifest's
+/// items through the manifest: see [`concerned`]).
+pub fn named_items(body: &EventBody) -> Vec<ItemCode> {
+    match body {
+        EventBody::Generate(g) => g.inputs.clone(),
+        EventBody::Store(e) => e.items.clone(),
+        EventBody::ManifestOpen(e) => e.items.clone(),
+        EventBody::ManifestAmend(e) => e.add_items.iter().chain(&e.remove_items).cloned().collect(),
+        EventBody::ManifestCancel(_) => Vec::new(),
+        EventBody::Release(e) => e.items.clone(),
+        EventBody::Accept(e) => e.items.clone(),
+        EventBody::Arrive(e) => e.items.clone(),
+        EventBody::Return(e) => e.items.clone(),
+        EventBody::Weigh(e) => vec![e.item.clone()],
+        EventBody::Receive(e) => vec![e.item.clone()],
+        EventBody::Treat(e) => vec![e.item.clone()],
+        EventBody::Consolidate(e) => e.inputs.clone(),
+        EventBody::Split(e) => vec![e.input.clone()],
+        EventBody::Correction(e) => vec![e.item.clone()],
+        EventBody::Incident(e) => vec![e.item.clone()],
+        EventBody::Explanation(e) => vec![e.item.clone()],
+    }
+}
+
+/// Every item an accepted event's entry concerns, without repeats, in a fixed order: the
+/// items it names, then (amend, cancel) the other items of its manifest, then the items it
+/// creates. These are the entry's `prev` members, so each item's history holds every entry
+/// that changed it or its manifest.
+pub fn concerned(body: &EventBody, manifest: Option<&ManifestRecord>, new_items: &[ItemCode]) -> Vec<ItemCode> {
+    let mut out = named_items(body);
+    if let (EventBody::ManifestAmend(_) | EventBody::ManifestCancel(_), Some(m)) = (body, manifest) {
+        out.extend(m.items.iter().cloned());
+    }
+    out.extend(new_items.iter().cloned());
+    let mut seen = std::collections::BTreeSet::new();
+    out.retain(|c| seen.insert(c.clone()));
+    out
+}
+
+/// The item and log entry a correction or explanation refers to. The rules check that the
+/// entry lies within the item's history; the caller, which knows every entry of the item
+/// (the service's `item_entries`, the auditor's scratch), checks that it is one of them.
+pub fn entry_reference(body: &EventBody) -> Option<(&ItemCode, u64)> {
+    match body {
+        EventBody::Correction(e) => Some((&e.item, e.corrects)),
+        EventBody::Explanation(e) => Some((&e.item, e.about)),
+        _ => None,
+    }
+}
+
+/// The refusal of a reference to an entry that does not concern the item.
+pub fn not_an_entry_of(item: &ItemCode, seq: u64) -> Refusal {
+    refuse(
+        RefusalKind::Invalid,
+        "bad_event_reference",
+        format!("entry {seq} is not one of item {item}'s entries"),
+        format!("条目{seq}不属于废物{item}"),
+    )
+}
+
+/// The number of the manifest an event concerns: the one it names, or for `weigh` and
+/// `receive` at the gate, the one its arrived item travels under. `None` for `manifest_open`
+/// (the server assigns the number) and for types without a manifest.
+pub fn manifest_number<'s>(body: &EventBody, get: impl Fn(&ItemCode) -> Option<&'s ItemState>) -> Option<ManifestNo> {
+    let arrived = |item: &ItemCode| match get(item).map(|s| &s.custody) {
+        Some(Custody::Arrived { manifest }) => Some(manifest.clone()),
+        _ => None,
+    };
+    match body {
+        EventBody::ManifestAmend(e) => Some(e.manifest.clone()),
+        EventBody::ManifestCancel(e) => Some(e.manifest.clone()),
+        EventBody::Release(e) => Some(e.manifest.clone()),
+        EventBody::Accept(e) => Some(e.manifest.clone()),
+        EventBody::Arrive(e) => Some(e.manifest.clone()),
+        EventBody::Return(e) => Some(e.manifest.clone()),
+        EventBody::Weigh(e) => arrived(&e.item),
+        EventBody::Receive(e) => arrived(&e.item),
+        _ => None,
+    }
+}
+
+/// The record of a manifest the actor opens under the number the server assigned.
+pub fn opened(number: ManifestNo, actor: &Uscc, e: &ManifestOpen) -> ManifestRecord {
+    ManifestRecord {
+        number,
+        issuer: actor.clone(),
+        transporters: e.transporters.clone(),
+        receiver: e.receiver.clone(),
+        items: e.items.clone(),
+        vehicle_plate: e.vehicle_plate.clone(),
+        cancelled: false,
+    }
+}
+
+/// A manifest's record after an accepted amendment: items removed then added, and the
+/// transporters and vehicle replaced when the amendment gives them.
+pub fn amended(m: &ManifestRecord, e: &ManifestAmend) -> ManifestRecord {
+    let mut n = m.clone();
+    n.items.retain(|i| !e.remove_items.contains(i));
+    n.items.extend(
+        e.add_items
+            .iter()
+            .filter(|i| !n.items.contains(i))
+            .cloned()
+            .collect::<Vec<_>>(),
+    );
+    if let Some(t) = &e.transporters {
+        n.transporters = t.clone();
+    }
+    if let Some(p) = &e.vehicle_plate {
+        n.vehicle_plate = p.clone();
+    }
+    n
+}
+
 // ---- refusals ------------------------------------------------------------------------------
 
 fn refuse(kind: RefusalKind, code: &'static str, en: String, zh: String) -> Refusal {
@@ -705,12 +876,12 @@ fn new_codes<'c>(get: Lookup<'_, '_>, ctx: &'c Context, n: usize) -> Result<&'c 
     if ctx.new_items.len() != n {
         return Err(bad_context(&format!("{n} new item code(s)")));
     }
-    if let Some(c) = ctx.new_items.iter().find(|c| get(c).is_some()) {
+    if let Some(s) = ctx.new_items.iter().find_map(get) {
         return Err(refuse(
             RefusalKind::Conflict,
             "item_exists",
-            format!("item {c} already exists"),
-            format!("废物{c}已存在"),
+            format!("item {} already exists (generated at entry {})", s.code, s.created_seq),
+            format!("废物{}已存在（由日志条目{}生成）", s.code, s.created_seq),
         ));
     }
     Ok(&ctx.new_items)
@@ -725,12 +896,16 @@ fn generate(get: Lookup<'_, '_>, actor: &Uscc, g: &Generate, ctx: &Context) -> O
     use EnterpriseRole as R;
     role(ctx, &[R::Generator, R::CollectionPoint, R::Facility], "not_a_generator")?;
     let code = &new_codes(get, ctx, 1)?[0];
+    let mut effects = Vec::with_capacity(g.inputs.len() + 1);
     for input in &g.inputs {
         let s = found(get, input)?;
         admit("generate", s)?;
         holder(s, actor)?;
+        // The residue's entry is in the input's history: its last entry.
+        effects.push(Effect::Update(touched(s, ctx)));
     }
-    Ok(vec![Effect::Create(new_item(code, actor, g, g.inputs.clone(), ctx))])
+    effects.push(Effect::Create(new_item(code, actor, g, g.inputs.clone(), ctx)));
+    Ok(effects)
 }
 
 /// `store`: the holder moves items at rest to another storage place.
@@ -830,6 +1005,9 @@ fn manifest_amend(get: Lookup<'_, '_>, actor: &Uscc, e: &ManifestAmend, ctx: &Co
     let m = manifest_named(ctx, &e.manifest)?;
     issuer(m, actor)?;
     not_started(get, m, false)?;
+    if !e.add_items.is_empty() {
+        permit_scope(ctx)?;
+    }
     let mut effects = each(get, "manifest_amend", &e.add_items, |s| {
         holder(s, actor)?;
         unbooked(s)?;
@@ -1436,18 +1614,7 @@ mod tests {
             let (manifest, new_items) = match &e.body {
                 EventBody::Generate(_) | EventBody::Consolidate(_) => (None, fresh(1)),
                 EventBody::Split(s) => (None, fresh(s.outputs.len())),
-                EventBody::ManifestOpen(o) => (
-                    Some(ManifestRecord {
-                        number: no(self.manifests.len() as u32 + 1),
-                        issuer: actor.clone(),
-                        transporters: o.transporters.clone(),
-                        receiver: o.receiver.clone(),
-                        items: o.items.clone(),
-                        vehicle_plate: o.vehicle_plate.clone(),
-                        cancelled: false,
-                    }),
-                    vec![],
-                ),
+                EventBody::ManifestOpen(o) => (Some(opened(no(self.manifests.len() as u32 + 1), actor, o)), vec![]),
                 EventBody::ManifestAmend(a) => (named(&a.manifest), vec![]),
                 EventBody::ManifestCancel(c) => (named(&c.manifest), vec![]),
                 EventBody::Release(r) => (named(&r.manifest), vec![]),
@@ -1473,9 +1640,8 @@ mod tests {
                 }
                 EventBody::ManifestCancel(c) => self.manifests.get_mut(&c.manifest).unwrap().cancelled = true,
                 EventBody::ManifestAmend(a) => {
-                    let m = self.manifests.get_mut(&a.manifest).unwrap();
-                    m.items.retain(|i| !a.remove_items.contains(i));
-                    m.items.extend(a.add_items.iter().cloned());
+                    let m = amended(&self.manifests[&a.manifest], a);
+                    self.manifests.insert(a.manifest.clone(), m);
                 }
                 _ => {}
             }
@@ -1989,7 +2155,9 @@ mod tests {
         w.ok(F, treat(&outs[0], 50_000));
         assert_eq!(w.refused(T1, residue(one(&outs[0]))), "not_a_generator");
         let effects = w.ok(F, residue(one(&outs[0])));
-        let Effect::Create(ash) = &effects[0] else { panic!() };
+        let Some(Effect::Create(ash)) = effects.last() else {
+            panic!()
+        };
         assert_eq!((&ash.inputs, ash.mass), (&vec![outs[0].clone()], Grams(3000)));
     }
 

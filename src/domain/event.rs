@@ -16,6 +16,7 @@ use serde_json::{Map, Value};
 
 use super::mass::MAX_ITEM_MASS_G;
 use super::refusal::{Refusal, RefusalKind};
+use super::waste::waste_digits;
 use super::{
     code_enum, text, Catalogue, DeviceName, Grams, HazardSet, ItemCode, ManifestNo, PhysicalForm, Plate,
     TreatmentMethod, Uscc, WasteCode,
@@ -705,9 +706,12 @@ fn reason(field: &str, raw: &str) -> Result<String, Refusal> {
     text::required(field, raw, MAX_REASON_CHARS)
 }
 
-fn parse_generate(raw: RawGenerate, catalogue: &Catalogue) -> Result<Generate, Refusal> {
-    let waste_code = WasteCode::parse(&raw.waste_code, catalogue)?;
-    let listed_name = catalogue.get(waste_code).map(|e| e.description.clone());
+fn parse_generate(raw: RawGenerate, catalogue: Option<&Catalogue>) -> Result<Generate, Refusal> {
+    let waste_code = match catalogue {
+        Some(catalogue) => WasteCode::parse(&raw.waste_code, catalogue)?,
+        None => WasteCode::from_trusted_digits(waste_digits(&raw.waste_code)?),
+    };
+    let listed_name = catalogue.and_then(|c| c.get(waste_code)).map(|e| e.description.clone());
     let waste_name = match raw.waste_name {
         Some(n) => text::required("waste_name", &n, 100)?,
         None => listed_name.unwrap_or_else(|| waste_code.to_string()),
@@ -740,7 +744,7 @@ fn parse_generate(raw: RawGenerate, catalogue: &Catalogue) -> Result<Generate, R
 }
 
 /// A generate body nested in a `consolidate` or `split` (no common members, no `inputs`).
-fn parse_body(field: &str, obj: &Map<String, Value>, catalogue: &Catalogue) -> Result<Generate, Refusal> {
+fn parse_body(field: &str, obj: &Map<String, Value>, catalogue: Option<&Catalogue>) -> Result<Generate, Refusal> {
     check_members(obj, &[], &GENERATE_BODY_FIELDS).map_err(|r| r.in_field(field))?;
     parse_generate(typed(obj)?, catalogue).map_err(|r| r.in_field(field))
 }
@@ -944,14 +948,14 @@ fn parse_treat(raw: RawTreat) -> Result<Treat, Refusal> {
     })
 }
 
-fn parse_consolidate(raw: RawConsolidate, catalogue: &Catalogue) -> Result<Consolidate, Refusal> {
+fn parse_consolidate(raw: RawConsolidate, catalogue: Option<&Catalogue>) -> Result<Consolidate, Refusal> {
     Ok(Consolidate {
         inputs: item_list("inputs", &raw.inputs, 2)?,
         output: parse_body("output", &raw.output, catalogue)?,
     })
 }
 
-fn parse_split(raw: RawSplit, catalogue: &Catalogue) -> Result<Split, Refusal> {
+fn parse_split(raw: RawSplit, catalogue: Option<&Catalogue>) -> Result<Split, Refusal> {
     if !(2..=MAX_SPLIT_OUTPUTS).contains(&raw.outputs.len()) {
         return Err(Refusal::invalid(
             "bad_output_count",
@@ -1091,7 +1095,7 @@ fn parse_body_of(
     kind: &str,
     obj: &Map<String, Value>,
     actor: &Uscc,
-    catalogue: &Catalogue,
+    catalogue: Option<&Catalogue>,
 ) -> Result<EventBody, Refusal> {
     Ok(match kind {
         "generate" => EventBody::Generate(parse_generate(typed(obj)?, catalogue)?),
@@ -1141,6 +1145,18 @@ fn parse_body_of(
 
 /// Parses a signed payload. `catalogue` checks waste codes.
 pub fn parse_event(payload: &[u8], catalogue: &Catalogue) -> Result<Event, Refusal> {
+    parse_with(payload, Some(catalogue))
+}
+
+/// Parses a payload that the log holds, as an auditor does: exactly as [`parse_event`] but
+/// without the waste catalogue (a well-formed waste code is taken as it is), so an old log can
+/// be checked after the catalogue changed; whether a code was listed was the service's check
+/// at the time.
+pub fn parse_logged_event(payload: &[u8]) -> Result<Event, Refusal> {
+    parse_with(payload, None)
+}
+
+fn parse_with(payload: &[u8], catalogue: Option<&Catalogue>) -> Result<Event, Refusal> {
     if payload.len() > MAX_PAYLOAD_BYTES {
         return Err(Refusal::invalid(
             "event_too_large",
@@ -1169,7 +1185,6 @@ pub fn parse_event(payload: &[u8], catalogue: &Catalogue) -> Result<Event, Refus
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::waste::waste_digits;
     use crate::domain::CatalogueEntry;
     use proptest::prelude::*;
     use serde_json::json;

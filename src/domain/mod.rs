@@ -76,6 +76,13 @@ macro_rules! code_enum {
                 s.serialize_str(self.code())
             }
         }
+
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<$name, D::Error> {
+                let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+                $name::parse(&s).map_err(|r| serde::de::Error::custom(r.message))
+            }
+        }
     };
 }
 pub(crate) use code_enum;

@@ -1,4 +1,5 @@
-//! Public reference endpoints: health, closed lists and districts, catalogue search.
+//! Public reference endpoints: health, closed lists and districts, catalogue search, the
+//! working-day calendar.
 
 use axum::extract::{Path, State};
 use axum::Json;
@@ -216,4 +217,83 @@ pub async fn entry(State(st): State<AppState>, Path(code): Path<String>) -> ApiR
         )
     })?;
     Ok(Json(item(found)))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct CalendarParams {
+    /// The year (default: this year in China Standard Time).
+    pub year: Option<i32>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CalendarDayView {
+    /// YYYY-MM-DD.
+    pub date: String,
+    /// `holiday` (a day off) or `workday` (a weekend day worked in exchange, 调休上班).
+    pub kind: String,
+    pub name_zh: String,
+    pub name_en: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CalendarYear {
+    pub year: i32,
+    /// Working days in the year: Monday to Friday, less holidays, plus make-up working days.
+    pub working_days: i64,
+    /// Working days a receiver has to confirm receipt after arrival (转移管理办法 第十八条).
+    pub receipt_working_days: u32,
+    /// The listed days, in date order; every other day follows the week.
+    pub days: Vec<CalendarDayView>,
+}
+
+/// Years the calendar endpoint answers for.
+const CALENDAR_YEARS: std::ops::RangeInclusive<i32> = 2000..=2100;
+
+/// The working-day calendar of a year (public): public holidays and make-up working days of the
+/// State Council's schedule, as loaded (`seeds/holidays.csv`, `hwtrace calendar load`).
+#[utoipa::path(get, path = "/api/v1/calendar", tag = "reference", params(CalendarParams),
+    responses((status = 200, body = CalendarYear), (status = 400, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn calendar(
+    State(st): State<AppState>,
+    ApiQuery(p): ApiQuery<CalendarParams>,
+) -> ApiResult<Json<CalendarYear>> {
+    let year = p
+        .year
+        .unwrap_or_else(|| chrono::Datelike::year(&crate::time::cst_date(crate::time::now())));
+    if !CALENDAR_YEARS.contains(&year) {
+        return Err(Refusal::invalid(
+            "bad_year",
+            format!("year must be {}-{}", CALENDAR_YEARS.start(), CALENDAR_YEARS.end()),
+            format!("年份应为{}-{}", CALENDAR_YEARS.start(), CALENDAR_YEARS.end()),
+        )
+        .into());
+    }
+    let days = st
+        .db
+        .read(move |conn| crate::reference::calendar_year(conn, year))
+        .await?;
+    let cal = crate::calendar::WorkCalendar::from_days(&days);
+    let (first, last) = (
+        chrono::NaiveDate::from_ymd_opt(year, 1, 1),
+        chrono::NaiveDate::from_ymd_opt(year, 12, 31),
+    );
+    let working_days = match (first.and_then(|d| d.pred_opt()), last) {
+        (Some(before), Some(last)) => cal.working_days_between(before, last),
+        _ => 0,
+    };
+    Ok(Json(CalendarYear {
+        year,
+        working_days,
+        receipt_working_days: crate::calendar::RECEIPT_WORKING_DAYS,
+        days: days
+            .into_iter()
+            .map(|d| CalendarDayView {
+                date: d.date.to_string(),
+                kind: d.kind.code().to_owned(),
+                name_zh: d.name_zh,
+                name_en: d.name_en,
+            })
+            .collect(),
+    }))
 }

@@ -37,8 +37,9 @@ pub async fn enterprise_ledger(
 }
 
 /// A manifest (issuer, transporters in order, vehicle, driver, receiver, planned date, state)
-/// and its items with their current state and holder. For administrators, regulators of a
-/// party's district, and the parties named on it.
+/// and its items with their current state and holder; items waiting at the receiver carry the
+/// day by which receipt is to be confirmed (5 working days) and whether that is past. For
+/// administrators, regulators of a party's district, and the parties named on it.
 #[utoipa::path(get, path = "/api/v1/manifests/{number}", tag = "ledger",
     params(("number" = String, Path, description = "14-digit manifest number")),
     responses((status = 200, body = ManifestView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
@@ -51,9 +52,11 @@ pub async fn manifest(
 ) -> ApiResult<Json<ManifestView>> {
     let number = ManifestNo::parse(&number)?;
     let caller = auth.caller;
+    let calendar = st.calendar();
+    let today = crate::time::cst_date(crate::time::now());
     Ok(Json(
         st.db
-            .read(move |conn| ledger::manifest_view(conn, &caller, &number))
+            .read(move |conn| ledger::manifest_view(conn, &caller, &number, &calendar, today))
             .await?,
     ))
 }

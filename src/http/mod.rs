@@ -4,6 +4,7 @@
 //! so the served OpenAPI document cannot drift from the routes.
 
 mod accounts;
+mod approvals;
 mod catalogue;
 pub mod error;
 mod events;
@@ -25,6 +26,7 @@ use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use crate::calendar::WorkCalendar;
 use crate::config::Config;
 use crate::domain::Catalogue;
 use crate::log::Log;
@@ -44,21 +46,29 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// The catalogue version active at start-up (`catalogue load` takes effect at the next start).
     catalogue: Arc<Catalogue>,
+    /// The working-day calendar as at start-up (`calendar load` needs the service stopped).
+    calendar: Arc<WorkCalendar>,
 }
 
 impl AppState {
-    pub fn new(db: Db, log: Arc<Log>, config: Config, catalogue: Catalogue) -> AppState {
+    pub fn new(db: Db, log: Arc<Log>, config: Config, catalogue: Catalogue, calendar: WorkCalendar) -> AppState {
         AppState {
             db,
             log,
             config: Arc::new(config),
             catalogue: Arc::new(catalogue),
+            calendar: Arc::new(calendar),
         }
     }
 
     /// The active catalogue version (cheap: an `Arc` clone).
     pub fn catalogue(&self) -> Arc<Catalogue> {
         self.catalogue.clone()
+    }
+
+    /// The working-day calendar (cheap: an `Arc` clone).
+    pub fn calendar(&self) -> Arc<WorkCalendar> {
+        self.calendar.clone()
     }
 }
 
@@ -69,6 +79,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(catalogue::reference))
         .routes(routes!(catalogue::search))
         .routes(routes!(catalogue::entry))
+        .routes(routes!(catalogue::calendar))
         .routes(routes!(accounts::login, accounts::whoami, accounts::logout))
         .routes(routes!(accounts::list_users, accounts::create_user))
         .routes(routes!(accounts::list_tokens, accounts::create_token))
@@ -80,6 +91,8 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(registry::list_drivers, registry::create_driver))
         .routes(routes!(registry::list_devices, registry::register_device))
         .routes(routes!(registry::revoke_device))
+        .routes(routes!(approvals::list_approvals, approvals::create_approval))
+        .routes(routes!(approvals::get_approval))
         .routes(routes!(events::submit))
         .merge(
             OpenApiRouter::new()

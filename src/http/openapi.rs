@@ -16,6 +16,7 @@ use utoipa::{Modify, OpenApi};
         (name = "reference", description = "Catalogue and closed lists (public)"),
         (name = "accounts", description = "Sessions, users and API tokens"),
         (name = "registry", description = "Enterprises, permits, vehicles, drivers and device keys"),
+        (name = "approvals", description = "Cross-province transfer approvals (转移管理办法 art. 21-27) and their use"),
         (name = "items", description = "Items, printable labels, QR codes and public label verification"),
         (name = "ledger", description = "Ledger views: an enterprise's items by custody state, manifests and their items"),
         (name = "events", description = "Signed custody events (DSSE envelopes, SPEC §4)"),

@@ -9,6 +9,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ("0001_foundation.sql", include_str!("../../schema/0001_foundation.sql")),
     ("0002_log.sql", include_str!("../../schema/0002_log.sql")),
     ("0003_custody.sql", include_str!("../../schema/0003_custody.sql")),
+    (
+        "0004_calendar_approvals.sql",
+        include_str!("../../schema/0004_calendar_approvals.sql"),
+    ),
 ];
 
 pub fn migrations() -> Migrations<'static> {
