@@ -778,15 +778,17 @@ fn apply_event(conn: &Connection, log: &Log, settings: &Settings, c: &Checked) -
                 let added = e.add_items.clone();
                 load_states(conn, &mut states, &added)?;
                 let masses = masses_of(&states, &after.items);
-                ctx.transfer_approved = approved(approvals::check_transfer_except(
-                    conn,
-                    approval.as_deref(),
-                    &m.issuer,
-                    &m.receiver,
-                    &masses,
-                    e.planned_date.unwrap_or(planned),
-                    Some(&m.number),
-                ))?;
+                // Items added to a cross-province trip must fit its approval too.
+                ctx.transfer_approved = e.add_items.is_empty()
+                    || approved(approvals::check_transfer_except(
+                        conn,
+                        approval.as_deref(),
+                        &m.issuer,
+                        &m.receiver,
+                        &masses,
+                        e.planned_date.unwrap_or(planned),
+                        Some(&m.number),
+                    ))?;
                 let driver = e.driver_licence.clone().unwrap_or(driver);
                 check_carriers(conn, &after.transporters, &after.vehicle_plate, &driver)?;
                 let wastes: Vec<WasteCode> = after.items.iter().map(ItemCode::waste).collect();

@@ -250,4 +250,23 @@ async fn a_manifest_is_amended_and_another_cancelled_and_losses_and_a_split_are_
     for kind in ["manifest_amend", "manifest_cancel", "incident", "split"] {
         assert!(report.events.contains_key(kind), "{kind}: {report}");
     }
+
+    // Whoever rewrites the manifest in the database (the first truck, after all) is found out:
+    // the log holds the amendment.
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.execute(
+        "UPDATE manifests SET vehicle_plate = ?1 WHERE number = ?2",
+        [PLATE, m1.as_str()],
+    )
+    .unwrap();
+    drop(conn);
+    let report = audit::run(AuditArgs::db(&db)).await.unwrap();
+    assert!(!report.ok());
+    assert!(
+        report
+            .findings
+            .iter()
+            .any(|f| f.message.contains(&format!("manifests row of {m1} disagrees"))),
+        "{report}"
+    );
 }

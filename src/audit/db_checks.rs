@@ -19,6 +19,7 @@ use std::collections::{HashSet, VecDeque};
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::keys::{KeyBook, KeyRecord, Role};
+use super::replay::Manifests;
 use super::report::{Check, Findings};
 use super::scratch::{ItemRow, Scratch, ITEM_COLUMNS};
 use crate::crypto::keys::VerifierKey;
@@ -240,6 +241,7 @@ impl<'c> DbChecks<'c> {
         f: &mut Findings,
         keys: &KeyBook,
         scratch: &Scratch,
+        manifests: &Manifests,
         size: u64,
         since: u64,
     ) -> rusqlite::Result<()> {
@@ -255,6 +257,54 @@ impl<'c> DbChecks<'c> {
         self.items(f, scratch, since)?;
         self.item_entries(f, scratch, since)?;
         self.nonces(f, scratch, since)?;
+        self.manifests(f, manifests, since)?;
+        Ok(())
+    }
+
+    /// Every manifest the log opened has its rows, equal to the log's record (issuer,
+    /// transporters, receiver, vehicle, items in order, cancelled or not); every manifest row
+    /// opened since `since` was opened by the log.
+    fn manifests(&self, f: &mut Findings, manifests: &Manifests, since: u64) -> rusqlite::Result<()> {
+        for m in manifests.iter() {
+            match crate::projection::load_manifest(self.conn, &m.number) {
+                Ok(Some(row)) if row == *m => {}
+                Ok(Some(row)) => f.log(
+                    Check::Database,
+                    format!(
+                        "the manifests row of {} disagrees with the log: the database has {row:?}, the log {m:?}",
+                        m.number
+                    ),
+                ),
+                Ok(None) => f.log(
+                    Check::Database,
+                    format!(
+                        "the log opened manifest {}, but the manifests table has no row for it",
+                        m.number
+                    ),
+                ),
+                Err(e) => f.log(
+                    Check::Database,
+                    format!("the manifests row of {} cannot be read: {e}", m.number),
+                ),
+            }
+        }
+        let mut rows = self
+            .conn
+            .prepare("SELECT number FROM manifests WHERE created_seq >= ?1 ORDER BY number")?;
+        let numbers = rows
+            .query_map([since as i64], |r| r.get::<_, String>(0))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        for n in numbers {
+            let known = crate::domain::ManifestNo::parse(&n)
+                .ok()
+                .is_some_and(|no| manifests.get(&no).is_some());
+            if !known {
+                f.log(
+                    Check::Database,
+                    format!("the manifests table has manifest {n}, which the log never opened"),
+                );
+            }
+        }
         Ok(())
     }
 

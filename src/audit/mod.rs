@@ -254,7 +254,7 @@ pub fn audit_source(source: &dyn Source, options: Options) -> anyhow::Result<Aud
     stream(source, &mut v, &mut db, &mut past, &latest, &trusted, options.progress)?;
     checkpoints_checked += check_latest(&mut v, &latest, trusted.as_ref());
     if let Some(db) = &db {
-        db.finish(&mut v.findings, &v.keys, &v.scratch, latest.size, v.since)?;
+        db.finish(&mut v.findings, &v.keys, &v.scratch, &v.manifests, latest.size, v.since)?;
         checkpoints_checked += db.checkpoints_checked;
     }
     let key_entries = std::mem::take(&mut v.key_entries);

@@ -41,6 +41,10 @@ impl Manifests {
         self.records.insert(record.number.clone(), record);
     }
 
+    pub fn iter(&self) -> impl Iterator<Item = &ManifestRecord> {
+        self.records.values()
+    }
+
     pub fn len(&self) -> usize {
         self.records.len()
     }

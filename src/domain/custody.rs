@@ -927,14 +927,7 @@ fn manifest_open(get: Lookup<'_, '_>, actor: &Uscc, _e: &ManifestOpen, ctx: &Con
         .manifest
         .as_ref()
         .ok_or_else(|| bad_context("the manifest's record"))?;
-    if !ctx.transfer_approved {
-        return Err(refuse(
-            RefusalKind::Forbidden,
-            "approval_required",
-            "this transfer crosses a province boundary and no valid approval covers it".into(),
-            "该转移为跨省转移，且无有效的跨省转移批准覆盖".into(),
-        ));
-    }
+    approval(ctx)?;
     permit_scope(ctx)?;
     each(get, "manifest_open", &m.items, |s| {
         if let Custody::Refused { .. } = s.custody {
@@ -947,6 +940,20 @@ fn manifest_open(get: Lookup<'_, '_>, actor: &Uscc, _e: &ManifestOpen, ctx: &Con
         n.manifest = Some(m.number.clone());
         Ok(n)
     })
+}
+
+/// A transfer across a province boundary needs a valid approval covering it (转移管理办法
+/// 第二十一条); the caller says whether one does.
+fn approval(ctx: &Context) -> Result<(), Refusal> {
+    if ctx.transfer_approved {
+        return Ok(());
+    }
+    Err(refuse(
+        RefusalKind::Forbidden,
+        "approval_required",
+        "this transfer crosses a province boundary and no valid approval covers it".into(),
+        "该转移为跨省转移，且无有效的跨省转移批准覆盖".into(),
+    ))
 }
 
 /// A return manifest for a refused item is opened by its generator and goes back to it.
@@ -1006,6 +1013,7 @@ fn manifest_amend(get: Lookup<'_, '_>, actor: &Uscc, e: &ManifestAmend, ctx: &Co
     issuer(m, actor)?;
     not_started(get, m, false)?;
     if !e.add_items.is_empty() {
+        approval(ctx)?;
         permit_scope(ctx)?;
     }
     let mut effects = each(get, "manifest_amend", &e.add_items, |s| {
