@@ -108,6 +108,19 @@ impl Caller {
         ))
     }
 
+    /// May this caller export the custody log's events (EPCIS)? Administrators and regulators
+    /// of any district: the log itself is public (SPEC §5.4), the export is a regulator's tool.
+    pub fn may_export_events(&self) -> Result<(), Refusal> {
+        match self.role {
+            UserRole::Admin | UserRole::Regulator => Ok(()),
+            _ => Err(Refusal::forbidden(
+                "regulator_or_admin_only",
+                "only an administrator or a regulator may export the custody events",
+                "只有系统管理员或生态环境主管部门可以导出转移事件",
+            )),
+        }
+    }
+
     /// May this caller manage accounts, enterprises and permits?
     pub fn must_be_admin(&self) -> Result<(), Refusal> {
         if self.role == UserRole::Admin {
@@ -158,6 +171,11 @@ mod tests {
         assert_eq!(ent_admin.may_manage_assets(&b).unwrap_err().code, "not_your_enterprise");
         assert_eq!(clerk.may_manage_assets(&a).unwrap_err().code, "enterprise_admin_only");
         assert_eq!(reg.may_manage_assets(&a).unwrap_err().code, "not_your_enterprise");
+
+        assert!(admin.may_export_events().is_ok() && reg.may_export_events().is_ok());
+        for c in [&ent_admin, &clerk] {
+            assert_eq!(c.may_export_events().unwrap_err().code, "regulator_or_admin_only");
+        }
 
         assert!(admin.must_be_admin().is_ok());
         for c in [&reg, &ent_admin, &clerk] {

@@ -4,6 +4,9 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+use crate::serverkeys::ServerKeySeeds;
+use crate::time::Clock;
+
 pub const DEFAULT_DB: &str = "hwtrace.db";
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 pub const DEFAULT_PUBLIC_URL: &str = "http://127.0.0.1:8080";
@@ -22,6 +25,12 @@ pub struct Config {
     pub city_code: String,
     /// Most writes committed together (group commit); 1 commits every write on its own.
     pub max_batch_jobs: usize,
+    /// The log's clock: the system clock, or the demo's simulated time.
+    pub clock: Clock,
+    /// Hours an item may stay released or on the road before `transit_too_long` is raised.
+    pub transit_alert_hours: i64,
+    /// Seeds of a new log's first keys (the demo's reproducible logs); `None`: random keys.
+    pub key_seeds: Option<ServerKeySeeds>,
 }
 
 impl Config {
@@ -35,6 +44,9 @@ impl Config {
             province_code: "50".into(),
             city_code: "01".into(),
             max_batch_jobs: crate::store::MAX_BATCH_JOBS,
+            clock: Clock::system(),
+            transit_alert_hours: crate::alerts::DEFAULT_TRANSIT_HOURS,
+            key_seeds: None,
         }
     }
 }

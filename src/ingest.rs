@@ -11,6 +11,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::alerts;
 use crate::approvals;
 use crate::crypto::dsse::Envelope;
 use crate::crypto::keys::KeyId;
@@ -27,7 +28,7 @@ use crate::keyring::{device_keys_by_id, DeviceKey};
 use crate::log::{DbNodes, Log, Member};
 use crate::projection::{self, ManifestExtra};
 use crate::store::{StoreError, StoreResult};
-use crate::time::{cst_date, now, rfc3339};
+use crate::time::{cst_date, rfc3339};
 
 /// How far ahead of the server's clock a device's clock may be.
 pub const MAX_CLOCK_AHEAD_MIN: i64 = 10;
@@ -217,6 +218,8 @@ struct Settings {
     base_url: String,
     province: String,
     city: String,
+    calendar: std::sync::Arc<crate::calendar::WorkCalendar>,
+    transit: Duration,
 }
 
 /// Reads the device keys named by the envelope's signatures.
@@ -270,11 +273,26 @@ pub async fn submit_many(state: &AppState, envelopes: Vec<Envelope>) -> Vec<Stor
 
 /// The checks that need no writer: device keys looked up, envelope and event checked.
 async fn prepare(state: &AppState, envelope: Envelope) -> StoreResult<Checked> {
+    let payload = envelope.payload_bytes().ok();
+    let checked = check_off_writer(state, envelope).await;
+    if let (Err(StoreError::Refused(r)), Some(p)) = (&checked, payload) {
+        if r.code == "key_revoked" {
+            // Who signed with a revoked key is an alert, though the submission is not logged.
+            let v: serde_json::Value = serde_json::from_slice(&p).unwrap_or_default();
+            let field = |k: &str| v.get(k).and_then(|x| x.as_str()).unwrap_or_default().to_owned();
+            alerts::note_revoked_key(state, field("actor"), field("device")).await;
+        }
+    }
+    checked
+}
+
+async fn check_off_writer(state: &AppState, envelope: Envelope) -> StoreResult<Checked> {
     let env = envelope.clone();
     let keys = state.db.read(move |conn| lookup_keys(conn, &env)).await?;
     let catalogue = state.catalogue();
+    let server_now = state.log.now();
     Ok(
-        tokio::task::spawn_blocking(move || check(envelope, &catalogue, &keys, now()))
+        tokio::task::spawn_blocking(move || check(envelope, &catalogue, &keys, server_now))
             .await
             .map_err(|e| StoreError::Other(e.to_string()))??,
     )
@@ -287,6 +305,8 @@ fn enqueue(state: &AppState, checked: Checked) -> impl std::future::Future<Outpu
         base_url: state.config.public_base_url.clone(),
         province: state.config.province_code.clone(),
         city: state.config.city_code.clone(),
+        calendar: state.calendar(),
+        transit: Duration::hours(state.config.transit_alert_hours),
     };
     let job = state
         .db
@@ -380,7 +400,21 @@ fn apply(conn: &Connection, log: &Log, settings: &Settings, c: &Checked) -> Stor
         // not happen) fails the whole job instead, so the log never holds both.
         Err(StoreError::Refused(refusal)) if log.size() == size_before => {
             conn.execute_batch("ROLLBACK TO ingest_event; RELEASE ingest_event")?;
-            (log_refusal(conn, log, c, &refusal)?, Some(refusal))
+            let logged = log_refusal(conn, log, c, &refusal)?;
+            if refusal.code == "permit_scope" {
+                let district = crate::registry::enterprise_district(conn, &common.actor).ok();
+                alerts::open(
+                    conn,
+                    alerts::Rule::PermitScope,
+                    &format!("entry {}", logged.seq),
+                    district.as_deref(),
+                    log.now(),
+                    Some(logged.seq),
+                    &serde_json::json!({"actor": common.actor, "type": c.event.body.type_name(),
+                                        "message": refusal.message}),
+                )?;
+            }
+            (logged, Some(refusal))
         }
         Err(e) => {
             conn.execute_batch("ROLLBACK TO ingest_event; RELEASE ingest_event")?;
@@ -480,7 +514,7 @@ fn new_item(conn: &Connection, log: &Log, base_url: &str, c: &Checked, g: &Gener
         g.mass.0,
         g.hazards.bits(),
         g.form.number(),
-        now().timestamp() as u64,
+        log.now().timestamp() as u64,
     )
     .map_err(|e| StoreError::Other(format!("label payload: {e}")))?;
     let sig = payload.sign(&label_key.signing);
@@ -528,10 +562,11 @@ fn insert_item(conn: &Connection, c: &Checked, g: &Generate, item: &NewItem, seq
 
 /// Writes the items' new states (their `state_since` is the entry's logged time, which the
 /// rules were given by `Log::next_entry`).
-fn store_effects(conn: &Connection, effects: Vec<Effect>) -> StoreResult<()> {
+fn store_effects(conn: &Connection, effects: &[Effect], seq: u64, at: DateTime<Utc>, event: &str) -> StoreResult<()> {
     for effect in effects {
         if let Effect::Update(s) | Effect::Create(s) = effect {
-            projection::store_item(conn, &s)?;
+            projection::store_item(conn, s)?;
+            projection::record_history(conn, s, seq, at, event)?;
         }
     }
     Ok(())
@@ -711,6 +746,36 @@ fn approved(check: StoreResult<()>) -> StoreResult<bool> {
     }
 }
 
+/// An acknowledged alert must exist and be one the regulator's district sees.
+fn check_acknowledge(conn: &Connection, actor: &Uscc, alert: u64) -> StoreResult<()> {
+    let found = i64::try_from(alert)
+        .ok()
+        .map(|id| alerts::get(conn, id))
+        .transpose()?
+        .flatten();
+    let Some(a) = found else {
+        return Err(Refusal::not_found(
+            "unknown_alert",
+            format!("there is no alert {alert}"),
+            format!("没有编号为{alert}的预警"),
+        )
+        .into());
+    };
+    let own = crate::registry::enterprise_district(conn, actor)?;
+    if a.district.as_deref().is_some_and(|d| d != own) {
+        return Err(Refusal::forbidden(
+            "not_your_district",
+            format!(
+                "alert {alert} concerns district {}, not {own}",
+                a.district.unwrap_or_default()
+            ),
+            format!("预警{alert}不属于{own}辖区"),
+        )
+        .into());
+    }
+    Ok(())
+}
+
 fn load_states(conn: &Connection, states: &mut BTreeMap<ItemCode, ItemState>, codes: &[ItemCode]) -> StoreResult<()> {
     for code in codes {
         if !states.contains_key(code) {
@@ -740,6 +805,9 @@ fn apply_event(conn: &Connection, log: &Log, settings: &Settings, c: &Checked) -
         if !concerns && states.contains_key(item) {
             return Err(custody::not_an_entry_of(item, seq).into());
         }
+    }
+    if let EventBody::Acknowledge(a) = body {
+        check_acknowledge(conn, actor, a.alert)?;
     }
     let (seq, logged_at) = log.next_entry();
     let today = cst_date(logged_at);
@@ -846,7 +914,32 @@ fn apply_event(conn: &Connection, log: &Log, settings: &Settings, c: &Checked) -
     for (item, g) in made.iter().zip(&outputs) {
         insert_item(conn, c, g, item, appended.seq)?;
     }
-    store_effects(conn, effects)?;
+    store_effects(conn, &effects, appended.seq, logged_at, body.type_name())?;
+    // Alerts follow the entry in the same transaction: what it cures is resolved by it.
+    for effect in &effects {
+        if let Effect::Update(s) | Effect::Create(s) = effect {
+            alerts::sync_item(
+                conn,
+                s,
+                &settings.calendar,
+                settings.transit,
+                logged_at,
+                Some(appended.seq),
+            )?;
+        }
+    }
+    match body {
+        EventBody::Treat(e) => alerts::check_capacity(
+            conn,
+            actor.as_str(),
+            e.method.code(),
+            e.treated_mass.0,
+            logged_at,
+            appended.seq,
+        )?,
+        EventBody::Acknowledge(a) => alerts::acknowledge(conn, a.alert as i64, appended.seq)?,
+        _ => {}
+    }
     match body {
         EventBody::ManifestOpen(e) => {
             if let Some(record) = &ctx.manifest {

@@ -14,9 +14,9 @@ use utoipa::ToSchema;
 use crate::crypto::keys::KeyId;
 use crate::domain::Refusal;
 use crate::log::{Appended, Log, Member};
-use crate::serverkeys::{self, ServerKey, ServerRole};
+use crate::serverkeys::{self, ServerKey, ServerKeySeeds, ServerRole};
 use crate::store::{StoreError, StoreResult};
-use crate::time::rfc3339;
+use crate::time::{rfc3339, Clock};
 
 /// The `key` member of a `key` entry.
 #[derive(Debug, Clone, Serialize)]
@@ -76,10 +76,17 @@ fn server_key_change<'a>(key: &ServerKey, action: &'a str, approved_by: &'a str)
     }
 }
 
-/// Opens the log of the database on `conn` (the writer connection, before the writer starts).
-/// On first start it creates the log and label keys, saves them in `key_dir`, and logs both
-/// registrations under the first checkpoint.
-pub fn open_log(conn: &Connection, key_dir: &Path, origin: &str) -> StoreResult<Arc<Log>> {
+/// Opens the log of the database on `conn` (the writer connection, before the writer starts),
+/// logging at the time `clock` shows. On first start it creates the log and label keys (random,
+/// or from `seeds`), saves them in `key_dir`, and logs both registrations under the first
+/// checkpoint.
+pub fn open_log(
+    conn: &Connection,
+    key_dir: &Path,
+    origin: &str,
+    clock: Clock,
+    seeds: Option<&ServerKeySeeds>,
+) -> StoreResult<Arc<Log>> {
     let log_id = active_server_key_id(conn, ServerRole::Log)?;
     let label_id = active_server_key_id(conn, ServerRole::Label)?;
     if let (Some(log_id), Some(label_id)) = (log_id, label_id) {
@@ -93,7 +100,7 @@ pub fn open_log(conn: &Connection, key_dir: &Path, origin: &str) -> StoreResult<
             );
         }
         let origin = log_key.name().to_owned();
-        return Ok(Arc::new(Log::load(conn, &origin, log_key, label_key)?));
+        return Ok(Arc::new(Log::load(conn, &origin, log_key, label_key, clock)?));
     }
     let entries: i64 = conn.query_row("SELECT count(*) FROM log_entries", [], |r| r.get(0))?;
     if entries > 0 {
@@ -101,11 +108,20 @@ pub fn open_log(conn: &Connection, key_dir: &Path, origin: &str) -> StoreResult<
             "the log has entries but no active log or label key".into(),
         ));
     }
-    let log_key = ServerKey::generate(ServerRole::Log, &ServerRole::Log.key_name(origin))?;
-    let label_key = ServerKey::generate(ServerRole::Label, &ServerRole::Label.key_name(origin))?;
+    let (log_name, label_name) = (ServerRole::Log.key_name(origin), ServerRole::Label.key_name(origin));
+    let (log_key, label_key) = match seeds {
+        Some(s) => (
+            ServerKey::from_seed(ServerRole::Log, &log_name, s.log)?,
+            ServerKey::from_seed(ServerRole::Label, &label_name, s.label)?,
+        ),
+        None => (
+            ServerKey::generate(ServerRole::Log, &log_name)?,
+            ServerKey::generate(ServerRole::Label, &label_name)?,
+        ),
+    };
     serverkeys::save(key_dir, &log_key)?;
     serverkeys::save(key_dir, &label_key)?;
-    let log = Arc::new(Log::load(conn, origin, log_key.clone(), label_key.clone())?);
+    let log = Arc::new(Log::load(conn, origin, log_key.clone(), label_key.clone(), clock)?);
     conn.execute_batch("BEGIN IMMEDIATE")?;
     let result = (|| {
         for key in [&log_key, &label_key] {

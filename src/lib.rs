@@ -2,6 +2,7 @@
 
 pub mod access;
 pub mod accounts;
+pub mod alerts;
 pub mod approvals;
 pub mod audit;
 pub mod bench;
@@ -11,6 +12,8 @@ pub mod config;
 pub mod crypto;
 pub mod demo;
 pub mod domain;
+pub mod epcis;
+pub mod export;
 pub mod http;
 pub mod ingest;
 pub mod items;
@@ -19,9 +22,11 @@ pub mod ledger;
 pub mod log;
 pub mod offline;
 pub mod projection;
+pub mod reconcile;
 pub mod reference;
 pub mod registry;
 pub mod render;
+pub mod reports;
 pub mod server;
 pub mod serverkeys;
 pub mod store;

@@ -40,9 +40,35 @@ enum Command {
         /// Log origin, which names the log key.
         #[arg(long, default_value = DEFAULT_ORIGIN, env = "HWTRACE_ORIGIN")]
         origin: String,
-        /// Add the demo accounts and synthetic enterprises (idempotent), and print how to log in.
+        /// Start with the demo: on a new database, first build the simulated year (seed 1, as
+        /// `hwtrace demo`); then add the demo accounts (idempotent) and print how to log in.
         #[arg(long)]
         demo: bool,
+        /// Days of the demo year to simulate on a new database (at least 20).
+        #[arg(long, requires = "demo", default_value_t = demo::FULL_YEAR_DAYS)]
+        demo_days: u32,
+        /// Scale of the demo year's tonnages.
+        #[arg(long, requires = "demo", default_value_t = 1.0)]
+        demo_scale: f64,
+    },
+    /// Build a deterministic simulated year of the district (2026-01-01 to 2026-11-28) into a
+    /// new database, through the real custody rules and log; print its size.
+    Demo {
+        /// The database to create (refused if it already has a log).
+        #[arg(long)]
+        db: PathBuf,
+        /// The same seed gives the same log, byte for byte.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Days simulated from 2026-01-01 (at least 20).
+        #[arg(long, default_value_t = demo::FULL_YEAR_DAYS)]
+        days: u32,
+        /// Multiplies every generator's tonnage (0.1: a tenth of the waste, ten times quicker).
+        #[arg(long, default_value_t = 1.0)]
+        scale: f64,
+        /// Log origin, which names the log key.
+        #[arg(long, default_value = DEFAULT_ORIGIN, env = "HWTRACE_ORIGIN")]
+        origin: String,
     },
     /// Manage accounts.
     Admin {
@@ -82,6 +108,39 @@ enum Command {
     },
     /// Check the custody log from outside (SPEC §5.5): exit 0 only if everything checks.
     Audit(hwtrace::audit::AuditArgs),
+    /// Export the custody events for other systems.
+    Export {
+        #[command(subcommand)]
+        command: ExportCommand,
+    },
+    /// Print a facility's capacity reconciliation on a date (docs/reconciliation.md). Reads the
+    /// database read-only; the service may keep running.
+    Reconcile {
+        #[arg(long, default_value = DEFAULT_DB, env = "HWTRACE_DB")]
+        db: PathBuf,
+        /// The facility's USCC (default: the Yunan treatment centre).
+        #[arg(long, default_value = "91500110MA60YNXH0F")]
+        facility: String,
+        /// The day (China Standard Time, YYYY-MM-DD); today by default.
+        #[arg(long)]
+        date: Option<chrono::NaiveDate>,
+    },
+}
+
+#[derive(Subcommand)]
+enum ExportCommand {
+    /// Write the custody events as one EPCIS 2.0 JSON-LD document to standard output
+    /// (docs/epcis.md). Reads the database read-only; the service may keep running.
+    Epcis {
+        #[arg(long, default_value = DEFAULT_DB, env = "HWTRACE_DB")]
+        db: PathBuf,
+        /// First log index (default 0).
+        #[arg(long)]
+        from: Option<u64>,
+        /// Last log index, inclusive (default: the last entry of the latest checkpoint).
+        #[arg(long)]
+        to: Option<u64>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -181,6 +240,8 @@ async fn main() -> anyhow::Result<()> {
             public_url,
             origin,
             demo,
+            demo_days,
+            demo_scale,
         } => {
             let config = Config {
                 listen,
@@ -188,7 +249,27 @@ async fn main() -> anyhow::Result<()> {
                 origin,
                 ..Config::with_db(db)
             };
-            serve(config, demo).await
+            let year = demo.then_some(demo::YearOptions {
+                seed: 1,
+                days: demo_days,
+                scale: demo_scale,
+            });
+            serve(config, year).await
+        }
+        Command::Demo {
+            db,
+            seed,
+            days,
+            scale,
+            origin,
+        } => {
+            let config = Config {
+                origin,
+                ..Config::with_db(db)
+            };
+            let summary = demo::build_year(&config, &demo::YearOptions { seed, days, scale }).await?;
+            println!("{summary}");
+            Ok(())
         }
         Command::Admin { command } => admin(command).await,
         Command::Catalogue { command } => catalogue(command).await,
@@ -212,12 +293,54 @@ async fn main() -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::Export {
+            command: ExportCommand::Epcis { db, from, to },
+        } => export_epcis(db, from, to).await,
+        Command::Reconcile { db, facility, date } => reconcile(db, facility, date).await,
     }
 }
 
-async fn serve(config: Config, with_demo: bool) -> anyhow::Result<()> {
+/// `reconcile`: the facility's reconciliation table on standard output.
+async fn reconcile(db: PathBuf, facility: String, date: Option<chrono::NaiveDate>) -> anyhow::Result<()> {
+    use hwtrace::audit::{DbSource, Source};
+    let date = date.unwrap_or_else(|| hwtrace::time::cst_date(hwtrace::time::now()));
+    let text = tokio::task::spawn_blocking(move || -> anyhow::Result<String> {
+        let source = DbSource::open(&db)?;
+        let conn = source.database().context("the database source has no connection")?;
+        let r = hwtrace::reconcile::facility(conn, &facility, date).map_err(|e| anyhow::anyhow!("{e}"))?;
+        Ok(hwtrace::reconcile::table(&r))
+    })
+    .await??;
+    print!("{text}");
+    Ok(())
+}
+
+/// `export epcis`: one document of the whole range, written as it is read.
+async fn export_epcis(db: PathBuf, from: Option<u64>, to: Option<u64>) -> anyhow::Result<()> {
+    use hwtrace::audit::{DbSource, Source};
+    tokio::task::spawn_blocking(move || {
+        let source = DbSource::open(&db)?;
+        let conn = source.database().context("the database source has no connection")?;
+        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+        hwtrace::export::write_document(conn, from, to, hwtrace::time::now(), &mut out)?;
+        std::io::Write::flush(&mut out)?;
+        Ok(())
+    })
+    .await?
+}
+
+async fn serve(config: Config, demo_year: Option<demo::YearOptions>) -> anyhow::Result<()> {
+    if let Some(year) = &demo_year {
+        if !demo::has_log(&config.db_path)? {
+            println!("building the demo year into {} …", config.db_path.display());
+            let summary = demo::build_year(&config, year)
+                .await
+                .context("building the demo year")?;
+            println!("{summary}");
+        }
+    }
     let (listener, state) = server::bind(config).await?;
-    if with_demo {
+    if demo_year.is_some() {
         demo::load(&state.db).await.context("loading demo data")?;
         println!("{}", demo::LOGIN_HINT);
     }

@@ -262,6 +262,31 @@ pub fn store_item(conn: &Connection, s: &ItemState) -> StoreResult<()> {
     Ok(())
 }
 
+/// Records the item's state after entry `seq`, logged at `at`, in its history.
+pub fn record_history(conn: &Connection, s: &ItemState, seq: u64, at: DateTime<Utc>, event: &str) -> StoreResult<()> {
+    let method = match &s.custody {
+        Custody::Treated { method } => Some(method.code()),
+        _ => None,
+    };
+    conn.prepare_cached(
+        "INSERT INTO item_history(item, seq, at, event, state, holder, mass_g, treated_g, method, volume_l)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    )?
+    .execute(params![
+        s.code.as_str(),
+        seq as i64,
+        crate::time::rfc3339(at),
+        event,
+        s.kind().code(),
+        s.holder.as_str(),
+        s.mass.0 as i64,
+        s.treated.map(|g| g.0 as i64),
+        method,
+        s.volume_l
+    ])?;
+    Ok(())
+}
+
 /// A recorded manifest, `None` if the number was never assigned.
 pub fn load_manifest(conn: &Connection, number: &ManifestNo) -> StoreResult<Option<ManifestRecord>> {
     type Row = (String, String, String, String, String);

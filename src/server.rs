@@ -24,10 +24,11 @@ pub async fn open(config: Config) -> anyhow::Result<AppState> {
     let path = config.db_path.clone();
     let origin = config.origin.clone();
     let max_batch = config.max_batch_jobs;
+    let (clock, seeds) = (config.clock.clone(), config.key_seeds.clone());
     let (db, log) = tokio::task::spawn_blocking(move || {
         let mut log = None;
         let db = Db::open_with_hook(&path, max_batch, |conn| {
-            let opened = keyring::open_log(conn, &key_dir(&path), &origin)?;
+            let opened = keyring::open_log(conn, &key_dir(&path), &origin, clock, seeds.as_ref())?;
             let hook = opened.hook();
             log = Some(opened);
             Ok(hook)
@@ -68,9 +69,16 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    axum::serve(listener, router(state))
+    let background = tokio::spawn(crate::alerts::run_periodically(
+        state.clone(),
+        std::time::Duration::from_secs(60),
+        std::time::Duration::from_secs(3600),
+    ));
+    let served = axum::serve(listener, router(state))
         .with_graceful_shutdown(shutdown)
-        .await?;
+        .await;
+    background.abort();
+    served?;
     Ok(())
 }
 

@@ -46,6 +46,20 @@ impl ServerRole {
     }
 }
 
+/// Seeds for a new log's first log and label keys, so that a log can be rebuilt byte for byte
+/// (the demo derives them from its seed). A deployment leaves them out: its keys are random.
+#[derive(Clone)]
+pub struct ServerKeySeeds {
+    pub log: [u8; 32],
+    pub label: [u8; 32],
+}
+
+impl std::fmt::Debug for ServerKeySeeds {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ServerKeySeeds(..)")
+    }
+}
+
 /// A server key with its name and ID.
 #[derive(Clone)]
 pub struct ServerKey {
@@ -63,7 +77,8 @@ impl ServerKey {
         &self.vkey.name
     }
 
-    fn from_seed(role: ServerRole, name: &str, seed: [u8; 32]) -> StoreResult<ServerKey> {
+    /// The key of `role` named `name` from a 32-byte seed.
+    pub fn from_seed(role: ServerRole, name: &str, seed: [u8; 32]) -> StoreResult<ServerKey> {
         let signing = SigningKey::from_bytes(&seed);
         let vkey = VerifierKey::new(name, signing.verifying_key())
             .map_err(|e| StoreError::Other(format!("key name {name:?}: {e}")))?;

@@ -189,8 +189,9 @@ fn serve_demo_adds_accounts_one_can_log_in_with() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("hwtrace.db");
     for _ in 0..2 {
-        // Twice: the demo load is idempotent.
-        let server = serve(&db, &["--demo"]);
+        // Twice: the first start builds a short demo season, the second finds the log and
+        // only serves; the demo load is idempotent.
+        let server = serve(&db, &["--demo", "--demo-days", "20", "--demo-scale", "0.05"]);
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -217,6 +218,17 @@ fn serve_demo_adds_accounts_one_can_log_in_with() {
                 1,
                 "an enterprise sees itself only"
             );
+            // The demo season is in the log: a living system, not an empty one.
+            let note = c
+                .get(format!("{}/log/checkpoint", server.base))
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
+            let size: u64 = note.lines().nth(1).unwrap().parse().unwrap();
+            assert!(size > 200, "{note}");
         });
         assert!(terminate(server).success());
     }

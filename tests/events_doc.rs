@@ -12,17 +12,18 @@ use hwtrace::domain::Catalogue;
 use hwtrace::reference::parse_catalogue_csv;
 
 /// The documented device keys: owner, device name, seed byte (the seed is 32 × that byte).
-const KEYS: [(&str, &str, u8); 5] = [
+const KEYS: [(&str, &str, u8); 6] = [
     ("91500110MA5U8F4X2N", "phone-1", 3),  // generator (auto repair)
     ("91500110MA6TRN031U", "driver-1", 4), // first transporter
     ("91500110MA5UW0002G", "driver-2", 5), // second transporter
     ("91500110MA60YNXH0F", "gate-1", 6),   // receiving facility
     ("91500110MA5UW0001D", "phone-1", 7),  // collection point
+    ("11500110MB0WAEE01L", "desk-1", 8),   // regulator (Wansheng ecology and environment bureau)
 ];
 
 /// Each example: its type, the keys that sign it (indices into `KEYS`, actor first), and the
 /// payload bytes.
-const EXAMPLES: [(&str, &[usize], &str); 17] = [
+const EXAMPLES: [(&str, &[usize], &str); 18] = [
     (
         "generate",
         &[3],
@@ -107,6 +108,11 @@ const EXAMPLES: [(&str, &[usize], &str); 17] = [
         "explanation",
         &[0],
         r#"{"type":"explanation","actor":"91500110MA5U8F4X2N","device":"phone-1","at":"2026-12-01T11:00:00+08:00","nonce":"doc-0007","item":"91500110MA5U8F4X2N9002490820261128001","about":121,"text":"申报重量含钢桶自重约15公斤"}"#,
+    ),
+    (
+        "acknowledge",
+        &[5],
+        r#"{"type":"acknowledge","actor":"11500110MB0WAEE01L","device":"desk-1","at":"2026-12-01T15:00:00+08:00","nonce":"doc-0501","alert":17,"note":"已核实：称重差异系桶重未扣除，产生单位已说明"}"#,
     ),
 ];
 

@@ -5,7 +5,7 @@
 //! event by a random party (mostly refused, and logged as such). Then `hwtrace audit --db`
 //! must find nothing: every accepted event re-judged by `custody::apply` on the log's own
 //! context, every item's custody state (holder, masses, manifest, discrepancy...) equal to the
-//! service's, nothing left unjudged. Eight cases of 60–120 steps, since each starts a service.
+//! service's, nothing left unjudged; and the mass balance of everything generated must close. Eight cases of 60–120 steps, since each starts a service.
 
 mod common;
 
@@ -274,6 +274,39 @@ async fn run(steps: Vec<Step>) {
             assert!(st.is_client_error(), "{kind}: {st} {r}");
         }
     }
+    // The mass balance of everything generated closes: every gram is somewhere or has a
+    // recorded cause.
+    let today = &now_cst()[..10];
+    let (st, b) = admin
+        .get(&format!("/api/v1/indicators/mass-balance?from={today}&to={today}"))
+        .await;
+    assert_eq!(st, StatusCode::OK, "{b}");
+    assert_eq!((&b["closes"], &b["difference_g"]), (&json!(true), &json!(0)), "{b}");
+    let places: u64 = [
+        "at_generator_g",
+        "in_transit_g",
+        "at_facility_g",
+        "treated_g",
+        "repacked_g",
+    ]
+    .iter()
+    .map(|k| b[k].as_u64().unwrap())
+    .sum();
+    let changes: i64 = [
+        "weighing_g",
+        "refused_at_gate_g",
+        "lost_g",
+        "treatment_g",
+        "correction_g",
+    ]
+    .iter()
+    .map(|k| b[k].as_i64().unwrap())
+    .sum();
+    assert_eq!(
+        b["generated_g"].as_u64().unwrap() as i64,
+        places as i64 + changes,
+        "{b}"
+    );
     app.stop().await;
     let report = audit::run(AuditArgs::db(&db)).await.unwrap();
     assert!(report.ok(), "accepted/refused by type {sent:?}\n{report}");

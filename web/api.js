@@ -135,3 +135,23 @@ export const labelUrl = (code) => `${BASE}/items/${seg(code)}/label`;
 
 export const submitEvent = (envelope) => request('POST', '/events', { body: envelope });
 export const submitEvents = (envelopes) => request('POST', '/events/batch', { body: { envelopes } });
+
+// ---- oversight: alerts, indicators, capacity reconciliation (regulators, administrators) ----
+
+/** filters: {state, rule, limit}; newest first. */
+export const alerts = (filters, signal) => request('GET', '/alerts', { query: filters, signal });
+export const runSweep = () => request('POST', '/alerts/sweep');
+export const runSelfAudit = () => request('POST', '/alerts/self-audit');
+
+/** period: {from, to, district, as_of}; `by` groups the disposal rates. */
+export const disposal = (period, signal) => request('GET', '/indicators/disposal', { query: period, signal });
+export const massBalance = (period, signal) => request('GET', '/indicators/mass-balance', { query: period, signal });
+
+export const facilityReconciliation = (uscc, date, signal) =>
+  request('GET', `/reconciliation/facilities/${seg(uscc)}`, { query: { date }, signal });
+
+/** The public disclosure page (HTML, no login). */
+export const PUBLIC_FACILITIES = '/public/facilities';
+
+/** One log entry's exact bytes (SPEC §5.4, public). */
+export const entryUrl = (index) => `/log/entries?start=${index}&end=${Number(index) + 1}`;

@@ -7,9 +7,11 @@
 import * as api from './api.js';
 import {
   t, has, lang, setLang, applyLang, pick, formatTime, formatInt, formatMass, parseMass, todayCst,
+  tonnes, formatTonnes, formatPermille, formatLitresAsM3,
 } from './i18n.js';
 
-const state = { user: null, refs: null, flash: null };
+// own: the user's enterprise (roles decide which links an enterprise user gets), or null.
+const state = { user: null, own: null, refs: null, flash: null };
 const $ = (sel) => document.querySelector(sel);
 
 // ---------------------------------------------------------------- DOM helpers
@@ -169,6 +171,22 @@ function onSubmit(form, action) {
 // ---------------------------------------------------------------- session and permissions
 
 const isAdmin = () => state.user?.role === 'admin';
+/** Regulators and administrators: alerts, district indicators, every facility's reconciliation. */
+const canOversee = () => isAdmin() || state.user?.role === 'regulator';
+/** The USCC of the user's own enterprise when it is a treatment facility, else null. */
+const ownFacility = () => (state.own?.roles?.includes('facility') ? state.own.uscc : null);
+
+/** Loads the user's own enterprise (for its roles); never fails the caller. */
+async function loadOwnEnterprise() {
+  state.own = null;
+  const uscc = state.user?.enterprise;
+  if (!uscc) return;
+  try {
+    state.own = await api.enterprise(uscc);
+  } catch {
+    state.own = null;
+  }
+}
 
 /** May the user add records of `kind` to enterprise `uscc`? The server checks again. */
 function canWrite(kind, uscc) {
@@ -185,6 +203,7 @@ async function doLogout() {
   const ok = await busy(api.logout().then(() => true, (e) => { if (e.status === 401) return true; throw e; }));
   if (!ok) return;
   state.user = null;
+  state.own = null;
   renderHeader();
   go('#/');
 }
@@ -205,6 +224,10 @@ function renderHeader() {
     navLink('nav-catalogue', '#/catalogue', 'nav.catalogue'),
     u && navLink('nav-enterprises', '#/enterprises', 'nav.enterprises'),
     u && navLink('nav-items', '#/items', 'nav.items'),
+    canOversee() && navLink('nav-alerts', '#/alerts', 'nav.alerts'),
+    canOversee() && navLink('nav-indicators', '#/indicators', 'nav.indicators'),
+    canOversee() && navLink('nav-facilities', '#/facilities', 'nav.facilities'),
+    ownFacility() && navLink('nav-my-facility', `#/facilities/${encodeURIComponent(ownFacility())}`, 'nav.my_facility'),
     isAdmin() && navLink('nav-users', '#/users', 'nav.users'),
     u && navLink('nav-tokens', '#/tokens', 'nav.tokens'),
   ].filter(Boolean));
@@ -215,6 +238,7 @@ function renderHeader() {
   toggle.lang = lang() === 'zh' ? 'en' : 'zh-CN';
   toggle.dataset.lang = lang();
   $('#footer-note').textContent = t('app.times_note');
+  $('#footer-public').textContent = t('footer.public');
 }
 
 function renderWhoami(u) {
@@ -239,7 +263,8 @@ function renderWhoami(u) {
 function markNav(name) {
   for (const a of document.querySelectorAll('#nav a')) {
     const here = a.dataset.route === name || (name === 'enterprise' && a.dataset.route === 'enterprises')
-      || (name === 'items-new' && a.dataset.route === 'items');
+      || (name === 'items-new' && a.dataset.route === 'items')
+      || (name === 'facility' && a.dataset.route === 'facilities');
     if (here) a.setAttribute('aria-current', 'page');
     else a.removeAttribute('aria-current');
   }
@@ -258,6 +283,10 @@ const routes = [
   },
   { name: 'items', re: /^\/items$/, view: itemsView, title: 'item.title', auth: true },
   { name: 'items-new', re: /^\/items\/new$/, view: itemNewView, title: 'gen.title', auth: true },
+  { name: 'alerts', re: /^\/alerts$/, view: alertsView, title: 'alert.title', auth: true },
+  { name: 'indicators', re: /^\/indicators$/, view: indicatorsView, title: 'ind.title', auth: true },
+  { name: 'facilities', re: /^\/facilities$/, view: facilitiesView, title: 'fac.title', auth: true },
+  { name: 'facility', re: /^\/facilities\/([^/]+)$/, view: facilityView, title: 'fac.title', auth: true },
   { name: 'users', re: /^\/users$/, view: usersView, title: 'user.title', auth: true, admin: true },
   { name: 'tokens', re: /^\/tokens$/, view: tokensView, title: 'token.title', auth: true },
 ];
@@ -346,6 +375,7 @@ async function renderView(r, ctx) {
 
 function sessionExpired() {
   state.user = null;
+  state.own = null;
   api.forgetSession();
   renderHeader();
   return go(loginHref(), { replace: true });
@@ -356,6 +386,7 @@ function sessionExpired() {
 function homeView() {
   const card = (href, key, id) => h('li', { class: 'card' },
     h('a', { href, id }, h('strong', {}, t(`home.${key}`))), h('p', {}, t(`home.${key}_text`)));
+  const facility = ownFacility();
   const q = h('input', { id: 'home-q', type: 'search', name: 'q', placeholder: t('catalogue.placeholder') });
   const search = h('form', { id: 'home-search', role: 'search', class: 'inline-form' },
     h('label', { for: 'home-q' }, t('home.search_label')), q,
@@ -370,6 +401,11 @@ function homeView() {
     h('ul', { class: 'cards' },
       card('#/catalogue', 'catalogue', 'home-catalogue'),
       state.user ? card('#/enterprises', 'enterprises', 'home-enterprises') : card('#/login', 'login', 'home-login'),
+      canOversee() && card('#/alerts', 'alerts', 'home-alerts'),
+      canOversee() && card('#/indicators', 'indicators', 'home-indicators'),
+      canOversee() && card('#/facilities', 'facilities', 'home-facilities'),
+      facility && card(`#/facilities/${encodeURIComponent(facility)}`, 'my_facility', 'home-my-facility'),
+      card(api.PUBLIC_FACILITIES, 'public', 'home-public'),
       state.user && card('#/tokens', 'tokens', 'home-tokens')));
 }
 
@@ -387,6 +423,7 @@ function loginView(ctx) {
     try {
       const s = await api.login(v.username, v.password);
       state.user = s.user;
+      await loadOwnEnterprise();
     } catch (e) {
       renderError(err, e);
       $('#login-pass').select();
@@ -1048,8 +1085,8 @@ function normalizeWasteCode(s) {
   return m ? `${m[1]}-${m[2]}-${m[3]}` : v;
 }
 
-/** This browser's device keys of enterprise `uscc`, with the server's view of them when readable. */
-async function enterpriseKeys(uscc, signal) {
+/** Every key record of this browser as {name, rec}; none when IndexedDB cannot be read. */
+async function localKeyRecords() {
   const records = [];
   await keyStore('readonly', (s) => {
     const req = s.openCursor();
@@ -1061,6 +1098,12 @@ async function enterpriseKeys(uscc, signal) {
     };
     return req;
   }).catch(() => null);
+  return records;
+}
+
+/** This browser's device keys of enterprise `uscc`, with the server's view of them when readable. */
+async function enterpriseKeys(uscc, signal) {
+  const records = await localKeyRecords();
   const mine = records.filter(({ name, rec }) =>
     rec?.privateKey && (rec.enterprise === uscc || name.startsWith(`${uscc}/`)));
   if (!mine.length) return [];
@@ -1377,6 +1420,422 @@ function showNewToken(box, made) {
   value.select();
 }
 
+// ---------------------------------------------------------------- view: alerts (regulators, administrators)
+
+const ALERT_STATES = ['open', 'acknowledged', 'resolved'];
+const ALERT_RULES = [
+  'weight_discrepancy', 'medical_over_48h', 'storage_over_year', 'transit_too_long', 'receipt_overdue',
+  'permit_scope', 'capacity_exceeded', 'permit_expired', 'key_revoked_use', 'log_integrity',
+];
+const ALERTS_PAGE = 200;
+const ITEM_CODE_RE = /^[0-9A-Z]{37}$/;
+
+async function alertsView(ctx) {
+  await ensureRefs(ctx.signal);
+  const filters = { state: ctx.query.get('state') || '', rule: ctx.query.get('rule') || '' };
+  const [list, keys] = await Promise.all([
+    api.alerts({ ...filters, limit: ALERTS_PAGE }, ctx.signal),
+    regulatorKeys(ctx.signal),
+  ]);
+  const open = list.filter((a) => a.state === 'open');
+  const ack = keys.length && open.length ? acknowledgeForm(open, keys) : null;
+  return h('div', { id: 'alerts' },
+    alertFilter(filters),
+    isAdmin() && alertAdminTools(),
+    h('p', { id: 'alert-ack-explain', class: 'hint' }, t('alert.ack_explain')),
+    h('p', { id: 'alerts-count', class: 'muted', role: 'status' }, t('alert.shown', { n: list.length })),
+    alertTable(list, ack),
+    ack ? section(t('alert.ack_title'), ack)
+      : h('p', { id: 'alert-ack-unavailable', class: 'muted small' },
+        keys.length ? t('alert.ack_none_open') : t('alert.ack_no_key')));
+}
+
+function alertFilter(f) {
+  const opt = (value, label, selected) => h('option', { value, selected: value === selected }, label);
+  const form = h('form', { id: 'alert-filter', role: 'search', class: 'filters items-filters' },
+    field({ id: 'alert-state', name: 'state', type: 'select', label: t('alert.state'),
+      options: [opt('', t('common.all'), f.state), ...ALERT_STATES.map((s) => opt(s, t(`alert.state.${s}`), f.state))] }),
+    field({ id: 'alert-rule', name: 'rule', type: 'select', label: t('alert.rule'),
+      options: [opt('', t('common.all'), f.rule), ...ALERT_RULES.map((r) => opt(r, t(`rule.${r}`), f.rule))] }),
+    h('button', { type: 'submit', id: 'alert-filter-submit' }, t('common.filter')));
+  const apply = () => {
+    const qs = new URLSearchParams(Object.entries(readForm(form)).filter(([, v]) => v)).toString();
+    go(qs ? `#/alerts?${qs}` : '#/alerts');
+  };
+  form.addEventListener('submit', (ev) => { ev.preventDefault(); apply(); });
+  form.addEventListener('change', apply);
+  return form;
+}
+
+function alertAdminTools() {
+  const run = (id, key, action) => {
+    const btn = h('button', { type: 'button', id }, t(key));
+    btn.addEventListener('click', () => {
+      btn.disabled = true;
+      busy(action().then((text) => { state.flash = text; return route({ keepFocus: true }); }))
+        .finally(() => { btn.disabled = false; });
+    });
+    return btn;
+  };
+  return h('div', { id: 'alert-admin', class: 'toolbar' },
+    run('alert-sweep', 'alert.sweep', async () => t('alert.sweep_done', { n: formatInt(await api.runSweep()) })),
+    run('alert-self-audit', 'alert.self_audit', async () => {
+      const r = await api.runSelfAudit();
+      return t('alert.self_audit_done', { entries: formatInt(r.entries), findings: formatInt(r.findings), opened: formatInt(r.opened) });
+    }),
+    h('small', { class: 'hint' }, t('alert.admin_tools')));
+}
+
+function alertTable(list, ack) {
+  const cols = [
+    [t('alert.id'), (a) => h('span', { class: 'mono' }, String(a.id))],
+    [t('alert.rule'), (a) => h('span', { class: 'rule-name', title: a.rule }, pick(a, 'rule') || a.rule)],
+    [t('alert.subject'), alertSubject],
+    [t('alert.district'), (a) => (a.district ? refName('districts', a.district) : t('common.none'))],
+    [t('alert.started'), (a) => time(a.started_at)],
+    [t('alert.state'), alertState],
+    [t('alert.entries'), alertEntries],
+    [t('alert.detail'), (a) => alertDetail(a.detail)],
+  ];
+  if (ack) {
+    cols.push([t('common.actions'), (a) => a.state === 'open' && h('button', {
+      type: 'button', class: 'small-button', dataset: { ack: a.id },
+      onclick: () => {
+        ack.elements.alert.value = String(a.id);
+        ack.elements.note.focus();
+      },
+    }, t('alert.ack_pick'))]);
+  }
+  return dataTable('alert-list', cols, list, (a) => ({ id: a.id, rule: a.rule, state: a.state }));
+}
+
+const facilityLink = (uscc, text) =>
+  h('a', { href: `#/facilities/${encodeURIComponent(uscc)}`, class: 'mono' }, text || uscc);
+
+/** The subject, linked where the app has a page for it. */
+function alertSubject(a) {
+  const s = a.subject;
+  if (ITEM_CODE_RE.test(s)) return h('span', { class: 'mono item-code', title: t('item.code') }, s);
+  if (a.rule === 'capacity_exceeded') {
+    const [uscc, method, year] = s.split('/');
+    return [facilityLink(uscc), ' ', refName('treatment_methods', method), ' ', year];
+  }
+  if (a.rule === 'permit_expired' && a.detail?.holder) {
+    return [h('span', { class: 'mono' }, s), ' ', facilityLink(a.detail.holder)];
+  }
+  if (a.rule === 'key_revoked_use') {
+    const [uscc, device] = s.split('/');
+    return h('a', { href: `#/enterprises/${encodeURIComponent(uscc)}/devices`, class: 'mono' }, `${uscc}/${device}`);
+  }
+  return h('span', { class: 'mono' }, s);
+}
+
+function alertState(a) {
+  const tone = { open: 'warn', acknowledged: 'local', resolved: 'ok' }[a.state] || 'warn';
+  return [h('span', { class: `badge ${tone}`, dataset: { state: a.state } },
+    has(`alert.state.${a.state}`) ? t(`alert.state.${a.state}`) : a.state),
+  a.resolved_at && h('small', { class: 'muted block' }, t('alert.resolved_at', { time: formatTime(a.resolved_at) }))];
+}
+
+const entryLink = (index) => h('a', { href: api.entryUrl(index), class: 'mono', target: '_blank', rel: 'noopener' }, `#${index}`);
+
+/** The log entries that raised, resolved and acknowledged the alert. */
+function alertEntries(a) {
+  const parts = [
+    a.started_seq != null && ['started', entryLink(a.started_seq)],
+    a.resolved_seq != null ? ['resolved', entryLink(a.resolved_seq)]
+      : a.state === 'resolved' && ['resolved', t('alert.by_time')],
+    a.acked_seq != null && ['acked', entryLink(a.acked_seq)],
+  ].filter(Boolean);
+  if (!parts.length) return t('common.none');
+  return h('span', { class: 'entries' }, parts.map(([k, v]) =>
+    h('span', { class: 'entry', dataset: { entry: k } }, t(`alert.entry.${k}`), ' ', v)));
+}
+
+/** The detail object, compactly: known keys named and formatted, masses exact. */
+function alertDetail(detail) {
+  if (!detail || typeof detail !== 'object') return t('common.none');
+  const value = (k, v) => {
+    if (typeof v === 'boolean') return v ? t('common.yes') : t('common.no');
+    if (k.endsWith('_g') && Number.isInteger(v)) return formatMass(v);
+    if (k.endsWith('_permille') && Number.isInteger(v)) return formatPermille(v);
+    if (typeof v === 'string' && /^\d{4}-\d\d-\d\dT/.test(v)) return formatTime(v);
+    return typeof v === 'object' ? JSON.stringify(v) : String(v);
+  };
+  const parts = Object.entries(detail).filter(([, v]) => v !== null && v !== undefined && v !== '');
+  return h('span', { class: 'detail' }, parts.map(([k, v]) =>
+    h('span', { class: 'detail-part', dataset: { key: k } },
+      h('span', { class: 'muted' }, has(`alert.detail.${k}`) ? t(`alert.detail.${k}`) : k), ' ',
+      h('span', { class: /^[0-9A-Z]{18}/.test(String(v)) ? 'mono' : null }, value(k, v)))));
+}
+
+/** This browser's usable keys of enterprises with the regulator role (they sign acknowledgements). */
+async function regulatorKeys(signal) {
+  const records = await localKeyRecords();
+  const owners = [...new Set(records.filter(({ rec }) => rec?.privateKey)
+    .map(({ name, rec }) => rec.enterprise || name.split('/')[0]))];
+  const keys = [];
+  for (const uscc of owners) {
+    const ent = await api.enterprise(uscc, signal).catch((e) => {
+      if (e.name === 'AbortError' || e.status === 401) throw e;
+      return null; // not readable by this user: not offered
+    });
+    if (!ent?.roles?.includes('regulator')) continue;
+    for (const k of await enterpriseKeys(uscc, signal)) keys.push({ ...k, uscc });
+  }
+  return keys;
+}
+
+/** Signs an `acknowledge` event with a regulator's device key of this browser and posts it. */
+function acknowledgeForm(open, keys) {
+  const form = h('form', { id: 'ack-form', class: 'stack' },
+    field({ id: 'ack-alert', name: 'alert', type: 'select', label: t('alert.ack_alert'),
+      options: open.map((a) => h('option', { value: a.id }, `${a.id} · ${pick(a, 'rule') || a.rule} · ${a.subject}`)) }),
+    field({ id: 'ack-device', name: 'device', type: 'select', label: t('alert.ack_device'),
+      options: keys.map((k) => h('option', { value: k.name }, `${k.name} (${k.keyId})`)) }),
+    field({ id: 'ack-note', name: 'note', type: 'textarea', label: t('alert.ack_note'), hint: t('alert.ack_note_hint'), rows: 2 }),
+    submitButton('ack-form', t('alert.ack_submit')));
+  return onSubmit(form, async (v) => {
+    const key = keys.find((k) => k.name === v.device);
+    if (!key) throw uiError('no_device_key');
+    const id = Number(v.alert);
+    const event = {
+      type: 'acknowledge', actor: key.uscc, device: key.device, at: nowCstRfc3339(), nonce: randomHex(8),
+      alert: id, note: v.note,
+    };
+    const receipt = await api.submitEvent(await signEvent(key, event));
+    state.flash = t('alert.ack_done', { id, index: receipt?.index ?? '?' });
+    await route({ keepFocus: true });
+  });
+}
+
+// ---------------------------------------------------------------- view: indicators (regulators, administrators)
+
+const GROUPINGS = ['category', 'district', 'generator', 'code'];
+const BALANCE_LINES_SHOWN = 50;
+
+async function indicatorsView(ctx) {
+  await ensureRefs(ctx.signal);
+  const today = todayCst();
+  const q = {
+    from: ctx.query.get('from') || `${today.slice(0, 4)}-01-01`,
+    to: ctx.query.get('to') || today,
+    district: isAdmin() ? ctx.query.get('district') || '' : '',
+    by: ctx.query.get('by') || 'category',
+  };
+  const period = { from: q.from, to: q.to, district: q.district };
+  const [rates, balance] = await Promise.all([
+    api.disposal({ ...period, by: q.by }, ctx.signal),
+    api.massBalance(period, ctx.signal),
+  ]);
+  const district = rates.district ? refName('districts', rates.district) : t('common.all');
+  return h('div', { id: 'indicators', dataset: { from: rates.from, to: rates.to, district: rates.district || '' } },
+    indicatorForm(q),
+    h('p', { id: 'ind-period', class: 'muted' },
+      t('ind.period', { from: rates.from, to: rates.to, as_of: formatTime(rates.as_of) }), ' · ',
+      labelled('ind.district'), district),
+    section(t('ind.rates'),
+      h('div', { class: 'figures' },
+        rateCard('ind-industrial', t('ind.industrial'), rates.industrial),
+        rateCard('ind-medical', t('ind.medical'), rates.medical)),
+      definition('ind-definition', rates)),
+    section(t('ind.groups'), groupsTable(rates.groups, q.by)),
+    section(t('ind.balance'), balancePanel(balance)));
+}
+
+function indicatorForm(q) {
+  const byOptions = GROUPINGS.map((g) => h('option', { value: g, selected: g === q.by }, t(`ind.by.${g}`)));
+  const form = h('form', { id: 'ind-form', class: 'filters ind-filters' },
+    field({ id: 'ind-from', name: 'from', type: 'date', label: t('ind.from'), value: q.from }),
+    field({ id: 'ind-to', name: 'to', type: 'date', label: t('ind.to'), value: q.to }),
+    isAdmin() && field({ id: 'ind-district', name: 'district', type: 'select', label: t('ind.district'),
+      options: options('districts', q.district, t('common.all')) }),
+    field({ id: 'ind-by', name: 'by', type: 'select', label: t('ind.by'), options: byOptions }),
+    h('button', { type: 'submit', id: 'ind-submit' }, t('ind.submit')));
+  const apply = () => {
+    const qs = new URLSearchParams(Object.entries(readForm(form)).filter(([, v]) => v)).toString();
+    go(`#/indicators?${qs}`);
+  };
+  form.addEventListener('submit', (ev) => { ev.preventDefault(); apply(); });
+  form.addEventListener('change', (ev) => { if (ev.target.tagName === 'SELECT') apply(); });
+  return form;
+}
+
+/** Grams as tonnes (to the kilogram), the exact grams in the title. */
+const tonnesCell = (g) => h('span', { class: 'num', title: `${formatInt(g)} g` }, tonnes(g));
+
+function definition(id, obj) {
+  return h('p', { id, class: 'definition' }, h('strong', {}, labelled('ind.definition')), pick(obj, 'definition'));
+}
+
+function rateCard(id, title, s) {
+  const row = (key, content) => [h('dt', {}, t(key)), h('dd', {}, content)];
+  const massRow = (key, g) => row(key, h('span', { class: 'num', title: `${formatInt(g)} g` }, formatTonnes(g)));
+  return h('article', { id, class: 'card figure', dataset: { permille: s.disposal_permille ?? '' } },
+    h('h3', {}, title),
+    h('p', { class: 'big num rate' }, formatPermille(s.disposal_permille)),
+    !s.items && h('p', { class: 'muted small' }, t('ind.no_waste')),
+    h('dl', { class: 'summary compact' },
+      row('ind.items', h('span', { class: 'num' }, formatInt(s.items))),
+      massRow('ind.generated', s.generated_g),
+      massRow('ind.treated', s.treated_g),
+      massRow('ind.at_generator', s.at_generator_g),
+      massRow('ind.in_transit', s.in_transit_g),
+      massRow('ind.at_facility', s.at_facility_g),
+      massRow('ind.lost', s.lost_g)));
+}
+
+function groupName(g, by) {
+  if (by === 'district') return refName('districts', g.key);
+  if (by === 'category' || !g.name || g.name === g.key) return h('span', { class: 'mono' }, g.key);
+  return [h('span', {}, g.name), h('small', { class: 'mono muted block' }, g.key)];
+}
+
+function groupsTable(groups, by) {
+  const unit = lang() === 'zh' ? '（吨）' : ' (t)';
+  return dataTable('ind-groups', [
+    [t(`ind.by.${by}`), (g) => groupName(g, by)],
+    [t('ind.items'), (g) => h('span', { class: 'num' }, formatInt(g.items))],
+    [t('ind.generated') + unit, (g) => tonnesCell(g.generated_g)],
+    [t('ind.treated') + unit, (g) => tonnesCell(g.treated_g)],
+    [t('ind.at_generator') + unit, (g) => tonnesCell(g.at_generator_g)],
+    [t('ind.in_transit') + unit, (g) => tonnesCell(g.in_transit_g)],
+    [t('ind.at_facility') + unit, (g) => tonnesCell(g.at_facility_g)],
+    [t('ind.lost') + unit, (g) => tonnesCell(g.lost_g)],
+    [t('ind.rate'), (g) => h('span', { class: 'num' }, formatPermille(g.disposal_permille))],
+  ], groups, (g) => ({ key: g.key, permille: g.disposal_permille ?? '' }));
+}
+
+const BALANCE_PLACES = [
+  ['at_generator_g', 'ind.at_generator'], ['in_transit_g', 'ind.in_transit'], ['at_facility_g', 'ind.at_facility'],
+  ['treated_g', 'ind.treated'], ['repacked_g', 'ind.repacked'],
+];
+const BALANCE_CHANGES = [
+  ['weighing_g', 'ind.weighing'], ['refused_at_gate_g', 'ind.refused_at_gate'], ['lost_g', 'ind.lost'],
+  ['treatment_g', 'ind.treatment'], ['correction_g', 'ind.correction'], ['unexplained_g', 'ind.unexplained'],
+];
+
+/** The balance's terms in tonnes and in exact grams (a gram off must show), whether it closes, and its lines. */
+function balancePanel(b) {
+  const term = (field, key, sign) => h('tr', { dataset: { term: field, g: String(b[field]) } },
+    h('th', { scope: 'row' }, sign ? h('span', { class: 'muted op' }, sign, ' ') : null, t(key)),
+    h('td', { class: 'num' }, formatTonnes(b[field])),
+    h('td', { class: 'num muted' }, `${formatInt(b[field])} g`));
+  const closes = h('span', { id: 'balance-closes', class: `badge ${b.closes ? 'ok' : 'warn'}`, dataset: { closes: String(b.closes) } },
+    t(b.closes ? 'ind.closes' : 'ind.not_closes'));
+  const terms = h('table', { id: 'balance-terms', class: 'terms' }, h('tbody', {},
+    term('generated_g', 'ind.generated', ''),
+    BALANCE_PLACES.map(([f, k], i) => term(f, k, i === 0 ? '=' : '+')),
+    BALANCE_CHANGES.map(([f, k]) => term(f, k, '+')),
+    term('difference_g', 'ind.difference', '±')));
+  const shown = b.lines.slice(0, BALANCE_LINES_SHOWN);
+  const bucket = (l) => (has(`ind.bucket.${l.bucket}`) ? t(`ind.bucket.${l.bucket}`) : l.bucket);
+  const mass = (f) => (l) => h('span', { class: l[f] ? 'num' : 'num muted' }, formatMass(l[f]));
+  return h('div', { id: 'balance' },
+    h('p', {}, t('ind.balance_lead'), ' ', closes),
+    h('div', { class: 'table-wrap terms-wrap' }, terms),
+    definition('balance-definition', b),
+    h('h3', {}, t('ind.lines')),
+    h('p', { id: 'balance-lines-count', class: 'muted small' },
+      t('ind.lines_shown', { total: formatInt(b.lines_total), shown: shown.length })),
+    dataTable('balance-lines', [
+      [t('item.code'), (l) => h('span', { class: 'mono item-code' }, l.item)],
+      [t('ind.declared'), mass('declared_g')],
+      [t('ind.bucket'), bucket],
+      [t('ind.mass_now'), mass('mass_g')],
+      ...BALANCE_CHANGES.map(([f, k]) => [t(k), mass(f)]),
+    ], shown, (l) => ({ item: l.item, unexplained: String(l.unexplained_g) })));
+}
+
+// ---------------------------------------------------------------- views: facilities and their reconciliation
+
+async function facilitiesView(ctx) {
+  await ensureRefs(ctx.signal);
+  const { enterprises } = await api.enterprises({ role: 'facility' }, ctx.signal);
+  const table = dataTable('facility-list', [
+    [t('fac.name'), (e) => h('a', { href: `#/facilities/${encodeURIComponent(e.uscc)}` }, pick(e))],
+    [t('ent.uscc'), (e) => h('span', { class: 'mono' }, e.uscc)],
+    [t('ent.district'), (e) => refName('districts', e.district)],
+  ], enterprises, (e) => ({ uscc: e.uscc }));
+  return h('div', { id: 'facilities' },
+    h('p', { class: 'muted' }, t('fac.lead'), ' ', h('a', { id: 'facilities-public', href: api.PUBLIC_FACILITIES }, t('fac.public_link')),
+      lang() === 'zh' ? '。' : '.'),
+    table);
+}
+
+async function facilityView(ctx) {
+  await ensureRefs(ctx.signal);
+  const [uscc] = ctx.params;
+  const date = ctx.query.get('date') || todayCst();
+  const [r, ent] = await Promise.all([
+    api.facilityReconciliation(uscc, date, ctx.signal),
+    api.enterprise(uscc, ctx.signal).catch((e) => {
+      if (e.name === 'AbortError' || e.status === 401) throw e;
+      return null;
+    }),
+  ]);
+  setTitle(ent ? pick(ent) : r.name_zh);
+  const form = h('form', { id: 'fac-form', class: 'inline-form' },
+    field({ id: 'fac-date', name: 'date', type: 'date', label: t('fac.date'), value: r.date }),
+    h('button', { type: 'submit', id: 'fac-submit' }, t('fac.show')));
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const d = readForm(form).date;
+    go(`#/facilities/${encodeURIComponent(uscc)}${d ? `?date=${encodeURIComponent(d)}` : ''}`);
+  });
+  return h('div', { id: 'facility', dataset: { uscc: r.facility, date: r.date } },
+    form,
+    facilitySummary(r),
+    section(t('fac.methods'), methodsTable(r.methods)),
+    section(t('fac.inventory'), inventoryTable(r.inventory),
+      h('p', { id: 'fac-inventory-total' }, labelled('fac.inventory_total'), formatTonnes(r.inventory_g))),
+    definition('fac-definition', r));
+}
+
+function facilitySummary(r) {
+  const row = (id, key, content) => [h('dt', {}, t(key)), h('dd', { id }, content)];
+  const oldest = r.oldest_in_store;
+  const lf = r.landfill;
+  const m3 = (l) => t('fac.m3', { n: formatLitresAsM3(l) });
+  return h('dl', { id: 'fac-summary', class: 'summary' },
+    row('fac-uscc', 'ent.uscc', h('span', { class: 'mono' }, r.facility)),
+    row('fac-day', 'fac.date', [r.date, ' ', h('span', { class: 'muted' }, t('fac.day', { day: r.day_of_year, days: r.days_in_year }))]),
+    row('fac-received', 'fac.received', t('fac.received_value', { mass: formatTonnes(r.received_ytd_g), n: formatInt(r.received_ytd_items) })),
+    row('fac-oldest', 'fac.oldest', oldest
+      ? [h('span', { class: 'mono item-code' }, oldest.item), ' ',
+        t('fac.oldest_value', { time: formatTime(oldest.received_at), days: formatInt(oldest.age_days) })]
+      : t('fac.none')),
+    row('fac-landfill', 'fac.landfill', lf
+      ? h('span', { dataset: { permille: lf.used_permille ?? '' } },
+        labelled('fac.landfill_licensed'), t('fac.m3', { n: formatInt(lf.licensed_m3) }), ' · ',
+        labelled('fac.landfill_used'), m3(lf.used_l), ` (${formatPermille(lf.used_permille)})`, ' · ',
+        labelled('fac.landfill_remaining'), m3(lf.remaining_l))
+      : t('fac.none')));
+}
+
+function methodsTable(methods) {
+  const pct = (p) => h('span', { class: 'num' }, formatPermille(p));
+  return dataTable('fac-methods', [
+    [t('fac.method'), (m) => (state.refs?.treatment_methods?.some((x) => x.code === m.method)
+      ? refName('treatment_methods', m.method) : m.method_zh || m.method)],
+    [t('fac.capacity'), (m) => tonnesCell(m.capacity_g)],
+    [t('fac.treated'), (m) => [tonnesCell(m.treated_ytd_g), ' ', h('span', { class: 'muted small' }, `(${t('fac.items_n', { n: formatInt(m.treated_ytd_items) })})`)]],
+    [t('fac.prorated'), (m) => tonnesCell(m.prorated_capacity_g)],
+    [t('fac.utilisation'), (m) => pct(m.utilisation_permille)],
+    [t('fac.projected'), (m) => tonnesCell(m.projected_year_g)],
+    [t('fac.projected_pct'), (m) => pct(m.projected_permille)],
+    [t('fac.days_left'), (m) => h('span', { class: 'num' }, m.days_of_capacity_left == null ? t('common.none') : formatInt(m.days_of_capacity_left))],
+  ], methods, (m) => ({ method: m.method, utilisation: m.utilisation_permille ?? '' }));
+}
+
+function inventoryTable(lines) {
+  return dataTable('fac-inventory', [
+    [t('fac.waste_code'), (l) => h('a', { class: 'mono', href: `#/catalogue?q=${encodeURIComponent(l.waste_code)}` }, l.waste_code)],
+    [t('fac.items'), (l) => h('span', { class: 'num' }, formatInt(l.items))],
+    [t('fac.mass'), (l) => h('span', { class: 'num', title: `${formatInt(l.mass_g)} g` }, formatTonnes(l.mass_g))],
+  ], lines, (l) => ({ code: l.waste_code }));
+}
+
 // ---------------------------------------------------------------- start
 
 function toggleLanguage() {
@@ -1394,6 +1853,7 @@ async function boot() {
   $('#skip-link').addEventListener('click', (ev) => { ev.preventDefault(); $('#main').focus(); });
   const [session] = await Promise.allSettled([api.getSession(), ensureRefs()]);
   state.user = session.status === 'fulfilled' ? session.value?.user || null : null;
+  await loadOwnEnterprise();
   renderHeader();
   window.addEventListener('hashchange', onLocationChange);
   window.addEventListener('popstate', onLocationChange);

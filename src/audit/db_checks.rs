@@ -258,6 +258,86 @@ impl<'c> DbChecks<'c> {
         self.item_entries(f, scratch, since)?;
         self.nonces(f, scratch, since)?;
         self.manifests(f, manifests, since)?;
+        self.item_history(f, scratch, since)?;
+        Ok(())
+    }
+
+    /// `item_history` must hold exactly the states the replay gave each item after each entry
+    /// (an incremental audit compares the rows it replayed, and does not look for extra ones).
+    fn item_history(&self, f: &mut Findings, scratch: &Scratch, since: u64) -> rusqlite::Result<()> {
+        const COLUMNS: &str = "item, seq, at, event, state, holder, mass_g, treated_g, method, volume_l";
+        type Row = (
+            String,
+            i64,
+            String,
+            String,
+            String,
+            String,
+            i64,
+            Option<i64>,
+            Option<String>,
+            Option<i64>,
+        );
+        let read = |r: &rusqlite::Row<'_>| -> rusqlite::Result<Row> {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+                r.get(6)?,
+                r.get(7)?,
+                r.get(8)?,
+                r.get(9)?,
+            ))
+        };
+        let mut ours = scratch
+            .conn()
+            .prepare(&format!("SELECT {COLUMNS} FROM item_history ORDER BY item, seq"))?;
+        let mut theirs = self.conn.prepare(&format!(
+            "SELECT {COLUMNS} FROM item_history WHERE item = ?1 AND seq = ?2"
+        ))?;
+        let mut rows = ours.query([])?;
+        while let Some(r) = rows.next()? {
+            let log = read(r)?;
+            match theirs.query_row(params![log.0, log.1], read).optional()? {
+                Some(row) if row == log => {}
+                Some(row) => f.item(
+                    log.1 as u64,
+                    &log.0,
+                    Check::Database,
+                    format!("the item_history row disagrees with the log: the database has {row:?}, the log {log:?}"),
+                ),
+                None => f.item(
+                    log.1 as u64,
+                    &log.0,
+                    Check::Database,
+                    "the item_history table has no row for this entry's effect on the item",
+                ),
+            }
+        }
+        if since > 0 {
+            return Ok(());
+        }
+        let mut all = self
+            .conn
+            .prepare("SELECT item, seq FROM item_history ORDER BY item, seq")?;
+        let mut known = scratch
+            .conn()
+            .prepare("SELECT 1 FROM item_history WHERE item = ?1 AND seq = ?2")?;
+        let mut rows = all.query([])?;
+        while let Some(r) = rows.next()? {
+            let (item, seq): (String, i64) = (r.get(0)?, r.get(1)?);
+            if !known.exists(params![item, seq])? {
+                f.item(
+                    seq as u64,
+                    &item,
+                    Check::Database,
+                    "the item_history table has a row no entry of the log produced",
+                );
+            }
+        }
         Ok(())
     }
 

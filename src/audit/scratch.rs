@@ -24,6 +24,10 @@ CREATE TABLE items (
     hazard_bits INTEGER NOT NULL, form TEXT NOT NULL, label BLOB NOT NULL, state TEXT NOT NULL,
     holder TEXT NOT NULL, created_seq INTEGER NOT NULL, last_seq INTEGER NOT NULL, custody TEXT
 ) WITHOUT ROWID;
+CREATE TABLE item_history (item TEXT NOT NULL, seq INTEGER NOT NULL, at TEXT NOT NULL, event TEXT NOT NULL,
+    state TEXT NOT NULL,
+    holder TEXT NOT NULL, mass_g INTEGER NOT NULL, treated_g INTEGER, method TEXT, volume_l INTEGER,
+    PRIMARY KEY (item, seq)) WITHOUT ROWID;
 ";
 
 /// The columns of an item, in the order of both the scratch and the service's `items` table.
@@ -151,6 +155,34 @@ impl Scratch {
                 s.holder.as_str(),
                 s.last_seq as i64,
                 state_json(s)
+            ])?;
+        Ok(())
+    }
+
+    /// The item's state after entry `seq`, logged at `at`, as `projection::record_history`
+    /// records it in the service's `item_history`.
+    pub fn record_history(&self, s: &ItemState, seq: u64, at: &str, event: &str) -> rusqlite::Result<()> {
+        let method = match &s.custody {
+            crate::domain::custody::Custody::Treated { method } => Some(method.code()),
+            _ => None,
+        };
+        self.conn
+            .prepare_cached(
+                "INSERT OR REPLACE INTO item_history(item, seq, at, event, state, holder, mass_g, treated_g, method,
+                    volume_l)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            )?
+            .execute(params![
+                s.code.as_str(),
+                seq as i64,
+                at,
+                event,
+                s.kind().code(),
+                s.holder.as_str(),
+                s.mass.0 as i64,
+                s.treated.map(|g| g.0 as i64),
+                method,
+                s.volume_l
             ])?;
         Ok(())
     }

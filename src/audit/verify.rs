@@ -731,7 +731,11 @@ impl Verifier {
                 ),
             );
         }
+        let at = crate::time::rfc3339(ctx.logged_at);
         for effect in &effects {
+            if let Effect::Create(s) | Effect::Update(s) = effect {
+                self.scratch.record_history(s, index, &at, kind)?;
+            }
             match effect {
                 Effect::Create(s) => {
                     let at = ctx.new_items.iter().position(|c| *c == s.code).unwrap_or(0);

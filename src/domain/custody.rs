@@ -344,6 +344,10 @@ pub const RULES: &[Rule] = &[
         event: "explanation",
         from: StateKind::ALL,
     },
+    Rule {
+        event: "acknowledge",
+        from: &[],
+    },
 ];
 
 /// The table row of an event type.
@@ -380,6 +384,7 @@ pub fn apply<'s>(get: impl Fn(&ItemCode) -> Option<&'s ItemState>, event: &Event
         EventBody::Correction(e) => correction(get, a, e, ctx),
         EventBody::Incident(e) => incident(get, a, e, ctx),
         EventBody::Explanation(e) => explanation(get, a, e, ctx),
+        EventBody::Acknowledge(_) => acknowledge(ctx),
     }
 }
 
@@ -471,6 +476,7 @@ pub fn named_items(body: &EventBody) -> Vec<ItemCode> {
         EventBody::Correction(e) => vec![e.item.clone()],
         EventBody::Incident(e) => vec![e.item.clone()],
         EventBody::Explanation(e) => vec![e.item.clone()],
+        EventBody::Acknowledge(_) => Vec::new(),
     }
 }
 
@@ -1493,6 +1499,13 @@ fn explanation(get: Lookup<'_, '_>, actor: &Uscc, e: &Explanation, ctx: &Context
     let mut n = touched(s, ctx);
     n.discrepancy = Some(Discrepancy { answered: true, ..d });
     Ok(vec![Effect::Update(n)])
+}
+
+/// `acknowledge`: a regulator acknowledges an alert with a note. It concerns no item; which
+/// alert, and whether the regulator's district sees it, is the service's business.
+fn acknowledge(ctx: &Context) -> Outcome {
+    role(ctx, &[EnterpriseRole::Regulator], "regulators_only")?;
+    Ok(Vec::new())
 }
 
 #[cfg(test)]

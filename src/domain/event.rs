@@ -47,7 +47,7 @@ pub const MAX_APPROVAL_CHARS: usize = 50;
 const COMMON_FIELDS: [&str; 5] = ["type", "actor", "device", "at", "nonce"];
 
 /// Every event type the parser knows, in the order of the custody chain.
-pub const EVENT_TYPES: [&str; 17] = [
+pub const EVENT_TYPES: [&str; 18] = [
     "generate",
     "store",
     "manifest_open",
@@ -65,6 +65,7 @@ pub const EVENT_TYPES: [&str; 17] = [
     "correction",
     "incident",
     "explanation",
+    "acknowledge",
 ];
 
 /// What every event says about itself.
@@ -103,6 +104,8 @@ pub enum EventBody {
     Correction(Correction),
     Incident(Incident),
     Explanation(Explanation),
+    /// A regulator acknowledges an alert with a note (not a custody event: it concerns no item).
+    Acknowledge(Acknowledge),
 }
 
 impl EventBody {
@@ -125,6 +128,7 @@ impl EventBody {
             EventBody::Correction(_) => "correction",
             EventBody::Incident(_) => "incident",
             EventBody::Explanation(_) => "explanation",
+            EventBody::Acknowledge(_) => "acknowledge",
         }
     }
 }
@@ -336,6 +340,14 @@ pub struct Incident {
     pub description: String,
 }
 
+/// A regulator's acknowledgement of an alert, with its note.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Acknowledge {
+    /// The alert's number (`GET /api/v1/alerts`).
+    pub alert: u64,
+    pub note: String,
+}
+
 /// An answer to a discrepancy, naming the entry it is about.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Explanation {
@@ -505,6 +517,12 @@ struct RawIncident {
     kind: String,
     lost_mass_g: i64,
     description: String,
+}
+
+#[derive(Deserialize)]
+struct RawAcknowledge {
+    alert: u64,
+    note: String,
 }
 
 #[derive(Deserialize)]
@@ -1087,6 +1105,7 @@ fn own_fields(kind: &str) -> Option<&'static [&'static str]> {
         "correction" => &["corrects", "item", "field", "new_value", "reason", "signers"],
         "incident" => &["item", "kind", "lost_mass_g", "description"],
         "explanation" => &["item", "about", "text"],
+        "acknowledge" => &["alert", "note"],
         _ => return None,
     })
 }
@@ -1139,6 +1158,13 @@ fn parse_body_of(
         "split" => EventBody::Split(parse_split(typed(obj)?, catalogue)?),
         "correction" => EventBody::Correction(parse_correction(typed(obj)?, actor)?),
         "incident" => EventBody::Incident(parse_incident(typed(obj)?)?),
+        "acknowledge" => {
+            let raw: RawAcknowledge = typed(obj)?;
+            EventBody::Acknowledge(Acknowledge {
+                alert: raw.alert,
+                note: reason("note", &raw.note)?,
+            })
+        }
         _ => EventBody::Explanation(parse_explanation(typed(obj)?)?),
     })
 }
@@ -1344,6 +1370,7 @@ mod tests {
                 json!({"item": ITEM, "kind": "spill", "lost_mass_g": 500, "description": "装车时少量泄漏"}),
             ),
             event("explanation", G, json!({"item": ITEM, "about": 9, "text": "称重误差"})),
+            event("acknowledge", G, json!({"alert": 3, "note": "已通知产生单位核实"})),
         ]
     }
 

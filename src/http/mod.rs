@@ -4,16 +4,20 @@
 //! so the served OpenAPI document cannot drift from the routes.
 
 mod accounts;
+mod alerts;
 mod approvals;
 mod catalogue;
 pub mod error;
 mod events;
+mod export;
 pub mod extract;
 mod items;
 mod ledger;
 mod log;
 mod openapi;
+mod reconcile;
 mod registry;
+mod reports;
 mod web;
 
 use std::sync::Arc;
@@ -108,6 +112,19 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(items::verify))
         .routes(routes!(ledger::enterprise_ledger))
         .routes(routes!(ledger::manifest))
+        .routes(routes!(reports::hj1259))
+        .routes(routes!(reports::enterprise_reports))
+        .routes(routes!(reports::manifest_print))
+        .routes(routes!(reconcile::facility))
+        .routes(routes!(alerts::list))
+        .routes(routes!(alerts::get))
+        .routes(routes!(alerts::sweep))
+        .routes(routes!(alerts::self_audit))
+        .routes(routes!(reconcile::disposal))
+        .routes(routes!(reconcile::mass_balance))
+        .routes(routes!(reconcile::public_json))
+        .routes(routes!(reconcile::public_page))
+        .routes(routes!(export::epcis))
         .routes(routes!(log::keys))
         .routes(routes!(log::history))
         .routes(routes!(log::checkpoint))

@@ -19,7 +19,11 @@ use utoipa::{Modify, OpenApi};
         (name = "approvals", description = "Cross-province transfer approvals (转移管理办法 art. 21-27) and their use"),
         (name = "items", description = "Items, printable labels, QR codes and public label verification"),
         (name = "ledger", description = "Ledger views: an enterprise's items by custody state, manifests and their items"),
+        (name = "alerts", description = "Alerts: open, acknowledged by a regulator's signed event, resolved"),
+        (name = "reconciliation", description = "Capacity reconciliation, disposal rates, mass balance, public disclosure"),
+        (name = "reports", description = "HJ 1259 ledgers (CSV, XLSX), periodic reports by supervision class, the printable transfer manifest"),
         (name = "events", description = "Signed custody events (DSSE envelopes, SPEC §4)"),
+        (name = "export", description = "The custody events as an EPCIS 2.0 JSON-LD document (administrators, regulators)"),
         (name = "log", description = "The verifiable custody log (SPEC §5): checkpoints, entries, proofs, keys"),
     )
 )]

@@ -19,7 +19,7 @@ use crate::crypto::merkle::{CompactRange, Hash};
 use crate::crypto::note::Checkpoint;
 use crate::serverkeys::{ServerKey, ServerRole};
 use crate::store::{BatchHook, StoreError, StoreResult};
-use crate::time::{now, rfc3339};
+use crate::time::{rfc3339, Clock};
 
 pub use entry::{format_entry, Member};
 pub use nodes::DbNodes;
@@ -53,16 +53,25 @@ struct Inner {
     pending: Option<SignedCheckpoint>,
 }
 
-/// The log: its origin, signing keys, in-memory frontier and latest checkpoint.
+/// The log: its origin, signing keys, in-memory frontier, latest checkpoint and clock.
 pub struct Log {
     pub origin: String,
+    /// Where entries get their `logged_at` (the system clock, or the demo's simulated time).
+    clock: Clock,
     inner: Mutex<Inner>,
     latest: RwLock<Option<SignedCheckpoint>>,
 }
 
 impl Log {
-    /// Loads the log state from the database: O(log n) node reads, no replay.
-    pub fn load(conn: &Connection, origin: &str, log_key: ServerKey, label_key: ServerKey) -> StoreResult<Log> {
+    /// Loads the log state from the database: O(log n) node reads, no replay. Entries are
+    /// logged at the time `clock` shows.
+    pub fn load(
+        conn: &Connection,
+        origin: &str,
+        log_key: ServerKey,
+        label_key: ServerKey,
+        clock: Clock,
+    ) -> StoreResult<Log> {
         let size: u64 = conn.query_row("SELECT coalesce(max(seq) + 1, 0) FROM log_entries", [], |r| r.get(0))?;
         let tree = CompactRange::from_source(size, &DbNodes(conn))?;
         let latest = latest_checkpoint(conn)?;
@@ -89,6 +98,7 @@ impl Log {
             .unwrap_or(DateTime::<Utc>::MIN_UTC);
         Ok(Log {
             origin: origin.to_owned(),
+            clock,
             inner: Mutex::new(Inner {
                 tree,
                 job_snapshot: None,
@@ -104,6 +114,16 @@ impl Log {
 
     fn inner(&self) -> MutexGuard<'_, Inner> {
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The log's time now.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    /// The clock the log reads.
+    pub fn clock(&self) -> &Clock {
+        &self.clock
     }
 
     /// The latest committed checkpoint.
@@ -144,14 +164,14 @@ impl Log {
         items: &[&str],
         members: &[Member<'_>],
     ) -> StoreResult<Appended> {
-        self.append_at(conn, now(), kind, items, members)
+        self.append_at(conn, self.now(), kind, items, members)
     }
 
     /// The index and the logged time the next entry will get, so that rules applied before
     /// the append can be told them (the time never goes back, whatever the clock does).
     pub fn next_entry(&self) -> (u64, DateTime<Utc>) {
         let inner = self.inner();
-        (inner.tree.size(), now().max(inner.last_logged_at))
+        (inner.tree.size(), self.now().max(inner.last_logged_at))
     }
 
     /// Like [`Log::append`], logged at `at` (or at the last entry's time, if that is later).
@@ -221,7 +241,7 @@ impl Log {
                 checkpoint.size as i64,
                 &checkpoint.root[..],
                 note,
-                rfc3339(now())
+                rfc3339(self.now())
             ])?;
         inner.pending = Some(SignedCheckpoint {
             size: checkpoint.size,

@@ -6,7 +6,9 @@
 //! testable without a server, and keeps the server's rules out of the templates.
 
 pub mod label;
+pub mod manifest;
 pub mod pictograms;
+pub mod public;
 pub mod qr;
 pub mod verify_page;
 

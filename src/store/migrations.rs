@@ -13,6 +13,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0004_calendar_approvals.sql",
         include_str!("../../schema/0004_calendar_approvals.sql"),
     ),
+    (
+        "0005_history_alerts.sql",
+        include_str!("../../schema/0005_history_alerts.sql"),
+    ),
 ];
 
 pub fn migrations() -> Migrations<'static> {

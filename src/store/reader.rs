@@ -8,8 +8,10 @@ use rusqlite::{Connection, OpenFlags};
 
 use super::{configure, StoreError, StoreResult};
 
-/// Idle connections kept for reuse; more may be open at once under load.
-const MAX_IDLE_READERS: usize = 8;
+/// Idle connections kept for reuse; more may be open at once under load. A batch of events
+/// reads once per envelope, all at once: opening a connection (and reading the schema) for
+/// each read costs more than the read.
+const MAX_IDLE_READERS: usize = 32;
 
 #[derive(Clone)]
 pub struct Readers {

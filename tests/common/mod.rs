@@ -41,9 +41,15 @@ pub async fn spawn_app_at(db: &std::path::Path) -> TestApp {
 }
 
 async fn start(db: std::path::PathBuf, dir: TempDir) -> TestApp {
+    start_with(Config::with_db(db), dir).await
+}
+
+/// Starts the service with `config` (its address is replaced by 127.0.0.1:0), e.g. with a
+/// manual clock the test moves forward.
+pub async fn start_with(config: Config, dir: TempDir) -> TestApp {
     let config = Config {
         listen: "127.0.0.1:0".parse().unwrap(),
-        ..Config::with_db(db)
+        ..config
     };
     let (listener, state) = server::bind(config).await.expect("service starts");
     let addr = listener.local_addr().unwrap();

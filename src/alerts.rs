@@ -1,0 +1,663 @@
+//! Alerts (PRODUCT.md "Alerts"): each a rule, a subject, the time its condition began and a
+//! state (open, acknowledged, resolved by a later event or by time). They are kept up to date
+//! incrementally: the writer job that applies an entry re-evaluates the items it changed (so a
+//! curing event resolves an alert in the same transaction, naming its entry), and a periodic
+//! sweep looks, through indexes on the projections, for conditions that time alone brings
+//! about (a store turning a year old, a 48-hour limit passing). Nothing rescans the log.
+//!
+//! Which conditions hold for an item is a pure function of its state and a few facts
+//! ([`item_conditions`]); the rest of this module stores and lists alerts.
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::Serialize;
+use serde_json::{json, Value};
+use utoipa::ToSchema;
+
+use crate::access::Scope;
+use crate::calendar::WorkCalendar;
+use crate::domain::custody::{ItemState, StateKind};
+use crate::domain::{code_enum, ItemCode, Refusal};
+use crate::projection;
+use crate::reconcile::day_start;
+use crate::store::StoreResult;
+use crate::time::{cst_date, rfc3339};
+
+/// Storage at a licensed facility longer than this raises `storage_over_year`.
+pub const MAX_FACILITY_STORAGE_DAYS: i64 = 365;
+/// Medical waste must be disposed of within this many hours of generation.
+pub const MEDICAL_HOURS: i64 = 48;
+/// Default limit for an item released or on the road.
+pub const DEFAULT_TRANSIT_HOURS: i64 = 72;
+/// Treatment beyond the licensed annual capacity by more than this (‰) needs a re-application.
+pub const REAPPLY_OVER_PERMILLE: u64 = 200;
+
+code_enum!(
+    /// The alert rules.
+    Rule, "bad_alert_rule", "alert rule", "预警规则", {
+        StorageOverYear = "storage_over_year", "利用处置单位贮存超过一年", "stored at a facility for over a year";
+        MedicalOver48h = "medical_over_48h", "医疗废物超过48小时未处置", "medical waste not disposed of within 48 hours";
+        TransitTooLong = "transit_too_long", "转移运输超时", "in transit longer than the limit";
+        ReceiptOverdue = "receipt_overdue", "超过5个工作日未确认接收", "receipt not confirmed within 5 working days";
+        WeightDiscrepancy = "weight_discrepancy", "重量差异", "weight discrepancy";
+        PermitScope = "permit_scope", "超出许可范围", "outside the permit's scope";
+        CapacityExceeded = "capacity_exceeded", "超过许可年处置能力", "licensed annual capacity exceeded";
+        PermitExpired = "permit_expired", "许可证过期", "permit expired";
+        KeyRevokedUse = "key_revoked_use", "使用已吊销的密钥", "a revoked key was used";
+        LogIntegrity = "log_integrity", "日志完整性校验失败", "log integrity check failed";
+    }
+);
+
+/// The rules evaluated per item.
+pub const ITEM_RULES: [Rule; 5] = [
+    Rule::StorageOverYear,
+    Rule::MedicalOver48h,
+    Rule::TransitTooLong,
+    Rule::ReceiptOverdue,
+    Rule::WeightDiscrepancy,
+];
+
+/// What the item rules need beyond the item's state.
+#[derive(Debug, Clone)]
+pub struct ItemFacts {
+    /// When the log created the item.
+    pub created_at: DateTime<Utc>,
+    /// HW01 waste.
+    pub medical: bool,
+    /// Whether the holder is a licensed facility.
+    pub held_by_facility: bool,
+    /// For an arrived item: the last day to confirm receipt.
+    pub receipt_due: Option<NaiveDate>,
+    pub transit_limit: Duration,
+}
+
+/// The item rules whose condition holds at `now`, each with the time it began and its facts.
+pub fn item_conditions(s: &ItemState, f: &ItemFacts, now: DateTime<Utc>) -> Vec<(Rule, DateTime<Utc>, Value)> {
+    let mut out = Vec::new();
+    let kind = s.kind();
+    let stored_limit = s.state_since + Duration::days(MAX_FACILITY_STORAGE_DAYS);
+    if kind == StateKind::Received && f.held_by_facility && now >= stored_limit {
+        out.push((
+            Rule::StorageOverYear,
+            stored_limit,
+            json!({"holder": s.holder, "since": rfc3339(s.state_since)}),
+        ));
+    }
+    let medical_limit = f.created_at + Duration::hours(MEDICAL_HOURS);
+    if f.medical && !s.is_closed() && now >= medical_limit {
+        out.push((
+            Rule::MedicalOver48h,
+            medical_limit,
+            json!({"holder": s.holder, "generated": rfc3339(f.created_at)}),
+        ));
+    }
+    let transit_limit = s.state_since + f.transit_limit;
+    if matches!(kind, StateKind::Released | StateKind::InTransit) && now >= transit_limit {
+        out.push((
+            Rule::TransitTooLong,
+            transit_limit,
+            json!({"holder": s.holder, "since": rfc3339(s.state_since), "manifest": s.manifest.as_ref().map(ToString::to_string)}),
+        ));
+    }
+    if let (StateKind::Arrived, Some(due)) = (kind, f.receipt_due) {
+        let overdue_from = day_start(due + Duration::days(1));
+        if now >= overdue_from {
+            out.push((
+                Rule::ReceiptOverdue,
+                overdue_from,
+                json!({"receiver_due": due, "manifest": s.manifest.as_ref().map(ToString::to_string)}),
+            ));
+        }
+    }
+    if let Some(d) = s.discrepancy.filter(|d| !d.answered) {
+        out.push((
+            Rule::WeightDiscrepancy,
+            s.state_since.min(now),
+            json!({"expected_g": d.expected.0, "weighed_g": d.weighed.0, "generator": s.generator}),
+        ));
+    }
+    out
+}
+
+/// Opens an occurrence of `rule` for `subject` unless one is unresolved already.
+#[allow(clippy::too_many_arguments)]
+pub fn open(
+    conn: &Connection,
+    rule: Rule,
+    subject: &str,
+    district: Option<&str>,
+    started_at: DateTime<Utc>,
+    seq: Option<u64>,
+    detail: &Value,
+) -> StoreResult<()> {
+    conn.prepare_cached(
+        "INSERT OR IGNORE INTO alerts(rule, subject, district, started_at, started_seq, state, detail)
+         VALUES (?1, ?2, ?3, ?4, ?5, 'open', ?6)",
+    )?
+    .execute(params![
+        rule.code(),
+        subject,
+        district,
+        rfc3339(started_at),
+        seq.map(|s| s as i64),
+        detail.to_string()
+    ])?;
+    Ok(())
+}
+
+/// Resolves the unresolved occurrence of `rule` for `subject`, if any, at `at` (by entry `seq`).
+pub fn resolve(conn: &Connection, rule: Rule, subject: &str, at: DateTime<Utc>, seq: Option<u64>) -> StoreResult<()> {
+    conn.prepare_cached(
+        "UPDATE alerts SET state = 'resolved', resolved_at = ?3, resolved_seq = ?4
+         WHERE rule = ?1 AND subject = ?2 AND state != 'resolved'",
+    )?
+    .execute(params![rule.code(), subject, rfc3339(at), seq.map(|s| s as i64)])?;
+    Ok(())
+}
+
+/// The facts of an item from the projection and registry.
+fn facts(conn: &Connection, s: &ItemState, calendar: &WorkCalendar, transit: Duration) -> StoreResult<ItemFacts> {
+    let created_at: Option<String> = conn
+        .prepare_cached("SELECT at FROM item_history WHERE item = ?1 ORDER BY seq LIMIT 1")?
+        .query_row([s.code.as_str()], |r| r.get(0))
+        .optional()?;
+    let created_at = created_at
+        .and_then(|t| DateTime::parse_from_rfc3339(&t).ok())
+        .map_or(s.state_since, |t| t.with_timezone(&Utc));
+    let held_by_facility: bool = conn
+        .prepare_cached("SELECT EXISTS(SELECT 1 FROM enterprise_roles WHERE uscc = ?1 AND role = 'facility')")?
+        .query_row([s.holder.as_str()], |r| r.get(0))?;
+    let receipt_due = (s.kind() == StateKind::Arrived).then(|| calendar.add_working_days(cst_date(s.state_since), 5));
+    Ok(ItemFacts {
+        created_at,
+        medical: s.waste_code.category().to_string() == "HW01",
+        held_by_facility,
+        receipt_due,
+        transit_limit: transit,
+    })
+}
+
+/// The district whose regulators see an item's alerts: its generator's.
+fn district_of(conn: &Connection, uscc: &str) -> StoreResult<Option<String>> {
+    Ok(conn
+        .prepare_cached("SELECT district FROM enterprises WHERE uscc = ?1")?
+        .query_row([uscc], |r| r.get(0))
+        .optional()?)
+}
+
+/// Re-evaluates the item rules for one item at `now` (the entry's logged time when an entry
+/// changed it, naming that entry as `seq`): opens what holds, resolves what no longer does.
+pub fn sync_item(
+    conn: &Connection,
+    s: &ItemState,
+    calendar: &WorkCalendar,
+    transit: Duration,
+    now: DateTime<Utc>,
+    seq: Option<u64>,
+) -> StoreResult<()> {
+    let f = facts(conn, s, calendar, transit)?;
+    let holds = item_conditions(s, &f, now);
+    let unresolved = conn
+        .prepare_cached("SELECT rule FROM alerts WHERE subject = ?1 AND state != 'resolved'")?
+        .query_map([s.code.as_str()], |r| r.get::<_, String>(0))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    if !holds.is_empty() {
+        let district = district_of(conn, s.generator.as_str())?;
+        for (rule, started, detail) in &holds {
+            if !unresolved.iter().any(|u| u == rule.code()) {
+                open(conn, *rule, s.code.as_str(), district.as_deref(), *started, seq, detail)?;
+            }
+        }
+    }
+    for rule in ITEM_RULES {
+        if unresolved.iter().any(|u| u == rule.code()) && !holds.iter().any(|(r, _, _)| *r == rule) {
+            resolve(conn, rule, s.code.as_str(), now, seq)?;
+        }
+    }
+    Ok(())
+}
+
+/// After a `treat` of `treated_g` by `facility` with `method`: adds it to the year's use and
+/// opens `capacity_exceeded` when that passes the licensed annual capacity of the permits
+/// valid on the day.
+pub fn check_capacity(
+    conn: &Connection,
+    facility: &str,
+    method: &str,
+    treated_g: u64,
+    at: DateTime<Utc>,
+    seq: u64,
+) -> StoreResult<()> {
+    let date = cst_date(at);
+    let year = chrono::Datelike::year(&date);
+    let used: i64 = conn
+        .prepare_cached(
+            "INSERT INTO capacity_use(facility, method, year, treated_g) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT(facility, method, year) DO UPDATE SET treated_g = treated_g + excluded.treated_g
+             RETURNING treated_g",
+        )?
+        .query_row(params![facility, method, year, treated_g as i64], |r| r.get(0))?;
+    let capacity_t: Option<i64> = conn
+        .prepare_cached(
+            "SELECT SUM(c.capacity_t_per_year) FROM permit_capacities c JOIN permits p ON p.number = c.permit
+             WHERE p.holder = ?1 AND c.method = ?2 AND p.valid_from <= ?3 AND p.valid_until >= ?3",
+        )?
+        .query_row(params![facility, method, date.to_string()], |r| r.get(0))?;
+    let capacity_g = capacity_t.unwrap_or(0).max(0) as u64 * 1_000_000;
+    let used = used.max(0) as u64;
+    if capacity_g > 0 && used > capacity_g {
+        let over = crate::reconcile::permille(used - capacity_g, capacity_g).unwrap_or(0);
+        let subject = format!("{facility}/{method}/{year}");
+        let district = district_of(conn, facility)?;
+        open(
+            conn,
+            Rule::CapacityExceeded,
+            &subject,
+            district.as_deref(),
+            at,
+            Some(seq),
+            &json!({"capacity_g": capacity_g, "treated_ytd_g": used, "over_permille": over,
+                    "reapplication_needed": over > REAPPLY_OVER_PERMILLE}),
+        )?;
+    }
+    Ok(())
+}
+
+/// The sweep: every item whose condition time alone can bring about (not closed, or holding
+/// an unanswered discrepancy), and every permit whose holder has waste on site or on the way;
+/// opens and resolves as at `now`. Reads the projections through their indexes.
+pub fn sweep(conn: &Connection, calendar: &WorkCalendar, transit: Duration, now: DateTime<Utc>) -> StoreResult<u64> {
+    let codes = conn
+        .prepare_cached(
+            "SELECT code FROM items WHERE state IN ('received', 'released', 'in_transit', 'arrived', 'stored', 'refused')
+             UNION SELECT subject FROM alerts WHERE state != 'resolved' AND subject GLOB '[0-9A-Z]*' AND length(subject) = 37",
+        )?
+        .query_map([], |r| r.get::<_, String>(0))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let mut n = 0;
+    for c in codes {
+        let Ok(code) = ItemCode::parse(&c) else { continue };
+        if let Some(s) = projection::load_item(conn, &code)? {
+            sync_item(conn, &s, calendar, transit, now, None)?;
+            n += 1;
+        }
+    }
+    // Expired permits of facilities that still hold or await waste.
+    let today = cst_date(now).to_string();
+    let expired = conn
+        .prepare_cached(
+            "SELECT p.number, p.holder, p.valid_until FROM permits p
+             WHERE p.valid_until < ?1
+               AND NOT EXISTS(SELECT 1 FROM permits q WHERE q.holder = p.holder AND q.valid_from <= ?1
+                              AND q.valid_until >= ?1)
+               AND EXISTS(SELECT 1 FROM items i WHERE (i.holder = p.holder AND i.state = 'received')
+                   OR i.code IN (SELECT mi.item FROM manifest_items mi JOIN manifests m ON m.number = mi.manifest
+                                 WHERE m.receiver = p.holder AND m.state = 'open'
+                                   AND i.state IN ('released', 'in_transit', 'arrived')))",
+        )?
+        .query_map([&today], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let mut still = Vec::new();
+    for (number, holder, until) in expired {
+        let end = NaiveDate::parse_from_str(&until, "%Y-%m-%d").map_or(now, |d| day_start(d + Duration::days(1)));
+        let district = district_of(conn, &holder)?;
+        open(
+            conn,
+            Rule::PermitExpired,
+            &number,
+            district.as_deref(),
+            end,
+            None,
+            &json!({"holder": holder, "valid_until": until}),
+        )?;
+        still.push(number);
+    }
+    let open_permits = conn
+        .prepare_cached("SELECT subject FROM alerts WHERE rule = 'permit_expired' AND state != 'resolved'")?
+        .query_map([], |r| r.get::<_, String>(0))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    for p in open_permits.iter().filter(|p| !still.contains(p)) {
+        resolve(conn, Rule::PermitExpired, p, now, None)?;
+    }
+    Ok(n)
+}
+
+/// An alert as listed.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Alert {
+    pub id: i64,
+    pub rule: String,
+    pub rule_zh: String,
+    pub rule_en: String,
+    pub subject: String,
+    pub district: Option<String>,
+    pub started_at: String,
+    pub started_seq: Option<i64>,
+    /// `open`, `acknowledged` or `resolved`.
+    pub state: String,
+    pub resolved_at: Option<String>,
+    pub resolved_seq: Option<i64>,
+    /// The log entry of the regulator's signed acknowledgement.
+    pub acked_seq: Option<i64>,
+    pub detail: Value,
+}
+
+fn alert_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Alert> {
+    let rule: String = r.get(1)?;
+    let named = Rule::parse(&rule).map(|x| x.named()).ok();
+    let detail: String = r.get(10)?;
+    Ok(Alert {
+        id: r.get(0)?,
+        rule_zh: named.map_or_else(String::new, |n| n.name_zh.to_owned()),
+        rule_en: named.map_or_else(String::new, |n| n.name_en.to_owned()),
+        rule,
+        subject: r.get(2)?,
+        district: r.get(3)?,
+        started_at: r.get(4)?,
+        started_seq: r.get(5)?,
+        state: r.get(6)?,
+        resolved_at: r.get(7)?,
+        resolved_seq: r.get(8)?,
+        acked_seq: r.get(9)?,
+        detail: serde_json::from_str(&detail).unwrap_or(Value::Null),
+    })
+}
+
+const ALERT_COLUMNS: &str =
+    "id, rule, subject, district, started_at, started_seq, state, resolved_at, resolved_seq, acked_seq, detail";
+
+/// Alerts the caller's scope covers, newest first, filtered by state and rule.
+pub fn list(
+    conn: &Connection,
+    scope: &Scope,
+    state: Option<&str>,
+    rule: Option<Rule>,
+    limit: u32,
+) -> StoreResult<Vec<Alert>> {
+    let district: Option<String> = match scope {
+        Scope::All => None,
+        Scope::District(d) => Some(d.as_str().to_owned()),
+        _ => {
+            return Err(Refusal::forbidden(
+                "regulators_only",
+                "alerts are for regulators and administrators",
+                "预警仅供监管人员和系统管理员查看",
+            )
+            .into())
+        }
+    };
+    if let Some(s) = state.filter(|s| !["open", "acknowledged", "resolved"].contains(s)) {
+        return Err(Refusal::invalid(
+            "bad_alert_state",
+            format!("unknown alert state '{s}'; expected open, acknowledged or resolved"),
+            format!("未知的预警状态“{s}”，应为open、acknowledged或resolved"),
+        )
+        .into());
+    }
+    let sql = format!(
+        "SELECT {ALERT_COLUMNS} FROM alerts WHERE (?1 IS NULL OR district = ?1) AND (?2 IS NULL OR state = ?2)
+         AND (?3 IS NULL OR rule = ?3) ORDER BY id DESC LIMIT ?4"
+    );
+    let rows = conn
+        .prepare_cached(&sql)?
+        .query_map(params![district, state, rule.map(|r| r.code()), limit], alert_row)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
+pub fn get(conn: &Connection, id: i64) -> StoreResult<Option<Alert>> {
+    Ok(conn
+        .prepare_cached(&format!("SELECT {ALERT_COLUMNS} FROM alerts WHERE id = ?1"))?
+        .query_row([id], alert_row)
+        .optional()?)
+}
+
+/// Marks an alert acknowledged by the log entry `seq` (a regulator's signed `acknowledge`).
+pub fn acknowledge(conn: &Connection, id: i64, seq: u64) -> StoreResult<()> {
+    conn.prepare_cached(
+        "UPDATE alerts SET acked_seq = ?2, state = CASE WHEN state = 'open' THEN 'acknowledged' ELSE state END
+         WHERE id = ?1",
+    )?
+    .execute(params![id, seq as i64])?;
+    Ok(())
+}
+
+/// Runs the sweep now, in a writer job, at the log's time.
+pub async fn sweep_now(state: &crate::http::AppState) -> StoreResult<u64> {
+    let calendar = state.calendar();
+    let transit = Duration::hours(state.config.transit_alert_hours);
+    let now = state.log.now();
+    state
+        .db
+        .writer
+        .write(move |conn| sweep(conn, &calendar, transit, now))
+        .await
+}
+
+/// What a self-audit found.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SelfAudit {
+    pub entries: u64,
+    pub findings: u64,
+    /// `log_integrity` alerts opened by this audit.
+    pub opened: u64,
+}
+
+/// The first self-audit after start-up comes this soon.
+const FIRST_SELF_AUDIT: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Most `log_integrity` alerts one self-audit opens.
+pub const MAX_INTEGRITY_ALERTS: usize = 100;
+
+/// Audits the service's own database as `hwtrace audit --db` does (one read snapshot, the
+/// log key from its key file) and turns each finding into a `log_integrity` alert; a clean
+/// audit resolves the open ones. Tampering with the database is found this way.
+pub async fn self_audit(state: &crate::http::AppState) -> anyhow::Result<SelfAudit> {
+    let report = crate::audit::run(crate::audit::AuditArgs::db(&state.config.db_path)).await?;
+    let now = state.log.now();
+    let findings: Vec<(String, Value)> = report
+        .findings
+        .iter()
+        .take(MAX_INTEGRITY_ALERTS)
+        .map(|f| {
+            let subject = format!(
+                "{}:{}:{}",
+                f.check.code(),
+                f.index.map_or_else(|| "-".into(), |i| i.to_string()),
+                f.item.clone().unwrap_or_default()
+            );
+            (
+                subject,
+                json!({"check": f.check.code(), "index": f.index, "item": f.item, "message": f.message}),
+            )
+        })
+        .collect();
+    let opened = findings.len() as u64;
+    let clean = report.ok();
+    state
+        .db
+        .writer
+        .write(move |conn| {
+            for (subject, detail) in &findings {
+                open(conn, Rule::LogIntegrity, subject, None, now, None, detail)?;
+            }
+            if clean {
+                conn.prepare_cached(
+                    "UPDATE alerts SET state = 'resolved', resolved_at = ?1 WHERE rule = 'log_integrity' AND state != 'resolved'",
+                )?
+                .execute([rfc3339(now)])?;
+            }
+            Ok(())
+        })
+        .await?;
+    Ok(SelfAudit {
+        entries: report.entries_checked,
+        findings: report.findings_total,
+        opened,
+    })
+}
+
+/// Records that a revoked device key signed a submission (refused, and not logged).
+pub async fn note_revoked_key(state: &crate::http::AppState, actor: String, device: String) {
+    let now = state.log.now();
+    let job = state.db.writer.write(move |conn| {
+        let district = conn
+            .prepare_cached("SELECT district FROM enterprises WHERE uscc = ?1")?
+            .query_row([&actor], |r| r.get::<_, String>(0))
+            .optional()?;
+        open(
+            conn,
+            Rule::KeyRevokedUse,
+            &format!("{actor}/{device}"),
+            district.as_deref(),
+            now,
+            None,
+            &json!({"owner": actor, "device": device}),
+        )
+    });
+    if let Err(e) = job.await {
+        tracing::warn!(error = %e, "could not record the use of a revoked key");
+    }
+}
+
+/// The background work: a sweep every `sweep_every`, a self-audit every `audit_every`.
+pub async fn run_periodically(
+    state: crate::http::AppState,
+    sweep_every: std::time::Duration,
+    audit_every: std::time::Duration,
+) {
+    // Not at once: a service that has just started has nothing new to say.
+    let start = tokio::time::Instant::now();
+    let mut sweep_tick = tokio::time::interval_at(start + sweep_every, sweep_every);
+    let mut audit_tick = tokio::time::interval_at(start + FIRST_SELF_AUDIT.min(audit_every), audit_every);
+    loop {
+        tokio::select! {
+            _ = sweep_tick.tick() => {
+                if let Err(e) = sweep_now(&state).await {
+                    tracing::warn!(error = %e, "alert sweep failed");
+                }
+            }
+            _ = audit_tick.tick() => {
+                match self_audit(&state).await {
+                    Ok(a) if a.findings > 0 => tracing::error!(findings = a.findings, "the self-audit found problems"),
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e, "self-audit could not run"),
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::custody::{Custody, Discrepancy};
+    use crate::domain::{Grams, ManifestNo, Uscc, WasteCode};
+    use chrono::TimeZone;
+
+    fn item(custody: Custody, since: DateTime<Utc>) -> ItemState {
+        let u = Uscc::parse("91500110MA5U8F4X2N").unwrap();
+        ItemState {
+            code: ItemCode::parse("91500110MA5U8F4X2N8410010120261128001").unwrap(),
+            generator: u.clone(),
+            waste_code: WasteCode::from_trusted_digits(*b"84100101"),
+            holder: u,
+            custody,
+            manifest: None,
+            storage_place: "库".into(),
+            mass: Grams(10),
+            declared: Grams(10),
+            weighed: None,
+            weighed_by: None,
+            accepted: None,
+            refused: Grams(0),
+            lost: Grams(0),
+            treated: None,
+            volume_l: None,
+            inputs: Vec::new(),
+            discrepancy: None,
+            created_seq: 1,
+            last_seq: 1,
+            state_since: since,
+        }
+    }
+
+    fn facts(created: DateTime<Utc>) -> ItemFacts {
+        ItemFacts {
+            created_at: created,
+            medical: false,
+            held_by_facility: false,
+            receipt_due: None,
+            transit_limit: Duration::hours(DEFAULT_TRANSIT_HOURS),
+        }
+    }
+
+    fn rules(v: &[(Rule, DateTime<Utc>, Value)]) -> Vec<Rule> {
+        v.iter().map(|(r, _, _)| *r).collect()
+    }
+
+    #[test]
+    fn each_item_rule_holds_from_its_time_and_not_before() {
+        let t0 = Utc.with_ymd_and_hms(2026, 1, 5, 2, 0, 0).unwrap();
+        let m = ManifestNo::parse("20265001000001").unwrap();
+        // Medical waste: 48 hours after creation, until closed.
+        let mut f = facts(t0);
+        f.medical = true;
+        let s = item(Custody::Stored, t0);
+        assert!(item_conditions(&s, &f, t0 + Duration::hours(47)).is_empty());
+        let holds = item_conditions(&s, &f, t0 + Duration::hours(48));
+        assert_eq!(rules(&holds), [Rule::MedicalOver48h]);
+        assert_eq!(holds[0].1, t0 + Duration::hours(48));
+        let treated = item(
+            Custody::Treated {
+                method: crate::domain::TreatmentMethod::Steam,
+            },
+            t0,
+        );
+        assert!(item_conditions(&treated, &f, t0 + Duration::hours(100)).is_empty());
+        // Storage at a facility: a year after reception.
+        let mut f = facts(t0);
+        f.held_by_facility = true;
+        let s = item(Custody::Received, t0);
+        assert!(item_conditions(&s, &f, t0 + Duration::days(364)).is_empty());
+        assert_eq!(
+            rules(&item_conditions(&s, &f, t0 + Duration::days(365))),
+            [Rule::StorageOverYear]
+        );
+        // In transit past the limit.
+        let s = item(
+            Custody::InTransit {
+                carrier: s.holder.clone(),
+                manifest: m.clone(),
+            },
+            t0,
+        );
+        assert_eq!(
+            rules(&item_conditions(&s, &facts(t0), t0 + Duration::hours(72))),
+            [Rule::TransitTooLong]
+        );
+        // Arrived: overdue the day after the due date (China time).
+        let mut f = facts(t0);
+        f.receipt_due = Some(NaiveDate::from_ymd_opt(2026, 1, 12).unwrap());
+        let s = item(Custody::Arrived { manifest: m }, t0);
+        let due_end = Utc.with_ymd_and_hms(2026, 1, 12, 16, 0, 0).unwrap();
+        assert!(item_conditions(&s, &f, due_end - Duration::seconds(1)).is_empty());
+        assert_eq!(rules(&item_conditions(&s, &f, due_end)), [Rule::ReceiptOverdue]);
+        // An unanswered discrepancy, until answered.
+        let mut s = item(Custody::Received, t0);
+        s.discrepancy = Some(Discrepancy {
+            expected: Grams(10),
+            weighed: Grams(8),
+            answered: false,
+        });
+        assert_eq!(rules(&item_conditions(&s, &facts(t0), t0)), [Rule::WeightDiscrepancy]);
+        s.discrepancy = Some(Discrepancy {
+            expected: Grams(10),
+            weighed: Grams(8),
+            answered: true,
+        });
+        assert!(item_conditions(&s, &facts(t0), t0).is_empty());
+    }
+}

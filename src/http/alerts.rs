@@ -1,0 +1,146 @@
+//! Alerts over HTTP: the list regulators work from, one alert, and the administrator's
+//! triggers for the sweep and the self-audit (both also run periodically). Regulators
+//! acknowledge an alert with a signed `acknowledge` event (`POST /api/v1/events`).
+
+use axum::extract::{Path, State};
+use axum::Json;
+use rusqlite::OptionalExtension;
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use super::error::{ApiResult, ErrorBody};
+use super::extract::{ApiQuery, Auth};
+use super::AppState;
+use crate::access::Scope;
+use crate::alerts::{self, Alert, Rule, SelfAudit};
+use crate::domain::Refusal;
+use crate::store::StoreError;
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct AlertFilter {
+    /// `open`, `acknowledged` or `resolved`.
+    pub state: Option<String>,
+    /// A rule code, e.g. `weight_discrepancy`.
+    pub rule: Option<String>,
+    /// At most this many, newest first (1–1000, default 200).
+    pub limit: Option<u32>,
+}
+
+/// Alerts of the caller's district (administrators: all), newest first: each with its rule,
+/// subject (an item code, a permit, a facility's method and year...), when its condition
+/// began, its state and the entries that raised, resolved or acknowledged it.
+#[utoipa::path(get, path = "/api/v1/alerts", tag = "alerts", params(AlertFilter),
+    responses((status = 200, body = Vec<Alert>), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("session" = []), ("bearer" = [])))]
+pub async fn list(
+    State(st): State<AppState>,
+    auth: Auth,
+    ApiQuery(f): ApiQuery<AlertFilter>,
+) -> ApiResult<Json<Vec<Alert>>> {
+    let limit = f.limit.unwrap_or(200);
+    if !(1..=1000).contains(&limit) {
+        return Err(Refusal::invalid("bad_limit", "limit must be 1-1000", "limit应为1-1000").into());
+    }
+    let rule = f.rule.as_deref().map(Rule::parse).transpose()?;
+    let caller = auth.caller;
+    Ok(Json(
+        st.db
+            .read(move |conn| {
+                let scope = alert_scope(conn, &caller)?;
+                alerts::list(conn, &scope, f.state.as_deref(), rule, limit)
+            })
+            .await?,
+    ))
+}
+
+/// What alerts a caller sees: an administrator all, a regulator its district, and the users of
+/// a bureau (an enterprise with the regulator role, whose devices sign acknowledgements) the
+/// bureau's district.
+fn alert_scope(conn: &rusqlite::Connection, caller: &crate::access::Caller) -> crate::store::StoreResult<Scope> {
+    let scope = caller.scope();
+    if let Scope::Enterprise(u) = &scope {
+        let bureau: Option<String> = conn
+            .prepare_cached(
+                "SELECT e.district FROM enterprises e JOIN enterprise_roles r ON r.uscc = e.uscc
+                 WHERE e.uscc = ?1 AND r.role = 'regulator'",
+            )?
+            .query_row([u.as_str()], |r| r.get(0))
+            .optional()?;
+        if let Some(d) = bureau {
+            return Ok(Scope::District(crate::domain::District::parse(&d)?));
+        }
+    }
+    Ok(scope)
+}
+
+/// One alert.
+#[utoipa::path(get, path = "/api/v1/alerts/{id}", tag = "alerts",
+    params(("id" = i64, Path, description = "The alert's number")),
+    responses((status = 200, body = Alert), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("session" = []), ("bearer" = [])))]
+pub async fn get(State(st): State<AppState>, auth: Auth, Path(id): Path<i64>) -> ApiResult<Json<Alert>> {
+    let caller = auth.caller;
+    let (scope, alert) = st
+        .db
+        .read(move |conn| Ok((alert_scope(conn, &caller)?, alerts::get(conn, id)?)))
+        .await?;
+    let alert = alert.ok_or_else(|| {
+        StoreError::from(Refusal::not_found(
+            "unknown_alert",
+            format!("there is no alert {id}"),
+            format!("没有编号为{id}的预警"),
+        ))
+    })?;
+    let visible = match scope {
+        Scope::All => true,
+        Scope::District(d) => alert.district.as_deref().is_none_or(|a| a == d.as_str()),
+        _ => false,
+    };
+    if !visible {
+        return Err(Refusal::forbidden(
+            "not_your_district",
+            format!("alert {id} is not in your district"),
+            format!("预警{id}不属于您的辖区"),
+        )
+        .into());
+    }
+    Ok(Json(alert))
+}
+
+fn admin_only(auth: &Auth) -> Result<(), Refusal> {
+    if auth.caller.scope() == Scope::All {
+        Ok(())
+    } else {
+        Err(Refusal::forbidden(
+            "admin_only",
+            "only an administrator may do this",
+            "只有系统管理员可以执行此操作",
+        ))
+    }
+}
+
+/// Runs the alert sweep now (it also runs every minute): conditions that time brings about
+/// (storage past a year, medical waste past 48 hours, transit past the limit, receipt past
+/// 5 working days, expired permits) are opened, those no longer holding resolved. Answers
+/// how many items were looked at.
+#[utoipa::path(post, path = "/api/v1/alerts/sweep", tag = "alerts",
+    responses((status = 200, body = u64), (status = 403, body = ErrorBody)),
+    security(("session" = []), ("bearer" = [])))]
+pub async fn sweep(State(st): State<AppState>, auth: Auth) -> ApiResult<Json<u64>> {
+    admin_only(&auth)?;
+    Ok(Json(alerts::sweep_now(&st).await?))
+}
+
+/// Audits the service's own database now (it also runs every hour), as `hwtrace audit --db`
+/// does; each finding opens a `log_integrity` alert, a clean audit resolves them.
+#[utoipa::path(post, path = "/api/v1/alerts/self-audit", tag = "alerts",
+    responses((status = 200, body = SelfAudit), (status = 403, body = ErrorBody)),
+    security(("session" = []), ("bearer" = [])))]
+pub async fn self_audit(State(st): State<AppState>, auth: Auth) -> ApiResult<Json<SelfAudit>> {
+    admin_only(&auth)?;
+    let report = alerts::self_audit(&st)
+        .await
+        .map_err(|e| StoreError::Other(format!("the self-audit could not run: {e}")))?;
+    Ok(Json(report))
+}

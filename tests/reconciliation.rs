@@ -1,0 +1,295 @@
+//! Reconciliation arithmetic on a hand-built district with known answers. A paint shop
+//! registers three drums (100 kg, 200 kg, 50 kg) and a hospital a 10 kg bag of infectious
+//! waste. Drum A goes to Yunan, weighs 98 kg there, is received and incinerated; drum B is
+//! received and waits in Yunan's store; drum C stays at the shop; the bag is steam-treated
+//! at Fengyan. Every figure below is worked out by hand from those facts.
+
+mod common;
+
+use chrono::Datelike;
+use common::custody::{accepted, add_admin_with_device, add_enterprise, add_fleet, Fleet};
+use common::{assert_refused, now_cst, spawn_app_at, uscc, Client, YUNAN};
+use hwtrace::client::{generate_fields, Device};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+const FENGYAN: &str = "12500110MB1FY0001C";
+const PLATE: &str = "渝D88888";
+const LICENCE: &str = "500110199308081234";
+
+/// Carries `item` from its generator's `shop` device to `receiver`, weighs it at `weighed_g`
+/// and receives it in full.
+#[allow(clippy::too_many_arguments)]
+async fn deliver(
+    admin: &Client,
+    shop: &Device,
+    driver: &Device,
+    gate: &Device,
+    carrier: &str,
+    receiver: &str,
+    item: &str,
+    weighed_g: u64,
+) {
+    let r = accepted(
+        admin,
+        shop,
+        "manifest_open",
+        json!({"transporters": [carrier], "vehicle_plate": PLATE, "driver_licence": LICENCE,
+               "receiver": receiver, "items": [item], "planned_date": &now_cst()[..10]}),
+    )
+    .await;
+    let m = r["manifest_no"].as_str().unwrap().to_owned();
+    accepted(
+        admin,
+        shop,
+        "release",
+        json!({"items": [item], "to": carrier, "manifest": m}),
+    )
+    .await;
+    accepted(admin, driver, "accept", json!({"items": [item], "manifest": m})).await;
+    accepted(admin, driver, "arrive", json!({"items": [item], "manifest": m})).await;
+    accepted(admin, gate, "weigh", json!({"item": item, "weighed_mass_g": weighed_g})).await;
+    accepted(
+        admin,
+        gate,
+        "receive",
+        json!({"item": item, "decision": "accept", "accepted_mass_g": weighed_g, "refused_mass_g": 0}),
+    )
+    .await;
+}
+
+async fn get(c: &Client, path: &str) -> Value {
+    let (s, v) = c.get(path).await;
+    assert_eq!(s, StatusCode::OK, "{path}: {v}");
+    v
+}
+
+#[tokio::test]
+async fn the_figures_of_a_small_district_match_the_hand_worked_answers() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("hwtrace.db");
+    let app = spawn_app_at(&db).await;
+    let admin = app.admin().await;
+    let shop_u = uscc("91500110MA6PTR001");
+    let hospital_u = uscc("12500110MB6HPT001");
+    let carrier = uscc("91500110MA6TRN036");
+    add_enterprise(&admin, &shop_u, "generator", "wansheng").await;
+    add_enterprise(&admin, &hospital_u, "generator", "wansheng").await;
+    add_enterprise(&admin, &carrier, "transporter", "wansheng").await;
+    let shop = add_admin_with_device(&app, "shop-admin", &shop_u, "phone-1").await;
+    let hospital = add_admin_with_device(&app, "hospital-admin", &hospital_u, "phone-1").await;
+    let driver = add_admin_with_device(&app, "carrier-admin", &carrier, "driver-1").await;
+    let yunan = add_admin_with_device(&app, "yunan-admin", YUNAN, "gate-1").await;
+    let fengyan = add_admin_with_device(&app, "fengyan-admin", FENGYAN, "gate-1").await;
+    add_fleet(
+        &admin,
+        &carrier,
+        Fleet {
+            plate: PLATE,
+            vehicle_type: "van",
+            driver: ("冯师傅", LICENCE, "13800000008"),
+        },
+    )
+    .await;
+
+    let mut drums = Vec::new();
+    for mass in [100_000u64, 200_000, 50_000] {
+        let r = accepted(
+            &admin,
+            &shop,
+            "generate",
+            generate_fields("900-252-12", mass, "liquid", &["T", "I"], 200),
+        )
+        .await;
+        drums.push(r["item_code"].as_str().unwrap().to_owned());
+    }
+    let r = accepted(
+        &admin,
+        &hospital,
+        "generate",
+        generate_fields("841-001-01", 10_000, "solid", &["In"], 50),
+    )
+    .await;
+    let bag = r["item_code"].as_str().unwrap().to_owned();
+
+    deliver(&admin, &shop, &driver, &yunan, &carrier, YUNAN, &drums[0], 98_000).await;
+    accepted(
+        &admin,
+        &yunan,
+        "treat",
+        json!({"item": drums[0], "method": "incineration", "treated_mass_g": 98_000}),
+    )
+    .await;
+    deliver(&admin, &shop, &driver, &yunan, &carrier, YUNAN, &drums[1], 200_000).await;
+    deliver(&admin, &hospital, &driver, &fengyan, &carrier, FENGYAN, &bag, 10_000).await;
+    accepted(
+        &admin,
+        &fengyan,
+        "treat",
+        json!({"item": bag, "method": "steam", "treated_mass_g": 10_000}),
+    )
+    .await;
+
+    // Yunan today: received A (98 kg) and B (200 kg); incinerated A; B in store.
+    let today = chrono::NaiveDate::parse_from_str(&now_cst()[..10], "%Y-%m-%d").unwrap();
+    let r = get(
+        &admin,
+        &format!("/api/v1/reconciliation/facilities/{YUNAN}?date={today}"),
+    )
+    .await;
+    assert_eq!(
+        (&r["received_ytd_g"], &r["received_ytd_items"]),
+        (&json!(298_000), &json!(2)),
+        "{r}"
+    );
+    let incineration = r["methods"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["method"] == "incineration")
+        .unwrap();
+    let (day, days) = (today.ordinal() as u64, if today.leap_year() { 366 } else { 365 });
+    let capacity: u64 = 30_000 * 1_000_000;
+    let prorated = capacity * day / days;
+    assert_eq!(
+        (
+            &incineration["capacity_g"],
+            &incineration["treated_ytd_g"],
+            &incineration["prorated_capacity_g"]
+        ),
+        (&json!(capacity), &json!(98_000), &json!(prorated)),
+        "{r}"
+    );
+    assert_eq!(incineration["projected_year_g"], json!(98_000 * days / day));
+    assert_eq!(
+        incineration["days_of_capacity_left"],
+        json!((capacity - 98_000) * day / 98_000)
+    );
+    assert_eq!(
+        r["inventory"],
+        json!([{"waste_code": "900-252-12", "items": 1, "mass_g": 200_000}])
+    );
+    assert_eq!(r["oldest_in_store"]["item"], drums[1].as_str());
+    assert_eq!(
+        r["landfill"],
+        json!({"licensed_m3": 400_000, "used_l": 0, "remaining_l": 400_000_000, "used_permille": 0})
+    );
+    // The day before anything happened, Yunan had received nothing and held nothing.
+    let before = get(
+        &admin,
+        &format!(
+            "/api/v1/reconciliation/facilities/{YUNAN}?date={}",
+            today.pred_opt().unwrap()
+        ),
+    )
+    .await;
+    assert_eq!(
+        (&before["received_ytd_g"], &before["inventory_g"]),
+        (&json!(0), &json!(0)),
+        "{before}"
+    );
+
+    // Disposal rates of this year's cohort in Wansheng: industrial 350 kg generated, A's
+    // 100 kg disposed (285 ‰), B's 200 kg at a facility, C's 50 kg at the shop; medical 10 kg,
+    // all disposed (1000 ‰).
+    let year_start = format!("{}-01-01", today.year());
+    let q = format!("from={year_start}&to={today}&district=wansheng");
+    let d = get(&admin, &format!("/api/v1/indicators/disposal?{q}&by=generator")).await;
+    assert_eq!(
+        d["industrial"],
+        json!({"items": 3, "generated_g": 350_000, "treated_g": 100_000, "at_generator_g": 50_000,
+               "in_transit_g": 0, "at_facility_g": 200_000, "lost_g": 0, "disposal_permille": 285}),
+        "{d}"
+    );
+    assert_eq!(d["medical"]["disposal_permille"], 1000, "{d}");
+    let groups = d["groups"].as_array().unwrap();
+    assert_eq!(groups.len(), 2, "{d}");
+    assert!(d["definition_zh"].as_str().unwrap().contains("处置率"));
+
+    // Mass balance: 360 kg generated = 50 at the shop + 200 at Yunan + 98 + 10 treated + the
+    // 2 kg weighing difference of drum A, listed item by item.
+    let b = get(&admin, &format!("/api/v1/indicators/mass-balance?{q}")).await;
+    assert_eq!(
+        (
+            &b["generated_g"],
+            &b["at_generator_g"],
+            &b["at_facility_g"],
+            &b["treated_g"],
+            &b["weighing_g"],
+            &b["difference_g"],
+            &b["closes"]
+        ),
+        (
+            &json!(360_000),
+            &json!(50_000),
+            &json!(200_000),
+            &json!(108_000),
+            &json!(2_000),
+            &json!(0),
+            &json!(true)
+        ),
+        "{b}"
+    );
+    assert_eq!(b["lines"].as_array().unwrap().len(), 1, "{b}");
+    assert_eq!(b["lines"][0]["item"], drums[0].as_str());
+
+    // Who sees what: a Qijiang regulator not Wansheng's figures; an enterprise no district
+    // figures; the public page without login, without enterprise-private data.
+    app.user("qijiang-reg", "regulator", None, Some("qijiang")).await;
+    let qijiang = app.login("qijiang-reg").await;
+    assert_refused(
+        &qijiang.get(&format!("/api/v1/indicators/disposal?{q}")).await,
+        StatusCode::FORBIDDEN,
+        "not_your_district",
+    );
+    let shop_admin = app.login("shop-admin").await;
+    assert_refused(
+        &shop_admin.get("/api/v1/indicators/mass-balance").await,
+        StatusCode::FORBIDDEN,
+        "regulators_only",
+    );
+    assert_refused(
+        &shop_admin
+            .get(&format!("/api/v1/reconciliation/facilities/{YUNAN}"))
+            .await,
+        StatusCode::FORBIDDEN,
+        "not_your_enterprise",
+    );
+    let public = app.anonymous();
+    let list = get(&public, &format!("/api/v1/public/facilities?date={today}")).await;
+    let yunan_public = list.as_array().unwrap().iter().find(|f| f["uscc"] == YUNAN).unwrap();
+    assert_eq!(yunan_public["reconciliation"]["received_ytd_g"], 298_000);
+    let page = reqwest::get(format!("{}/public/facilities?date={today}", app.base))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("渝南循环经济项目"), "{page}");
+    assert!(!page.contains(&shop_u) && !page.contains(&drums[0]), "no private data");
+    app.stop().await;
+
+    // The same reconciliation from the command line, as a table.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_hwtrace"))
+        .args([
+            "reconcile",
+            "--db",
+            db.to_str().unwrap(),
+            "--facility",
+            YUNAN,
+            "--date",
+            &today.to_string(),
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text} {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        text.contains("received this year: 0.2 t in 2 items; on site: 0.2 t"),
+        "{text}"
+    );
+    assert!(
+        text.contains("incineration") && text.contains("30000.0") && text.contains("900-252-12"),
+        "{text}"
+    );
+}
