@@ -138,6 +138,8 @@ pub struct YearSummary {
     pub items: u64,
     /// Items by custody state.
     pub states: Vec<(String, u64)>,
+    /// Alerts raised over the period, by rule.
+    pub alerts: Vec<(String, u64)>,
     pub entries: u64,
     pub refusal_entries: u64,
     pub events: u64,
@@ -179,6 +181,8 @@ impl std::fmt::Display for YearSummary {
              landfill {:.0} m³",
             self.generated_t, self.treated_t, self.residue_t, self.treated_residue_t, self.landfill_m3
         )?;
+        let alerts: Vec<String> = self.alerts.iter().map(|(r, n)| format!("{r} {n}")).collect();
+        writeln!(f, "alerts raised: {}", alerts.join(", "))?;
         write!(
             f,
             "checkpoint root {} ({} entries); built in {:.1} s",
@@ -249,6 +253,9 @@ pub async fn build_year(config: &Config, opts: &YearOptions) -> anyhow::Result<Y
     .await?;
     let tally = sim.tally.clone();
     drop(sim);
+    // What time alone brings about (a store turning a year old, a receipt overdue) is found by
+    // the sweep the service runs; run it once at the end of the simulated time.
+    crate::alerts::sweep_now(&state).await.context("sweeping the alerts")?;
     load(&state.db).await.context("adding the demo accounts")?;
     summarise(&state, opts.seed, days, &tally, started).await
 }
@@ -260,7 +267,7 @@ async fn summarise(
     tally: &year::Tally,
     started: Instant,
 ) -> anyhow::Result<YearSummary> {
-    let (states, refusal_entries) = state
+    let (states, refusal_entries, alerts) = state
         .db
         .read(|conn| {
             let states = conn
@@ -270,7 +277,11 @@ async fn summarise(
             let refusals: i64 = conn.query_row("SELECT count(*) FROM log_entries WHERE kind = 'refusal'", [], |r| {
                 r.get(0)
             })?;
-            Ok((states, refusals as u64))
+            let alerts = conn
+                .prepare("SELECT rule, count(*) FROM alerts GROUP BY rule ORDER BY count(*) DESC, rule")?
+                .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64)))?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok((states, refusals as u64, alerts))
         })
         .await?;
     let cp = state.log.latest().context("the demo log has no checkpoint")?;
@@ -280,6 +291,7 @@ async fn summarise(
         days,
         items: states.iter().map(|(_, n)| n).sum(),
         states,
+        alerts,
         entries: cp.size,
         refusal_entries,
         events: tally.events,

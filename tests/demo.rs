@@ -167,8 +167,22 @@ async fn a_demo_season_passes_the_audit_and_shows_what_the_regulator_must_see() 
            AND EXISTS(SELECT 1 FROM items i WHERE i.holder = p.holder AND i.state = 'received')",
     );
     assert_eq!(expired, 1, "inventory at a facility whose permit expired");
-    // Medical waste kept over 48 hours (pathological waste no facility may take), and
-    // Yunan's stock from before go-live still in store.
+    // Medical waste kept over 48 hours (pathological waste no facility may take); Yunan's
+    // stock from before go-live still in store; the go-live pilot's tote of batteries the
+    // smelter keeps aside (in a full year, over a year in store at a licensed facility).
     assert!(custody("waste_code = '841-003-01' AND state = 'stored'") >= 1);
     assert!(custody("generated_at < '2025-12-01' AND state = 'stored'") >= 1);
+    assert_eq!(custody("generated_at < '2025-12-01' AND state = 'received'"), 1);
+    // The alerts the service raises from all this, once its sweep has run at the end.
+    for rule in [
+        "weight_discrepancy",
+        "medical_over_48h",
+        "transit_too_long",
+        "permit_scope",
+    ] {
+        let n = count(&conn, &format!("SELECT count(*) FROM alerts WHERE rule = '{rule}'"));
+        assert!(n > 0, "no {rule} alert");
+    }
+    let rules: Vec<String> = summary.alerts.iter().map(|(r, _)| r.clone()).collect();
+    assert!(rules.contains(&"key_revoked_use".to_owned()), "{rules:?}");
 }

@@ -220,15 +220,23 @@ pub const INDUSTRIES: &[Industry] = &[
         public: false, medical: false, pickup_days: 0, ship_kg: 10000.0, max_days: 30, demo_uscc: None,
     },
     Industry {
-        tag: 'H', word_zh: "人民医院", word_en: "hospital", count: 8,
-        districts: &["wansheng", "qijiang", "nanchuan", "wansheng", "qijiang", "nanchuan", "wansheng", "qijiang"],
-        sizes: &[1.0, 1.0, 1.0, 0.35, 0.35, 0.35, 0.35, 0.35],
+        tag: 'H', word_zh: "人民医院", word_en: "hospital", count: 3,
+        districts: &["wansheng", "qijiang", "nanchuan"], sizes: &[1.0],
         streams: &[
-            s("841-001-01", "感染性废物", "使用后的一次性医疗用品、敷料", "solid", IN, "医疗废物周转车（1100L）", 1100, 180.0, 170.0, Steam),
+            s("841-001-01", "感染性废物", "使用后的一次性医疗用品、敷料", "solid", IN, "医疗废物周转车（1100L）", 1100, 180.0, 185.0, Steam),
             s("841-002-01", "损伤性废物", "针头、刀片、玻璃安瓿（利器盒）", "solid", IN, "利器盒周转箱（240L）", 240, 60.0, 25.0, Steam),
         ],
         public: true, medical: true, pickup_days: 1, ship_kg: 3000.0, max_days: 1,
         demo_uscc: Some("12500110MB1HP0021D"),
+    },
+    Industry {
+        tag: 'Q', word_zh: "中医医院", word_en: "county hospital", count: 5,
+        districts: &["wansheng", "qijiang", "nanchuan", "wansheng", "qijiang"], sizes: &[0.35],
+        streams: &[
+            s("841-001-01", "感染性废物", "使用后的一次性医疗用品、敷料", "solid", IN, "医疗废物周转车（1100L）", 1100, 180.0, 185.0, Steam),
+            s("841-002-01", "损伤性废物", "针头、刀片、玻璃安瓿（利器盒）", "solid", IN, "利器盒周转箱（240L）", 240, 60.0, 25.0, Steam),
+        ],
+        public: true, medical: true, pickup_days: 2, ship_kg: 3000.0, max_days: 2, demo_uscc: None,
     },
     Industry {
         tag: 'K', word_zh: "卫生院", word_en: "township health centre", count: 6,

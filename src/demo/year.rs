@@ -125,6 +125,8 @@ struct Item {
     rush: bool,
     /// A residue of treatment (ash, sludge, solidified blocks).
     residue: bool,
+    /// Kept aside by its receiver instead of being treated.
+    keep: bool,
 }
 
 /// What may happen to a trip, decided when it is planned.
@@ -221,6 +223,7 @@ enum Task {
     OilDrum { expired: bool },
     OilShip(ItemId),
     Revoke { carrier: usize, driver: usize },
+    Pilot,
 }
 
 /// A change to the registry the simulation makes between batches: a lost phone's key revoked
@@ -233,6 +236,8 @@ struct Replace {
 
 /// The days on which things are engineered to happen.
 struct Plan {
+    /// The go-live pilot: small enterprises hand in batteries before the year starts.
+    pilot: i64,
     start: i64,
     end_day: i64,
     end: Minute,
@@ -272,6 +277,7 @@ impl Plan {
         forced.entry(end_day - 9).or_default().push(Force::Unconfirmed);
         forced.entry(end_day - 8).or_default().push(Force::Stuck);
         Plan {
+            pilot: day_of(go_live()) + 1,
             start,
             end_day,
             end: end_day * DAY + 11 * 60,
@@ -344,7 +350,7 @@ impl Sim {
             plan,
         };
         sim.at(minute(go_live(), 0, 0) + 4 * DAY + 10 * 60, Task::Opening);
-        sim.at(sim.plan.start * DAY, Task::Day);
+        sim.at(sim.plan.pilot * DAY, Task::Day);
         sim
     }
 
@@ -514,6 +520,7 @@ impl Sim {
             Task::OilDrum { expired } => self.oil_drum(t, expired, outs),
             Task::OilShip(item) => self.oil_ship(t, item, outs),
             Task::Revoke { carrier, driver } => self.revoke(t, carrier, driver, outs),
+            Task::Pilot => self.pilot(t, outs),
         }
         Ok(())
     }
@@ -539,6 +546,7 @@ impl Sim {
         self.forced
             .extend(self.plan.forced.get(&d).cloned().unwrap_or_default());
         let p = &self.cast.plants;
+        let lead = p.lead;
         let treatments = [
             (p.yunan, "incineration", 0),
             (p.yunan, "physico_chemical", 5),
@@ -550,7 +558,11 @@ impl Sim {
             (p.lead, "utilisation", 35),
         ];
         for (plant, method, m) in treatments {
-            self.at(t + 6 * 60 + m, Task::Treat { plant, method });
+            // Before the year only the smelter works for hwtrace (the permits of the plan's
+            // facilities start with it).
+            if d >= self.plan.start || plant == lead {
+                self.at(t + 6 * 60 + m, Task::Treat { plant, method });
+            }
         }
         // The steam line runs a second shift for what came in during the day.
         self.at(
@@ -560,7 +572,12 @@ impl Sim {
                 method: "steam",
             },
         );
-        self.produce(d);
+        if d >= self.plan.start {
+            self.produce(d);
+        }
+        if d == self.plan.pilot {
+            self.at(t + 9 * 60, Task::Pilot);
+        }
         self.at(t + 7 * 60 + 30, Task::Plan);
         if date(d).weekday() == Weekday::Fri && self.working(d) {
             for point in self.cast.plants.points {
@@ -710,6 +727,7 @@ impl Sim {
             place,
             rush: false,
             residue: false,
+            keep: false,
         });
         self.items.len() - 1
     }
@@ -960,7 +978,9 @@ impl Sim {
             cancel,
             ..Fate::default()
         };
-        if !medical && !cancel {
+        // Loads for the oil plant arrive and are received on time: its permit runs out.
+        let punctual = receiver == self.cast.plants.oil;
+        if !medical && !cancel && !punctual {
             fate.amend = spare && (self.take(Force::Amend) || self.rng.chance(0.004));
             fate.delay_days = if self.take(Force::Stuck) {
                 60
@@ -979,7 +999,10 @@ impl Sim {
             };
             fate.spill = self.take(Force::Spill) || self.rng.chance(0.001);
         }
+        // (Not on the short trips to a collection point, whose lots may be packed before the
+        // offline phone syncs.)
         fate.conflict = !cancel
+            && method.is_some()
             && self.cast.carriers[carriers[0]].drivers.len() > 1
             && (self.take(Force::Conflict) || self.rng.chance(0.002));
         if !medical && !cancel && !fate.conflict {
@@ -1121,7 +1144,7 @@ impl Sim {
             // reaches the service hours later and is refused, and logged.
             let other = (first.0, (first.1 + 1) % self.cast.carriers[first.0].drivers.len());
             let env = self.driver(other).sign_event("accept", &stamp(t + 5), body);
-            let sync = t + self.rng.range(120, 200);
+            let sync = t + self.rng.range(60, 100);
             self.at(sync, Task::Late(Box::new(env), Expect::Refused("no_release_pending")));
         }
         let tr = &self.trips[trip];
@@ -1351,7 +1374,9 @@ impl Sim {
         let item = &mut self.items[id];
         item.mass_g = accepted;
         item.holder = receiver;
+        let keep = item.keep;
         match method {
+            _ if keep => {}
             _ if ret => {
                 let store = &mut self.stores[receiver];
                 store.insert(0, id);
@@ -1488,7 +1513,7 @@ impl Sim {
             }
         }
         match method {
-            "incineration" => self.residues(t, plant, &done, 0.22, 2_000_000, &ASH, "stabilisation", outs),
+            "incineration" => self.residues(t, plant, &done, 0.22, 4_000_000, &ASH, "stabilisation", outs),
             "physico_chemical" => self.residues(t, plant, &done, 0.08, 5_000_000, &SLUDGE, "stabilisation", outs),
             "stabilisation" => {
                 let (ash, other): (Vec<ItemId>, Vec<ItemId>) =
@@ -1593,6 +1618,12 @@ impl Sim {
         let spec = &POINT_OUTPUTS[k];
         let mass_g: u64 = inputs.iter().map(|&i| self.items[i].mass_g).sum();
         let id = self.new_item(point, spec, spec.dest, false, mass_g, d, Place::Store);
+        if d < self.plan.start {
+            // The pilot's totes go to the smelter at once; it keeps the first aside (its lead
+            // content is disputed), and it is still there, over a year later, at the end.
+            self.items[id].rush = true;
+            self.items[id].keep = !self.items.iter().any(|i| i.keep);
+        }
         let env = self.cast.parties[point].device.sign_event(
             "consolidate",
             &stamp(t),
@@ -1655,7 +1686,7 @@ impl Sim {
             expect: Expect::Accepted,
             then: Then::Created(id),
         });
-        self.at(t + 90, Task::PathologicalShip(id));
+        self.after(t + 90, Task::PathologicalShip(id));
     }
 
     fn pathological_ship(&mut self, t: Minute, id: ItemId, outs: &mut Vec<Out>) {
@@ -1700,7 +1731,7 @@ impl Sim {
             then: Then::Created(id),
         });
         if expired {
-            self.at(t + 120, Task::OilShip(id));
+            self.after(t + 120, Task::OilShip(id));
         }
     }
 
@@ -1727,6 +1758,41 @@ impl Sim {
             then: Then::Nothing,
         });
         self.stores[party].push(id);
+    }
+
+    /// The go-live pilot: small Wansheng enterprises register two crates of spent batteries
+    /// each and hand them to the collection point, which packs them into totes for the smelter.
+    fn pilot(&mut self, t: Minute, outs: &mut Vec<Out>) {
+        let d = t.div_euclid(DAY);
+        let shops: Vec<(usize, &'static StreamSpec)> = self
+            .cast
+            .generators
+            .iter()
+            .filter(|g| self.cast.parties[g.party].district == "wansheng")
+            .filter_map(|g| {
+                let spec = g.streams.iter().find(|(s, _)| s.waste == "900-052-31")?.0;
+                Some((g.party, spec))
+            })
+            .take(6)
+            .collect();
+        for (i, (party, spec)) in shops.into_iter().enumerate() {
+            for k in 0..2 {
+                let mass_g = (self.rng.around(spec.item_kg, 0.12) * 10.0) as u64 * 100;
+                let id = self.new_item(party, spec, spec.dest, false, mass_g, d, Place::Store);
+                self.items[id].rush = true;
+                let env = self.cast.parties[party].device.sign_event(
+                    "generate",
+                    &stamp(t + 10 * i as i64 + k),
+                    Self::generate_fields(spec, mass_g),
+                );
+                self.tally.generated_g += mass_g;
+                outs.push(Out {
+                    env,
+                    expect: Expect::Accepted,
+                    then: Then::Created(id),
+                });
+            }
+        }
     }
 
     /// A driver's phone is lost: the carrier revokes its key and registers a new phone. The
@@ -1769,9 +1835,9 @@ static ASH: StreamSpec = residue(
     "危险废物焚烧飞灰和炉渣",
     "solid",
     &["T"],
-    "吨袋",
-    2000,
-    2000.0,
+    "渣斗（4立方米）",
+    4000,
+    4000.0,
     0.0,
     Dest::Stabilise,
 );
