@@ -275,7 +275,16 @@ async fn every_alert_is_raised_and_then_cured_or_acknowledged() {
         StatusCode::FORBIDDEN,
         "key_revoked",
     );
-    w.alert("key_revoked_use", &format!("{g}/phone-2"), "open").await;
+    let a = w.alert("key_revoked_use", &format!("{g}/phone-2"), "open").await;
+    accepted(
+        admin,
+        &bureau,
+        "acknowledge",
+        json!({"alert": a["id"], "note": "已核实：旧手机遗失后被吊销"}),
+    )
+    .await;
+    w.alert("key_revoked_use", &format!("{g}/phone-2"), "acknowledged")
+        .await;
 
     // -- capacity: the small incinerator burns 1.2 t against its 1 t a year.
     let big = generate(admin, &shop, "900-249-08", 1_200_000).await;
@@ -302,6 +311,19 @@ async fn every_alert_is_raised_and_then_cured_or_acknowledged() {
         (&r["index"], &json!(200), &json!(false)),
         "{a}"
     );
+    accepted(
+        admin,
+        &bureau,
+        "acknowledge",
+        json!({"alert": a["id"], "note": "责令暂停接收，待重新申领许可"}),
+    )
+    .await;
+    w.alert(
+        "capacity_exceeded",
+        &format!("{small}/incineration/{year}"),
+        "acknowledged",
+    )
+    .await;
     // It also still holds a drum when its permit runs out.
     let kept = generate(admin, &shop, "900-249-08", 50_000).await;
     let m = w.on_the_road(&shop, &small, &kept).await;
