@@ -237,13 +237,10 @@ pub fn check_capacity(
              RETURNING treated_g",
         )?
         .query_row(params![facility, method, year, treated_g as i64], |r| r.get(0))?;
-    let capacity_t: Option<i64> = conn
-        .prepare_cached(
-            "SELECT SUM(c.capacity_t_per_year) FROM permit_capacities c JOIN permits p ON p.number = c.permit
-             WHERE p.holder = ?1 AND c.method = ?2 AND p.valid_from <= ?3 AND p.valid_until >= ?3",
-        )?
-        .query_row(params![facility, method, date.to_string()], |r| r.get(0))?;
-    let capacity_g = capacity_t.unwrap_or(0).max(0) as u64 * 1_000_000;
+    let capacity_g = crate::reconcile::capacities(conn, facility, date)?
+        .get(method)
+        .copied()
+        .unwrap_or(0);
     let used = used.max(0) as u64;
     if capacity_g > 0 && used > capacity_g {
         let over = crate::reconcile::permille(used - capacity_g, capacity_g).unwrap_or(0);
@@ -503,10 +500,7 @@ pub async fn self_audit(state: &crate::http::AppState) -> anyhow::Result<SelfAud
 pub async fn note_revoked_key(state: &crate::http::AppState, actor: String, device: String) {
     let now = state.log.now();
     let job = state.db.writer.write(move |conn| {
-        let district = conn
-            .prepare_cached("SELECT district FROM enterprises WHERE uscc = ?1")?
-            .query_row([&actor], |r| r.get::<_, String>(0))
-            .optional()?;
+        let district = district_of(conn, &actor)?;
         open(
             conn,
             Rule::KeyRevokedUse,

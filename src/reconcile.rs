@@ -192,6 +192,22 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
     })
 }
 
+/// The licensed annual capacity per method of the facility's permits valid on `day`, grams.
+pub fn capacities(conn: &Connection, uscc: &str, day: NaiveDate) -> StoreResult<BTreeMap<String, u64>> {
+    let mut out = BTreeMap::new();
+    let mut stmt = conn.prepare_cached(
+        "SELECT c.method, SUM(c.capacity_t_per_year) FROM permit_capacities c JOIN permits p ON p.number = c.permit
+         WHERE p.holder = ?1 AND p.valid_from <= ?2 AND p.valid_until >= ?2 GROUP BY c.method",
+    )?;
+    for r in stmt.query_map(params![uscc, day.to_string()], |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+    })? {
+        let (m, t) = r?;
+        out.insert(m, t.max(0) as u64 * 1_000_000);
+    }
+    Ok(out)
+}
+
 /// The capacity reconciliation of facility `uscc` at the end of CST day `date`.
 pub fn facility(conn: &Connection, uscc: &str, date: NaiveDate) -> StoreResult<FacilityReconciliation> {
     let name_zh: String = conn
@@ -249,19 +265,7 @@ pub fn facility(conn: &Connection, uscc: &str, date: NaiveDate) -> StoreResult<F
     }
 
     // Licensed capacities and landfill volume of the permits valid on the date.
-    let mut capacities: BTreeMap<String, u64> = BTreeMap::new();
-    {
-        let mut stmt = conn.prepare_cached(
-            "SELECT c.method, SUM(c.capacity_t_per_year) FROM permit_capacities c JOIN permits p ON p.number = c.permit
-             WHERE p.holder = ?1 AND p.valid_from <= ?2 AND p.valid_until >= ?2 GROUP BY c.method",
-        )?;
-        for r in stmt.query_map(params![uscc, day_str], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
-        })? {
-            let (m, t) = r?;
-            capacities.insert(m, t as u64 * 1_000_000);
-        }
-    }
+    let capacities = capacities(conn, uscc, date)?;
     let licensed_m3: Option<i64> = conn
         .prepare_cached(
             "SELECT SUM(landfill_volume_m3) FROM permits WHERE holder = ?1 AND valid_from <= ?2 AND valid_until >= ?2",

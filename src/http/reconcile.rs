@@ -48,6 +48,15 @@ pub struct DateParam {
     pub date: Option<String>,
 }
 
+impl DateParam {
+    /// The day asked for, or today (China Standard Time).
+    fn day(&self) -> Result<NaiveDate, Refusal> {
+        self.date
+            .as_deref()
+            .map_or_else(|| Ok(cst_date(now())), |d| day("date", d))
+    }
+}
+
 /// A facility's capacity reconciliation at the end of a day: licensed capacity per method,
 /// received and treated year-to-date, utilisation pro-rated and projected to year end, days
 /// of capacity left, inventory on site by waste code, the oldest item in store, landfill
@@ -64,10 +73,7 @@ pub async fn facility(
     ApiQuery(p): ApiQuery<DateParam>,
 ) -> ApiResult<Json<FacilityReconciliation>> {
     let uscc = Uscc::parse(&uscc)?;
-    let date = match p.date.as_deref() {
-        Some(d) => day("date", d)?,
-        None => cst_date(now()),
-    };
+    let date = p.day()?;
     let caller = auth.caller;
     Ok(Json(
         st.db
@@ -197,10 +203,7 @@ pub async fn public_json(
     State(st): State<AppState>,
     ApiQuery(p): ApiQuery<DateParam>,
 ) -> ApiResult<Json<Vec<PublicFacility>>> {
-    let date = match p.date.as_deref() {
-        Some(d) => day("date", d)?,
-        None => cst_date(now()),
-    };
+    let date = p.day()?;
     Ok(Json(st.db.read(move |conn| public_facilities(conn, date)).await?))
 }
 
@@ -209,10 +212,7 @@ pub async fn public_json(
 #[utoipa::path(get, path = "/public/facilities", tag = "reconciliation", params(DateParam),
     responses((status = 200, description = "HTML page", content_type = "text/html"), (status = 422, body = ErrorBody)))]
 pub async fn public_page(State(st): State<AppState>, ApiQuery(p): ApiQuery<DateParam>) -> ApiResult<Html<String>> {
-    let date = match p.date.as_deref() {
-        Some(d) => day("date", d)?,
-        None => cst_date(now()),
-    };
+    let date = p.day()?;
     let facilities = st.db.read(move |conn| public_facilities(conn, date)).await?;
     Ok(Html(crate::render::public::page(date, &facilities)))
 }
