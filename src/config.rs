@@ -4,7 +4,7 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use crate::serverkeys::ServerKeySeeds;
+use crate::log::serverkeys::ServerKeySeeds;
 use crate::time::Clock;
 
 pub const DEFAULT_DB: &str = "hwtrace.db";
@@ -45,7 +45,7 @@ impl Config {
             city_code: "01".into(),
             max_batch_jobs: crate::store::MAX_BATCH_JOBS,
             clock: Clock::system(),
-            transit_alert_hours: crate::alerts::DEFAULT_TRANSIT_HOURS,
+            transit_alert_hours: crate::service::alerts::DEFAULT_TRANSIT_HOURS,
             key_seeds: None,
         }
     }

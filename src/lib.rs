@@ -1,33 +1,27 @@
 //! hwtrace: a hazardous-waste chain-of-custody service.
+//!
+//! The folders are the layers, each using only those above it in this list:
+//! - pure: `domain` (types, parsers, the custody rules, access), `crypto` (SPEC wire formats),
+//!   `render` (pages, labels, QR, EPCIS documents); no SQL, HTTP, files or clock;
+//! - storage: `store` (the database, the single writer, projections, reference data) and `log`
+//!   (the custody log, its keys);
+//! - `service`: what the HTTP handlers and the command line both call (ingest, registry,
+//!   accounts, alerts, reconciliation, reports, exports), with the shared `AppState`;
+//! - `audit`: the independent auditor of SPEC §5.5, reading the log and optionally the database;
+//! - `http`: routes, extractors, the error mapping, the server loop;
+//! - `cli`: the `hwtrace` command, the demo year and the benchmarks.
+//!
+//! `config`, `time` (the clock) and `client` (a device that signs events) are used across layers.
 
-pub mod access;
-pub mod accounts;
-pub mod alerts;
-pub mod approvals;
 pub mod audit;
-pub mod bench;
-pub mod calendar;
+pub mod cli;
 pub mod client;
 pub mod config;
 pub mod crypto;
-pub mod demo;
 pub mod domain;
-pub mod epcis;
-pub mod export;
 pub mod http;
-pub mod ingest;
-pub mod items;
-pub mod keyring;
-pub mod ledger;
 pub mod log;
-pub mod offline;
-pub mod projection;
-pub mod reconcile;
-pub mod reference;
-pub mod registry;
 pub mod render;
-pub mod reports;
-pub mod server;
-pub mod serverkeys;
+pub mod service;
 pub mod store;
 pub mod time;

@@ -27,9 +27,9 @@ use hwtrace::crypto::merkle::{self, leaf_hash, Hash, MemoryTree};
 use hwtrace::crypto::note::Checkpoint;
 use hwtrace::domain::custody::Facts;
 use hwtrace::domain::EnterpriseRole;
-use hwtrace::keyring::{self, KeyChange};
+use hwtrace::log::keyring::{self, KeyChange};
+use hwtrace::log::serverkeys::{key_dir, ServerRole};
 use hwtrace::log::{format_entry, Member};
-use hwtrace::serverkeys::{key_dir, ServerRole};
 use reqwest::StatusCode;
 use rusqlite::{params, Connection};
 use serde_json::{json, Value};
@@ -608,7 +608,7 @@ async fn rotated_server_keys_are_followed_from_the_first_log_key() {
     let (_dir, db) = copy_log();
     // Rotate both server keys with the service stopped, as `hwtrace keys rotate` does.
     {
-        let state = hwtrace::server::open(hwtrace::config::Config::with_db(db.clone()))
+        let state = hwtrace::service::open(hwtrace::config::Config::with_db(db.clone()))
             .await
             .unwrap();
         for role in [ServerRole::Log, ServerRole::Label] {

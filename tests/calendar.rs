@@ -10,7 +10,7 @@ use chrono::{NaiveDate, Utc};
 use common::custody::{accepted, add_admin_with_device, add_enterprise, add_fleet, Fleet};
 use common::{assert_refused, now_cst, spawn_app, spawn_app_at, uscc, Client, YUNAN};
 use hwtrace::client::generate_fields;
-use hwtrace::reference::load_calendar;
+use hwtrace::store::reference::load_calendar;
 use hwtrace::time::cst_date;
 use reqwest::StatusCode;
 use serde_json::{json, Value};

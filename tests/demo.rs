@@ -9,8 +9,8 @@ use std::path::Path;
 use std::process::Command;
 
 use hwtrace::audit::{self, AuditArgs};
+use hwtrace::cli::demo::{self, YearOptions};
 use hwtrace::config::Config;
-use hwtrace::demo::{self, YearOptions};
 use rusqlite::{Connection, OpenFlags};
 
 const BIN: &str = env!("CARGO_BIN_EXE_hwtrace");

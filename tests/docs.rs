@@ -5,7 +5,7 @@ use hwtrace::client::Device;
 use hwtrace::crypto::dsse::Envelope;
 use hwtrace::domain::event::parse_event;
 use hwtrace::domain::Catalogue;
-use hwtrace::reference::parse_catalogue_csv;
+use hwtrace::store::reference::parse_catalogue_csv;
 
 /// The payload of the documented `generate` example.
 const GENERATE_PAYLOAD: &str = r#"{"type":"generate","actor":"91500110MA5U8F4X2N","device":"phone-1","at":"2026-11-28T09:30:00+08:00","nonce":"doc-0001","waste_code":"900-249-08","mass_g":185500,"form":"liquid","hazards":["T","I"],"packaging":"200L钢桶","container_volume_l":200,"components":"矿物油","storage_place":"危废暂存间A"}"#;

@@ -9,7 +9,7 @@ use hwtrace::client::Device;
 use hwtrace::crypto::dsse::Envelope;
 use hwtrace::domain::event::{parse_event, EVENT_TYPES};
 use hwtrace::domain::Catalogue;
-use hwtrace::reference::parse_catalogue_csv;
+use hwtrace::store::reference::parse_catalogue_csv;
 
 /// The documented device keys: owner, device name, seed byte (the seed is 32 × that byte).
 const KEYS: [(&str, &str, u8); 6] = [

@@ -5,7 +5,6 @@ use std::sync::Arc;
 
 use hwtrace::config::Config;
 use hwtrace::domain::Refusal;
-use hwtrace::server;
 use hwtrace::store::{migrations, Db, StoreError, MIGRATIONS};
 use rusqlite::Connection;
 use sha2::{Digest, Sha256};
@@ -77,12 +76,12 @@ fn fingerprint(path: &std::path::Path) -> String {
 async fn start_up_on_an_up_to_date_database_changes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("hwtrace.db");
-    let first = server::open(Config::with_db(path.clone())).await.unwrap();
+    let first = hwtrace::service::open(Config::with_db(path.clone())).await.unwrap();
     assert_eq!(first.catalogue().len(), 467);
     drop(first);
     let before = fingerprint(&path);
     for _ in 0..2 {
-        let again = server::open(Config::with_db(path.clone())).await.unwrap();
+        let again = hwtrace::service::open(Config::with_db(path.clone())).await.unwrap();
         assert_eq!(again.catalogue().version, "2021");
         drop(again);
         assert_eq!(fingerprint(&path), before, "a restart changed the database");
@@ -173,7 +172,7 @@ async fn a_failed_job_undoes_its_log_appends() {
     use hwtrace::crypto::merkle::{leaf_hash, root_of};
     use hwtrace::log::Member;
     let dir = tempfile::tempdir().unwrap();
-    let state = server::open(Config::with_db(dir.path().join("l.db"))).await.unwrap();
+    let state = hwtrace::service::open(Config::with_db(dir.path().join("l.db"))).await.unwrap();
     let size0 = state.log.latest().unwrap().size;
     let log = state.log.clone();
     let failed = state

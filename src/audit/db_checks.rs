@@ -346,7 +346,7 @@ impl<'c> DbChecks<'c> {
     /// opened since `since` was opened by the log.
     fn manifests(&self, f: &mut Findings, manifests: &Manifests, since: u64) -> rusqlite::Result<()> {
         for m in manifests.iter() {
-            match crate::projection::load_manifest(self.conn, &m.number) {
+            match crate::store::projection::load_manifest(self.conn, &m.number) {
                 Ok(Some(row)) if row == *m => {}
                 Ok(Some(row)) => f.log(
                     Check::Database,

@@ -172,7 +172,7 @@ fn run_blocking(args: AuditArgs, rt: tokio::runtime::Handle) -> anyhow::Result<A
         }
         (None, Some(db)) => {
             let source = DbSource::open(db)?;
-            let default_key = crate::serverkeys::key_dir(db).join("log.vkey");
+            let default_key = crate::log::serverkeys::key_dir(db).join("log.vkey");
             let options = Options {
                 trust: trust(Some(default_key))?,
                 server_keys_first: true,

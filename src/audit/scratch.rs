@@ -9,7 +9,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 use crate::crypto::merkle::Hash;
 use crate::domain::custody::ItemState;
 use crate::domain::event::Generate;
-use crate::projection::{parse_state, state_json};
+use crate::store::projection::{parse_state, state_json};
 
 /// Page cache of the scratch database, in KiB (SQLite's negative `cache_size`).
 const CACHE_KIB: i64 = 16 * 1024;

@@ -2,6 +2,8 @@
 //! type that can only hold a valid value and is built by a parse function that explains its
 //! refusal. Pure: this module knows nothing of SQL, HTTP, files or the clock.
 
+pub mod access;
+pub mod calendar;
 pub mod custody;
 pub mod event;
 pub mod hazard;

@@ -9,8 +9,8 @@ use utoipa::ToSchema;
 
 use super::error::{ApiResult, ErrorBody};
 use super::extract::{ApiJson, Auth, Via, SESSION_COOKIE};
-use super::AppState;
-use crate::accounts::{self, ApiToken, CreatedToken, NewUser, User, SESSION_TTL_HOURS};
+use crate::service::accounts::{self, ApiToken, CreatedToken, NewUser, User, SESSION_TTL_HOURS};
+use crate::service::AppState;
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

@@ -10,10 +10,10 @@ use utoipa::IntoParams;
 
 use super::error::{ApiResult, ErrorBody};
 use super::extract::{ApiQuery, Auth};
-use super::AppState;
-use crate::access::Scope;
-use crate::alerts::{self, Alert, Rule, SelfAudit};
+use crate::domain::access::Scope;
 use crate::domain::Refusal;
+use crate::service::alerts::{self, Alert, Rule, SelfAudit};
+use crate::service::AppState;
 use crate::store::StoreError;
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -57,7 +57,10 @@ pub async fn list(
 /// What alerts a caller sees: an administrator all, a regulator its district, and the users of
 /// a bureau (an enterprise with the regulator role, whose devices sign acknowledgements) the
 /// bureau's district.
-fn alert_scope(conn: &rusqlite::Connection, caller: &crate::access::Caller) -> crate::store::StoreResult<Scope> {
+fn alert_scope(
+    conn: &rusqlite::Connection,
+    caller: &crate::domain::access::Caller,
+) -> crate::store::StoreResult<Scope> {
     let scope = caller.scope();
     if let Scope::Enterprise(u) = &scope {
         let bureau: Option<String> = conn

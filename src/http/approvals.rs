@@ -10,8 +10,8 @@ use utoipa::ToSchema;
 
 use super::error::{ApiResult, ErrorBody};
 use super::extract::{ApiJson, Auth};
-use super::AppState;
-use crate::approvals::{self, Approval, NewApproval};
+use crate::service::approvals::{self, Approval, NewApproval};
+use crate::service::AppState;
 
 #[derive(Serialize, ToSchema)]
 pub struct ApprovalList {

@@ -8,10 +8,10 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::error::{ApiResult, ErrorBody};
 use super::extract::ApiQuery;
-use super::AppState;
 use crate::domain::hazard::hazard_names;
 use crate::domain::waste::{waste_digits, MAX_SEARCH_RESULTS};
 use crate::domain::{EnterpriseRole, Named, PhysicalForm, Refusal, TreatmentMethod, UserRole, VehicleType, WasteCode};
+use crate::service::AppState;
 
 #[derive(Serialize, ToSchema)]
 pub struct Health {
@@ -271,9 +271,9 @@ pub async fn calendar(
     }
     let days = st
         .db
-        .read(move |conn| crate::reference::calendar_year(conn, year))
+        .read(move |conn| crate::store::reference::calendar_year(conn, year))
         .await?;
-    let cal = crate::calendar::WorkCalendar::from_days(&days);
+    let cal = crate::domain::calendar::WorkCalendar::from_days(&days);
     let (first, last) = (
         chrono::NaiveDate::from_ymd_opt(year, 1, 1),
         chrono::NaiveDate::from_ymd_opt(year, 12, 31),
@@ -285,7 +285,7 @@ pub async fn calendar(
     Ok(Json(CalendarYear {
         year,
         working_days,
-        receipt_working_days: crate::calendar::RECEIPT_WORKING_DAYS,
+        receipt_working_days: crate::domain::calendar::RECEIPT_WORKING_DAYS,
         days: days
             .into_iter()
             .map(|d| CalendarDayView {

@@ -9,10 +9,10 @@ use utoipa::ToSchema;
 
 use super::error::{ApiError, ApiResult, ErrorBody};
 use super::extract::ApiJson;
-use super::AppState;
 use crate::crypto::dsse::Envelope;
 use crate::domain::Refusal;
-use crate::ingest::{self, Receipt, MAX_BATCH_EVENTS};
+use crate::service::ingest::{self, Receipt, MAX_BATCH_EVENTS};
+use crate::service::AppState;
 
 /// A DSSE envelope (SPEC §4).
 #[derive(Deserialize, ToSchema)]

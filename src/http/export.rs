@@ -1,5 +1,5 @@
 //! Exports for other systems: the custody events as an EPCIS 2.0 JSON-LD document
-//! (`crate::epcis`, `docs/epcis.md`), for administrators and regulators.
+//! (`crate::render::epcis`, `docs/epcis.md`), for administrators and regulators.
 
 use axum::extract::State;
 use axum::http::header;
@@ -9,7 +9,7 @@ use utoipa::IntoParams;
 
 use super::error::{ApiError, ApiResult, ErrorBody};
 use super::extract::{ApiQuery, Auth};
-use super::AppState;
+use crate::service::AppState;
 
 /// The media type of an EPCIS 2.0 JSON-LD document.
 pub const LD_JSON: &str = "application/ld+json";
@@ -37,7 +37,7 @@ pub async fn epcis(State(st): State<AppState>, auth: Auth, ApiQuery(p): ApiQuery
     let now = crate::time::now();
     let doc = st
         .db
-        .read(move |conn| crate::export::document(conn, p.from, p.to, now))
+        .read(move |conn| crate::service::export::document(conn, p.from, p.to, now))
         .await?;
     let body = serde_json::to_vec(&doc).map_err(|e| {
         tracing::error!(error = %e, "serialising an EPCIS document");

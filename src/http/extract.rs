@@ -10,9 +10,9 @@ use axum::Json;
 use serde::de::DeserializeOwned;
 
 use super::error::ApiError;
-use super::AppState;
-use crate::access::Caller;
-use crate::accounts::{self, User};
+use crate::domain::access::Caller;
+use crate::service::accounts::{self, User};
+use crate::service::AppState;
 
 pub const SESSION_COOKIE: &str = "hwtrace_session";
 pub const CSRF_HEADER: &str = "x-csrf-token";

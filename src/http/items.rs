@@ -11,12 +11,12 @@ use utoipa::IntoParams;
 
 use super::error::{ApiError, ApiResult, ErrorBody};
 use super::extract::{ApiQuery, Auth};
-use super::AppState;
-use crate::access::Caller;
+use crate::domain::access::Caller;
 use crate::domain::{ItemCode, Refusal, Uscc};
-use crate::items::{self, Item};
-use crate::registry::enterprise_district;
 use crate::render::{self, label::LabelView};
+use crate::service::items::{self, Item};
+use crate::service::registry::enterprise_district;
+use crate::service::AppState;
 use crate::store::StoreError;
 
 /// Most labels on one sheet.

@@ -5,10 +5,10 @@ use axum::Json;
 
 use super::error::{ApiResult, ErrorBody};
 use super::extract::Auth;
-use super::AppState;
 use crate::domain::{ManifestNo, Uscc};
-use crate::ledger::{self, Ledger, ManifestView};
-use crate::registry::enterprise_district;
+use crate::service::ledger::{self, Ledger, ManifestView};
+use crate::service::registry::enterprise_district;
+use crate::service::AppState;
 
 /// The enterprise's items (as generator or holder) grouped by custody state, with counts,
 /// total mass, each stored item's storage age in days and the oldest item per state.

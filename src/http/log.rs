@@ -11,12 +11,12 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::error::{ApiError, ApiResult, ErrorBody};
 use super::extract::ApiQuery;
-use super::AppState;
 use crate::crypto::merkle::{consistency_proof, hash_to_b64, inclusion_proof};
 use crate::domain::{ItemCode, Refusal};
-use crate::ingest::InclusionProof;
-use crate::keyring::{self, PublishedKey};
+use crate::log::keyring::{self, PublishedKey};
 use crate::log::{DbNodes, SignedCheckpoint};
+use crate::service::ingest::InclusionProof;
+use crate::service::AppState;
 use crate::store::StoreError;
 
 /// Most entries one `GET /log/entries` returns.

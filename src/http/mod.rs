@@ -18,6 +18,7 @@ mod openapi;
 mod reconcile;
 mod registry;
 mod reports;
+pub mod server;
 mod web;
 
 use std::sync::Arc;
@@ -30,51 +31,13 @@ use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::calendar::WorkCalendar;
-use crate::config::Config;
-use crate::domain::Catalogue;
-use crate::log::Log;
-use crate::store::Db;
+use crate::service::AppState;
 pub use error::{ApiError, ApiResult};
 
 /// Largest request body accepted on ordinary endpoints.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 /// Largest body of a batch of events (a device's whole offline queue).
 pub const MAX_BATCH_BODY_BYTES: usize = 32 * 1024 * 1024;
-
-/// What every handler can reach.
-#[derive(Clone)]
-pub struct AppState {
-    pub db: Db,
-    pub log: Arc<Log>,
-    pub config: Arc<Config>,
-    /// The catalogue version active at start-up (`catalogue load` takes effect at the next start).
-    catalogue: Arc<Catalogue>,
-    /// The working-day calendar as at start-up (`calendar load` needs the service stopped).
-    calendar: Arc<WorkCalendar>,
-}
-
-impl AppState {
-    pub fn new(db: Db, log: Arc<Log>, config: Config, catalogue: Catalogue, calendar: WorkCalendar) -> AppState {
-        AppState {
-            db,
-            log,
-            config: Arc::new(config),
-            catalogue: Arc::new(catalogue),
-            calendar: Arc::new(calendar),
-        }
-    }
-
-    /// The active catalogue version (cheap: an `Arc` clone).
-    pub fn catalogue(&self) -> Arc<Catalogue> {
-        self.catalogue.clone()
-    }
-
-    /// The working-day calendar (cheap: an `Arc` clone).
-    pub fn calendar(&self) -> Arc<WorkCalendar> {
-        self.calendar.clone()
-    }
-}
 
 /// The `/api/v1` routes and their OpenAPI description, built from the same list.
 pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {

@@ -10,13 +10,13 @@ use utoipa::IntoParams;
 
 use super::error::{ApiResult, ErrorBody};
 use super::extract::{ApiQuery, Auth};
-use super::AppState;
-use crate::access::{Caller, Scope};
+use crate::domain::access::{Caller, Scope};
 use crate::domain::{Refusal, Uscc};
-use crate::reconcile::{
+use crate::service::reconcile::{
     self, public_facilities, DisposalRates, FacilityReconciliation, GroupBy, MassBalance, PublicFacility,
 };
-use crate::registry::enterprise_district;
+use crate::service::registry::enterprise_district;
+use crate::service::AppState;
 use crate::time::{cst_date, now};
 
 fn day(field: &str, s: &str) -> Result<NaiveDate, Refusal> {

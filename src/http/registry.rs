@@ -9,13 +9,13 @@ use utoipa::ToSchema;
 
 use super::error::{ApiResult, ErrorBody};
 use super::extract::{ApiJson, ApiQuery, Auth};
-use super::AppState;
-use crate::access::Caller;
+use crate::domain::access::Caller;
 use crate::domain::Uscc;
-use crate::registry::{
+use crate::service::registry::{
     self as reg, Device, Driver, Enterprise, EnterpriseFilter, NewDevice, NewDriver, NewEnterprise, NewPermit,
     NewVehicle, Permit, Vehicle,
 };
+use crate::service::AppState;
 
 /// Parses the path's USCC and checks that the caller may read that enterprise.
 async fn readable(st: &AppState, caller: &Caller, uscc: &str) -> ApiResult<Uscc> {

@@ -11,12 +11,12 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::error::{ApiResult, ErrorBody};
 use super::extract::{ApiQuery, Auth};
-use super::AppState;
-use crate::access::Caller;
+use crate::domain::access::Caller;
 use crate::domain::{ManifestNo, Refusal, Uscc};
-use crate::registry::enterprise_district;
-use crate::reports::export::{self, Heading, Lang};
-use crate::reports::{self, LedgerRow, Period, PeriodReport, Stage, Supervision};
+use crate::service::registry::enterprise_district;
+use crate::service::reports::export::{self, Heading, Lang};
+use crate::service::reports::{self, LedgerRow, Period, PeriodReport, Stage, Supervision};
+use crate::service::AppState;
 use crate::store::StoreResult;
 use crate::time::{cst, cst_date, now};
 

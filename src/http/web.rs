@@ -6,7 +6,8 @@ use axum::response::{IntoResponse, Response};
 use axum::Router;
 use rust_embed::RustEmbed;
 
-use super::{ApiError, AppState};
+use super::ApiError;
+use crate::service::AppState;
 
 #[derive(RustEmbed)]
 #[folder = "web/"]

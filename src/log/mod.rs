@@ -8,7 +8,9 @@
 //! checkpoint that covers it. Start-up rebuilds the frontier from O(log n) stored nodes.
 
 mod entry;
+pub mod keyring;
 mod nodes;
+pub mod serverkeys;
 
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
@@ -17,7 +19,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::crypto::merkle::{CompactRange, Hash};
 use crate::crypto::note::Checkpoint;
-use crate::serverkeys::{ServerKey, ServerRole};
+use crate::log::serverkeys::{ServerKey, ServerRole};
 use crate::store::{BatchHook, StoreError, StoreResult};
 use crate::time::{rfc3339, Clock};
 

@@ -4,7 +4,7 @@
 use chrono::NaiveDate;
 
 use super::escape_html;
-use crate::reconcile::PublicFacility;
+use crate::service::reconcile::PublicFacility;
 
 /// Grams as tonnes with one decimal (rounded down), e.g. `12 345 678 g` → `12.3`.
 pub fn tonnes(g: u64) -> String {

@@ -6,7 +6,9 @@
 //! that is what lets later issues batch concurrent appends into one durable transaction.
 
 mod migrations;
+pub mod projection;
 mod reader;
+pub mod reference;
 mod writer;
 
 use std::fs::{File, OpenOptions, TryLockError};

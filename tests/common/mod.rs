@@ -6,10 +6,10 @@ pub mod custody;
 
 use std::net::SocketAddr;
 
-use hwtrace::accounts::{self, NewUser};
 use hwtrace::config::Config;
-use hwtrace::http::AppState;
-use hwtrace::server;
+use hwtrace::http::server;
+use hwtrace::service::accounts::{self, NewUser};
+use hwtrace::service::AppState;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use tempfile::TempDir;

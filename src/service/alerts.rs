@@ -14,12 +14,12 @@ use serde::Serialize;
 use serde_json::{json, Value};
 use utoipa::ToSchema;
 
-use crate::access::Scope;
-use crate::calendar::WorkCalendar;
+use crate::domain::access::Scope;
+use crate::domain::calendar::WorkCalendar;
 use crate::domain::custody::{ItemState, StateKind};
 use crate::domain::{code_enum, ItemCode, Refusal};
-use crate::projection;
-use crate::reconcile::day_start;
+use crate::service::reconcile::day_start;
+use crate::store::projection;
 use crate::store::StoreResult;
 use crate::time::{cst_date, rfc3339};
 
@@ -237,13 +237,13 @@ pub fn check_capacity(
              RETURNING treated_g",
         )?
         .query_row(params![facility, method, year, treated_g as i64], |r| r.get(0))?;
-    let capacity_g = crate::reconcile::capacities(conn, facility, date)?
+    let capacity_g = crate::service::reconcile::capacities(conn, facility, date)?
         .get(method)
         .copied()
         .unwrap_or(0);
     let used = used.max(0) as u64;
     if capacity_g > 0 && used > capacity_g {
-        let over = crate::reconcile::permille(used - capacity_g, capacity_g).unwrap_or(0);
+        let over = crate::service::reconcile::permille(used - capacity_g, capacity_g).unwrap_or(0);
         let subject = format!("{facility}/{method}/{year}");
         let district = district_of(conn, facility)?;
         open(
@@ -422,7 +422,7 @@ pub fn acknowledge(conn: &Connection, id: i64, seq: u64) -> StoreResult<()> {
 }
 
 /// Runs the sweep now, in a writer job, at the log's time.
-pub async fn sweep_now(state: &crate::http::AppState) -> StoreResult<u64> {
+pub async fn sweep_now(state: &crate::service::AppState) -> StoreResult<u64> {
     let calendar = state.calendar();
     let transit = Duration::hours(state.config.transit_alert_hours);
     let now = state.log.now();
@@ -451,7 +451,7 @@ pub const MAX_INTEGRITY_ALERTS: usize = 100;
 /// Audits the service's own database as `hwtrace audit --db` does (one read snapshot, the
 /// log key from its key file) and turns each finding into a `log_integrity` alert; a clean
 /// audit resolves the open ones. Tampering with the database is found this way.
-pub async fn self_audit(state: &crate::http::AppState) -> anyhow::Result<SelfAudit> {
+pub async fn self_audit(state: &crate::service::AppState) -> anyhow::Result<SelfAudit> {
     let report = crate::audit::run(crate::audit::AuditArgs::db(&state.config.db_path)).await?;
     let now = state.log.now();
     let findings: Vec<(String, Value)> = report
@@ -497,7 +497,7 @@ pub async fn self_audit(state: &crate::http::AppState) -> anyhow::Result<SelfAud
 }
 
 /// Records that a revoked device key signed a submission (refused, and not logged).
-pub async fn note_revoked_key(state: &crate::http::AppState, actor: String, device: String) {
+pub async fn note_revoked_key(state: &crate::service::AppState, actor: String, device: String) {
     let now = state.log.now();
     let job = state.db.writer.write(move |conn| {
         let district = district_of(conn, &actor)?;
@@ -518,7 +518,7 @@ pub async fn note_revoked_key(state: &crate::http::AppState, actor: String, devi
 
 /// The background work: a sweep every `sweep_every`, a self-audit every `audit_every`.
 pub async fn run_periodically(
-    state: crate::http::AppState,
+    state: crate::service::AppState,
     sweep_every: std::time::Duration,
     audit_every: std::time::Duration,
 ) {

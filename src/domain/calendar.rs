@@ -178,7 +178,7 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    const SEED: &str = include_str!("../seeds/holidays.csv");
+    const SEED: &str = include_str!("../../seeds/holidays.csv");
 
     fn date(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()

@@ -13,8 +13,8 @@ use utoipa::ToSchema;
 
 use crate::crypto::keys::KeyId;
 use crate::domain::Refusal;
+use crate::log::serverkeys::{self, ServerKey, ServerKeySeeds, ServerRole};
 use crate::log::{Appended, Log, Member};
-use crate::serverkeys::{self, ServerKey, ServerKeySeeds, ServerRole};
 use crate::store::{StoreError, StoreResult};
 use crate::time::{rfc3339, Clock};
 

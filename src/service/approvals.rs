@@ -16,10 +16,10 @@ use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::access::{Caller, Scope};
+use crate::domain::access::{Caller, Scope};
 use crate::domain::event::MAX_APPROVAL_CHARS;
 use crate::domain::{text, Catalogue, Grams, ManifestNo, Refusal, RefusalKind, Uscc, WasteCode};
-use crate::registry::{check_date, MAX_LIST_ROWS};
+use crate::service::registry::{check_date, MAX_LIST_ROWS};
 use crate::store::{StoreError, StoreResult};
 use crate::time::now_rfc3339;
 
@@ -527,7 +527,7 @@ mod tests {
     }
 
     fn catalogue(conn: &Connection) -> Catalogue {
-        crate::reference::active_catalogue(conn).unwrap()
+        crate::store::reference::active_catalogue(conn).unwrap()
     }
 
     fn admin() -> Caller {
@@ -554,7 +554,7 @@ mod tests {
     fn db() -> Connection {
         let mut conn = Connection::open_in_memory().unwrap();
         crate::store::migrations().to_latest(&mut conn).unwrap();
-        crate::reference::load_seeds(&conn).unwrap();
+        crate::store::reference::load_seeds(&conn).unwrap();
         conn.execute_batch(&format!(
             "INSERT INTO districts VALUES ('guangan', '广安市', 'Guang''an', '51', '16');
              INSERT INTO users(id, username, display_name, password_hash, role, created_at)

@@ -7,7 +7,7 @@
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Deserialize;
 
-use crate::calendar::{parse_calendar_csv, CalendarDay, DayKind, WorkCalendar};
+use crate::domain::calendar::{parse_calendar_csv, CalendarDay, DayKind, WorkCalendar};
 use crate::domain::waste::waste_digits;
 use crate::domain::{
     Catalogue, CatalogueEntry, Category, EnterpriseRole, HazardSet, Refusal, TreatmentMethod, Uscc, WasteCode,
@@ -15,11 +15,11 @@ use crate::domain::{
 use crate::store::StoreResult;
 use crate::time::now_rfc3339;
 
-const SEED_DISTRICTS: &str = include_str!("../seeds/districts.csv");
-const SEED_CATALOGUE_2021: &str = include_str!("../seeds/catalogue/2021/hw_catalog_2021.csv");
-const SEED_EXEMPTIONS_2021: &str = include_str!("../seeds/catalogue/2021/hw_exemptions_2021.csv");
-const SEED_FACILITIES: &str = include_str!("../seeds/facilities.json");
-const SEED_HOLIDAYS: &str = include_str!("../seeds/holidays.csv");
+const SEED_DISTRICTS: &str = include_str!("../../seeds/districts.csv");
+const SEED_CATALOGUE_2021: &str = include_str!("../../seeds/catalogue/2021/hw_catalog_2021.csv");
+const SEED_EXEMPTIONS_2021: &str = include_str!("../../seeds/catalogue/2021/hw_exemptions_2021.csv");
+const SEED_FACILITIES: &str = include_str!("../../seeds/facilities.json");
+const SEED_HOLIDAYS: &str = include_str!("../../seeds/holidays.csv");
 const SEED_CATALOGUE_SOURCE: &str = "国家危险废物名录（2021年版）, seeds/catalogue/2021 (see seeds/SOURCES.md)";
 
 /// Largest catalogue CSV accepted by `catalogue load` (the 2021 list is ~100 KB).

@@ -10,13 +10,13 @@ use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::access::Scope;
 use crate::crypto::keys::{parse_public_key_b64, VerifierKey};
+use crate::domain::access::Scope;
 use crate::domain::{
     text, Catalogue, Category, DeviceName, District, EnterpriseRole, Plate, Refusal, TreatmentMethod, Uscc,
     VehicleType, WasteCode,
 };
-use crate::keyring::{log_key_change, KeyChange};
+use crate::log::keyring::{log_key_change, KeyChange};
 use crate::log::Log;
 use crate::store::StoreResult;
 use crate::time::{now_rfc3339, rfc3339};

@@ -16,19 +16,19 @@ use anyhow::{bail, Context};
 use rusqlite::OpenFlags;
 use serde::Deserialize;
 
-use crate::accounts::{self, NewUser};
 use crate::config::Config;
 use crate::crypto::merkle::hash_to_b64;
 use crate::domain::{Refusal, Uscc};
-use crate::http::AppState;
-use crate::registry::{self, NewDevice, NewDriver, NewEnterprise, NewPermit, NewVehicle};
-use crate::serverkeys::{key_dir, ServerKeySeeds};
+use crate::log::serverkeys::{key_dir, ServerKeySeeds};
+use crate::service::accounts::{self, NewUser};
+use crate::service::registry::{self, NewDevice, NewDriver, NewEnterprise, NewPermit, NewVehicle};
+use crate::service::AppState;
 use crate::store::{Db, StoreError, StoreResult};
 use crate::time::Clock;
 
 pub use year::FULL_YEAR_DAYS;
 
-const DEMO: &str = include_str!("../seeds/demo.json");
+const DEMO: &str = include_str!("../../seeds/demo.json");
 
 /// Printed by `serve --demo`.
 pub const LOGIN_HINT: &str = "演示账户 / demo accounts (password hwtrace-demo-2026): admin, wansheng-eeb, \
@@ -240,7 +240,7 @@ pub async fn build_year(config: &Config, opts: &YearOptions) -> anyhow::Result<Y
         }),
         ..config.clone()
     };
-    let state = crate::server::open(config).await?;
+    let state = crate::service::open(config).await?;
     let cast = cast::cast(opts.seed, opts.scale, DEMO, year::oil_permit_until(days));
     clock.set(year::utc(year::minute(year::go_live(), 10, 0)));
     register(&state, &cast).await.context("registering the demo district")?;
@@ -255,7 +255,9 @@ pub async fn build_year(config: &Config, opts: &YearOptions) -> anyhow::Result<Y
     drop(sim);
     // What time alone brings about (a store turning a year old, a receipt overdue) is found by
     // the sweep the service runs; run it once at the end of the simulated time.
-    crate::alerts::sweep_now(&state).await.context("sweeping the alerts")?;
+    crate::service::alerts::sweep_now(&state)
+        .await
+        .context("sweeping the alerts")?;
     load(&state.db).await.context("adding the demo accounts")?;
     summarise(&state, opts.seed, days, &tally, started).await
 }

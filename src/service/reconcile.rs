@@ -15,7 +15,7 @@ use utoipa::ToSchema;
 
 use crate::domain::custody::Custody;
 use crate::domain::{ItemCode, Refusal};
-use crate::projection::parse_state;
+use crate::store::projection::parse_state;
 use crate::store::StoreResult;
 use crate::time::{cst, rfc3339};
 

@@ -11,8 +11,8 @@ use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use crate::access::{Caller, Scope};
-use crate::calendar::WorkCalendar;
+use crate::domain::access::{Caller, Scope};
+use crate::domain::calendar::WorkCalendar;
 use crate::domain::{ManifestNo, Refusal, Uscc};
 use crate::store::{StoreError, StoreResult};
 use crate::time::{cst_date, rfc3339};

@@ -82,7 +82,7 @@ pub struct DiscrepancyView {
 
 fn custody_facts(text: &str) -> Option<CustodyFacts> {
     use crate::domain::custody::Custody;
-    let s = crate::projection::parse_state(text).ok()?;
+    let s = crate::store::projection::parse_state(text).ok()?;
     let codes = |v: &[ItemCode]| v.iter().map(ToString::to_string).collect::<Vec<_>>();
     Some(CustodyFacts {
         mass_g: s.mass.0,
@@ -183,8 +183,8 @@ pub struct ItemFilter {
 }
 
 /// Items the caller may see (by generator or holder), newest first.
-pub fn list_items(conn: &Connection, scope: &crate::access::Scope, f: &ItemFilter) -> StoreResult<Vec<Item>> {
-    use crate::access::Scope;
+pub fn list_items(conn: &Connection, scope: &crate::domain::access::Scope, f: &ItemFilter) -> StoreResult<Vec<Item>> {
+    use crate::domain::access::Scope;
     let limit = f.limit.unwrap_or(100);
     if !(1..=MAX_ITEMS_PER_PAGE).contains(&limit) {
         return Err(Refusal::invalid(

@@ -13,7 +13,7 @@ use serde_json::Value;
 use super::rng::Rng;
 use crate::client::Device;
 use crate::domain::uscc::check_char;
-use crate::registry::{Capacity, NewDriver, NewEnterprise, NewPermit, NewVehicle};
+use crate::service::registry::{Capacity, NewDriver, NewEnterprise, NewPermit, NewVehicle};
 
 /// Where a stream's waste goes, and how it is treated there.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -827,7 +827,7 @@ mod tests {
         let c = cast(
             1,
             1.0,
-            include_str!("../../seeds/demo.json"),
+            include_str!("../../../seeds/demo.json"),
             "2026-06-30".parse().unwrap(),
         );
         assert!((95..=110).contains(&c.generators.len()), "{}", c.generators.len());

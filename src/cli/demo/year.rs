@@ -22,12 +22,12 @@ use serde_json::{json, Value};
 
 use super::cast::{Cast, Dest, StreamSpec, OPENING_STOCK, PATHOLOGICAL, POINT_OUTPUTS};
 use super::rng::Rng;
-use crate::calendar::WorkCalendar;
 use crate::client::Device;
 use crate::crypto::dsse::Envelope;
-use crate::http::AppState;
-use crate::ingest::{self, Receipt};
-use crate::registry::{self, NewDevice};
+use crate::domain::calendar::WorkCalendar;
+use crate::service::ingest::{self, Receipt};
+use crate::service::registry::{self, NewDevice};
+use crate::service::AppState;
 use crate::store::StoreError;
 
 /// Minutes since midnight of the go-live day, China Standard Time.

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
-use crate::access::Caller;
+use crate::domain::access::Caller;
 use crate::domain::{text, District, Refusal, Uscc, UserRole};
 use crate::store::{Db, StoreError, StoreResult};
 use crate::time::{now, now_rfc3339, rfc3339};
@@ -156,10 +156,10 @@ fn insert_user(conn: &Connection, u: &CheckedUser, hash: &str) -> StoreResult<Us
         .into());
     }
     if let Some(e) = &u.enterprise {
-        crate::registry::enterprise_district(conn, e)?;
+        crate::service::registry::enterprise_district(conn, e)?;
     }
     if let Some(d) = &u.district {
-        crate::registry::check_district(conn, d)?;
+        crate::service::registry::check_district(conn, d)?;
     }
     conn.execute(
         "INSERT INTO users(username, display_name, password_hash, role, enterprise, district, created_at)

@@ -19,8 +19,8 @@ use serde_json::Value;
 use crate::client::{generate_fields, Device};
 use crate::config::Config;
 use crate::crypto::dsse::Envelope;
-use crate::registry::{self, NewDevice, NewEnterprise};
-use crate::server;
+use crate::http::server;
+use crate::service::registry::{self, NewDevice, NewEnterprise};
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum Which {
@@ -126,7 +126,7 @@ async fn audit_rate(args: &BenchArgs) -> anyhow::Result<()> {
         report.entries_checked,
         report.entries_checked as f64 / s
     );
-    let vkey = std::fs::read_to_string(crate::serverkeys::key_dir(&db).join("log.vkey"))?;
+    let vkey = std::fs::read_to_string(crate::log::serverkeys::key_dir(&db).join("log.vkey"))?;
     let report = crate::audit::run(crate::audit::AuditArgs::url(&base, vkey.trim())).await?;
     anyhow::ensure!(report.ok(), "the audit failed: {report}");
     let s = report.seconds;
@@ -268,7 +268,7 @@ fn bench_generator(i: usize) -> String {
 }
 
 /// Registers one generator and one device per client, directly through the writer.
-async fn register_devices(state: &crate::http::AppState, n: usize) -> anyhow::Result<Vec<Arc<Device>>> {
+async fn register_devices(state: &crate::service::AppState, n: usize) -> anyhow::Result<Vec<Arc<Device>>> {
     let devices: Vec<Arc<Device>> = (0..n.max(1))
         .map(|i| Arc::new(Device::generate(&bench_generator(i), "bench-phone")))
         .collect();

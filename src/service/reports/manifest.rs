@@ -11,12 +11,12 @@ use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::Value;
 
 use super::{category_of, cst_time, form_zh, kg, Logged, Lookup};
-use crate::access::Caller;
-use crate::calendar::WorkCalendar;
+use crate::domain::access::Caller;
+use crate::domain::calendar::WorkCalendar;
 use crate::domain::custody::StateKind;
 use crate::domain::{HazardSet, ManifestNo, VehicleType};
-use crate::ledger::manifest_view;
 use crate::render::manifest::{EventLine, ItemLine, ManifestPrint, PartyView};
+use crate::service::ledger::manifest_view;
 use crate::store::StoreResult;
 
 /// (Chinese, English) name of an event type as the manifest shows it.
@@ -220,7 +220,10 @@ pub fn manifest_print(
             .query_row([&it.code], |r| {
                 Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
             })?;
-        let state = custody.as_deref().map(crate::projection::parse_state).transpose()?;
+        let state = custody
+            .as_deref()
+            .map(crate::store::projection::parse_state)
+            .transpose()?;
         let declared = state.as_ref().map_or(mass_g.max(0) as u64, |s| s.declared.0);
         let opt_kg = |g: Option<u64>| g.map(kg).unwrap_or_default();
         let accepted = state.as_ref().and_then(|s| s.accepted).map(|g| g.0);

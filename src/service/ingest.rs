@@ -11,8 +11,6 @@ use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::alerts;
-use crate::approvals;
 use crate::crypto::dsse::Envelope;
 use crate::crypto::keys::KeyId;
 use crate::crypto::label::{self, LabelPayload};
@@ -23,10 +21,12 @@ use crate::domain::{
     Catalogue, EnterpriseRole, Grams, ItemCode, ManifestNo, Plate, Refusal, RefusalKind, TreatmentMethod, Uscc,
     WasteCode,
 };
-use crate::http::AppState;
-use crate::keyring::{device_keys_by_id, DeviceKey};
+use crate::log::keyring::{device_keys_by_id, DeviceKey};
 use crate::log::{DbNodes, Log, Member};
-use crate::projection::{self, ManifestExtra};
+use crate::service::alerts;
+use crate::service::approvals;
+use crate::service::AppState;
+use crate::store::projection::{self, ManifestExtra};
 use crate::store::{StoreError, StoreResult};
 use crate::time::{cst_date, rfc3339};
 
@@ -218,7 +218,7 @@ struct Settings {
     base_url: String,
     province: String,
     city: String,
-    calendar: std::sync::Arc<crate::calendar::WorkCalendar>,
+    calendar: std::sync::Arc<crate::domain::calendar::WorkCalendar>,
     transit: Duration,
 }
 
@@ -402,7 +402,7 @@ fn apply(conn: &Connection, log: &Log, settings: &Settings, c: &Checked) -> Stor
             conn.execute_batch("ROLLBACK TO ingest_event; RELEASE ingest_event")?;
             let logged = log_refusal(conn, log, c, &refusal)?;
             if refusal.code == "permit_scope" {
-                let district = crate::registry::enterprise_district(conn, &common.actor).ok();
+                let district = crate::service::registry::enterprise_district(conn, &common.actor).ok();
                 alerts::open(
                     conn,
                     alerts::Rule::PermitScope,
@@ -628,7 +628,7 @@ fn has_any_role(conn: &Connection, uscc: &Uscc, roles: &[EnterpriseRole]) -> Sto
 /// The registry facts a manifest names: registered parties in their roles, a vehicle and a
 /// driver of one of its transporters.
 fn check_manifest_parties(conn: &Connection, actor: &Uscc, e: &ManifestOpen) -> StoreResult<()> {
-    crate::registry::enterprise_district(conn, &e.receiver)?;
+    crate::service::registry::enterprise_district(conn, &e.receiver)?;
     check_receiver(conn, actor, e)?;
     check_carriers(conn, &e.transporters, &e.vehicle_plate, &e.driver_licence)
 }
@@ -652,7 +652,7 @@ fn check_receiver(conn: &Connection, actor: &Uscc, e: &ManifestOpen) -> StoreRes
 /// The transporters are registered as such, and the vehicle and driver belong to one of them.
 fn check_carriers(conn: &Connection, transporters: &[Uscc], plate: &Plate, driver: &str) -> StoreResult<()> {
     for t in transporters {
-        crate::registry::enterprise_district(conn, t)?;
+        crate::service::registry::enterprise_district(conn, t)?;
         if !has_any_role(conn, t, &[EnterpriseRole::Transporter])? {
             return Err(Refusal::forbidden(
                 "not_a_transporter",
@@ -761,7 +761,7 @@ fn check_acknowledge(conn: &Connection, actor: &Uscc, alert: u64) -> StoreResult
         )
         .into());
     };
-    let own = crate::registry::enterprise_district(conn, actor)?;
+    let own = crate::service::registry::enterprise_district(conn, actor)?;
     if a.district.as_deref().is_some_and(|d| d != own) {
         return Err(Refusal::forbidden(
             "not_your_district",

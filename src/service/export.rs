@@ -1,4 +1,4 @@
-//! Reading the custody log for the EPCIS export ([`crate::epcis`]): the event entries of a
+//! Reading the custody log for the EPCIS export ([`crate::render::epcis`]): the event entries of a
 //! window, parsed as the auditor parses them, and, for items and manifests whose story began
 //! before the window, the earlier entries that say who released them, where they arrived and
 //! who receives the manifest. Everything the export says comes from log entries; the
@@ -20,8 +20,8 @@ use crate::crypto::dsse::Envelope;
 use crate::crypto::label::parse_label_bytes;
 use crate::domain::event::{parse_logged_event, Event, EventBody};
 use crate::domain::{ItemCode, ManifestNo};
-use crate::epcis::{self, Document, EpcisEvent, LoggedEvent, Trail, Window, MAX_EXPORT_ENTRIES};
 use crate::log::latest_checkpoint;
+use crate::render::epcis::{self, Document, EpcisEvent, LoggedEvent, Trail, Window, MAX_EXPORT_ENTRIES};
 use crate::store::{StoreError, StoreResult};
 
 /// The members of an entry the export reads (`docs/log-format.md`); others are ignored.
