@@ -6,10 +6,11 @@
 
 mod common;
 
-use common::custody::{accepted, add_admin_with_device, add_enterprise, add_fleet, refused, stands, Fleet};
-use common::{now_cst, spawn_app_at, uscc, Client, TestApp, YUNAN};
+use common::cast::Cast;
+use common::custody::{accepted, refused, stands, Fleet};
+use common::{now_cst, spawn_app_at, TestApp, YUNAN};
 use hwtrace::audit::{self, AuditArgs};
-use hwtrace::client::{generate_fields, Device};
+use hwtrace::client::generate_fields;
 use hwtrace::crypto::dsse::Envelope;
 use hwtrace::crypto::merkle::leaf_hash;
 use reqwest::StatusCode;
@@ -20,60 +21,16 @@ const FENGYAN: &str = "12500110MB1FY0001C";
 const PLATE: &str = "渝D12345";
 const LICENCE: &str = "500110198001011234";
 
-struct Cast {
-    admin: Client,
-    shop: Device,
-    driver: Device,
-    gate: Device,
-    stranger: Device,
-    repair: String,
-    carrier: String,
-}
-
-/// The auto-repair shop, the transporter with its vehicle and driver, a stranger, and a
-/// device for each, plus the gate device of the seeded Yunan facility.
+/// The auto-repair shop, the transporter with its vehicle and driver, a stranger, and the gate
+/// of the seeded Yunan facility, each with a device.
 async fn cast(app: &TestApp) -> Cast {
-    let admin = app.admin().await;
-    let repair = uscc("91500110MA5U8F4X2");
-    let carrier = uscc("91500110MA6TRN031");
-    let stranger = uscc("91500110MA6XTR001");
-    for (u, role) in [
-        (&repair, "generator"),
-        (&carrier, "transporter"),
-        (&stranger, "generator"),
-    ] {
-        add_enterprise(&admin, u, role, "wansheng").await;
-    }
-    let mut devices = Vec::new();
-    for (user, owner, device) in [
-        ("repair-admin", repair.as_str(), "phone-1"),
-        ("carrier-admin", carrier.as_str(), "driver-1"),
-        ("yunan-admin", YUNAN, "gate-1"),
-        ("stranger-admin", stranger.as_str(), "phone-9"),
-    ] {
-        devices.push(add_admin_with_device(app, user, owner, device).await);
-    }
-    let carrier_admin = app.login("carrier-admin").await;
-    add_fleet(
-        &carrier_admin,
-        &carrier,
-        Fleet {
-            plate: PLATE,
-            vehicle_type: "van",
-            driver: ("赵师傅", LICENCE, "13800000001"),
-        },
-    )
-    .await;
-    let [shop, driver, gate, stranger_phone]: [Device; 4] = devices.try_into().ok().unwrap();
-    Cast {
-        admin,
-        shop,
-        driver,
-        gate,
-        stranger: stranger_phone,
-        repair,
-        carrier,
-    }
+    Cast::on(app)
+        .generator("shop", "91500110MA5U8F4X2")
+        .transporter("carrier", "91500110MA6TRN031", Fleet::van(PLATE, LICENCE))
+        .generator("stranger", "91500110MA6XTR001")
+        .seeded("yunan", YUNAN)
+        .build()
+        .await
 }
 
 #[tokio::test]
@@ -81,27 +38,27 @@ async fn a_drum_of_waste_oil_goes_from_the_repair_shop_to_the_incinerator() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("hwtrace.db");
     let app = spawn_app_at(&db).await;
-    let Cast {
-        admin,
-        shop,
-        driver,
-        gate,
-        stranger,
-        repair,
-        carrier,
-    } = cast(&app).await;
+    let cast = cast(&app).await;
+    let admin = &cast.admin;
+    let (shop, driver, gate, stranger) = (
+        &cast["shop"].device,
+        &cast["carrier"].device,
+        &cast["yunan"].device,
+        &cast["stranger"].device,
+    );
+    let (repair, carrier) = (&cast["shop"].uscc, &cast["carrier"].uscc);
     let today = &now_cst()[..10];
 
     // The shop fills a 200 L drum with 185.5 kg of waste mineral oil and registers it.
     let receipt = accepted(
-        &admin,
-        &shop,
+        admin,
+        shop,
         "generate",
         generate_fields("900-214-08", 185_500, "liquid", &["T", "I"], 200),
     )
     .await;
     let code = receipt["item_code"].as_str().unwrap().to_owned();
-    stands(&admin, &code, "stored", &repair).await;
+    stands(admin, &code, "stored", repair).await;
 
     // A manifest to the Fengyan steam station is refused: its permit does not cover HW08.
     let manifest = |receiver: &str| {
@@ -115,8 +72,8 @@ async fn a_drum_of_waste_oil_goes_from_the_repair_shop_to_the_incinerator() {
         })
     };
     refused(
-        &admin,
-        &shop,
+        admin,
+        shop,
         "manifest_open",
         manifest(FENGYAN),
         StatusCode::FORBIDDEN,
@@ -126,18 +83,18 @@ async fn a_drum_of_waste_oil_goes_from_the_repair_shop_to_the_incinerator() {
 
     // The manifest to Yunan is opened; the server numbers it (SPEC §1.4), and the refused
     // one took no number.
-    let receipt = accepted(&admin, &shop, "manifest_open", manifest(YUNAN)).await;
+    let receipt = accepted(admin, shop, "manifest_open", manifest(YUNAN)).await;
     let number = receipt["manifest_no"].as_str().unwrap().to_owned();
     assert_eq!(number, format!("{}5001000001", &today[..4]));
     let entry: serde_json::Value = serde_json::from_str(receipt["entry"].as_str().unwrap()).unwrap();
     assert_eq!(entry["manifest"], number, "the log itself records the assigned number");
-    stands(&admin, &code, "stored", &repair).await;
+    stands(admin, &code, "stored", repair).await;
 
     // The transporter cannot take what nobody released to it.
     let handover = json!({"items": [code], "manifest": number});
     refused(
-        &admin,
-        &driver,
+        admin,
+        driver,
         "accept",
         handover.clone(),
         StatusCode::CONFLICT,
@@ -147,8 +104,8 @@ async fn a_drum_of_waste_oil_goes_from_the_repair_shop_to_the_incinerator() {
     // Nor can a stranger release an item it does not hold.
     let release = json!({"items": [code], "to": carrier, "manifest": number});
     refused(
-        &admin,
-        &stranger,
+        admin,
+        stranger,
         "release",
         release.clone(),
         StatusCode::FORBIDDEN,
@@ -157,37 +114,37 @@ async fn a_drum_of_waste_oil_goes_from_the_repair_shop_to_the_incinerator() {
     .await;
 
     // The shop releases the drum to the transporter; custody has not moved yet.
-    accepted(&admin, &shop, "release", release).await;
-    stands(&admin, &code, "released", &repair).await;
+    accepted(admin, shop, "release", release).await;
+    stands(admin, &code, "released", repair).await;
 
     // The driver scans and accepts it: the second signature moves custody.
-    accepted(&admin, &driver, "accept", handover.clone()).await;
-    stands(&admin, &code, "in_transit", &carrier).await;
+    accepted(admin, driver, "accept", handover.clone()).await;
+    stands(admin, &code, "in_transit", carrier).await;
 
     // At Yunan's gate the carrier declares it: its release to the receiver.
-    accepted(&admin, &driver, "arrive", handover).await;
-    stands(&admin, &code, "arrived", &carrier).await;
+    accepted(admin, driver, "arrive", handover).await;
+    stands(admin, &code, "arrived", carrier).await;
 
     // The gate weighs 183 kg: 1.3 % under the declared mass, within the 5 % tolerance.
-    let receipt = accepted(&admin, &gate, "weigh", json!({"item": code, "weighed_mass_g": 183_000})).await;
+    let receipt = accepted(admin, gate, "weigh", json!({"item": code, "weighed_mass_g": 183_000})).await;
     assert!(receipt["manifest_no"].is_null());
-    stands(&admin, &code, "arrived", &carrier).await;
+    stands(admin, &code, "arrived", carrier).await;
 
     // Yunan accepts the whole drum: custody moves to it.
     accepted(
-        &admin,
-        &gate,
+        admin,
+        gate,
         "receive",
         json!({"item": code, "decision": "accept", "accepted_mass_g": 183_000, "refused_mass_g": 0}),
     )
     .await;
-    stands(&admin, &code, "received", YUNAN).await;
+    stands(admin, &code, "received", YUNAN).await;
 
     // Incinerated; the drum's custody is over.
     let treat = json!({"item": code, "method": "incineration", "treated_mass_g": 183_000});
-    accepted(&admin, &gate, "treat", treat.clone()).await;
-    stands(&admin, &code, "treated", YUNAN).await;
-    refused(&admin, &gate, "treat", treat, StatusCode::CONFLICT, "item_closed").await;
+    accepted(admin, gate, "treat", treat.clone()).await;
+    stands(admin, &code, "treated", YUNAN).await;
+    refused(admin, gate, "treat", treat, StatusCode::CONFLICT, "item_closed").await;
 
     // The item's history: eight entries, each linked to the one before by `prev`.
     let (s, history) = admin.get(&format!("/api/v1/items/{code}/history")).await;
@@ -232,7 +189,7 @@ async fn a_drum_of_waste_oil_goes_from_the_repair_shop_to_the_incinerator() {
 
     // And it would notice a holder changed behind the service's back.
     let conn = rusqlite::Connection::open(&db).unwrap();
-    conn.execute("UPDATE items SET holder = ?1 WHERE code = ?2", [&repair, &code])
+    conn.execute("UPDATE items SET holder = ?1 WHERE code = ?2", [repair, &code])
         .unwrap();
     drop(conn);
     let report = audit::run(AuditArgs::db(&db)).await.expect("the audit runs");
@@ -245,16 +202,12 @@ async fn the_holder_moves_a_drum_within_its_store_and_nobody_else_can() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("hwtrace.db");
     let app = spawn_app_at(&db).await;
-    let Cast {
+    let cast = cast(&app).await;
+    let (admin, shop, stranger) = (&cast.admin, &cast["shop"].device, &cast["stranger"].device);
+    let repair = &cast["shop"].uscc;
+    let receipt = accepted(
         admin,
         shop,
-        stranger,
-        repair,
-        ..
-    } = cast(&app).await;
-    let receipt = accepted(
-        &admin,
-        &shop,
         "generate",
         generate_fields("900-214-08", 185_500, "liquid", &["T", "I"], 200),
     )
@@ -262,28 +215,28 @@ async fn the_holder_moves_a_drum_within_its_store_and_nobody_else_can() {
     let code = receipt["item_code"].as_str().unwrap().to_owned();
     let moved = json!({"items": [code], "storage_place": "危废暂存间B"});
     refused(
-        &admin,
-        &stranger,
+        admin,
+        stranger,
         "store",
         moved.clone(),
         StatusCode::FORBIDDEN,
         "not_holder",
     )
     .await;
-    accepted(&admin, &shop, "store", moved).await;
-    stands(&admin, &code, "stored", &repair).await;
+    accepted(admin, shop, "store", moved).await;
+    stands(admin, &code, "stored", repair).await;
     let (_, item) = admin.get(&format!("/api/v1/items/{code}")).await;
     assert_eq!(item["storage_place"], "危废暂存间B");
     // An incident the holder reports without loss (oil on the drum's outside) is recorded
     // and changes neither its mass nor its state.
     accepted(
-        &admin,
-        &shop,
+        admin,
+        shop,
         "incident",
         json!({"item": code, "kind": "other", "lost_mass_g": 0, "description": "桶外壁沾油"}),
     )
     .await;
-    stands(&admin, &code, "stored", &repair).await;
+    stands(admin, &code, "stored", repair).await;
     app.stop().await;
     let report = audit::run(AuditArgs::db(&db)).await.expect("the audit runs");
     assert!(report.ok(), "{report}");

@@ -172,7 +172,9 @@ async fn a_failed_job_undoes_its_log_appends() {
     use hwtrace::crypto::merkle::{leaf_hash, root_of};
     use hwtrace::log::Member;
     let dir = tempfile::tempdir().unwrap();
-    let state = hwtrace::service::open(Config::with_db(dir.path().join("l.db"))).await.unwrap();
+    let state = hwtrace::service::open(Config::with_db(dir.path().join("l.db")))
+        .await
+        .unwrap();
     let size0 = state.log.latest().unwrap().size;
     let log = state.log.clone();
     let failed = state
