@@ -80,3 +80,76 @@ async fn undescribed_paths_are_not_routed() {
     assert!(doc["components"]["schemas"]["ErrorBody"].is_object());
     assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
 }
+
+/// The served document, as a generated client would fetch it.
+async fn served_document() -> Value {
+    let app = spawn_app().await;
+    let (s, doc) = app.anonymous().get("/api/v1/openapi.json").await;
+    assert_eq!(s, StatusCode::OK);
+    doc
+}
+
+/// The OpenAPI Initiative's schema for 3.1 documents (tests/vectors/openapi/README.md).
+fn oas_31_validator() -> jsonschema::Validator {
+    let schema: Value =
+        serde_json::from_str(include_str!("vectors/openapi/schema-3.1-2022-10-07.json")).expect("the vendored schema");
+    jsonschema::validator_for(&schema).expect("the OAS 3.1 schema compiles")
+}
+
+fn schema_errors(validator: &jsonschema::Validator, doc: &Value) -> Vec<String> {
+    validator
+        .iter_errors(doc)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect()
+}
+
+/// The variables of a path template: `/a/{x}/b/{y}` has `x` and `y`.
+fn template_variables(path: &str) -> Vec<String> {
+    path.split('{')
+        .skip(1)
+        .filter_map(|rest| rest.split_once('}').map(|(name, _)| name.to_owned()))
+        .collect()
+}
+
+#[tokio::test]
+async fn the_document_is_valid_against_the_openapi_3_1_schema() {
+    let doc = served_document().await;
+    let validator = oas_31_validator();
+    let errors = schema_errors(&validator, &doc);
+    assert!(errors.is_empty(), "{} schema errors:\n{}", errors.len(), errors.join("\n"));
+    // The validator is not vacuous: a parameter in a place OpenAPI does not know is refused.
+    let mut broken = doc.clone();
+    broken["paths"]["/api/v1/catalogue"]["get"]["parameters"][0]["in"] = json!("body");
+    assert!(!schema_errors(&validator, &broken).is_empty(), "a broken document passed");
+}
+
+/// Regression: 44 query parameters were declared `in: path` (most `required: true`), so a
+/// generated client put them into the URL's path, where no route expects them.
+#[tokio::test]
+async fn path_parameters_are_exactly_the_templates_variables() {
+    let doc = served_document().await;
+    let mut wrong = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        let variables = template_variables(path);
+        for (method, op) in item.as_object().unwrap() {
+            let params = op["parameters"].as_array().cloned().unwrap_or_default();
+            let mut in_path: Vec<String> = params
+                .iter()
+                .filter(|p| p["in"] == "path")
+                .map(|p| p["name"].as_str().unwrap().to_owned())
+                .collect();
+            in_path.sort();
+            let mut expected = variables.clone();
+            expected.sort();
+            if in_path != expected {
+                wrong.push(format!("{method} {path}: path parameters {in_path:?}, template {expected:?}"));
+            }
+            for p in &params {
+                if p["in"] == "path" && p["required"] != true {
+                    wrong.push(format!("{method} {path}: path parameter {} not required", p["name"]));
+                }
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}

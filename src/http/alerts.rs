@@ -17,6 +17,7 @@ use crate::service::AppState;
 use crate::store::StoreError;
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct AlertFilter {
     /// `open`, `acknowledged` or `resolved`.

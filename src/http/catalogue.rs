@@ -124,6 +124,7 @@ pub async fn reference(State(st): State<AppState>) -> ApiResult<Json<Reference>>
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct SearchParams {
     /// A code prefix (`900-249`, `90024908`), a category (`HW08`) or Chinese text (`废矿物油`).
@@ -220,6 +221,7 @@ pub async fn entry(State(st): State<AppState>, Path(code): Path<String>) -> ApiR
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct CalendarParams {
     /// The year (default: this year in China Standard Time).

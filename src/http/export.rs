@@ -15,6 +15,7 @@ use crate::service::AppState;
 pub const LD_JSON: &str = "application/ld+json";
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct EpcisParams {
     /// First log index (default 0).

@@ -141,6 +141,7 @@ pub async fn qr_png(State(st): State<AppState>, auth: Auth, Path(code): Path<Str
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct SheetParams {
     /// Item codes separated by commas (at most 500).

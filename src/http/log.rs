@@ -41,6 +41,7 @@ pub async fn checkpoint(State(st): State<AppState>) -> ApiResult<Response> {
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct EntriesParams {
     /// First entry index.
@@ -88,6 +89,7 @@ pub async fn entries(State(st): State<AppState>, ApiQuery(p): ApiQuery<EntriesPa
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct InclusionParams {
     pub index: u64,
@@ -121,6 +123,7 @@ pub async fn inclusion(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ConsistencyParams {
     pub old: u64,

@@ -42,6 +42,7 @@ fn instant(s: &str) -> Result<DateTime<Utc>, Refusal> {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct DateParam {
     /// The day (China Standard Time, YYYY-MM-DD); today by default.
@@ -87,6 +88,7 @@ pub async fn facility(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct CohortParams {
     /// First day of the period (CST, YYYY-MM-DD); 1 January of this year by default.

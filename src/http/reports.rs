@@ -91,6 +91,7 @@ fn readable_enterprise(conn: &rusqlite::Connection, caller: &Caller, uscc: &Uscc
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct LedgerParams {
     /// First day (China Standard Time, YYYY-MM-DD); 1 January of this year by default.
@@ -195,6 +196,7 @@ pub async fn hj1259(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ReportParams {
     /// The year (CST); this year by default.

@@ -170,6 +170,7 @@ pub const MAX_ITEMS_PER_PAGE: u32 = 500;
 
 /// Filters of the item list.
 #[derive(Debug, Clone, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ItemFilter {
     /// Only items in this custody state (e.g. `stored`).

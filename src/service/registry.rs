@@ -222,6 +222,7 @@ pub fn get_enterprise(conn: &Connection, uscc: &Uscc) -> StoreResult<Enterprise>
 
 /// Filters of the enterprise list.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct EnterpriseFilter {
     /// Text in the Chinese or English name, or a USCC prefix.
