@@ -116,11 +116,19 @@ async fn the_document_is_valid_against_the_openapi_3_1_schema() {
     let doc = served_document().await;
     let validator = oas_31_validator();
     let errors = schema_errors(&validator, &doc);
-    assert!(errors.is_empty(), "{} schema errors:\n{}", errors.len(), errors.join("\n"));
+    assert!(
+        errors.is_empty(),
+        "{} schema errors:\n{}",
+        errors.len(),
+        errors.join("\n")
+    );
     // The validator is not vacuous: a parameter in a place OpenAPI does not know is refused.
     let mut broken = doc.clone();
     broken["paths"]["/api/v1/catalogue"]["get"]["parameters"][0]["in"] = json!("body");
-    assert!(!schema_errors(&validator, &broken).is_empty(), "a broken document passed");
+    assert!(
+        !schema_errors(&validator, &broken).is_empty(),
+        "a broken document passed"
+    );
 }
 
 /// Regression: 44 query parameters were declared `in: path` (most `required: true`), so a
@@ -142,7 +150,9 @@ async fn path_parameters_are_exactly_the_templates_variables() {
             let mut expected = variables.clone();
             expected.sort();
             if in_path != expected {
-                wrong.push(format!("{method} {path}: path parameters {in_path:?}, template {expected:?}"));
+                wrong.push(format!(
+                    "{method} {path}: path parameters {in_path:?}, template {expected:?}"
+                ));
             }
             for p in &params {
                 if p["in"] == "path" && p["required"] != true {
@@ -152,4 +162,121 @@ async fn path_parameters_are_exactly_the_templates_variables() {
         }
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+/// Regression: operations answered statuses their description did not list (404 and 413 on
+/// POST /api/v1/events, for one). Each operation is asked hostile questions — without
+/// credentials, with a malformed path, an unknown query parameter, a body that is not JSON,
+/// malformed JSON and a body over the limit — and every status it answers must be described.
+#[tokio::test]
+async fn every_status_an_operation_answers_is_described() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let anonymous = app.anonymous();
+    let (_, doc) = admin.get("/api/v1/openapi.json").await;
+    let mut undescribed = Vec::new();
+    let mut asked = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let described: Vec<&String> = op["responses"].as_object().unwrap().keys().collect();
+            let m = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+            let has_body = !op["requestBody"].is_null();
+            let limit = if path.ends_with("/batch") { 32 } else { 1 } * 1024 * 1024;
+            let garbage = path.replace(['{', '}'], "~");
+            let mut probes: Vec<(&str, reqwest::RequestBuilder)> = vec![
+                ("anonymous", anonymous.request(m.clone(), &fill(path))),
+                ("malformed path", admin.request(m.clone(), &garbage)),
+                (
+                    "unknown query",
+                    admin.request(m.clone(), &format!("{}?zz_unknown=1", fill(path))),
+                ),
+            ];
+            if has_body {
+                let url = fill(path);
+                probes.push(("not JSON", admin.request(m.clone(), &url).body("x=1")));
+                probes.push((
+                    "malformed JSON",
+                    admin
+                        .request(m.clone(), &url)
+                        .header("content-type", "application/json")
+                        .body("{\"a\":"),
+                ));
+                probes.push((
+                    "too large",
+                    admin
+                        .request(m.clone(), &url)
+                        .header("content-type", "application/json")
+                        .body(vec![b' '; limit + 1]),
+                ));
+            } else if m != Method::GET && m != Method::DELETE {
+                probes.push(("empty body", admin.request(m.clone(), &fill(path)).json(&json!({}))));
+            }
+            for (what, rb) in probes {
+                let (status, body) = admin.send(rb).await;
+                asked += 1;
+                if body["error"] == "no_route" {
+                    continue; // the malformed path matched no route at all: not this operation's answer
+                }
+                if !described.iter().any(|d| d.as_str() == status.as_str()) {
+                    undescribed.push(format!("{method} {path} ({what}): {status} {}", body["error"]));
+                }
+            }
+        }
+    }
+    assert!(asked > 100, "only {asked} questions asked");
+    assert!(
+        undescribed.is_empty(),
+        "undescribed answers:\n{}",
+        undescribed.join("\n")
+    );
+}
+
+/// A validator for one of the document's component schemas, resolving `$ref`s inside it.
+fn component_validator(doc: &Value, name: &str) -> jsonschema::Validator {
+    let schema = json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$ref": format!("#/components/schemas/{name}"),
+        "components": doc["components"],
+    });
+    jsonschema::validator_for(&schema).expect("the component schema compiles")
+}
+
+fn decoded_payload(envelope: &Value) -> Value {
+    use data_encoding::BASE64;
+    let bytes = BASE64.decode(envelope["payload"].as_str().unwrap().as_bytes()).unwrap();
+    serde_json::from_slice(&bytes).unwrap()
+}
+
+/// Each event type's payload is described (a `oneOf` on `type`) and the signed example of
+/// docs/events.md, shown with the events endpoint, fits its description; a payload the service
+/// would refuse for its shape does not.
+#[tokio::test]
+async fn every_event_type_is_described_with_its_signed_example() {
+    let doc = served_document().await;
+    let any_event = component_validator(&doc, "EventPayload");
+    let one_of = doc["components"]["schemas"]["EventPayload"]["oneOf"]
+        .as_array()
+        .unwrap();
+    assert_eq!(one_of.len(), hwtrace::domain::event::EVENT_TYPES.len());
+    let examples = &doc["paths"]["/api/v1/events"]["post"]["requestBody"]["content"]["application/json"]["examples"];
+    for kind in hwtrace::domain::event::EVENT_TYPES {
+        let envelope = &examples[kind]["value"];
+        assert!(envelope.is_object(), "no example envelope for {kind}");
+        let payload = decoded_payload(envelope);
+        assert_eq!(payload["type"], kind);
+        let errors = schema_errors(&any_event, &payload);
+        assert!(errors.is_empty(), "the {kind} example does not fit: {errors:?}");
+        let mut unknown = payload.clone();
+        unknown["colour"] = json!("red");
+        assert!(!any_event.is_valid(&unknown), "{kind} with an unknown member fits");
+        let mut untyped = payload.clone();
+        untyped["at"] = json!(20261128);
+        assert!(!any_event.is_valid(&untyped), "{kind} with a numeric time fits");
+    }
+    let envelope = component_validator(&doc, "EnvelopeDoc");
+    assert!(envelope.is_valid(&examples["generate"]["value"]));
+    assert_eq!(
+        doc["components"]["schemas"]["EnvelopeDoc"]["properties"]["payload"]["contentSchema"]["$ref"],
+        "#/components/schemas/EventPayload"
+    );
 }

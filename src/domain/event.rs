@@ -1057,6 +1057,23 @@ fn parse_explanation(raw: RawExplanation) -> Result<Explanation, Refusal> {
 }
 
 /// The members each type adds to the common ones.
+/// The members a payload of type `kind` may carry besides the common ones (`type`, `actor`,
+/// `device`, `at`, `nonce`): what the parser accepts, for the API description.
+pub fn members(kind: &str) -> Option<&'static [&'static str]> {
+    own_fields(kind)
+}
+
+/// The members of a container's description inside `consolidate` (`output`) and `split`
+/// (`outputs`).
+pub fn generate_body_members() -> &'static [&'static str] {
+    &GENERATE_BODY_FIELDS
+}
+
+/// The members every payload carries.
+pub fn common_members() -> &'static [&'static str] {
+    &COMMON_FIELDS
+}
+
 fn own_fields(kind: &str) -> Option<&'static [&'static str]> {
     Some(match kind {
         "generate" => &[

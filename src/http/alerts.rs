@@ -83,19 +83,15 @@ fn alert_scope(
     params(("id" = i64, Path, description = "The alert's number")),
     responses((status = 200, body = Alert), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
     security(("session" = []), ("bearer" = [])))]
-pub async fn get(State(st): State<AppState>, auth: Auth, Path(id): Path<i64>) -> ApiResult<Json<Alert>> {
+pub async fn get(State(st): State<AppState>, auth: Auth, Path(id): Path<String>) -> ApiResult<Json<Alert>> {
+    // A number that is not one names no alert: the same answer as an unknown one.
+    let id: i64 = id.parse().map_err(|_| unknown_alert(&id))?;
     let caller = auth.caller;
     let (scope, alert) = st
         .db
         .read(move |conn| Ok((alert_scope(conn, &caller)?, alerts::get(conn, id)?)))
         .await?;
-    let alert = alert.ok_or_else(|| {
-        StoreError::from(Refusal::not_found(
-            "unknown_alert",
-            format!("there is no alert {id}"),
-            format!("没有编号为{id}的预警"),
-        ))
-    })?;
+    let alert = alert.ok_or_else(|| unknown_alert(&id.to_string()))?;
     let visible = match scope {
         Scope::All => true,
         Scope::District(d) => alert.district.as_deref().is_none_or(|a| a == d.as_str()),
@@ -147,4 +143,13 @@ pub async fn self_audit(State(st): State<AppState>, auth: Auth) -> ApiResult<Jso
         .await
         .map_err(|e| StoreError::Other(format!("the self-audit could not run: {e}")))?;
     Ok(Json(report))
+}
+
+fn unknown_alert(id: &str) -> crate::http::ApiError {
+    Refusal::not_found(
+        "unknown_alert",
+        format!("there is no alert {id}"),
+        format!("没有编号为{id}的预警"),
+    )
+    .into()
 }

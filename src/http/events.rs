@@ -35,8 +35,12 @@ pub struct SignatureDoc {
 /// Submits one signed event; answered once it is durable, with its index, the checkpoint that
 /// includes it and an inclusion proof (and, for `generate`, the item code and signed label).
 #[utoipa::path(post, path = "/api/v1/events", tag = "events", request_body = EnvelopeDoc,
-    responses((status = 201, body = Receipt), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
-        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 201, body = Receipt, description = "logged; the receipt with index, checkpoint and inclusion proof"),
+        (status = 400, body = ErrorBody, description = "not an envelope (`malformed_json`, `unknown_field`, `bad_field`)"),
+        (status = 403, body = ErrorBody, description = "unknown, revoked or mismatched key, or a party the rules do not allow (refusals after the key and nonce checks are logged as `refusal` entries; docs/errors.md)"),
+        (status = 404, body = ErrorBody, description = "an item, manifest or alert the event names is unknown"),
+        (status = 409, body = ErrorBody, description = "replayed nonce, or a conflict with what is recorded"),
+        (status = 422, body = ErrorBody, description = "a malformed event or one the custody rules refuse")))]
 pub async fn submit(
     State(st): State<AppState>,
     ApiJson(envelope): ApiJson<Envelope>,

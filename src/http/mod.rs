@@ -8,6 +8,7 @@ mod alerts;
 mod approvals;
 mod catalogue;
 pub mod error;
+mod event_schema;
 mod events;
 mod export;
 pub mod extract;
@@ -99,9 +100,8 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
 
 /// The whole service: API, OpenAPI document, web app, JSON errors for everything else.
 pub fn router(state: AppState) -> Router {
-    let (api, mut doc) = api();
-    openapi::describe_itself(&mut doc);
-    let doc = Arc::new(doc);
+    let (api, doc) = api();
+    let doc = Arc::new(openapi::document(doc));
     Router::new()
         .merge(api)
         .route(
