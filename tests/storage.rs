@@ -135,7 +135,7 @@ async fn the_writer_commits_concurrent_jobs_and_isolates_failures() {
                 conn.execute("INSERT INTO t(n) VALUES (?1)", [n])?;
                 if n % 7 == 0 {
                     // A refused job: its insert must be rolled back, the others kept.
-                    return Err(StoreError::Refused(Refusal::invalid("test_refusal", "refused", "拒绝")));
+                    return Err(StoreError::Refused(Refusal::invalid("bad_text", "refused", "拒绝")));
                 }
                 Ok(n)
             })
@@ -146,7 +146,7 @@ async fn the_writer_commits_concurrent_jobs_and_isolates_failures() {
     for t in tasks {
         match t.await.unwrap() {
             Ok(_) => ok += 1,
-            Err(StoreError::Refused(r)) => assert_eq!(r.code, "test_refusal"),
+            Err(StoreError::Refused(r)) => assert_eq!(r.code, "bad_text"),
             Err(e) => panic!("unexpected {e}"),
         }
     }
@@ -181,7 +181,7 @@ async fn a_failed_job_undoes_its_log_appends() {
         .db
         .write(move |conn| {
             log.append(conn, "note", &[], &[Member::new("text", &"doomed")])?;
-            Err::<(), _>(StoreError::Refused(Refusal::invalid("test_refusal", "refused", "拒绝")))
+            Err::<(), _>(StoreError::Refused(Refusal::invalid("bad_text", "refused", "拒绝")))
         })
         .await;
     assert!(failed.is_err());

@@ -11,6 +11,7 @@ pub mod item_code;
 pub mod manifest_no;
 pub mod mass;
 pub mod refusal;
+pub mod refusals;
 pub mod registry;
 pub mod text;
 pub mod uscc;

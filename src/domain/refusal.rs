@@ -18,6 +18,16 @@ pub enum RefusalKind {
     Unauthenticated,
     /// A fixed limit of a format or of the service was reached.
     Limit,
+    /// The request itself is malformed (not JSON, a bad query string).
+    Malformed,
+    /// The request body is larger than the endpoint takes.
+    TooLarge,
+    /// The request body is not of the media type the endpoint takes.
+    UnsupportedMedia,
+    /// The endpoint does not take the request's method.
+    MethodNotAllowed,
+    /// A failure of the service itself; details are logged, never sent.
+    Internal,
 }
 
 /// A refusal with a stable code (`bad_uscc_check`, `unknown_waste_code`, ...) and messages.
@@ -36,6 +46,11 @@ impl Refusal {
         message: impl Into<String>,
         message_zh: impl Into<String>,
     ) -> Refusal {
+        // Every code is one of the list, with its kind (tests run debug builds).
+        debug_assert!(
+            super::refusals::find(code).is_some_and(|l| l.kinds.contains(&kind)),
+            "refusal code {code} is not in domain::refusals::LIST as {kind:?}"
+        );
         Refusal {
             kind,
             code,

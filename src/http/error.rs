@@ -32,44 +32,42 @@ pub struct ApiError {
 pub type ApiResult<T> = Result<T, ApiError>;
 
 impl ApiError {
-    pub fn new(status: StatusCode, code: &'static str, en: impl Into<String>, zh: impl Into<String>) -> ApiError {
-        ApiError {
-            status,
-            code,
-            message: en.into(),
-            message_zh: zh.into(),
-        }
-    }
-
     pub fn internal() -> ApiError {
-        ApiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
+        Refusal::new(
+            RefusalKind::Internal,
             "internal_error",
             "internal error; it has been logged",
             "服务器内部错误，已记录日志",
         )
+        .into()
     }
 
     pub fn no_route(path: &str) -> ApiError {
-        ApiError::new(
-            StatusCode::NOT_FOUND,
+        Refusal::new(
+            RefusalKind::NotFound,
             "no_route",
             format!("there is no endpoint at {path}; see /api/v1/openapi.json"),
             format!("不存在接口{path}；请查看 /api/v1/openapi.json"),
         )
+        .into()
     }
 }
 
-fn status_of(kind: RefusalKind) -> StatusCode {
+/// The HTTP status of each kind of refusal: the one place statuses are chosen.
+pub fn status_of(kind: RefusalKind) -> StatusCode {
     match kind {
         RefusalKind::Invalid | RefusalKind::Limit => StatusCode::UNPROCESSABLE_ENTITY,
         RefusalKind::NotFound => StatusCode::NOT_FOUND,
         RefusalKind::Conflict => StatusCode::CONFLICT,
         RefusalKind::Forbidden => StatusCode::FORBIDDEN,
         RefusalKind::Unauthenticated => StatusCode::UNAUTHORIZED,
+        RefusalKind::Malformed => StatusCode::BAD_REQUEST,
+        RefusalKind::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+        RefusalKind::UnsupportedMedia => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        RefusalKind::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+        RefusalKind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
-
 impl From<Refusal> for ApiError {
     fn from(r: Refusal) -> ApiError {
         ApiError {
@@ -102,4 +100,41 @@ impl IntoResponse for ApiError {
         };
         (self.status, Json(body)).into_response()
     }
+}
+
+/// `docs/errors.md`: every refusal code of `domain::refusals::LIST` with its HTTP status, what
+/// it means and whether a refused event is logged. Generated, so it cannot drift from the code
+/// (`tests/errors_doc.rs` compares the file with this).
+pub fn errors_markdown() -> String {
+    use crate::domain::refusals::LIST;
+    use std::fmt::Write;
+    let mut out = String::from(
+        "# Refusal codes / 拒绝代码\n\n\
+         Generated from `src/domain/refusals.rs` (the one list of refusals) by `tests/errors_doc.rs`; do not edit by hand\n\
+         (`HWTRACE_BLESS=1 cargo test --test errors_doc` rewrites it).\n\n\
+         Every error answer of the service has the body `{\"error\": \"<code>\", \"message\": \"<English>\", \"message_zh\": \"<中文>\"}`.\n\
+         The code is stable; the messages say what was wrong in the case at hand. The HTTP status follows from the code's\n\
+         kind (`src/http/error.rs`). **Logged** says whether a signed event refused with the code leaves a `refusal` entry\n\
+         in the custody log (docs/log-format.md): refusals by the custody rules and the writer's checks come after the\n\
+         device's key and nonce were checked, so they are logged and the nonce is used; refusals before that (the envelope,\n\
+         the payload's shape, the clock) log nothing and leave the nonce unused.\n\n\
+         | code | HTTP | meaning | 含义 | logged |\n| --- | --- | --- | --- | --- |\n",
+    );
+    for l in LIST {
+        let (logged, _) = l.logged.describe();
+        let _ = writeln!(
+            out,
+            "| `{}` | {} | {} | {} | {} |",
+            l.code,
+            l.kinds
+                .iter()
+                .map(|k| status_of(*k).as_u16().to_string())
+                .collect::<Vec<_>>()
+                .join(" / "),
+            l.en,
+            l.zh,
+            logged
+        );
+    }
+    out
 }

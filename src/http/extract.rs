@@ -11,6 +11,7 @@ use serde::de::DeserializeOwned;
 
 use super::error::ApiError;
 use crate::domain::access::Caller;
+use crate::domain::{Refusal, RefusalKind};
 use crate::service::accounts::{self, User};
 use crate::service::AppState;
 
@@ -35,37 +36,39 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
 fn json_rejection(rej: JsonRejection) -> ApiError {
     let detail = rej.body_text();
     match rej {
-        JsonRejection::MissingJsonContentType(_) => ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        JsonRejection::MissingJsonContentType(_) => ApiError::from(Refusal::new(
+            RefusalKind::UnsupportedMedia,
             "unsupported_media_type",
             "the body must be JSON with Content-Type: application/json",
             "请求体须为JSON，并带有 Content-Type: application/json",
-        ),
-        JsonRejection::JsonSyntaxError(_) => ApiError::new(
-            StatusCode::BAD_REQUEST,
+        )),
+        JsonRejection::JsonSyntaxError(_) => ApiError::from(Refusal::new(
+            RefusalKind::Malformed,
             "malformed_json",
             format!("the body is not valid JSON: {detail}"),
             format!("请求体不是有效的JSON：{detail}"),
-        ),
-        JsonRejection::JsonDataError(_) if detail.contains("unknown field") => ApiError::new(
-            StatusCode::BAD_REQUEST,
+        )),
+        JsonRejection::JsonDataError(_) if detail.contains("unknown field") => ApiError::from(Refusal::new(
+            RefusalKind::Malformed,
             "unknown_field",
             format!("the body has a field this endpoint does not know: {detail}"),
             format!("请求体含有本接口不认识的字段：{detail}"),
-        ),
-        JsonRejection::JsonDataError(_) => ApiError::new(
-            StatusCode::BAD_REQUEST,
+        )),
+        JsonRejection::JsonDataError(_) => ApiError::from(Refusal::new(
+            RefusalKind::Malformed,
             "bad_field",
             format!("a field is missing or has the wrong type: {detail}"),
             format!("字段缺失或类型错误：{detail}"),
-        ),
-        JsonRejection::BytesRejection(_) if rej.status() == StatusCode::PAYLOAD_TOO_LARGE => ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "body_too_large",
-            format!("the body is larger than {} bytes", super::MAX_BODY_BYTES),
-            format!("请求体超过{}字节", super::MAX_BODY_BYTES),
-        ),
-        _ => ApiError::new(StatusCode::BAD_REQUEST, "bad_body", detail.clone(), detail),
+        )),
+        JsonRejection::BytesRejection(_) if rej.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            ApiError::from(Refusal::new(
+                RefusalKind::TooLarge,
+                "body_too_large",
+                format!("the body is larger than {} bytes", super::MAX_BODY_BYTES),
+                format!("请求体超过{}字节", super::MAX_BODY_BYTES),
+            ))
+        }
+        _ => ApiError::from(Refusal::new(RefusalKind::Malformed, "bad_body", detail.clone(), detail)),
     }
 }
 
@@ -85,12 +88,12 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
 
 fn query_rejection(rej: QueryRejection) -> ApiError {
     let detail = rej.body_text();
-    ApiError::new(
-        StatusCode::BAD_REQUEST,
+    ApiError::from(Refusal::new(
+        RefusalKind::Malformed,
         "bad_query",
         format!("bad query string: {detail}"),
         format!("查询参数错误：{detail}"),
-    )
+    ))
 }
 
 /// How the caller authenticated.
@@ -112,7 +115,7 @@ pub struct Auth {
 }
 
 fn unauthenticated(code: &'static str, en: &str, zh: &str) -> ApiError {
-    ApiError::new(StatusCode::UNAUTHORIZED, code, en, zh)
+    ApiError::from(Refusal::new(RefusalKind::Unauthenticated, code, en, zh))
 }
 
 pub fn session_cookie(parts: &Parts) -> Option<String> {
@@ -181,12 +184,12 @@ impl FromRequestParts<AppState> for Auth {
         if !is_safe(&parts.method) {
             let sent = parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok());
             if sent != Some(csrf_token.as_str()) {
-                return Err(ApiError::new(
-                    StatusCode::FORBIDDEN,
+                return Err(ApiError::from(Refusal::new(
+                    RefusalKind::Forbidden,
                     "csrf_mismatch",
                     "missing or wrong X-CSRF-Token header",
                     "缺少或错误的 X-CSRF-Token 请求头",
-                ));
+                )));
             }
         }
         Ok(Auth {

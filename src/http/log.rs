@@ -2,7 +2,7 @@
 //! consistency proofs, an item's history with inclusion proofs, and every key ever used.
 
 use axum::extract::{Path, State};
-use axum::http::{header, StatusCode};
+use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use rusqlite::params;
@@ -25,7 +25,7 @@ pub const MAX_ENTRIES_PER_REQUEST: u64 = 1000;
 pub const MAX_HISTORY_ENTRIES: usize = 10_000;
 
 fn bad_range(en: String, zh: String) -> ApiError {
-    ApiError::new(StatusCode::BAD_REQUEST, "bad_range", en, zh)
+    crate::domain::Refusal::new(crate::domain::RefusalKind::Malformed, "bad_range", en, zh).into()
 }
 
 fn latest(st: &AppState) -> ApiResult<SignedCheckpoint> {

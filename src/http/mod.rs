@@ -129,10 +129,10 @@ async fn fallback(method: axum::http::Method, uri: Uri) -> axum::response::Respo
 }
 
 async fn method_not_allowed(method: axum::http::Method, uri: Uri) -> ApiError {
-    ApiError::new(
-        axum::http::StatusCode::METHOD_NOT_ALLOWED,
+    ApiError::from(crate::domain::Refusal::new(
+        crate::domain::RefusalKind::MethodNotAllowed,
         "method_not_allowed",
         format!("{method} is not allowed on {}", uri.path()),
         format!("{}不支持{method}方法", uri.path()),
-    )
+    ))
 }
