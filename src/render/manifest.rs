@@ -224,8 +224,8 @@ fn leg(h: &mut String, l: &Leg) {
         ("驾驶员", "Driver", dash(&l.driver_name)),
         ("驾驶员从业资格证号", "Driver licence", dash(&l.driver_licence)),
         ("驾驶员电话", "Driver phone", dash(&l.driver_phone)),
-        ("运输起点", "Leg starts at", dash(&l.from_place)),
-        ("运输终点", "Leg ends at", dash(&l.to_place)),
+        ("本段起点", "Leg starts at", dash(&l.from_place)),
+        ("本段终点", "Leg ends at", dash(&l.to_place)),
         ("交接时间（北京时间）", "Taken over at (CST)", dash(&l.handover_cst)),
         ("交接地点", "Hand-over place", dash(&l.handover_place)),
     ] {
