@@ -331,3 +331,65 @@ async fn items_are_listed_for_those_who_may_see_them() {
         "not_authenticated",
     );
 }
+
+/// HJ 1276-2022: the label is orange-yellow (RGB 255,150,0) with black text; 有害成分 and 注意事项
+/// come from the generator's declaration or, when it declared none, from the hazards; 备注
+/// carries the declared remark and the national list's exempt stages; a container made by a
+/// split (or a consolidation) names its collecting unit (收集单位).
+#[tokio::test]
+async fn a_label_is_orange_yellow_fills_harmful_components_precautions_remarks_and_names_a_collector() {
+    let app = spawn_app().await;
+    let (ent, phone) = setup(&app).await;
+    let mut fields = generate_fields("900-249-08", 100_000, "liquid", &["T", "I"], 200);
+    fields["remarks"] = json!("桶盖密封圈已更换");
+    let env = phone.sign_event("generate", &common::now_cst(), fields);
+    let (s, r) = ent.post("/api/v1/events", serde_json::to_value(env).unwrap()).await;
+    assert_eq!(s, StatusCode::CREATED, "{r}");
+    let code = r["item_code"].as_str().unwrap().to_owned();
+    let label = |code: String| {
+        let ent = &ent;
+        async move {
+            let (s, _, page) = get_bytes(ent, &format!("/api/v1/items/{code}/label")).await;
+            assert_eq!(s, StatusCode::OK);
+            String::from_utf8(page).unwrap()
+        }
+    };
+    let page = label(code.clone()).await;
+    assert!(page.contains("background: rgb(255, 150, 0);") && !page.contains("#FFD700"));
+    assert!(
+        page.contains("<dt>有害成分</dt><dd>有毒物质、易燃物质（据危险特性）</dd>"),
+        "{page}"
+    );
+    assert!(page.contains(
+        "<dt>注意事项</dt><dd>密闭贮存，防渗防漏；避免接触皮肤和吸入；远离火源热源，严禁烟火（据危险特性）</dd>"
+    ));
+    assert!(page.contains("<dt>备注</dt><dd>桶盖密封圈已更换；名录豁免环节：利用（须符合豁免条件）</dd>"));
+    assert!(page.contains("<dt>产生单位</dt>") && !page.contains("收集单位"));
+
+    // Declared texts win over the defaults.
+    let mut fields = generate_fields("900-249-08", 50_000, "liquid", &["T"], 50);
+    fields["harmful_components"] = json!("多环芳烃");
+    fields["precautions"] = json!("远离明火");
+    let env = phone.sign_event("generate", &common::now_cst(), fields);
+    let (_, r) = ent.post("/api/v1/events", serde_json::to_value(env).unwrap()).await;
+    let page = label(r["item_code"].as_str().unwrap().to_owned()).await;
+    assert!(page.contains("<dt>有害成分</dt><dd>多环芳烃</dd>") && page.contains("<dt>注意事项</dt><dd>远离明火</dd>"));
+
+    // Split into two: each new container's unit is its collecting unit.
+    let part = |mass_g: u64| {
+        let mut b = generate_fields("900-249-08", mass_g, "liquid", &["T", "I"], 100);
+        b["remarks"] = json!("分装自原桶");
+        b
+    };
+    let env = phone.sign_event(
+        "split",
+        &common::now_cst(),
+        json!({"input": code, "outputs": [part(60_000), part(40_000)]}),
+    );
+    let (s, r) = ent.post("/api/v1/events", serde_json::to_value(env).unwrap()).await;
+    assert_eq!(s, StatusCode::CREATED, "{r}");
+    let output = r["created"][1]["item_code"].as_str().unwrap().to_owned();
+    let page = label(output).await;
+    assert!(page.contains("<dt>收集单位</dt>") && !page.contains("<dt>产生单位</dt>"));
+    assert!(page.contains("<dd>分装自原桶；名录豁免环节：利用"));
+}

@@ -10,6 +10,7 @@ use utoipa::ToSchema;
 use crate::crypto::keys::KeyId;
 use crate::crypto::label::{self, LabelError, LabelPayload, SIG_LEN};
 use crate::domain::{Catalogue, Grams, HazardSet, ItemCode, PhysicalForm, Refusal};
+use crate::render::hazard_text::{harmful_default, precautions_default};
 use crate::render::label::LabelView;
 use crate::render::verify_page::{CustodyLine, ItemSummary, Verdict, VerifyView};
 use crate::store::{StoreError, StoreResult};
@@ -286,7 +287,9 @@ pub fn qr_text_of(label_b64: &str, base_url: &str) -> StoreResult<String> {
     Ok(label::qr_text(base_url, &payload, &sig))
 }
 
-/// Everything the printed label shows.
+/// Everything the printed label shows: 有害成分 and 注意事项 as declared or, when the generator
+/// declared none, derived from the hazards; 备注 from the generate body's `remarks` and the
+/// exemptions of the national list for the code; 收集单位 for a consolidated or split container.
 pub fn label_view(conn: &Connection, item: &Item, catalogue: &Catalogue, base_url: &str) -> StoreResult<LabelView> {
     let (generator_name, contact_name, contact_phone) = enterprise_contact(conn, &item.generator)?;
     let code = ItemCode::parse(&item.code)?;
@@ -298,6 +301,30 @@ pub fn label_view(conn: &Connection, item: &Item, catalogue: &Catalogue, base_ur
         .map(|e| e.category_name.clone())
         .unwrap_or_default();
     let form_zh = PhysicalForm::parse(&item.form).map(|f| f.named().name_zh).unwrap_or("");
+    // The entry that made the container: a consolidation or split makes a collected one, and
+    // its generate body may carry a remark (备注).
+    let made = crate::service::reports::Lookup::new(conn).entry(item.created_seq.max(0) as u64)?;
+    let collected = matches!(made.kind.as_str(), "consolidate" | "split");
+    let remarks = made
+        .generate_body(&item.code)
+        .and_then(|b| b.get("remarks"))
+        .and_then(serde_json::Value::as_str)
+        .map(|r| r.trim().to_owned())
+        .unwrap_or_default();
+    let mut exempt_stages: Vec<String> = Vec::new();
+    let rows = crate::store::reference::active_exemptions(conn)?;
+    for x in crate::store::reference::exemptions_of(&rows, &item.waste_code) {
+        if !exempt_stages.contains(&x.stage) {
+            exempt_stages.push(x.stage);
+        }
+    }
+    let or_default = |declared: &str, default: fn(&[String]) -> String| {
+        if declared.is_empty() {
+            default(&item.hazards)
+        } else {
+            declared.to_owned()
+        }
+    };
     Ok(LabelView {
         waste_name: item.waste_name.clone(),
         category: category.to_string(),
@@ -306,9 +333,12 @@ pub fn label_view(conn: &Connection, item: &Item, catalogue: &Catalogue, base_ur
         form_zh: form_zh.to_owned(),
         hazards: item.hazards.clone(),
         main_components: item.components.clone(),
-        harmful_components: item.harmful_components.clone(),
-        precautions: item.precautions.clone(),
+        harmful_components: or_default(&item.harmful_components, |h| harmful_default(h)),
+        precautions: or_default(&item.precautions, |h| precautions_default(h)),
         generator_name,
+        collected,
+        remarks,
+        exempt_stages,
         contact_name,
         contact_phone,
         generated_on: cst_day(&item.generated_at),

@@ -337,20 +337,27 @@ impl Logged {
         format!("{}/{}", self.actor, self.device)
     }
 
-    /// The storage place the event gives `item`: a `generate` or `store`, a `consolidate`'s
+    /// The generate body that created `item`: a `generate` event itself, a `consolidate`'s
     /// output, a `split`'s output at the item's position.
-    pub fn storage_place(&self, item: &str) -> Option<String> {
+    pub fn generate_body(&self, item: &str) -> Option<&Value> {
         let p = &self.payload;
-        let place = match self.kind.as_str() {
-            "generate" | "store" => p.get("storage_place"),
-            "consolidate" => p.get("output").and_then(|o| o.get("storage_place")),
+        match self.kind.as_str() {
+            "generate" => Some(p),
+            "consolidate" => p.get("output"),
             "split" => {
                 let at = self.created.iter().position(|c| c == item)?;
-                p.get("outputs")
-                    .and_then(|o| o.get(at))
-                    .and_then(|o| o.get("storage_place"))
+                p.get("outputs").and_then(|o| o.get(at))
             }
             _ => None,
+        }
+    }
+
+    /// The storage place the event gives `item`: a `store`, or the generate body that created
+    /// it.
+    pub fn storage_place(&self, item: &str) -> Option<String> {
+        let place = match self.kind.as_str() {
+            "store" => self.payload.get("storage_place"),
+            _ => self.generate_body(item).and_then(|b| b.get("storage_place")),
         };
         place.and_then(Value::as_str).map(str::to_owned)
     }
