@@ -393,3 +393,110 @@ async fn a_label_is_orange_yellow_fills_harmful_components_precautions_remarks_a
     assert!(page.contains("<dt>收集单位</dt>") && !page.contains("<dt>产生单位</dt>"));
     assert!(page.contains("<dd>分装自原桶；名录豁免环节：利用"));
 }
+
+/// The public page `/Q/...` names each event after its type, in Chinese and English, with the
+/// enterprise that signed it and the event's own time beside the time the log recorded it; the
+/// JSON answer carries the same. Before, every event after generation read "custody event",
+/// signed by the generator, at the log's time.
+#[tokio::test]
+async fn the_public_page_names_each_event_its_signer_and_its_own_time() {
+    use common::cast::Cast;
+    use common::custody::{accepted, accepted_at, Fleet};
+    let app = spawn_app().await;
+    let cast = Cast::on(&app)
+        .generator("shop", "91500110MA5U8F4X2")
+        .transporter(
+            "carrier",
+            "91500110MA6TRN031",
+            Fleet::van("渝D55701", "500110198707071234"),
+        )
+        .seeded("yunan", common::YUNAN)
+        .build()
+        .await;
+    let admin = &cast.admin;
+    let (shop, driver) = (&cast["shop"].device, &cast["carrier"].device);
+    let carrier = cast["carrier"].uscc.clone();
+    // The phone signed the generation offline, an hour and a half before it synced.
+    let signed = (chrono::Utc::now() - chrono::Duration::minutes(90))
+        .with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).unwrap());
+    let r = accepted_at(
+        admin,
+        shop,
+        &signed.to_rfc3339(),
+        "generate",
+        generate_fields("900-249-08", 100_000, "liquid", &["T", "I"], 200),
+    )
+    .await;
+    let code = r["item_code"].as_str().unwrap().to_owned();
+    let b32 = r["label"]["qr_text"]
+        .as_str()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_owned();
+    let number = accepted(
+        admin,
+        shop,
+        "manifest_open",
+        json!({"transporters": [carrier], "vehicle_plate": "渝D55701", "driver_licence": "500110198707071234",
+               "receiver": common::YUNAN, "items": [code], "planned_date": "2026-04-01"}),
+    )
+    .await["manifest_no"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    accepted(
+        admin,
+        shop,
+        "release",
+        json!({"items": [code], "to": carrier, "manifest": number}),
+    )
+    .await;
+    accepted(admin, driver, "accept", json!({"items": [code], "manifest": number})).await;
+
+    let view: Value = reqwest::Client::new()
+        .get(format!("{}/Q/{b32}", app.base))
+        .header("accept", "application/json")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let lines = view["custody"].as_array().unwrap();
+    let kinds: Vec<&str> = lines.iter().map(|l| l["event"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["generate", "manifest_open", "release", "accept"], "{view}");
+    let shop_name = format!("测试企业{}", &cast["shop"].uscc[10..14]);
+    let carrier_name = format!("测试企业{}", &carrier[10..14]);
+    assert_eq!(
+        (
+            &lines[3]["what_zh"],
+            &lines[3]["what_en"],
+            &lines[3]["by"],
+            &lines[3]["by_uscc"]
+        ),
+        (
+            &json!("承运签收"),
+            &json!("accepted by the transporter"),
+            &json!(carrier_name),
+            &json!(carrier)
+        )
+    );
+    assert_eq!(
+        (&lines[2]["what_zh"], &lines[2]["by"]),
+        (&json!("移出放行"), &json!(shop_name))
+    );
+    assert_eq!(lines[0]["at_cst"], signed.format("%Y-%m-%d %H:%M").to_string().as_str());
+    assert_ne!(lines[0]["at_cst"], lines[0]["logged_cst"], "{view}");
+
+    let (_, _, html) = get_bytes(&app.anonymous(), &format!("/Q/{b32}")).await;
+    let html = String::from_utf8(html).unwrap();
+    assert!(!html.contains("custody event") && !html.contains("转移事件"));
+    let generate = html.split("<li data-event=\"generate\">").nth(1).unwrap();
+    let generate = generate.split("</li>").next().unwrap();
+    assert!(generate.contains(&format!("记录于 {}", lines[0]["logged_cst"].as_str().unwrap())));
+    assert!(generate.contains("产生并贴签") && generate.contains(&shop_name));
+    let accept = html.split("<li data-event=\"accept\">").nth(1).unwrap();
+    assert!(accept.contains("承运签收") && accept.contains(&carrier_name) && accept.contains(&carrier));
+}

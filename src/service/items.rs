@@ -480,31 +480,51 @@ fn genuine_view(conn: &Connection, payload: &LabelPayload, sig: &[u8; SIG_LEN]) 
     })
 }
 
-/// The item's log entries as timeline lines.
+/// The item's log entries as timeline lines: each event's type in words, the enterprise that
+/// signed it, its own time and the time the log recorded it (both CST).
 fn custody_lines(conn: &Connection, code: &str) -> StoreResult<Vec<CustodyLine>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT e.logged_at, e.kind FROM item_entries i JOIN log_entries e ON e.seq = i.seq WHERE i.item = ?1 ORDER BY e.seq",
+        "SELECT e.seq, e.logged_at, e.kind FROM item_entries i JOIN log_entries e ON e.seq = i.seq
+         WHERE i.item = ?1 ORDER BY e.seq",
     )?;
     let rows = stmt
-        .query_map(params![code], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?
+        .query_map(params![code], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?))
+        })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
-    let generator: String = conn.query_row("SELECT generator FROM items WHERE code = ?1", [code], |r| r.get(0))?;
-    let (generator_name, ..) = enterprise_contact(conn, &generator)?;
-    Ok(rows
-        .into_iter()
-        .enumerate()
-        .map(|(i, (at, _kind))| {
-            let (zh, en) = if i == 0 {
-                ("产生并贴签", "generated and labelled")
-            } else {
-                ("转移事件", "custody event")
-            };
-            CustodyLine {
-                at_cst: cst_minute(&at),
-                what_zh: zh.into(),
-                what_en: en.into(),
-                by: generator_name.clone(),
+    let mut look = crate::service::reports::Lookup::new(conn);
+    let mut lines = Vec::with_capacity(rows.len());
+    for (seq, logged_at, kind) in rows {
+        let logged_cst = cst_minute(&logged_at);
+        let event = if kind == "event" {
+            Some(look.entry(seq.max(0) as u64)?)
+        } else {
+            None
+        };
+        let line = match event {
+            Some(e) => {
+                let (zh, en) = crate::service::reports::manifest::event_names(&e.kind);
+                CustodyLine {
+                    at_cst: cst_minute(&e.device_at),
+                    logged_cst,
+                    event: e.kind.clone(),
+                    what_zh: zh.into(),
+                    what_en: en.into(),
+                    by: look.name(&e.actor)?,
+                    by_uscc: e.actor.clone(),
+                }
             }
-        })
-        .collect())
+            None => CustodyLine {
+                at_cst: logged_cst.clone(),
+                logged_cst,
+                event: String::new(),
+                what_zh: "日志记录".into(),
+                what_en: "log entry".into(),
+                by: String::new(),
+                by_uscc: String::new(),
+            },
+        };
+        lines.push(line);
+    }
+    Ok(lines)
 }

@@ -26,9 +26,17 @@ use crate::service::ledger::manifest_view;
 use crate::store::reference::{active_exemptions, exemptions_of};
 use crate::store::StoreResult;
 
-/// (Chinese, English) name of an event type as the manifest shows it.
+/// (Chinese, English) name of an event type, as the manifest and the public label page show
+/// it.
 pub fn event_names(kind: &str) -> (&'static str, &'static str) {
     match kind {
+        "generate" => ("产生并贴签", "generated and labelled"),
+        "store" => ("入库贮存", "stored"),
+        "treat" => ("利用/处置", "treated"),
+        "consolidate" => ("合并包装", "consolidated"),
+        "split" => ("分装", "split"),
+        "explanation" => ("差异说明", "discrepancy explained"),
+        "acknowledge" => ("告警确认", "alert acknowledged"),
         "manifest_open" => ("开立联单", "manifest opened"),
         "manifest_amend" => ("变更联单", "manifest amended"),
         "manifest_cancel" => ("作废联单", "manifest cancelled"),
