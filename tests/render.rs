@@ -240,7 +240,10 @@ fn label_page_has_every_caption_the_code_and_the_qr() {
     assert!(page.contains("width: 100mm; height: 100mm;"));
     assert!(page.contains(r#""Noto Sans CJK SC", "WenQuanYi Micro Hei", "Microsoft YaHei", sans-serif"#));
     assert!(page.contains(">危险废物</h1>"));
-    assert!(page.contains("background: rgb(255, 150, 0);"), "the HJ 1276 orange-yellow");
+    assert!(
+        page.contains("background: rgb(255, 150, 0);"),
+        "the HJ 1276 orange-yellow"
+    );
     assert!(!page.contains("#FFD700"));
     for caption in CAPTIONS {
         assert!(page.contains(&format!(">{caption}<")), "caption {caption} missing");
