@@ -43,6 +43,8 @@ pub const MAX_LANDFILL_VOLUME_L: u32 = 200_000;
 pub const MAX_REASON_CHARS: usize = 500;
 /// Longest remark (备注) on a label, in characters.
 pub const MAX_REMARKS_CHARS: usize = 200;
+/// Longest facility code (设施编码, from the unit's pollutant discharge permit), in characters.
+pub const MAX_FACILITY_CODE_CHARS: usize = 30;
 /// Longest hand-over place of a relay, in characters.
 pub const MAX_PLACE_CHARS: usize = 100;
 /// Longest cross-province approval number, in characters.
@@ -387,12 +389,14 @@ struct RawGenerate {
     #[serde(default)]
     remarks: Option<String>,
     #[serde(default)]
+    facility_code: Option<String>,
+    #[serde(default)]
     inputs: Vec<String>,
 }
 
 /// The members of a generate body: a `generate` event, a consolidation's `output`, a split's
 /// `outputs`. Only a `generate` event may add `inputs`.
-const GENERATE_BODY_FIELDS: [&str; 12] = [
+const GENERATE_BODY_FIELDS: [&str; 13] = [
     "waste_code",
     "mass_g",
     "form",
@@ -405,6 +409,7 @@ const GENERATE_BODY_FIELDS: [&str; 12] = [
     "harmful_components",
     "precautions",
     "remarks",
+    "facility_code",
 ];
 
 #[derive(Deserialize)]
@@ -759,8 +764,10 @@ fn parse_generate(raw: RawGenerate, catalogue: Option<&Catalogue>) -> Result<Gen
                 format!("容器容积container_volume_l应为1-{MAX_CONTAINER_VOLUME_L}升"),
             )
         })?;
-    // 备注 is printed on the label from the logged payload; the custody rules do not use it.
+    // 备注 is printed on the label, the facility code (产生危险废物设施编码) in the HJ 1259
+    // ledger, both from the logged payload; the custody rules do not use them.
     text::optional("remarks", raw.remarks.as_deref(), MAX_REMARKS_CHARS)?;
+    text::optional("facility_code", raw.facility_code.as_deref(), MAX_FACILITY_CODE_CHARS)?;
     Ok(Generate {
         waste_code,
         waste_name,
@@ -1101,6 +1108,7 @@ fn own_fields(kind: &str) -> Option<&'static [&'static str]> {
             "harmful_components",
             "precautions",
             "remarks",
+            "facility_code",
             "inputs",
         ],
         "store" => &["items", "storage_place"],
@@ -1332,6 +1340,11 @@ mod tests {
         g["remarks"] = json!("桶身轻微锈蚀，已套外包装");
         assert!(parse(&g).is_ok());
         g["remarks"] = json!("备".repeat(MAX_REMARKS_CHARS + 1));
+        assert_eq!(parse(&g).unwrap_err().code, "field_too_long");
+        g["remarks"] = json!("");
+        g["facility_code"] = json!("MF0012");
+        assert!(parse(&g).is_ok());
+        g["facility_code"] = json!("M".repeat(MAX_FACILITY_CODE_CHARS + 1));
         assert_eq!(parse(&g).unwrap_err().code, "field_too_long");
         let accept = |extra: Value| {
             let mut v = json!({"type": "accept", "actor": "91500110MA5UW0002G", "device": "driver-2",

@@ -12,7 +12,7 @@ use crate::domain::hazard::hazard_names;
 use crate::domain::waste::{waste_digits, MAX_SEARCH_RESULTS};
 use crate::domain::{EnterpriseRole, Named, PhysicalForm, Refusal, TreatmentMethod, UserRole, VehicleType, WasteCode};
 use crate::service::AppState;
-use crate::store::reference::{active_exemptions, exemptions_of, Exemption};
+use crate::store::reference::{active_exemptions, exemptions_of, Exemption, ExemptionRows};
 
 #[derive(Serialize, ToSchema)]
 pub struct Health {
@@ -153,8 +153,6 @@ pub struct SearchResult {
     pub total: usize,
     pub results: Vec<CatalogueItem>,
 }
-
-type ExemptionRows = Vec<(Vec<String>, Option<String>, Exemption)>;
 
 fn item(e: &crate::domain::CatalogueEntry, exemptions: &ExemptionRows) -> CatalogueItem {
     let code = e.code.to_string();

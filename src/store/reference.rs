@@ -256,6 +256,10 @@ pub struct Exemption {
     pub exemption: String,
 }
 
+/// Exemption rows as [`active_exemptions`] answers them: (codes named, category named, the
+/// exemption).
+pub type ExemptionRows = Vec<(Vec<String>, Option<String>, Exemption)>;
+
 /// The English name of an exemption stage of the list.
 pub fn exemption_stage_en(stage: &str) -> &'static str {
     match stage {
@@ -273,7 +277,7 @@ pub fn exemption_stage_en(stage: &str) -> &'static str {
 /// `(codes named, category named, exemption)`. Rows that name a kind of waste only (household
 /// waste, waste of an environmental emergency, historical waste) apply to no code by
 /// themselves and are left out.
-pub fn active_exemptions(conn: &Connection) -> StoreResult<Vec<(Vec<String>, Option<String>, Exemption)>> {
+pub fn active_exemptions(conn: &Connection) -> StoreResult<ExemptionRows> {
     let mut stmt = conn.prepare_cached(
         "SELECT x.category_or_code, x.codes, x.waste, x.exempt_stage, x.condition, x.exemption
          FROM catalogue_exemptions x JOIN catalogue_versions v ON v.version = x.version AND v.active = 1
@@ -321,7 +325,7 @@ fn is_category(s: &str) -> bool {
 }
 
 /// The exemptions of `code` (`NNN-NNN-NN`) among `rows` ([`active_exemptions`]).
-pub fn exemptions_of(rows: &[(Vec<String>, Option<String>, Exemption)], code: &str) -> Vec<Exemption> {
+pub fn exemptions_of(rows: &ExemptionRows, code: &str) -> Vec<Exemption> {
     let category = code.rsplit('-').next().map(|d| format!("HW{d}"));
     rows.iter()
         .filter(|(codes, cat, _)| codes.iter().any(|c| c == code) || (cat.is_some() && *cat == category))
