@@ -243,6 +243,30 @@ async fn a_relay_prints_both_carriers_legs_and_every_field_order_23_asks() {
         ("钱师傅", LICENCE_B, "13800000022"),
     )
     .await;
+    // The registry answers the certificate, and describes it; a bad one is refused.
+    let (_, list) = cast["first"]
+        .client
+        .get(&format!("/api/v1/enterprises/{t1}/vehicles"))
+        .await;
+    assert_eq!(list["vehicles"][0]["road_transport_cert"], CERT_A, "{list}");
+    let (_, doc) = admin.get("/api/v1/openapi.json").await;
+    for schema in ["Vehicle", "NewVehicle"] {
+        assert!(
+            doc["components"]["schemas"][schema]["properties"]["road_transport_cert"].is_object(),
+            "{schema}"
+        );
+    }
+    let (s, v) = cast["first"]
+        .client
+        .post(
+            &format!("/api/v1/enterprises/{t1}/vehicles"),
+            json!({"plate": "渝D55609", "vehicle_type": "van", "road_transport_cert": "证".repeat(41)}),
+        )
+        .await;
+    assert_eq!(
+        (s, v["error"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("field_too_long"))
+    );
 
     let code = accepted(
         admin,
