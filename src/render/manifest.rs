@@ -1,9 +1,11 @@
-//! The transfer manifest (危险废物转移联单) as a printable A4 page: the parties (移出人, the
-//! transporters in carrying order, 接受人) with their codes, addresses and contacts, the vehicle
-//! and driver, the planned date and approval, the items with their declared and weighed
-//! masses, and the custody events with their China Standard Time, who signed them and the
-//! log index an auditor can check each against. Chinese first, English beside. Pure: the
-//! caller formats every value.
+//! The transfer manifest (危险废物转移联单) as a printable A4 page: the parties (移出人, 接受人
+//! with its permit and licensed methods) with their codes, addresses and contacts; one box per
+//! carrier leg (承运人, in carrying order) with its vehicle, road transport certificate, driver,
+//! and where and when it took the load over; the route, dates and approval; the items with
+//! their masses, the receiver's decision and treatment method under this manifest; the
+//! emergency measures; the list's exemptions for the codes; and the custody events with their
+//! China Standard Time, who signed them and the log index an auditor can check each against.
+//! Chinese first, English beside. Pure: the caller formats every value.
 
 use std::fmt::Write as _;
 
