@@ -5,6 +5,7 @@ mod common;
 
 use common::{assert_refused, spawn_app};
 use reqwest::StatusCode;
+use serde_json::json;
 
 #[tokio::test]
 async fn catalogue_search_by_category_prefix_and_chinese_text() {
@@ -88,6 +89,54 @@ async fn catalogue_entry_and_refusals() {
         StatusCode::UNPROCESSABLE_ENTITY,
         "query_too_long",
     );
+}
+
+/// The 57 exemption rows of the 2021 list were loaded but shown nowhere: each code's answer
+/// now carries the rows that name it or its category, with stage, condition and what is
+/// exempt.
+#[tokio::test]
+async fn catalogue_answers_carry_each_codes_exemptions() {
+    let app = spawn_app().await;
+    let c = app.anonymous();
+    let (s, body) = c.get("/api/v1/catalogue/900-052-31").await;
+    assert_eq!(s, StatusCode::OK);
+    let x = body["exemptions"].as_array().unwrap();
+    assert_eq!(x.len(), 1, "{body}");
+    assert_eq!(
+        (&x[0]["stage"], &x[0]["stage_en"]),
+        (&json!("运输"), &json!("transport"))
+    );
+    assert_eq!(x[0]["applies_to"], "code");
+    assert!(x[0]["condition"].as_str().unwrap().len() > 10);
+    assert!(x[0]["exemption"].as_str().unwrap().contains("运输"));
+    // A row naming a category applies to each of its codes; one naming a code to that code.
+    let (_, body) = c.get("/api/v1/catalogue?q=HW01&limit=50").await;
+    let infectious = body["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["code"] == "841-001-01")
+        .unwrap();
+    let stages: Vec<(&str, &str)> = infectious["exemptions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| (x["stage"].as_str().unwrap(), x["applies_to"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        stages,
+        [
+            ("收集", "category"),
+            ("运输", "category"),
+            ("运输", "category"),
+            ("处置", "category"),
+            ("运输", "code"),
+            ("处置", "code")
+        ]
+    );
+    // A code the list does not exempt answers an empty list.
+    let (_, body) = c.get("/api/v1/catalogue/900-214-08").await;
+    assert_eq!(body["exemptions"], json!([]));
 }
 
 #[tokio::test]

@@ -331,3 +331,172 @@ async fn items_are_listed_for_those_who_may_see_them() {
         "not_authenticated",
     );
 }
+
+/// HJ 1276-2022: the label is orange-yellow (RGB 255,150,0) with black text; 有害成分 and 注意事项
+/// come from the generator's declaration or, when it declared none, from the hazards; 备注
+/// carries the declared remark and the national list's exempt stages; a container made by a
+/// split (or a consolidation) names its collecting unit (收集单位).
+#[tokio::test]
+async fn a_label_is_orange_yellow_fills_harmful_components_precautions_remarks_and_names_a_collector() {
+    let app = spawn_app().await;
+    let (ent, phone) = setup(&app).await;
+    let mut fields = generate_fields("900-249-08", 100_000, "liquid", &["T", "I"], 200);
+    fields["remarks"] = json!("桶盖密封圈已更换");
+    let env = phone.sign_event("generate", &common::now_cst(), fields);
+    let (s, r) = ent.post("/api/v1/events", serde_json::to_value(env).unwrap()).await;
+    assert_eq!(s, StatusCode::CREATED, "{r}");
+    let code = r["item_code"].as_str().unwrap().to_owned();
+    let label = |code: String| {
+        let ent = &ent;
+        async move {
+            let (s, _, page) = get_bytes(ent, &format!("/api/v1/items/{code}/label")).await;
+            assert_eq!(s, StatusCode::OK);
+            String::from_utf8(page).unwrap()
+        }
+    };
+    let page = label(code.clone()).await;
+    assert!(page.contains("background: rgb(255, 150, 0);") && !page.contains("#FFD700"));
+    assert!(
+        page.contains("<dt>有害成分</dt><dd>有毒物质、易燃物质（据危险特性）</dd>"),
+        "{page}"
+    );
+    assert!(page.contains(
+        "<dt>注意事项</dt><dd>密闭贮存，防渗防漏；避免接触皮肤和吸入；远离火源热源，严禁烟火（据危险特性）</dd>"
+    ));
+    assert!(page.contains("<dt>备注</dt><dd>桶盖密封圈已更换；名录豁免环节：利用（须符合豁免条件）</dd>"));
+    assert!(page.contains("<dt>产生单位</dt>") && !page.contains("收集单位"));
+
+    // Declared texts win over the defaults.
+    let mut fields = generate_fields("900-249-08", 50_000, "liquid", &["T"], 50);
+    fields["harmful_components"] = json!("多环芳烃");
+    fields["precautions"] = json!("远离明火");
+    let env = phone.sign_event("generate", &common::now_cst(), fields);
+    let (_, r) = ent.post("/api/v1/events", serde_json::to_value(env).unwrap()).await;
+    let page = label(r["item_code"].as_str().unwrap().to_owned()).await;
+    assert!(page.contains("<dt>有害成分</dt><dd>多环芳烃</dd>") && page.contains("<dt>注意事项</dt><dd>远离明火</dd>"));
+
+    // Split into two: each new container's unit is its collecting unit.
+    let part = |mass_g: u64| {
+        let mut b = generate_fields("900-249-08", mass_g, "liquid", &["T", "I"], 100);
+        b["remarks"] = json!("分装自原桶");
+        b
+    };
+    let env = phone.sign_event(
+        "split",
+        &common::now_cst(),
+        json!({"input": code, "outputs": [part(60_000), part(40_000)]}),
+    );
+    let (s, r) = ent.post("/api/v1/events", serde_json::to_value(env).unwrap()).await;
+    assert_eq!(s, StatusCode::CREATED, "{r}");
+    let output = r["created"][1]["item_code"].as_str().unwrap().to_owned();
+    let page = label(output).await;
+    assert!(page.contains("<dt>收集单位</dt>") && !page.contains("<dt>产生单位</dt>"));
+    assert!(page.contains("<dd>分装自原桶；名录豁免环节：利用"));
+}
+
+/// The public page `/Q/...` names each event after its type, in Chinese and English, with the
+/// enterprise that signed it and the event's own time beside the time the log recorded it; the
+/// JSON answer carries the same. Before, every event after generation read "custody event",
+/// signed by the generator, at the log's time.
+#[tokio::test]
+async fn the_public_page_names_each_event_its_signer_and_its_own_time() {
+    use common::cast::Cast;
+    use common::custody::{accepted, accepted_at, Fleet};
+    let app = spawn_app().await;
+    let cast = Cast::on(&app)
+        .generator("shop", "91500110MA5U8F4X2")
+        .transporter(
+            "carrier",
+            "91500110MA6TRN031",
+            Fleet::van("渝D55701", "500110198707071234"),
+        )
+        .seeded("yunan", common::YUNAN)
+        .build()
+        .await;
+    let admin = &cast.admin;
+    let (shop, driver) = (&cast["shop"].device, &cast["carrier"].device);
+    let carrier = cast["carrier"].uscc.clone();
+    // The phone signed the generation offline, an hour and a half before it synced.
+    let signed = (chrono::Utc::now() - chrono::Duration::minutes(90))
+        .with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).unwrap());
+    let r = accepted_at(
+        admin,
+        shop,
+        &signed.to_rfc3339(),
+        "generate",
+        generate_fields("900-249-08", 100_000, "liquid", &["T", "I"], 200),
+    )
+    .await;
+    let code = r["item_code"].as_str().unwrap().to_owned();
+    let b32 = r["label"]["qr_text"]
+        .as_str()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_owned();
+    let number = accepted(
+        admin,
+        shop,
+        "manifest_open",
+        json!({"transporters": [carrier], "vehicle_plate": "渝D55701", "driver_licence": "500110198707071234",
+               "receiver": common::YUNAN, "items": [code], "planned_date": "2026-04-01"}),
+    )
+    .await["manifest_no"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    accepted(
+        admin,
+        shop,
+        "release",
+        json!({"items": [code], "to": carrier, "manifest": number}),
+    )
+    .await;
+    accepted(admin, driver, "accept", json!({"items": [code], "manifest": number})).await;
+
+    let view: Value = reqwest::Client::new()
+        .get(format!("{}/Q/{b32}", app.base))
+        .header("accept", "application/json")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let lines = view["custody"].as_array().unwrap();
+    let kinds: Vec<&str> = lines.iter().map(|l| l["event"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["generate", "manifest_open", "release", "accept"], "{view}");
+    let shop_name = format!("测试企业{}", &cast["shop"].uscc[10..14]);
+    let carrier_name = format!("测试企业{}", &carrier[10..14]);
+    assert_eq!(
+        (
+            &lines[3]["what_zh"],
+            &lines[3]["what_en"],
+            &lines[3]["by"],
+            &lines[3]["by_uscc"]
+        ),
+        (
+            &json!("承运签收"),
+            &json!("accepted by the transporter"),
+            &json!(carrier_name),
+            &json!(carrier)
+        )
+    );
+    assert_eq!(
+        (&lines[2]["what_zh"], &lines[2]["by"]),
+        (&json!("移出放行"), &json!(shop_name))
+    );
+    assert_eq!(lines[0]["at_cst"], signed.format("%Y-%m-%d %H:%M").to_string().as_str());
+    assert_ne!(lines[0]["at_cst"], lines[0]["logged_cst"], "{view}");
+
+    let (_, _, html) = get_bytes(&app.anonymous(), &format!("/Q/{b32}")).await;
+    let html = String::from_utf8(html).unwrap();
+    assert!(!html.contains("custody event") && !html.contains("转移事件"));
+    let generate = html.split("<li data-event=\"generate\">").nth(1).unwrap();
+    let generate = generate.split("</li>").next().unwrap();
+    assert!(generate.contains(&format!("记录于 {}", lines[0]["logged_cst"].as_str().unwrap())));
+    assert!(generate.contains("产生并贴签") && generate.contains(&shop_name));
+    let accept = html.split("<li data-event=\"accept\">").nth(1).unwrap();
+    assert!(accept.contains("承运签收") && accept.contains(&carrier_name) && accept.contains(&carrier));
+}

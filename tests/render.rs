@@ -60,6 +60,9 @@ fn sample_label(volume_l: u32, serial: u32) -> LabelView {
         harmful_components: "多环芳烃".into(),
         precautions: "远离火源，防止泄漏".into(),
         generator_name: "重庆万盛某机械有限公司".into(),
+        collected: false,
+        remarks: String::new(),
+        exempt_stages: Vec::new(),
         contact_name: "张三".into(),
         contact_phone: "023-48271234".into(),
         generated_on: "2026-11-28".into(),
@@ -194,7 +197,7 @@ fn all_five_pictograms_exist_with_their_chinese_titles_and_differ() {
 
 // ---------------------------------------------------------------- labels
 
-const CAPTIONS: [&str; 14] = [
+const CAPTIONS: [&str; 15] = [
     "废物名称",
     "废物类别",
     "废物代码",
@@ -208,6 +211,7 @@ const CAPTIONS: [&str; 14] = [
     "联系方式",
     "产生日期",
     "废物重量",
+    "备注",
     "数字识别码",
 ];
 
@@ -236,7 +240,11 @@ fn label_page_has_every_caption_the_code_and_the_qr() {
     assert!(page.contains("width: 100mm; height: 100mm;"));
     assert!(page.contains(r#""Noto Sans CJK SC", "WenQuanYi Micro Hei", "Microsoft YaHei", sans-serif"#));
     assert!(page.contains(">危险废物</h1>"));
-    assert!(page.contains("#FFD700"));
+    assert!(
+        page.contains("background: rgb(255, 150, 0);"),
+        "the HJ 1276 orange-yellow"
+    );
+    assert!(!page.contains("#FFD700"));
     for caption in CAPTIONS {
         assert!(page.contains(&format!(">{caption}<")), "caption {caption} missing");
     }
@@ -328,15 +336,21 @@ fn verify_view(verdict: Verdict) -> VerifyView {
         custody: vec![
             CustodyLine {
                 at_cst: "2026-11-28 09:10".into(),
+                logged_cst: "2026-11-28 09:10".into(),
+                event: "generate".into(),
                 what_zh: "产生".into(),
                 what_en: "generated".into(),
                 by: "重庆万盛某机械有限公司".into(),
+                by_uscc: "91500110MA5U8F4X2N".into(),
             },
             CustodyLine {
                 at_cst: "2026-11-30 14:05".into(),
+                logged_cst: "2026-12-01 08:00".into(),
+                event: "accept".into(),
                 what_zh: "交接给运输单位".into(),
                 what_en: "handed to the transporter".into(),
                 by: "某运输公司".into(),
+                by_uscc: "91500110MA6TRN031U".into(),
             },
         ],
     }
@@ -387,6 +401,31 @@ fn verify_page_is_mobile_first_chinese_first() {
     }
     assert!(page.find("产生").unwrap() < page.find("交接给运输单位").unwrap());
     assert!(page.contains("<title>感染性</title>"));
+}
+
+#[test]
+fn verify_page_shows_each_events_own_time_beside_its_logged_time_and_its_signer() {
+    let page = verify_page(&verify_view(Verdict::Genuine));
+    let accept = page
+        .split("<li data-event=\"accept\">")
+        .nth(1)
+        .unwrap()
+        .split("</li>")
+        .next()
+        .unwrap();
+    assert!(accept.find("2026-11-30 14:05").unwrap() < accept.find("记录于 2026-12-01 08:00").unwrap());
+    assert!(accept.contains("签名单位") && accept.contains("某运输公司") && accept.contains("91500110MA6TRN031U"));
+    let generate = page
+        .split("<li data-event=\"generate\">")
+        .nth(1)
+        .unwrap()
+        .split("</li>")
+        .next()
+        .unwrap();
+    assert!(
+        !generate.contains("记录于"),
+        "logged at the event's own minute: one time is enough"
+    );
 }
 
 #[test]

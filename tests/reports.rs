@@ -18,6 +18,8 @@ use serde_json::{json, Value};
 const PLATE: &str = "渝D55501";
 const LICENCE: &str = "500110198505051234";
 const YUNAN_PERMIT: &str = "CQWF-2026-001";
+/// The paint shop's spraying line, as its discharge permit codes it.
+const FACILITY: &str = "MF0003";
 
 /// A device time on the test's clock: sets the clock to `cst` (China Standard Time) and
 /// answers it as a device writes it.
@@ -113,14 +115,9 @@ async fn story(app: &common::TestApp, clock: &Clock, admin: &Client) -> Story {
         ("900-252-12", 50_000, "semi_solid", &["T", "I"][..]),
         ("900-214-08", 20_000, "liquid", &["T", "I"][..]),
     ] {
-        let r = accepted_at(
-            admin,
-            &phone,
-            &at(clock, "2026-03-31T22:10:00"),
-            "generate",
-            generate_fields(code, mass, form, hazards, 200),
-        )
-        .await;
+        let mut fields = generate_fields(code, mass, form, hazards, 200);
+        fields["facility_code"] = json!(FACILITY);
+        let r = accepted_at(admin, &phone, &at(clock, "2026-03-31T22:10:00"), "generate", fields).await;
         drums.push(r["item_code"].as_str().unwrap().to_owned());
         gen.push(r["index"].as_u64().unwrap());
     }
@@ -283,6 +280,7 @@ async fn the_hj1259_ledger_reports_and_printed_manifest_match_the_hand_worked_st
             "容器/包装编码",
             "容器/包装类型",
             "容器/包装数量",
+            "产生危险废物设施编码",
             "产生部门经办人（签名设备）",
             "去向",
             "日志序号"
@@ -308,9 +306,10 @@ async fn the_hj1259_ledger_reports_and_printed_manifest_match_the_hand_worked_st
             (&code.to_owned(), &kg.to_owned(), &"kg".to_owned(), drum)
         );
         assert_eq!((&r[10], &r[11]), (&"200L 容器".to_owned(), &"1".to_owned()));
-        assert_eq!(r[12], shop_device);
-        assert_eq!(r[13], "贮存：危险废物贮存库");
-        assert_eq!(r[14], s.gen[i].to_string());
+        assert_eq!(r[12], FACILITY);
+        assert_eq!(r[13], shop_device);
+        assert_eq!(r[14], "贮存：危险废物贮存库");
+        assert_eq!(r[15], s.gen[i].to_string());
         assert!(!r[4].is_empty(), "the national list's name of {code}");
     }
 
@@ -323,7 +322,7 @@ async fn the_hj1259_ledger_reports_and_printed_manifest_match_the_hand_worked_st
             .map(|r| (
                 r["容器/包装编码"].as_str(),
                 r["入库量"].as_str(),
-                r["贮存设施"].as_str()
+                r["贮存设施编码"].as_str()
             ))
             .collect::<Vec<_>>(),
         [
@@ -338,6 +337,10 @@ async fn the_hj1259_ledger_reports_and_printed_manifest_match_the_hand_worked_st
     assert_eq!(into[3]["变动类型"], "库内移位");
     assert_eq!(into[3]["入库时间"], "2026-03-31 22:20:00");
     assert_eq!(into[3]["日志序号"], s.moved.to_string());
+    // GB 18597 types from the places' names; the shop's own device moved and stored them.
+    assert!(into.iter().all(|r| r["贮存设施类型"] == "贮存库"));
+    assert!(into.iter().all(|r| r["运送部门经办人（签名设备）"] == shop_device));
+    assert_eq!(into[0]["贮存部门经办人（签名设备）"], shop_device);
 
     // Out of store (B.3): A and B released on 1 April, from the store room they went into.
     let (_, _, body) = raw(&admin, &format!("{base}&stage=out_of_store&format=csv")).await;
@@ -348,7 +351,11 @@ async fn the_hj1259_ledger_reports_and_printed_manifest_match_the_hand_worked_st
         assert_eq!(r["出库批次编码"], format!("HWCK20260401-{}", s.released[i]));
         assert_eq!(r["出库时间"], "2026-04-01 09:05:00");
         assert_eq!(r["入库批次编码"], format!("HWRK20260331-{}", s.gen[i]));
-        assert_eq!(r["贮存设施"], "危险废物贮存库");
+        assert_eq!(r["贮存设施编码"], "危险废物贮存库");
+        assert_eq!(r["贮存设施类型"], "贮存库");
+        assert_eq!(r["出库部门经办人（签名设备）"], shop_device);
+        // The carrier's driver took it over: 运送部门经办人.
+        assert_eq!(r["运送部门经办人（签名设备）"], format!("{}/driver-1", s.carrier));
         assert_eq!(r["转移联单编号"], s.manifest);
         assert_eq!(
             r["去向"],
@@ -372,14 +379,26 @@ async fn the_hj1259_ledger_reports_and_printed_manifest_match_the_hand_worked_st
     for (i, r) in sent.iter().enumerate() {
         assert_eq!(r["委外利用/处置批次编码"], format!("HWWW20260401-{}", s.accepted));
         assert_eq!(r["出厂时间"], "2026-04-01 09:10:00");
-        assert_eq!(r["出库批次编码"], format!("HWCK20260401-{}", s.released[i]));
+        assert_eq!(
+            r["产生批次编码/出库批次编码"],
+            format!("HWCK20260401-{}", s.released[i])
+        );
         assert_eq!(r["利用/处置单位名称"], yunan_name);
         assert_eq!(r["利用/处置单位统一社会信用代码"], YUNAN);
         assert_eq!(r["接收单位类型"], "利用处置单位");
         assert_eq!(r["危险废物经营许可证编码"], YUNAN_PERMIT);
         assert_eq!(r["运输单位"], format!("{carrier_name}（{}）", s.carrier));
-        assert_eq!(r["运送部门经办人（签名设备）"], format!("{}/driver-1", s.carrier));
+        assert_eq!(r["承运人经办人（签名设备）"], format!("{}/driver-1", s.carrier));
         assert_eq!(r["转移联单编号"], s.manifest);
+        // Yunan holds a permit and nothing leaves the country: the exempt-unit and export
+        // columns of B.5 are there, empty.
+        for col in [
+            "危险废物利用处置环节豁免管理单位名称",
+            "境外危险废物利用处置单位名称",
+            "出口核准通知单编号",
+        ] {
+            assert_eq!(r[col], "", "{col}");
+        }
     }
     assert_eq!(
         sent.iter()
@@ -435,8 +454,8 @@ async fn the_hj1259_ledger_reports_and_printed_manifest_match_the_hand_worked_st
     )
     .await;
     let yrows = yunan["rows"].as_array().unwrap();
-    assert_eq!(yrows.len(), 6, "{yunan}");
-    let split_rows: Vec<_> = yrows[3..]
+    assert_eq!(yrows.len(), 7, "{yunan}");
+    let split_rows: Vec<_> = yrows[4..]
         .iter()
         .map(|r| {
             (
@@ -472,7 +491,7 @@ async fn the_hj1259_ledger_reports_and_printed_manifest_match_the_hand_worked_st
         ]
     );
     assert_eq!(
-        yrows[5]["source_batch"],
+        yrows[6]["source_batch"],
         format!("HWRK20260401-{}", s.received[1]).as_str()
     );
     for (i, r) in yrows[..2].iter().enumerate() {
@@ -492,12 +511,22 @@ async fn the_hj1259_ledger_reports_and_printed_manifest_match_the_hand_worked_st
         (&yrows[0]["mass_g"], &yrows[1]["mass_g"]),
         (&json!(183_000), &json!(50_000))
     );
+    // The incineration takes A out of the store (B.3) and treats it (B.4), whose source is
+    // that out-of-store batch (产生批次编码/出库批次编码), on Yunan's licensed line.
+    assert_eq!(
+        (&yrows[2]["stage"], &yrows[2]["movement"], &yrows[2]["seq"]),
+        (&json!("out_of_store"), &json!("taken_for_treatment"), &json!(s.treated))
+    );
+    assert_eq!(
+        yrows[2]["source_batch"],
+        format!("HWRK20260401-{}", s.received[0]).as_str()
+    );
     assert_eq!(
         (
-            &yrows[2]["stage"],
-            &yrows[2]["mass_g"],
-            &yrows[2]["method"],
-            &yrows[2]["time_cst"]
+            &yrows[3]["stage"],
+            &yrows[3]["mass_g"],
+            &yrows[3]["method"],
+            &yrows[3]["time_cst"]
         ),
         (
             &json!("own_treatment"),
@@ -506,11 +535,26 @@ async fn the_hj1259_ledger_reports_and_printed_manifest_match_the_hand_worked_st
             &json!("2026-04-02 10:00:00")
         )
     );
+    assert_eq!(yrows[3]["source_batch"], format!("HWCK20260402-{}", s.treated).as_str());
+    assert_eq!(yrows[3]["batch"], format!("HWZX20260402-{}", s.treated).as_str());
     assert_eq!(
-        yrows[2]["source_batch"],
-        format!("HWRK20260401-{}", s.received[0]).as_str()
+        yrows[3]["facility_code"],
+        format!("{YUNAN_PERMIT}/incineration").as_str()
     );
-    assert_eq!(yrows[2]["batch"], format!("HWZX20260402-{}", s.treated).as_str());
+    // Yunan's own-treatment table: the standard's headers, read back from the CSV.
+    let (_, _, body) = raw(
+        &admin,
+        &format!("/api/v1/enterprises/{YUNAN}/hj1259?from=2026-04-01&to=2026-04-30&stage=own_treatment&format=csv"),
+    )
+    .await;
+    let b4 = rows(&body);
+    assert_eq!(b4.len(), 1);
+    assert_eq!(b4[0]["自行利用/处置设施编码"], format!("{YUNAN_PERMIT}/incineration"));
+    assert_eq!(
+        b4[0]["产生批次编码/出库批次编码"],
+        format!("HWCK20260402-{}", s.treated)
+    );
+    assert_eq!(b4[0]["自行利用/处置方式"], "焚烧");
 
     // XLSX: a zip with one sheet per stage; the cells hold the same values.
     let (st, headers, body) = raw(&admin, &format!("{base}&format=xlsx")).await;
@@ -543,6 +587,11 @@ async fn the_hj1259_ledger_reports_and_printed_manifest_match_the_hand_worked_st
         c.as_str(),
         YUNAN_PERMIT,
         "危废暂存间B",
+        FACILITY,
+        "贮存库",
+        "贮存设施编码",
+        "运送部门经办人（签名设备）",
+        "出口核准通知单编号",
         "No.",
         "委外利用/处置量",
         &s.manifest,

@@ -514,7 +514,28 @@ function catalogueRow(r, q) {
       h('span', { class: 'chip static', title: r.category_name }, highlight(r.category, q), ' ', highlight(r.category_name, q)),
       hazardChips(r.hazard)),
     h('p', { class: 'desc' }, highlight(r.description, q)),
-    h('p', { class: 'muted small' }, labelled('catalogue.industry'), highlight(r.industry, q)));
+    h('p', { class: 'muted small' }, labelled('catalogue.industry'), highlight(r.industry, q)),
+    exemptionList(r.exemptions));
+}
+
+/** The stage of an exemption of the national list, in the UI language. */
+function exemptionStage(x) {
+  return lang() === 'zh' ? x.stage : x.stage_en;
+}
+
+/** A code's exemptions (豁免管理清单): stage, what is exempt, and its condition. */
+function exemptionList(exemptions) {
+  if (!exemptions?.length) return null;
+  return h('div', { class: 'exemptions small', dataset: { exempt: exemptions.map((x) => x.stage_en).join(',') } },
+    h('strong', {}, t('catalogue.exemptions')),
+    h('ul', {}, exemptions.map((x) => h('li', { dataset: { stage: x.stage_en } },
+      h('span', { class: 'chip static' }, exemptionStage(x)), ' ', x.exemption, ' ',
+      h('span', { class: 'muted' }, t('catalogue.exempt_condition', { condition: x.condition }))))));
+}
+
+/** The distinct exempt stages of a code, joined for a line of text. */
+function exemptStages(exemptions) {
+  return [...new Set((exemptions || []).map(exemptionStage))].join(lang() === 'zh' ? '、' : ', ');
 }
 
 function hazardChips(hazard) {
@@ -1250,7 +1271,9 @@ function wasteTypeAhead(ctx, input, datalist, info, hazardBox) {
   ctx.signal.addEventListener('abort', () => { clearTimeout(timer); inflight?.abort(); });
 
   const apply = (entry) => {
-    info.textContent = t('gen.waste_found', { desc: `${entry.category} ${entry.category_name} · ${entry.description}` });
+    const stages = exemptStages(entry.exemptions);
+    info.textContent = t('gen.waste_found', { desc: `${entry.category} ${entry.category_name} · ${entry.description}` })
+      + (stages ? ` · ${t('gen.waste_exempt', { stages })}` : '');
     if (applied === entry.code) return; // keep what the user changed for this code
     applied = entry.code;
     const letters = String(entry.hazard || '').match(/In|[TCIR]/g) || [];
@@ -1278,7 +1301,11 @@ function wasteTypeAhead(ctx, input, datalist, info, hazardBox) {
     }
     if (inflight !== mine || !ctx.alive()) return;
     const found = data?.results || [];
-    datalist.replaceChildren(...found.map((r) => h('option', { value: r.code }, `${r.code} ${r.description}`)));
+    datalist.replaceChildren(...found.map((r) => {
+      const stages = exemptStages(r.exemptions);
+      const exempt = stages ? ` · ${t('gen.waste_exempt', { stages })}` : '';
+      return h('option', { value: r.code }, `${r.code} ${r.description}${exempt}`);
+    }));
     const code = normalizeWasteCode(q);
     const exact = found.find((r) => r.code === code);
     if (exact) {

@@ -58,6 +58,8 @@ const zh = {
   'catalogue.categories': '类别',
   'catalogue.industry': '行业来源',
   'catalogue.hazard': '危险特性',
+  'catalogue.exemptions': '名录豁免（须符合豁免条件）',
+  'catalogue.exempt_condition': '条件：{condition}',
 
   'login.title': '登录',
   'login.username': '用户名',
@@ -182,6 +184,7 @@ const zh = {
   'gen.waste_code': '废物代码',
   'gen.waste_code_hint': '输入代码或名称查询，如 900-249-08 或 废矿物油。',
   'gen.waste_found': '{desc}',
+  'gen.waste_exempt': '名录豁免环节：{stages}',
   'gen.waste_unknown': '名录中没有找到此代码，将由服务器核对。',
   'gen.mass': '每个容器的净重（千克）',
   'gen.mass_hint': '最多 3 位小数，如 185.5',
@@ -446,6 +449,8 @@ const en = {
   'catalogue.categories': 'Categories',
   'catalogue.industry': 'Industry',
   'catalogue.hazard': 'Hazard',
+  'catalogue.exemptions': 'Exemptions of the list (when the condition is met)',
+  'catalogue.exempt_condition': 'Condition: {condition}',
 
   'login.title': 'Log in',
   'login.username': 'Username',
@@ -570,6 +575,7 @@ const en = {
   'gen.waste_code': 'Waste code',
   'gen.waste_code_hint': 'Type a code or a name, e.g. 900-249-08 or 废矿物油.',
   'gen.waste_found': '{desc}',
+  'gen.waste_exempt': 'Exempt stages: {stages}',
   'gen.waste_unknown': 'This code is not in the catalogue; the server will check it.',
   'gen.mass': 'Net mass per container (kg)',
   'gen.mass_hint': 'Up to 3 decimals, e.g. 185.5',

@@ -41,6 +41,12 @@ pub const MAX_SIGNERS: usize = 5;
 pub const MAX_LANDFILL_VOLUME_L: u32 = 200_000;
 /// Longest reason, description or explanation, in characters.
 pub const MAX_REASON_CHARS: usize = 500;
+/// Longest remark (备注) on a label, in characters.
+pub const MAX_REMARKS_CHARS: usize = 200;
+/// Longest facility code (设施编码, from the unit's pollutant discharge permit), in characters.
+pub const MAX_FACILITY_CODE_CHARS: usize = 30;
+/// Longest hand-over place of a relay, in characters.
+pub const MAX_PLACE_CHARS: usize = 100;
 /// Longest cross-province approval number, in characters.
 pub const MAX_APPROVAL_CHARS: usize = 50;
 
@@ -381,12 +387,16 @@ struct RawGenerate {
     #[serde(default)]
     precautions: Option<String>,
     #[serde(default)]
+    remarks: Option<String>,
+    #[serde(default)]
+    facility_code: Option<String>,
+    #[serde(default)]
     inputs: Vec<String>,
 }
 
 /// The members of a generate body: a `generate` event, a consolidation's `output`, a split's
 /// `outputs`. Only a `generate` event may add `inputs`.
-const GENERATE_BODY_FIELDS: [&str; 11] = [
+const GENERATE_BODY_FIELDS: [&str; 13] = [
     "waste_code",
     "mass_g",
     "form",
@@ -398,6 +408,8 @@ const GENERATE_BODY_FIELDS: [&str; 11] = [
     "waste_name",
     "harmful_components",
     "precautions",
+    "remarks",
+    "facility_code",
 ];
 
 #[derive(Deserialize)]
@@ -416,6 +428,8 @@ struct RawManifestOpen {
     planned_date: String,
     #[serde(default)]
     approval: Option<String>,
+    #[serde(default)]
+    emergency_measures: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -455,6 +469,12 @@ struct RawAccept {
     manifest: String,
     #[serde(default)]
     scanned_labels: Option<Vec<String>>,
+    #[serde(default)]
+    vehicle_plate: Option<String>,
+    #[serde(default)]
+    driver_licence: Option<String>,
+    #[serde(default)]
+    handover_place: Option<String>,
 }
 
 /// `arrive` and `return`: items under a manifest.
@@ -744,6 +764,10 @@ fn parse_generate(raw: RawGenerate, catalogue: Option<&Catalogue>) -> Result<Gen
                 format!("容器容积container_volume_l应为1-{MAX_CONTAINER_VOLUME_L}升"),
             )
         })?;
+    // 备注 is printed on the label, the facility code (产生危险废物设施编码) in the HJ 1259
+    // ledger, both from the logged payload; the custody rules do not use them.
+    text::optional("remarks", raw.remarks.as_deref(), MAX_REMARKS_CHARS)?;
+    text::optional("facility_code", raw.facility_code.as_deref(), MAX_FACILITY_CODE_CHARS)?;
     Ok(Generate {
         waste_code,
         waste_name,
@@ -784,6 +808,12 @@ fn parse_manifest_open(raw: RawManifestOpen) -> Result<ManifestOpen, Refusal> {
             "接受人不能同时为承运人",
         ));
     }
+    // 应急措施 is printed on the manifest from the logged payload; the rules do not use it.
+    text::optional(
+        "emergency_measures",
+        raw.emergency_measures.as_deref(),
+        MAX_REASON_CHARS,
+    )?;
     Ok(ManifestOpen {
         transporters,
         vehicle_plate: Plate::parse(&raw.vehicle_plate)?,
@@ -859,6 +889,12 @@ fn parse_accept(raw: RawAccept) -> Result<Accept, Refusal> {
                 .collect::<Result<Vec<_>, _>>()?,
         ),
     };
+    // The accepting carrier's vehicle, driver and hand-over place are printed on the manifest
+    // (its leg of a relay, 转移管理办法 art. 17) from the logged payload; checked for form here,
+    // not used by the rules.
+    raw.vehicle_plate.as_deref().map(Plate::parse).transpose()?;
+    raw.driver_licence.as_deref().map(driver_licence).transpose()?;
+    text::optional("handover_place", raw.handover_place.as_deref(), MAX_PLACE_CHARS)?;
     Ok(Accept {
         items,
         manifest: manifest_no(&raw.manifest)?,
@@ -1088,6 +1124,8 @@ fn own_fields(kind: &str) -> Option<&'static [&'static str]> {
             "waste_name",
             "harmful_components",
             "precautions",
+            "remarks",
+            "facility_code",
             "inputs",
         ],
         "store" => &["items", "storage_place"],
@@ -1099,6 +1137,7 @@ fn own_fields(kind: &str) -> Option<&'static [&'static str]> {
             "items",
             "planned_date",
             "approval",
+            "emergency_measures",
         ],
         "manifest_amend" => &[
             "manifest",
@@ -1112,7 +1151,14 @@ fn own_fields(kind: &str) -> Option<&'static [&'static str]> {
         ],
         "manifest_cancel" => &["manifest", "reason"],
         "release" => &["items", "to", "manifest"],
-        "accept" => &["items", "manifest", "scanned_labels"],
+        "accept" => &[
+            "items",
+            "manifest",
+            "scanned_labels",
+            "vehicle_plate",
+            "driver_licence",
+            "handover_place",
+        ],
         "arrive" | "return" => &["items", "manifest"],
         "weigh" => &["item", "weighed_mass_g"],
         "receive" => &["item", "decision", "accepted_mass_g", "refused_mass_g", "reason"],
@@ -1301,6 +1347,46 @@ mod tests {
         }
         assert_eq!(parse_event(b"[1]", &catalogue()).unwrap_err().code, "bad_event_json");
         assert_eq!(parse_event(b"{", &catalogue()).unwrap_err().code, "bad_event_json");
+    }
+
+    /// The members the printed label and manifest read from the logged payload: optional, so
+    /// payloads without them stay valid; checked for form when given.
+    #[test]
+    fn printed_only_members_are_optional_and_checked() {
+        let mut g = generate();
+        g["remarks"] = json!("桶身轻微锈蚀，已套外包装");
+        assert!(parse(&g).is_ok());
+        g["remarks"] = json!("备".repeat(MAX_REMARKS_CHARS + 1));
+        assert_eq!(parse(&g).unwrap_err().code, "field_too_long");
+        g["remarks"] = json!("");
+        g["facility_code"] = json!("MF0012");
+        assert!(parse(&g).is_ok());
+        g["facility_code"] = json!("M".repeat(MAX_FACILITY_CODE_CHARS + 1));
+        assert_eq!(parse(&g).unwrap_err().code, "field_too_long");
+        let accept = |extra: Value| {
+            let mut v = json!({"type": "accept", "actor": "91500110MA5UW0002G", "device": "driver-2",
+                "at": "2026-11-30T11:00:00+08:00", "nonce": "n-1",
+                "items": ["91500110MA5U8F4X2N9002490820261128001"], "manifest": "20265001000042"});
+            for (k, x) in extra.as_object().unwrap() {
+                v[k] = x.clone();
+            }
+            parse(&v)
+        };
+        assert!(accept(json!({})).is_ok());
+        assert!(accept(
+            json!({"vehicle_plate": "渝D67890", "driver_licence": "500110198202021234",
+            "handover_place": "万盛危废转运站"})
+        )
+        .is_ok());
+        assert_eq!(accept(json!({"vehicle_plate": "XYZ"})).unwrap_err().code, "bad_plate");
+        assert_eq!(
+            accept(json!({"driver_licence": "12"})).unwrap_err().code,
+            "bad_driver_licence"
+        );
+        assert_eq!(
+            accept(json!({"handover_place": "站\u{7}台"})).unwrap_err().code,
+            "bad_text"
+        );
     }
 
     const G: &str = "91500110MA5U8F4X2N";

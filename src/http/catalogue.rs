@@ -12,6 +12,7 @@ use crate::domain::hazard::hazard_names;
 use crate::domain::waste::{waste_digits, MAX_SEARCH_RESULTS};
 use crate::domain::{EnterpriseRole, Named, PhysicalForm, Refusal, TreatmentMethod, UserRole, VehicleType, WasteCode};
 use crate::service::AppState;
+use crate::store::reference::{active_exemptions, exemptions_of, Exemption, ExemptionRows};
 
 #[derive(Serialize, ToSchema)]
 pub struct Health {
@@ -141,6 +142,9 @@ pub struct CatalogueItem {
     pub industry: String,
     pub description: String,
     pub hazard: String,
+    /// The stages at which the list's exemptions (豁免管理清单) exempt this code, with their
+    /// conditions; rows naming the code itself or its whole category.
+    pub exemptions: Vec<Exemption>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -151,9 +155,11 @@ pub struct SearchResult {
     pub results: Vec<CatalogueItem>,
 }
 
-fn item(e: &crate::domain::CatalogueEntry) -> CatalogueItem {
+fn item(e: &crate::domain::CatalogueEntry, exemptions: &ExemptionRows) -> CatalogueItem {
+    let code = e.code.to_string();
     CatalogueItem {
-        code: e.code.to_string(),
+        exemptions: exemptions_of(exemptions, &code),
+        code,
         category: e.category.clone(),
         category_name: e.category_name.clone(),
         industry: e.industry.clone(),
@@ -192,10 +198,11 @@ pub async fn search(State(st): State<AppState>, ApiQuery(p): ApiQuery<SearchPara
     }
     let cat = st.catalogue();
     let (total, found) = cat.search(&q, limit);
+    let exemptions = st.db.read(active_exemptions).await?;
     Ok(Json(SearchResult {
         version: cat.version.clone(),
         total,
-        results: found.into_iter().map(item).collect(),
+        results: found.into_iter().map(|e| item(e, &exemptions)).collect(),
     }))
 }
 
@@ -217,7 +224,9 @@ pub async fn entry(State(st): State<AppState>, Path(code): Path<String>) -> ApiR
             format!("废物代码{c}不在《国家危险废物名录》（{}年版）中", cat.version),
         )
     })?;
-    Ok(Json(item(found)))
+    let found = found.clone();
+    let exemptions = st.db.read(active_exemptions).await?;
+    Ok(Json(item(&found, &exemptions)))
 }
 
 #[derive(Deserialize, IntoParams)]

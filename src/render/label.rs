@@ -30,9 +30,23 @@ pub struct LabelView {
     /// Hazard letters `T`, `C`, `I`, `R`, `In`.
     pub hazards: Vec<String>,
     pub main_components: String,
+    /// 有害成分: as declared, or derived from the hazards by the caller.
     pub harmful_components: String,
+    /// 注意事项: as declared, or derived from the hazards by the caller.
     pub precautions: String,
+    /// The unit's name: the generator's, or for a consolidated or split container the
+    /// collecting unit's.
     pub generator_name: String,
+    /// True for a container made by consolidating or splitting others: the unit line reads
+    /// 收集单位 instead of 产生单位.
+    #[serde(default)]
+    pub collected: bool,
+    /// 备注: the generator's declared remark ("" for none).
+    #[serde(default)]
+    pub remarks: String,
+    /// Stages at which the national list exempts the waste code (豁免管理清单), e.g. `运输`.
+    #[serde(default)]
+    pub exempt_stages: Vec<String>,
     pub contact_name: String,
     pub contact_phone: String,
     /// Generation date, China Standard Time, e.g. `2026-11-28`.
@@ -134,12 +148,13 @@ const BASE_CSS: &str = r#"
 * { box-sizing: border-box; }
 html, body { margin: 0; padding: 0; }
 body { -webkit-print-color-adjust: exact; print-color-adjust: exact; color: #000; }
-.label { position: relative; overflow: hidden; display: flex; flex-direction: column; background: #fff;
+.label { position: relative; overflow: hidden; display: flex; flex-direction: column; background: rgb(255, 150, 0);
+  color: #000;
   border: calc(0.6 * var(--u)) solid #000; padding: calc(1.5 * var(--u));
   font-size: calc(2.8 * var(--u)); line-height: 1.25; break-inside: avoid; break-after: page; }
 .label:last-child { break-after: auto; }
-.label .title { margin: 0 0 calc(1.2 * var(--u)); height: calc(8.5 * var(--u)); background: #FFD700;
-  border: calc(0.5 * var(--u)) solid #000; font-size: calc(6 * var(--u)); line-height: calc(7.5 * var(--u));
+.label .title { margin: 0 0 calc(1.2 * var(--u)); height: calc(8.5 * var(--u)); color: #000;
+  border-bottom: calc(0.5 * var(--u)) solid #000; font-size: calc(6 * var(--u)); line-height: calc(7.5 * var(--u));
   font-weight: 900; text-align: center; letter-spacing: calc(2 * var(--u)); }
 .label .fields { flex: 1 1 auto; min-height: 0; overflow: hidden; margin: 0; display: grid;
   grid-template-columns: 1fr 1fr; grid-auto-rows: min-content; column-gap: calc(2 * var(--u));
@@ -212,11 +227,13 @@ fn push_label(out: &mut String, v: &LabelView) -> Result<(), RenderError> {
     push_field(out, "主要成分", &v.main_components, true);
     push_field(out, "有害成分", &v.harmful_components, true);
     push_field(out, "注意事项", &v.precautions, true);
-    push_field(out, "产生单位", &v.generator_name, true);
+    let unit = if v.collected { "收集单位" } else { "产生单位" };
+    push_field(out, unit, &v.generator_name, true);
     push_field(out, "联系人", &v.contact_name, false);
     push_field(out, "联系方式", &v.contact_phone, false);
     push_field(out, "产生日期", &v.generated_on, false);
     push_field(out, "废物重量", &v.mass_text, false);
+    push_field(out, "备注", &remarks_text(v), true);
     out.push_str("</dl>\n<div class=\"foot\">\n<div class=\"left\">\n");
     out.push_str("<div class=\"hazards\"><span class=\"cap\">危险特性</span><span class=\"pics\">");
     for letter in &v.hazards {
@@ -229,6 +246,22 @@ fn push_label(out: &mut String, v: &LabelView) -> Result<(), RenderError> {
     out.push_str(&qr);
     out.push_str("</div>\n</div>\n</section>\n");
     Ok(())
+}
+
+/// 备注: the declared remark, then the stages the national list exempts (when its conditions
+/// are met).
+fn remarks_text(v: &LabelView) -> String {
+    let mut parts = Vec::new();
+    if !v.remarks.is_empty() {
+        parts.push(v.remarks.clone());
+    }
+    if !v.exempt_stages.is_empty() {
+        parts.push(format!(
+            "名录豁免环节：{}（须符合豁免条件）",
+            v.exempt_stages.join("、")
+        ));
+    }
+    parts.join("；")
 }
 
 fn push_field(out: &mut String, caption: &str, value: &str, wide: bool) {
@@ -286,6 +319,9 @@ mod tests {
             harmful_components: "多环芳烃".into(),
             precautions: "远离火源".into(),
             generator_name: "重庆某机械厂".into(),
+            collected: false,
+            remarks: String::new(),
+            exempt_stages: Vec::new(),
             contact_name: "张三".into(),
             contact_phone: "023-12345678".into(),
             generated_on: "2026-11-28".into(),
@@ -338,6 +374,21 @@ mod tests {
         v.qr_text = "http://lower.case/".into();
         assert!(matches!(label_page(&v), Err(RenderError::NotAlphanumeric { .. })));
         assert!(label_sheet(&[view(20), v]).is_err());
+    }
+
+    #[test]
+    fn the_label_is_orange_yellow_with_black_text_and_names_a_collecting_unit() {
+        let page = label_page(&view(20)).unwrap();
+        assert!(page.contains("background: rgb(255, 150, 0);"));
+        assert!(!page.contains("#FFD700") && !page.contains("background: #fff"));
+        assert!(page.contains("<dt>产生单位</dt>") && page.contains("<dt>备注</dt><dd></dd>"));
+        let mut v = view(20);
+        v.collected = true;
+        v.remarks = "桶身有凹痕".into();
+        v.exempt_stages = vec!["运输".into()];
+        let page = label_page(&v).unwrap();
+        assert!(page.contains("<dt>收集单位</dt>") && !page.contains("<dt>产生单位</dt>"));
+        assert!(page.contains("<dd>桶身有凹痕；名录豁免环节：运输（须符合豁免条件）</dd>"));
     }
 
     #[test]

@@ -1,9 +1,11 @@
-//! The transfer manifest (危险废物转移联单) as a printable A4 page: the parties (移出人, the
-//! transporters in carrying order, 接受人) with their codes, addresses and contacts, the vehicle
-//! and driver, the planned date and approval, the items with their declared and weighed
-//! masses, and the custody events with their China Standard Time, who signed them and the
-//! log index an auditor can check each against. Chinese first, English beside. Pure: the
-//! caller formats every value.
+//! The transfer manifest (危险废物转移联单) as a printable A4 page: the parties (移出人, 接受人
+//! with its permit and licensed methods) with their codes, addresses and contacts; one box per
+//! carrier leg (承运人, in carrying order) with its vehicle, road transport certificate, driver,
+//! and where and when it took the load over; the route, dates and approval; the items with
+//! their masses, the receiver's decision and treatment method under this manifest; the
+//! emergency measures; the list's exemptions for the codes; and the custody events with their
+//! China Standard Time, who signed them and the log index an auditor can check each against.
+//! Chinese first, English beside. Pure: the caller formats every value.
 
 use std::fmt::Write as _;
 
@@ -25,7 +27,7 @@ pub struct PartyView {
     pub extra: Vec<(String, String, String)>,
 }
 
-/// One item on the manifest.
+/// One item on the manifest, with the values it had under this manifest (not its state now).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ItemLine {
     pub code: String,
@@ -35,13 +37,48 @@ pub struct ItemLine {
     pub form: String,
     pub hazards: String,
     pub packaging: String,
-    /// Masses as text (kg).
+    /// Masses as text (kg): as booked on the manifest, as weighed, accepted and refused at its
+    /// reception.
     pub declared: String,
     pub weighed: String,
     pub accepted: String,
     pub refused: String,
-    /// Where it stands now (Chinese).
+    /// The receiver's decision (接受意见), Chinese, with its reason when refused.
+    pub decision: String,
+    /// The receiver's treatment or utilisation method (利用/处置方式), Chinese.
+    pub method: String,
+    /// Where it stood when its transfer under this manifest ended (or stands, while it goes on).
     pub state: String,
+}
+
+/// One carrier's leg (承运人; 联运 legs in carrying order, 转移管理办法 art. 11, 17).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Leg {
+    pub carrier: PartyView,
+    pub vehicle_plate: String,
+    /// The vehicle type's Chinese name.
+    pub vehicle_type: String,
+    /// 道路运输证号 of the vehicle.
+    pub road_transport_cert: String,
+    pub driver_name: String,
+    pub driver_licence: String,
+    pub driver_phone: String,
+    /// Where the leg starts (the pick-up or hand-over place) and ends.
+    pub from_place: String,
+    pub to_place: String,
+    /// When the carrier took the items over (CST), and where.
+    pub handover_cst: String,
+    pub handover_place: String,
+}
+
+/// An exemption of the national list (豁免管理清单) for a waste code on the manifest.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ExemptionLine {
+    pub waste_code: String,
+    pub stage_zh: String,
+    pub stage_en: String,
+    pub exemption: String,
+    pub condition: String,
 }
 
 /// One log entry concerning the manifest.
@@ -71,16 +108,28 @@ pub struct EventLine {
 pub struct ManifestPrint {
     pub number: String,
     pub cancelled: bool,
+    /// A return manifest (the generator takes refused items back).
+    pub is_return: bool,
     pub issuer: PartyView,
-    pub transporters: Vec<PartyView>,
     pub receiver: PartyView,
-    pub vehicle_plate: String,
-    pub vehicle_type: String,
-    pub driver_name: String,
-    pub driver_licence: String,
-    pub driver_phone: String,
+    /// One per transporter, in carrying order.
+    pub legs: Vec<Leg>,
+    /// 运输起点 and 运输终点.
+    pub route_start: String,
+    pub route_end: String,
     pub planned_date: String,
     pub approval: String,
+    /// CST times: opened, first taken over, arrived at the receiver, receipt decided ("" when
+    /// not yet).
+    pub opened_cst: String,
+    pub departed_cst: String,
+    pub arrived_cst: String,
+    pub received_cst: String,
+    /// 应急措施: as declared on `manifest_open`, or derived from the items' hazards.
+    pub emergency_measures: String,
+    pub emergency_declared: bool,
+    /// The treatment methods the receiver's permit licenses (Chinese), "" if none.
+    pub receiver_methods: String,
     /// Log index of the `manifest_open` entry.
     pub created_seq: u64,
     /// The day by which receipt is to be confirmed, if items wait at the gate.
@@ -88,6 +137,7 @@ pub struct ManifestPrint {
     pub items: Vec<ItemLine>,
     pub total_declared: String,
     pub total_accepted: String,
+    pub exemptions: Vec<ExemptionLine>,
     pub events: Vec<EventLine>,
     /// When the page was made, CST.
     pub printed_cst: String,
@@ -158,6 +208,34 @@ fn party(h: &mut String, p: &PartyView) {
     h.push_str("</table></div>");
 }
 
+fn leg(h: &mut String, l: &Leg) {
+    let mut p = l.carrier.clone();
+    let vehicle = if l.vehicle_type.is_empty() {
+        l.vehicle_plate.clone()
+    } else {
+        format!("{}（{}）", l.vehicle_plate, l.vehicle_type)
+    };
+    let dash = |v: &str| if v.is_empty() { "—".to_owned() } else { v.to_owned() };
+    for (zh, en, v) in [
+        ("车牌号（车辆类型）", "Vehicle plate (type)", dash(&vehicle)),
+        (
+            "道路运输证号",
+            "Road transport certificate",
+            dash(&l.road_transport_cert),
+        ),
+        ("驾驶员", "Driver", dash(&l.driver_name)),
+        ("驾驶员从业资格证号", "Driver licence", dash(&l.driver_licence)),
+        ("驾驶员电话", "Driver phone", dash(&l.driver_phone)),
+        ("本段起点", "Leg starts at", dash(&l.from_place)),
+        ("本段终点", "Leg ends at", dash(&l.to_place)),
+        ("交接时间（北京时间）", "Taken over at (CST)", dash(&l.handover_cst)),
+        ("交接地点", "Hand-over place", dash(&l.handover_place)),
+    ] {
+        p.extra.push((zh.to_owned(), en.to_owned(), v));
+    }
+    party(h, &p);
+}
+
 /// The manifest page, a complete HTML document.
 pub fn manifest_page(m: &ManifestPrint) -> String {
     let mut h = String::with_capacity(16 * 1024);
@@ -175,40 +253,51 @@ pub fn manifest_page(m: &ManifestPrint) -> String {
         h,
         "<h1>危险废物转移联单 <span class=\"en\">Hazardous-waste transfer manifest</span></h1>\
          <p class=\"sub\">联单编号 <span class=\"en\">No.</span> <span class=\"no\">{}</span>　状态 \
-         <span class=\"en\">state</span>：{}</p>",
+         <span class=\"en\">state</span>：{}{}</p>",
         escape_html(&m.number),
         if m.cancelled {
             "已作废 <span class=\"en\">cancelled</span>"
         } else {
             "有效 <span class=\"en\">open</span>"
+        },
+        if m.is_return {
+            "　退回联单 <span class=\"en\">return of refused waste</span>"
+        } else {
+            ""
         }
     );
     h.push_str("<div class=\"parties\">");
     party(&mut h, &m.issuer);
-    party(&mut h, &m.receiver);
+    let mut receiver = m.receiver.clone();
+    if !m.receiver_methods.is_empty() {
+        receiver.extra.push((
+            "许可利用/处置方式".into(),
+            "Licensed methods".into(),
+            m.receiver_methods.clone(),
+        ));
+    }
+    party(&mut h, &receiver);
     h.push_str("</div><div class=\"parties\">");
-    for t in &m.transporters {
-        party(&mut h, t);
+    for l in &m.legs {
+        leg(&mut h, l);
     }
     h.push_str("</div>");
 
     h.push_str("<h2>运输信息 <span class=\"en\">Transport</span></h2><table>");
-    let vehicle = if m.vehicle_type.is_empty() {
-        m.vehicle_plate.clone()
-    } else {
-        format!("{}（{}）", m.vehicle_plate, m.vehicle_type)
-    };
-    row(&mut h, "车牌号", "Vehicle plate", &vehicle, "");
-    row(&mut h, "驾驶员", "Driver", &m.driver_name, "");
+    row(&mut h, "运输起点", "Route start", &m.route_start, "");
+    row(&mut h, "运输终点", "Route end", &m.route_end, "");
+    row(&mut h, "计划转移日期", "Planned date", &m.planned_date, "");
+    row(&mut h, "联单开立时间", "Opened at (CST)", &m.opened_cst, "");
+    let or_dash = |v: &str| if v.is_empty() { "—".to_owned() } else { v.to_owned() };
+    row(&mut h, "起运时间", "Taken over at (CST)", &or_dash(&m.departed_cst), "");
+    row(&mut h, "运抵时间", "Arrived at (CST)", &or_dash(&m.arrived_cst), "");
     row(
         &mut h,
-        "驾驶员从业资格证号",
-        "Driver licence",
-        &m.driver_licence,
-        "code",
+        "接收确认时间",
+        "Receipt decided at (CST)",
+        &or_dash(&m.received_cst),
+        "",
     );
-    row(&mut h, "驾驶员电话", "Driver phone", &m.driver_phone, "");
-    row(&mut h, "计划转移日期", "Planned date", &m.planned_date, "");
     let approval = if m.approval.is_empty() {
         "—（省内转移 within the province）"
     } else {
@@ -221,23 +310,26 @@ pub fn manifest_page(m: &ManifestPrint) -> String {
     h.push_str("</table>");
 
     h.push_str(
-        "<h2>危险废物 <span class=\"en\">Waste</span></h2><table class=\"fixed\"><colgroup><col style=\"width:7mm\">\
-         <col style=\"width:31mm\"><col style=\"width:36mm\"><col style=\"width:10mm\"><col style=\"width:11mm\">\
-         <col style=\"width:14mm\"><col style=\"width:14mm\"><col style=\"width:14mm\"><col style=\"width:14mm\">\
-         <col style=\"width:14mm\"><col style=\"width:12mm\"></colgroup><tr>\
+        "<h2>危险废物 <span class=\"en\">Waste</span></h2><table class=\"fixed\"><colgroup><col style=\"width:6mm\">\
+         <col style=\"width:29mm\"><col style=\"width:30mm\"><col style=\"width:15mm\"><col style=\"width:14mm\">\
+         <col style=\"width:13mm\"><col style=\"width:13mm\"><col style=\"width:13mm\"><col style=\"width:13mm\">\
+         <col style=\"width:15mm\"><col style=\"width:14mm\"><col style=\"width:11mm\"></colgroup><tr>\
          <th>序号<br><span class=\"en\">No.</span></th><th>容器编码<br><span class=\"en\">container code</span></th>\
-         <th>废物代码 / 名称<br><span class=\"en\">code / name</span></th><th>形态<br><span class=\"en\">form</span></th>\
-         <th>危险特性<br><span class=\"en\">hazards</span></th><th>包装<br><span class=\"en\">packaging</span></th>\
-         <th>申报量 kg<br><span class=\"en\">declared</span></th><th>过磅量 kg<br><span class=\"en\">weighed</span></th>\
+         <th>废物代码 / 名称<br><span class=\"en\">code / name</span></th>\
+         <th>形态 / 危险特性<br><span class=\"en\">form / hazards</span></th>\
+         <th>包装 / 数量<br><span class=\"en\">packaging / count</span></th>\
+         <th>交运量 kg<br><span class=\"en\">shipped</span></th><th>过磅量 kg<br><span class=\"en\">weighed</span></th>\
          <th>接收量 kg<br><span class=\"en\">accepted</span></th><th>拒收量 kg<br><span class=\"en\">refused</span></th>\
+         <th>接受意见<br><span class=\"en\">decision</span></th>\
+         <th>利用/处置方式<br><span class=\"en\">method</span></th>\
          <th>状态<br><span class=\"en\">state</span></th></tr>",
     );
     for (i, it) in m.items.iter().enumerate() {
         let _ = write!(
             h,
-            "<tr><td class=\"num\">{}</td><td class=\"code\">{}</td><td>{} {}<br>{}</td><td>{}</td><td>{}</td>\
-             <td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>\
-             <td class=\"num\">{}</td><td>{}</td></tr>",
+            "<tr><td class=\"num\">{}</td><td class=\"code\">{}</td><td>{} {}<br>{}</td><td>{}<br>{}</td>\
+             <td>{}<br>1 件</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>\
+             <td class=\"num\">{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             i + 1,
             escape_html(&it.code),
             escape_html(&it.waste_code),
@@ -250,17 +342,51 @@ pub fn manifest_page(m: &ManifestPrint) -> String {
             escape_html(&it.weighed),
             escape_html(&it.accepted),
             escape_html(&it.refused),
+            escape_html(&it.decision),
+            escape_html(&it.method),
             escape_html(&it.state)
         );
     }
     let _ = write!(
         h,
-        "<tr><th colspan=\"6\">合计 <span class=\"en\">total</span>（{} 件 <span class=\"en\">items</span>）</th>\
-         <td class=\"num\">{}</td><td></td><td class=\"num\">{}</td><td></td><td></td></tr></table>",
+        "<tr><th colspan=\"5\">合计 <span class=\"en\">total</span>（{} 件 <span class=\"en\">items</span>）</th>\
+         <td class=\"num\">{}</td><td></td><td class=\"num\">{}</td><td></td><td></td><td></td><td></td></tr></table>",
         m.items.len(),
         escape_html(&m.total_declared),
         escape_html(&m.total_accepted)
     );
+
+    let _ = write!(
+        h,
+        "<h2>突发环境事件防范和应急措施 <span class=\"en\">Emergency measures</span></h2><p class=\"measures\">{}</p>",
+        escape_html(&m.emergency_measures)
+    );
+    if !m.emergency_declared {
+        h.push_str(
+            "<p class=\"en\">Derived from the hazard characteristics of the waste: the consignor declared none.</p>",
+        );
+    }
+    if !m.exemptions.is_empty() {
+        h.push_str(
+            "<h2>豁免管理 <span class=\"en\">Exemptions of the national list</span></h2>\
+             <p class=\"en\">Stages at which the national list exempts these codes, when its condition is met \
+             (国家危险废物名录附录《危险废物豁免管理清单》).</p><table><tr><th>废物代码 <span class=\"en\">code</span>\
+             </th><th>豁免环节 <span class=\"en\">stage</span></th><th>豁免内容 <span class=\"en\">what is exempt</span>\
+             </th><th>豁免条件 <span class=\"en\">condition</span></th></tr>",
+        );
+        for x in &m.exemptions {
+            let _ = write!(
+                h,
+                "<tr><td class=\"code\">{}</td><td>{} <span class=\"en\">{}</span></td><td>{}</td><td>{}</td></tr>",
+                escape_html(&x.waste_code),
+                escape_html(&x.stage_zh),
+                escape_html(&x.stage_en),
+                escape_html(&x.exemption),
+                escape_html(&x.condition)
+            );
+        }
+        h.push_str("</table>");
+    }
 
     h.push_str(
         "<h2>交接记录 <span class=\"en\">Custody events</span></h2><table class=\"fixed\"><colgroup>\

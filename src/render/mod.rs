@@ -6,6 +6,7 @@
 //! testable without a server, and keeps the server's rules out of the templates.
 
 pub mod epcis;
+pub mod hazard_text;
 pub mod label;
 pub mod manifest;
 pub mod pictograms;

@@ -74,12 +74,22 @@ pub struct ItemSummary {
 /// One custody event, oldest first.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CustodyLine {
-    /// Time in China Standard Time, formatted, e.g. `2026-11-28 14:05`.
+    /// The event's own time (its signed `at`) in China Standard Time, e.g. `2026-11-28 14:05`.
     pub at_cst: String,
+    /// When the log recorded it, China Standard Time ("" when not known).
+    #[serde(default)]
+    pub logged_cst: String,
+    /// The event type (`generate`, `release`, ...), "" when not an event.
+    #[serde(default)]
+    pub event: String,
+    /// The event type in words.
     pub what_zh: String,
     pub what_en: String,
-    /// Who signed the event.
+    /// The name of the enterprise that signed it.
     pub by: String,
+    /// Its USCC ("" when not known).
+    #[serde(default)]
+    pub by_uscc: String,
 }
 
 /// Everything the verification page shows.
@@ -122,6 +132,7 @@ ol li { position: relative; padding: 0 0 0.8rem 1.2rem; border-left: 2px solid #
 ol li::before { content: ""; position: absolute; left: -0.4rem; top: 0.45rem; width: 0.6rem; height: 0.6rem;
   border-radius: 50%; background: #333; }
 .when { font-size: 0.85em; color: #555; }
+.by { display: block; font-size: 0.9em; }
 .empty { color: #555; }
 "#;
 
@@ -227,9 +238,25 @@ fn push_custody(out: &mut String, lines: &[CustodyLine]) {
     }
     out.push_str("<ol>\n");
     for line in lines {
+        let logged = if line.logged_cst.is_empty() || line.logged_cst == line.at_cst {
+            String::new()
+        } else {
+            format!(
+                "　记录于 {}<span class=\"en\">event time; logged {}</span>",
+                escape_html(&line.logged_cst),
+                escape_html(&line.logged_cst)
+            )
+        };
+        let uscc = if line.by_uscc.is_empty() {
+            String::new()
+        } else {
+            format!("（<span class=\"mono\">{}</span>）", escape_html(&line.by_uscc))
+        };
         let _ = writeln!(
             out,
-            "<li><span class=\"when\">{}</span><br>{}<span class=\"en\">{}</span><span class=\"by\">{}</span></li>",
+            "<li data-event=\"{}\"><span class=\"when\">{}{logged}</span>{}<span class=\"en\">{}</span>\
+             <span class=\"by\">签名单位 <span class=\"en\">signed by</span> {}{uscc}</span></li>",
+            escape_html(&line.event),
             escape_html(&line.at_cst),
             escape_html(&line.what_zh),
             escape_html(&line.what_en),

@@ -10,6 +10,7 @@ use utoipa::ToSchema;
 use crate::crypto::keys::KeyId;
 use crate::crypto::label::{self, LabelError, LabelPayload, SIG_LEN};
 use crate::domain::{Catalogue, Grams, HazardSet, ItemCode, PhysicalForm, Refusal};
+use crate::render::hazard_text::{harmful_default, precautions_default};
 use crate::render::label::LabelView;
 use crate::render::verify_page::{CustodyLine, ItemSummary, Verdict, VerifyView};
 use crate::store::{StoreError, StoreResult};
@@ -287,7 +288,9 @@ pub fn qr_text_of(label_b64: &str, base_url: &str) -> StoreResult<String> {
     Ok(label::qr_text(base_url, &payload, &sig))
 }
 
-/// Everything the printed label shows.
+/// Everything the printed label shows: 有害成分 and 注意事项 as declared or, when the generator
+/// declared none, derived from the hazards; 备注 from the generate body's `remarks` and the
+/// exemptions of the national list for the code; 收集单位 for a consolidated or split container.
 pub fn label_view(conn: &Connection, item: &Item, catalogue: &Catalogue, base_url: &str) -> StoreResult<LabelView> {
     let (generator_name, contact_name, contact_phone) = enterprise_contact(conn, &item.generator)?;
     let code = ItemCode::parse(&item.code)?;
@@ -299,6 +302,30 @@ pub fn label_view(conn: &Connection, item: &Item, catalogue: &Catalogue, base_ur
         .map(|e| e.category_name.clone())
         .unwrap_or_default();
     let form_zh = PhysicalForm::parse(&item.form).map(|f| f.named().name_zh).unwrap_or("");
+    // The entry that made the container: a consolidation or split makes a collected one, and
+    // its generate body may carry a remark (备注).
+    let made = crate::service::reports::Lookup::new(conn).entry(item.created_seq.max(0) as u64)?;
+    let collected = matches!(made.kind.as_str(), "consolidate" | "split");
+    let remarks = made
+        .generate_body(&item.code)
+        .and_then(|b| b.get("remarks"))
+        .and_then(serde_json::Value::as_str)
+        .map(|r| r.trim().to_owned())
+        .unwrap_or_default();
+    let mut exempt_stages: Vec<String> = Vec::new();
+    let rows = crate::store::reference::active_exemptions(conn)?;
+    for x in crate::store::reference::exemptions_of(&rows, &item.waste_code) {
+        if !exempt_stages.contains(&x.stage) {
+            exempt_stages.push(x.stage);
+        }
+    }
+    let or_default = |declared: &str, default: fn(&[String]) -> String| {
+        if declared.is_empty() {
+            default(&item.hazards)
+        } else {
+            declared.to_owned()
+        }
+    };
     Ok(LabelView {
         waste_name: item.waste_name.clone(),
         category: category.to_string(),
@@ -307,9 +334,12 @@ pub fn label_view(conn: &Connection, item: &Item, catalogue: &Catalogue, base_ur
         form_zh: form_zh.to_owned(),
         hazards: item.hazards.clone(),
         main_components: item.components.clone(),
-        harmful_components: item.harmful_components.clone(),
-        precautions: item.precautions.clone(),
+        harmful_components: or_default(&item.harmful_components, harmful_default),
+        precautions: or_default(&item.precautions, precautions_default),
         generator_name,
+        collected,
+        remarks,
+        exempt_stages,
         contact_name,
         contact_phone,
         generated_on: cst_day(&item.generated_at),
@@ -451,31 +481,51 @@ fn genuine_view(conn: &Connection, payload: &LabelPayload, sig: &[u8; SIG_LEN]) 
     })
 }
 
-/// The item's log entries as timeline lines.
+/// The item's log entries as timeline lines: each event's type in words, the enterprise that
+/// signed it, its own time and the time the log recorded it (both CST).
 fn custody_lines(conn: &Connection, code: &str) -> StoreResult<Vec<CustodyLine>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT e.logged_at, e.kind FROM item_entries i JOIN log_entries e ON e.seq = i.seq WHERE i.item = ?1 ORDER BY e.seq",
+        "SELECT e.seq, e.logged_at, e.kind FROM item_entries i JOIN log_entries e ON e.seq = i.seq
+         WHERE i.item = ?1 ORDER BY e.seq",
     )?;
     let rows = stmt
-        .query_map(params![code], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?
+        .query_map(params![code], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?))
+        })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
-    let generator: String = conn.query_row("SELECT generator FROM items WHERE code = ?1", [code], |r| r.get(0))?;
-    let (generator_name, ..) = enterprise_contact(conn, &generator)?;
-    Ok(rows
-        .into_iter()
-        .enumerate()
-        .map(|(i, (at, _kind))| {
-            let (zh, en) = if i == 0 {
-                ("产生并贴签", "generated and labelled")
-            } else {
-                ("转移事件", "custody event")
-            };
-            CustodyLine {
-                at_cst: cst_minute(&at),
-                what_zh: zh.into(),
-                what_en: en.into(),
-                by: generator_name.clone(),
+    let mut look = crate::service::reports::Lookup::new(conn);
+    let mut lines = Vec::with_capacity(rows.len());
+    for (seq, logged_at, kind) in rows {
+        let logged_cst = cst_minute(&logged_at);
+        let event = if kind == "event" {
+            Some(look.entry(seq.max(0) as u64)?)
+        } else {
+            None
+        };
+        let line = match event {
+            Some(e) => {
+                let (zh, en) = crate::service::reports::manifest::event_names(&e.kind);
+                CustodyLine {
+                    at_cst: cst_minute(&e.device_at),
+                    logged_cst,
+                    event: e.kind.clone(),
+                    what_zh: zh.into(),
+                    what_en: en.into(),
+                    by: look.name(&e.actor)?,
+                    by_uscc: e.actor.clone(),
+                }
             }
-        })
-        .collect())
+            None => CustodyLine {
+                at_cst: logged_cst.clone(),
+                logged_cst,
+                event: String::new(),
+                what_zh: "日志记录".into(),
+                what_en: "log entry".into(),
+                by: String::new(),
+                by_uscc: String::new(),
+            },
+        };
+        lines.push(line);
+    }
+    Ok(lines)
 }

@@ -505,6 +505,9 @@ pub struct Vehicle {
     pub plate: String,
     pub holder: String,
     pub vehicle_type: String,
+    /// Road transport operating certificate number (道路运输证号), printed on manifests; null
+    /// when not registered.
+    pub road_transport_cert: Option<String>,
     pub created_at: String,
 }
 
@@ -513,11 +516,23 @@ pub struct Vehicle {
 pub struct NewVehicle {
     pub plate: String,
     pub vehicle_type: String,
+    /// Road transport operating certificate number (道路运输证号), optional, at most 40
+    /// characters.
+    #[serde(default)]
+    pub road_transport_cert: Option<String>,
 }
+
+/// Longest road transport operating certificate number, in characters.
+pub const MAX_ROAD_TRANSPORT_CERT_CHARS: usize = 40;
 
 pub fn create_vehicle(conn: &Connection, holder: &Uscc, new: &NewVehicle) -> StoreResult<Vehicle> {
     let plate = Plate::parse(&new.plate)?;
     let vtype = VehicleType::parse(&new.vehicle_type)?;
+    let cert = text::optional(
+        "road_transport_cert",
+        new.road_transport_cert.as_deref(),
+        MAX_ROAD_TRANSPORT_CERT_CHARS,
+    )?;
     enterprise_district(conn, holder)?;
     require_role(conn, holder, EnterpriseRole::Transporter)?;
     let exists: bool = conn.query_row(
@@ -535,20 +550,23 @@ pub fn create_vehicle(conn: &Connection, holder: &Uscc, new: &NewVehicle) -> Sto
     }
     let created_at = now_rfc3339();
     conn.execute(
-        "INSERT INTO vehicles(plate, holder, vehicle_type, created_at) VALUES (?1, ?2, ?3, ?4)",
-        params![plate.as_str(), holder.as_str(), vtype.code(), created_at],
+        "INSERT INTO vehicles(plate, holder, vehicle_type, road_transport_cert, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![plate.as_str(), holder.as_str(), vtype.code(), cert, created_at],
     )?;
     Ok(Vehicle {
         plate: plate.as_str().to_owned(),
         holder: holder.to_string(),
         vehicle_type: vtype.code().to_owned(),
+        road_transport_cert: cert,
         created_at,
     })
 }
 
 pub fn list_vehicles(conn: &Connection, holder: &Uscc) -> StoreResult<Vec<Vehicle>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT plate, holder, vehicle_type, created_at FROM vehicles WHERE holder = ?1 ORDER BY plate",
+        "SELECT plate, holder, vehicle_type, road_transport_cert, created_at FROM vehicles WHERE holder = ?1
+         ORDER BY plate",
     )?;
     let rows = stmt
         .query_map([holder.as_str()], |r| {
@@ -556,7 +574,8 @@ pub fn list_vehicles(conn: &Connection, holder: &Uscc) -> StoreResult<Vec<Vehicl
                 plate: r.get(0)?,
                 holder: r.get(1)?,
                 vehicle_type: r.get(2)?,
-                created_at: r.get(3)?,
+                road_transport_cert: r.get(3)?,
+                created_at: r.get(4)?,
             })
         })?
         .collect::<rusqlite::Result<_>>()?;

@@ -86,6 +86,7 @@ code_enum!(
         ReleaseLapsed = "release_lapsed", "联单作废退回库存", "back in store: manifest cancelled";
         Released = "released", "放行交运", "released to the transporter";
         RepackedAway = "repacked_away", "合并/分装出库", "repacked into another container";
+        TakenForTreatment = "taken_for_treatment", "出库自行利用/处置", "out of store for own treatment";
         Treated = "treated", "自行利用/处置", "treated on site";
         HandedOver = "handed_over", "承运人签收出厂", "taken over by the transporter";
     }
@@ -260,6 +261,11 @@ impl Hist {
             "release" if held && self.state == "released" && self.was_in_store_of(u) => {
                 vec![(Stage::OutOfStore, Movement::Released)]
             }
+            // Treated from U's store: it leaves the store (B.3) and is treated (B.4).
+            "treat" if held && self.state == "treated" && self.was_in_store_of(u) => vec![
+                (Stage::OutOfStore, Movement::TakenForTreatment),
+                (Stage::OwnTreatment, Movement::Treated),
+            ],
             "treat" if held && self.state == "treated" => vec![(Stage::OwnTreatment, Movement::Treated)],
             "accept" if !held && self.was_in_store_of(u) => vec![(Stage::SentOut, Movement::HandedOver)],
             _ => Vec::new(),
@@ -337,20 +343,27 @@ impl Logged {
         format!("{}/{}", self.actor, self.device)
     }
 
-    /// The storage place the event gives `item`: a `generate` or `store`, a `consolidate`'s
+    /// The generate body that created `item`: a `generate` event itself, a `consolidate`'s
     /// output, a `split`'s output at the item's position.
-    pub fn storage_place(&self, item: &str) -> Option<String> {
+    pub fn generate_body(&self, item: &str) -> Option<&Value> {
         let p = &self.payload;
-        let place = match self.kind.as_str() {
-            "generate" | "store" => p.get("storage_place"),
-            "consolidate" => p.get("output").and_then(|o| o.get("storage_place")),
+        match self.kind.as_str() {
+            "generate" => Some(p),
+            "consolidate" => p.get("output"),
             "split" => {
                 let at = self.created.iter().position(|c| c == item)?;
-                p.get("outputs")
-                    .and_then(|o| o.get(at))
-                    .and_then(|o| o.get("storage_place"))
+                p.get("outputs").and_then(|o| o.get(at))
             }
             _ => None,
+        }
+    }
+
+    /// The storage place the event gives `item`: a `store`, or the generate body that created
+    /// it.
+    pub fn storage_place(&self, item: &str) -> Option<String> {
+        let place = match self.kind.as_str() {
+            "store" => self.payload.get("storage_place"),
+            _ => self.generate_body(item).and_then(|b| b.get("storage_place")),
         };
         place.and_then(Value::as_str).map(str::to_owned)
     }
@@ -548,6 +561,21 @@ impl<'c> Lookup<'c> {
             .optional()?)
     }
 
+    /// The first history row of `item` after `seq` matching `condition`: `(seq, at, event)`.
+    fn first_after(&self, item: &str, seq: u64, condition: &str) -> StoreResult<Option<(u64, String, String)>> {
+        let sql = format!(
+            "SELECT seq, at, event FROM item_history WHERE item = ?1 AND seq > ?2 AND ({condition})
+             ORDER BY seq LIMIT 1"
+        );
+        Ok(self
+            .conn
+            .prepare_cached(&sql)?
+            .query_row(params![item, seq as i64], |r| {
+                Ok((r.get::<_, i64>(0)? as u64, r.get(1)?, r.get(2)?))
+            })
+            .optional()?)
+    }
+
     /// The first treatment method recorded for `item` after `seq`.
     fn method_after(&self, item: &str, seq: u64) -> StoreResult<Option<String>> {
         Ok(self
@@ -599,10 +627,22 @@ pub struct LedgerRow {
     pub waste_code: String,
     /// The quantity at this stage, in grams.
     pub mass_g: u64,
-    /// Storage place (贮存场所) the container went to, or left from.
+    /// Storage place (贮存场所) the container went to, or left from; hwtrace uses its text as
+    /// the storage facility's code (贮存设施编码).
     pub storage_place: Option<String>,
+    /// The storage facility's type after GB 18597 (贮存设施类型: 贮存库, 贮存场, 贮存池,
+    /// 贮存罐区), read from the storage place's name; null when the name does not say.
+    pub storage_type: Option<String>,
+    /// The facility code (设施编码): for production (B.1) the code the generate body declared
+    /// (`facility_code`), for a residue without one, and for own treatment (B.4), the
+    /// licensed treatment line `<permit>/<method>`.
+    pub facility_code: Option<String>,
     /// The device key that signed the entry, `USCC/device` (经办人).
     pub signer: String,
+    /// 运送部门经办人 (B.2, B.3): who moved the container: at a reception the last carrier's
+    /// device that declared it at the gate, at a release the carrier's device that accepted
+    /// it, else the entry's own signer.
+    pub transport_signer: Option<String>,
     /// The other party: the source of a reception (移出人), the receiver of a release or of
     /// what was sent out (接收单位).
     pub counterpart: Option<String>,
@@ -645,7 +685,7 @@ impl LedgerRow {
                 party(&self.counterpart, &self.counterpart_name)
             ),
             Movement::RepackedAway => "合并/分装为新容器".to_owned(),
-            Movement::Treated => format!(
+            Movement::TakenForTreatment | Movement::Treated => format!(
                 "自行{}",
                 self.method
                     .as_deref()
@@ -671,7 +711,9 @@ impl LedgerRow {
                 party(&self.counterpart)
             ),
             Movement::RepackedAway => "repacked into a new container".to_owned(),
-            Movement::Treated => format!("treated on site: {}", self.method.as_deref().unwrap_or("")),
+            Movement::TakenForTreatment | Movement::Treated => {
+                format!("treated on site: {}", self.method.as_deref().unwrap_or(""))
+            }
         }
     }
 }
@@ -736,7 +778,10 @@ fn ledger_row(look: &mut Lookup<'_>, u: &str, h: &Hist, stage: Stage, movement: 
         waste_code: h.waste_code.clone(),
         mass_g: h.quantity(stage),
         storage_place: None,
+        storage_type: None,
+        facility_code: None,
         signer: entry.signer(),
+        transport_signer: None,
         counterpart: None,
         counterpart_name: None,
         counterpart_kind: None,
@@ -750,6 +795,10 @@ fn ledger_row(look: &mut Lookup<'_>, u: &str, h: &Hist, stage: Stage, movement: 
     match movement {
         Movement::Generated | Movement::Repacked | Movement::Moved => {
             row.storage_place = entry.storage_place(&h.item);
+            row.transport_signer = Some(entry.signer());
+            if stage == Stage::Production {
+                row.facility_code = production_facility(look, &entry, h)?;
+            }
             if stage == Stage::IntoStore && movement == Movement::Generated {
                 row.source_batch = Some(batch_code(Stage::Production, &h.at, h.seq));
             }
@@ -759,6 +808,7 @@ fn ledger_row(look: &mut Lookup<'_>, u: &str, h: &Hist, stage: Stage, movement: 
             if let Some((arrive, _, _)) = look.latest_before(&h.item, h.seq, None, "event = 'arrive'")? {
                 let arrived = look.entry(arrive)?;
                 row.carrier = Some(arrived.actor.clone());
+                row.transport_signer = Some(arrived.signer());
                 row.manifest = arrived.manifest.clone();
                 if let Some((issuer, _)) = arrived
                     .manifest
@@ -790,7 +840,18 @@ fn ledger_row(look: &mut Lookup<'_>, u: &str, h: &Hist, stage: Stage, movement: 
                 row.counterpart = Some(receiver);
             }
         }
-        Movement::RepackedAway | Movement::Treated => {}
+        Movement::RepackedAway | Movement::TakenForTreatment | Movement::Treated => {
+            row.transport_signer = Some(entry.signer());
+        }
+    }
+    if movement == Movement::Released {
+        // The carrier's device that took it over under the same manifest.
+        if let Some((accept, _, _)) = look.first_after(&h.item, h.seq, "event = 'accept'")? {
+            let accepted = look.entry(accept)?;
+            if accepted.manifest == entry.manifest {
+                row.transport_signer = Some(accepted.signer());
+            }
+        }
     }
     match stage {
         Stage::OutOfStore | Stage::OwnTreatment => {
@@ -801,8 +862,16 @@ fn ledger_row(look: &mut Lookup<'_>, u: &str, h: &Hist, stage: Stage, movement: 
                     row.storage_place = into.storage_place(&h.item);
                 }
             }
+            if movement == Movement::TakenForTreatment {
+                row.method = h.method.clone();
+            }
             if stage == Stage::OwnTreatment {
                 row.method = h.method.clone();
+                row.facility_code = treatment_line(look, u, &h.at, h.method.as_deref())?;
+                // B.4 names the out-of-store batch it follows (产生批次编码/出库批次编码).
+                if h.was_in_store_of(u) {
+                    row.source_batch = Some(batch_code(Stage::OutOfStore, &h.at, h.seq));
+                }
             }
         }
         Stage::SentOut => {
@@ -820,10 +889,63 @@ fn ledger_row(look: &mut Lookup<'_>, u: &str, h: &Hist, stage: Stage, movement: 
     if let Some(c) = row.counterpart.clone() {
         row.counterpart_name = Some(look.name(&c)?);
     }
+    row.storage_type = row.storage_place.as_deref().and_then(storage_type).map(str::to_owned);
     if let Some(c) = row.carrier.clone() {
         row.carrier_name = Some(look.name(&c)?);
     }
     Ok(row)
+}
+
+/// The storage facility type of GB 18597 a storage place's name says (贮存库, 贮存场, 贮存池,
+/// 贮存罐区), or None. Pure.
+pub fn storage_type(place: &str) -> Option<&'static str> {
+    if place.contains('罐') {
+        Some("贮存罐区")
+    } else if place.contains('池') {
+        Some("贮存池")
+    } else if place.contains('场') || place.contains("堆放区") {
+        Some("贮存场")
+    } else if ['库', '间', '仓', '房', '室', '区'].iter().any(|c| place.contains(*c)) {
+        Some("贮存库")
+    } else {
+        None
+    }
+}
+
+/// B.1's facility code: the generate body's declared `facility_code`; for a residue without
+/// one, the treatment line that made it (`<permit>/<method>` of its first input's treatment).
+fn production_facility(look: &mut Lookup<'_>, entry: &Logged, h: &Hist) -> StoreResult<Option<String>> {
+    let declared = entry
+        .generate_body(&h.item)
+        .and_then(|b| b.get("facility_code"))
+        .and_then(Value::as_str)
+        .map(str::to_owned);
+    if declared.is_some() {
+        return Ok(declared);
+    }
+    let first_input = entry
+        .payload
+        .get("inputs")
+        .and_then(Value::as_array)
+        .and_then(|i| i.first())
+        .and_then(Value::as_str)
+        .filter(|_| entry.kind == "generate");
+    match first_input {
+        Some(input) => {
+            let method = look.method_after(input, 0)?;
+            treatment_line(look, &h.holder, &h.at, method.as_deref())
+        }
+        None => Ok(None),
+    }
+}
+
+/// The licensed treatment line of `u` on the CST day of `at`: `<permit>/<method>`.
+fn treatment_line(look: &mut Lookup<'_>, u: &str, at: &str, method: Option<&str>) -> StoreResult<Option<String>> {
+    let day = cst_time(at)[..10].to_owned();
+    Ok(match (look.permit_on(u, &day)?, method) {
+        (Some(permit), Some(m)) => Some(format!("{permit}/{m}")),
+        _ => None,
+    })
 }
 
 #[cfg(test)]
@@ -849,6 +971,16 @@ mod tests {
             check_dates(d("2026-02-01"), d("2026-01-31")).unwrap_err().code,
             "bad_period"
         );
+    }
+
+    #[test]
+    fn storage_types_follow_the_places_names() {
+        assert_eq!(storage_type("危险废物贮存库"), Some("贮存库"));
+        assert_eq!(storage_type("危废暂存间B"), Some("贮存库"));
+        assert_eq!(storage_type("废酸储罐T-3"), Some("贮存罐区"));
+        assert_eq!(storage_type("废液收集池"), Some("贮存池"));
+        assert_eq!(storage_type("炉渣堆放场"), Some("贮存场"));
+        assert_eq!(storage_type("北门"), None);
     }
 
     #[test]
@@ -919,9 +1051,13 @@ mod tests {
         assert!(hist("receive", "refused", "T", Some(("arrived", "T")))
             .stages("F")
             .is_empty());
+        // Treated from the store: out of the store (B.3) and own treatment (B.4).
         assert_eq!(
             hist("treat", "treated", "F", Some(("received", "F"))).stages("F"),
-            [(Stage::OwnTreatment, Movement::Treated)]
+            [
+                (Stage::OutOfStore, Movement::TakenForTreatment),
+                (Stage::OwnTreatment, Movement::Treated)
+            ]
         );
         assert_eq!(
             g("store", "stored", "G", Some(("stored", "G"))),

@@ -237,6 +237,102 @@ fn load_exemptions(conn: &Connection, version: &str, csv_text: &str) -> StoreRes
     Ok(n)
 }
 
+/// One exemption of the national list (《国家危险废物名录》附录《危险废物豁免管理清单》) as it
+/// applies to a waste code: at which stage, under which condition, what is exempt.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct Exemption {
+    /// The stage as the list writes it: 全部环节, 收集, 运输, 利用, 处置 or 利用、处置.
+    pub stage: String,
+    /// The same in English: `all stages`, `collection`, `transport`, `utilisation`,
+    /// `disposal`, `utilisation and disposal`.
+    pub stage_en: String,
+    /// What the row names: the code itself (`code`) or its whole category (`category`).
+    pub applies_to: String,
+    /// The waste the row describes.
+    pub waste: String,
+    /// 豁免条件: the condition under which the stage is exempt.
+    pub condition: String,
+    /// 豁免内容: what is exempt (e.g. 运输过程不按危险废物进行运输).
+    pub exemption: String,
+}
+
+/// Exemption rows as [`active_exemptions`] answers them: (codes named, category named, the
+/// exemption).
+pub type ExemptionRows = Vec<(Vec<String>, Option<String>, Exemption)>;
+
+/// The English name of an exemption stage of the list.
+pub fn exemption_stage_en(stage: &str) -> &'static str {
+    match stage {
+        "全部环节" => "all stages",
+        "收集" => "collection",
+        "运输" => "transport",
+        "利用" => "utilisation",
+        "处置" => "disposal",
+        "利用、处置" => "utilisation and disposal",
+        _ => "other",
+    }
+}
+
+/// Every exemption row of the active catalogue version that names a waste code or a category:
+/// `(codes named, category named, exemption)`. Rows that name a kind of waste only (household
+/// waste, waste of an environmental emergency, historical waste) apply to no code by
+/// themselves and are left out.
+pub fn active_exemptions(conn: &Connection) -> StoreResult<ExemptionRows> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT x.category_or_code, x.codes, x.waste, x.exempt_stage, x.condition, x.exemption
+         FROM catalogue_exemptions x JOIN catalogue_versions v ON v.version = x.version AND v.active = 1
+         ORDER BY x.row_no",
+    )?;
+    let rows = stmt
+        .query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?,
+                r.get::<_, String>(5)?,
+            ))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(named, codes, waste, stage, condition, exemption)| {
+            let codes: Vec<String> = codes.split_whitespace().map(str::to_owned).collect();
+            let category = (codes.is_empty() && is_category(&named)).then_some(named);
+            if codes.is_empty() && category.is_none() {
+                return None;
+            }
+            let applies_to = if category.is_some() { "category" } else { "code" };
+            Some((
+                codes,
+                category,
+                Exemption {
+                    stage_en: exemption_stage_en(&stage).to_owned(),
+                    stage,
+                    applies_to: applies_to.to_owned(),
+                    waste,
+                    condition,
+                    exemption,
+                },
+            ))
+        })
+        .collect())
+}
+
+fn is_category(s: &str) -> bool {
+    s.len() == 4 && s.starts_with("HW") && s[2..].bytes().all(|b| b.is_ascii_digit())
+}
+
+/// The exemptions of `code` (`NNN-NNN-NN`) among `rows` ([`active_exemptions`]).
+pub fn exemptions_of(rows: &ExemptionRows, code: &str) -> Vec<Exemption> {
+    let category = code.rsplit('-').next().map(|d| format!("HW{d}"));
+    rows.iter()
+        .filter(|(codes, cat, _)| codes.iter().any(|c| c == code) || (cat.is_some() && *cat == category))
+        .map(|(_, _, x)| x.clone())
+        .collect()
+}
+
 /// Makes `version` the catalogue new inputs are checked against.
 pub fn activate(conn: &Connection, version: &str) -> StoreResult<()> {
     if !version_exists(conn, version)? {

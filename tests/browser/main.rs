@@ -144,6 +144,13 @@ async fn catalogue_search_by_category_name_and_code_prefix() {
         assert!(!codes.is_empty());
         assert!(codes.iter().all(|c| c.starts_with("900-249")), "codes not starting with 900-249: {codes:?}");
         assert_eq!(b.text("#catalogue-results li[data-code='900-249-08'] .code mark"), json!("900-249"));
+        // The list's exemptions show under their code: 900-249-08 is exempt at utilisation.
+        assert_eq!(
+            b.eval("document.querySelector(\"#catalogue-results li[data-code='900-249-08'] .exemptions\")?.dataset.exempt"),
+            json!("utilisation")
+        );
+        let exempt = b.text("#catalogue-results li[data-code='900-249-08'] .exemptions");
+        assert!(exempt.as_str().unwrap().contains("名录豁免") && exempt.as_str().unwrap().contains("利用"), "{exempt}");
     })
     .await;
 }
@@ -587,6 +594,8 @@ async fn enterprise_admin_registers_containers_signed_by_a_browser_key_and_print
         );
         let ticked = b.eval("['T', 'C', 'I', 'R', 'In'].filter((c) => document.querySelector('#gen-hazard-' + c).checked)");
         assert_eq!(ticked, json!(["T", "I"]), "900-249-08 is toxic and ignitable");
+        let info = b.text("#gen-waste-info");
+        assert!(info.as_str().unwrap().contains("名录豁免环节：利用"), "the type-ahead names the exempt stage: {info}");
         fill_generate_form(b, "185.5", "3");
         b.click("#gen-submit");
         b.wait_for(

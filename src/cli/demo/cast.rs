@@ -801,6 +801,12 @@ impl Carrier {
             .map(|v| NewVehicle {
                 plate: v.plate.clone(),
                 vehicle_type: v.kind.to_owned(),
+                // A synthetic road transport certificate number: the district's code and the
+                // plate's characters after the province and city letters.
+                road_transport_cert: Some(format!(
+                    "渝交运管字500110{}号",
+                    v.plate.chars().skip(2).collect::<String>()
+                )),
             })
             .collect()
     }

@@ -55,7 +55,9 @@ pub enum Col {
     WasteCode,
     Quantity,
     Unit,
+    FacilityCode,
     StoragePlace,
+    StorageType,
     Direction,
     Method,
     FinishTime,
@@ -63,8 +65,12 @@ pub enum Col {
     ReceiverName,
     ReceiverUscc,
     Permit,
+    ExemptUnit,
+    ForeignUnit,
+    ExportNotice,
     Carrier,
     Manifest,
+    TransportSigner,
     Signer,
     SourceBatch,
     Seq,
@@ -72,8 +78,8 @@ pub enum Col {
 
 use Col::*;
 
-/// The columns of a stage's table (HJ 1259 Appendix B, as far as the log knows them), or of
-/// the all-stages ledger.
+/// The columns of a stage's table (HJ 1259 Appendix B, in its order, then what hwtrace adds:
+/// movement, manifest, log index), or of the all-stages ledger.
 pub fn columns(stage: Option<Stage>) -> &'static [Col] {
     match stage {
         Some(Stage::Production) => &[
@@ -89,6 +95,7 @@ pub fn columns(stage: Option<Stage>) -> &'static [Col] {
             Item,
             Packaging,
             Count,
+            FacilityCode,
             Signer,
             Direction,
             Seq,
@@ -107,11 +114,13 @@ pub fn columns(stage: Option<Stage>) -> &'static [Col] {
             Quantity,
             Unit,
             StoragePlace,
+            StorageType,
+            TransportSigner,
+            Signer,
+            SourceBatch,
             MovementName,
             Direction,
             Manifest,
-            Signer,
-            SourceBatch,
             Seq,
         ],
         Some(Stage::OutOfStore) => &[
@@ -128,10 +137,12 @@ pub fn columns(stage: Option<Stage>) -> &'static [Col] {
             Quantity,
             Unit,
             StoragePlace,
-            MovementName,
+            StorageType,
             Signer,
+            TransportSigner,
             SourceBatch,
             Direction,
+            MovementName,
             Manifest,
             Seq,
         ],
@@ -148,6 +159,7 @@ pub fn columns(stage: Option<Stage>) -> &'static [Col] {
             WasteCode,
             Quantity,
             Unit,
+            FacilityCode,
             Method,
             FinishTime,
             Signer,
@@ -170,12 +182,15 @@ pub fn columns(stage: Option<Stage>) -> &'static [Col] {
             Method,
             ReceiverKind,
             ReceiverName,
-            ReceiverUscc,
             Permit,
+            ExemptUnit,
+            ForeignUnit,
+            ExportNotice,
+            SourceBatch,
+            ReceiverUscc,
             Carrier,
             Manifest,
             Signer,
-            SourceBatch,
             Seq,
         ],
         None => &[
@@ -192,15 +207,19 @@ pub fn columns(stage: Option<Stage>) -> &'static [Col] {
             WasteCode,
             Quantity,
             Unit,
+            FacilityCode,
             StoragePlace,
+            StorageType,
             MovementName,
             Direction,
             Method,
             ReceiverName,
             ReceiverUscc,
             Permit,
+            ExemptUnit,
             Carrier,
             Manifest,
+            TransportSigner,
             Signer,
             SourceBatch,
             Seq,
@@ -241,7 +260,11 @@ pub fn header(col: Col, stage: Option<Stage>) -> (&'static str, &'static str) {
         (Quantity, Some(S::SentOut)) => ("委外利用/处置量", "Sent out"),
         (Quantity, None) => ("数量", "Quantity"),
         (Unit, _) => ("计量单位", "Unit"),
-        (StoragePlace, _) => ("贮存设施", "Storage place"),
+        (FacilityCode, Some(S::Production)) => ("产生危险废物设施编码", "Generating facility code"),
+        (FacilityCode, Some(S::OwnTreatment)) => ("自行利用/处置设施编码", "Treatment facility code"),
+        (FacilityCode, _) => ("设施编码", "Facility code"),
+        (StoragePlace, _) => ("贮存设施编码", "Storage facility code"),
+        (StorageType, _) => ("贮存设施类型", "Storage facility type"),
         (Direction, Some(S::IntoStore)) => ("来源", "Source"),
         (Direction, Some(_)) => ("去向", "Destination"),
         (Direction, None) => ("去向/来源", "Destination or source"),
@@ -252,20 +275,84 @@ pub fn header(col: Col, stage: Option<Stage>) -> (&'static str, &'static str) {
         (ReceiverName, _) => ("利用/处置单位名称", "Receiver"),
         (ReceiverUscc, _) => ("利用/处置单位统一社会信用代码", "Receiver USCC"),
         (Permit, _) => ("危险废物经营许可证编码", "Receiver's permit"),
+        (ExemptUnit, _) => ("危险废物利用处置环节豁免管理单位名称", "Exempt receiver"),
+        (ForeignUnit, _) => ("境外危险废物利用处置单位名称", "Receiver abroad"),
+        (ExportNotice, _) => ("出口核准通知单编号", "Export approval notice"),
         (Carrier, _) => ("运输单位", "Transporter"),
         (Manifest, _) => ("转移联单编号", "Manifest number"),
+        (TransportSigner, _) => ("运送部门经办人（签名设备）", "Moved by (device)"),
         (Signer, Some(S::Production)) => ("产生部门经办人（签名设备）", "Signed by (device)"),
         (Signer, Some(S::IntoStore)) => ("贮存部门经办人（签名设备）", "Signed by (device)"),
         (Signer, Some(S::OutOfStore)) => ("出库部门经办人（签名设备）", "Signed by (device)"),
         (Signer, Some(S::OwnTreatment)) => ("自行利用/处置部门经办人（签名设备）", "Signed by (device)"),
-        (Signer, Some(S::SentOut)) => ("运送部门经办人（签名设备）", "Signed by (device)"),
+        (Signer, Some(S::SentOut)) => ("承运人经办人（签名设备）", "Taken over by (device)"),
         (Signer, None) => ("经办人（签名设备）", "Signed by (device)"),
         (SourceBatch, Some(S::IntoStore)) => ("产生批次编码", "Generation batch"),
         (SourceBatch, Some(S::OutOfStore)) => ("入库批次编码", "Into-store batch"),
-        (SourceBatch, Some(S::OwnTreatment)) => ("产生批次编码/入库批次编码", "Into-store batch"),
-        (SourceBatch, Some(S::SentOut)) => ("出库批次编码", "Out-of-store batch"),
+        (SourceBatch, Some(S::OwnTreatment)) => ("产生批次编码/出库批次编码", "Generation or out-of-store batch"),
+        (SourceBatch, Some(S::SentOut)) => ("产生批次编码/出库批次编码", "Generation or out-of-store batch"),
         (SourceBatch, _) => ("来源批次编码", "Source batch"),
         (Seq, _) => ("日志序号", "Log index"),
+    }
+}
+
+impl Col {
+    /// The column's width in an XLSX sheet, in characters.
+    fn width(self) -> f64 {
+        match self {
+            No | Count | Unit | Category => 7.0,
+            Seq => 9.0,
+            Item => 40.0,
+            Batch | SourceBatch | Time | FinishTime | WasteCode | Quantity | Manifest => 18.0,
+            Direction | ReceiverName | Carrier | Signer | TransportSigner | ExemptUnit | FacilityCode => 30.0,
+            _ => 16.0,
+        }
+    }
+}
+
+/// One column of a ledger table: its headers in that table and its width in a sheet. The CSV
+/// and XLSX writers both walk [`table`], and both take each cell from [`cell`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Column {
+    pub col: Col,
+    pub zh: &'static str,
+    pub en: &'static str,
+    /// Width in an XLSX sheet, in characters.
+    pub width: f64,
+}
+
+/// The table of `stage` (None: all stages): its columns, in order, with their headers.
+pub fn table(stage: Option<Stage>) -> Vec<Column> {
+    columns(stage)
+        .iter()
+        .map(|&col| {
+            let (zh, en) = header(col, stage);
+            Column {
+                col,
+                zh,
+                en,
+                width: col.width(),
+            }
+        })
+        .collect()
+}
+
+/// A cell's value: text, a whole number, or grams shown as kilograms with three decimals.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Cell {
+    Text(String),
+    Number(u64),
+    Grams(u64),
+}
+
+impl Cell {
+    /// The cell as CSV (and XLSX text) writes it.
+    pub fn text(&self) -> String {
+        match self {
+            Cell::Text(s) => s.clone(),
+            Cell::Number(n) => n.to_string(),
+            Cell::Grams(g) => kg(*g),
+        }
     }
 }
 
@@ -290,47 +377,57 @@ fn method_name(code: &Option<String>, zh: bool) -> String {
     }
 }
 
-/// The text of a cell; `zh` chooses the language of names and descriptions.
-pub fn cell(row: &LedgerRow, col: Col, no: usize, zh: bool) -> String {
-    let opt = |o: &Option<String>| o.clone().unwrap_or_default();
-    let named = |n: crate::domain::Named| if zh { n.name_zh } else { n.name_en }.to_owned();
+/// The cell of `row` in column `col`, the row numbered `no`; `zh` chooses the language of
+/// names and descriptions.
+pub fn cell(row: &LedgerRow, col: Col, no: usize, zh: bool) -> Cell {
+    let opt = |o: &Option<String>| Cell::Text(o.clone().unwrap_or_default());
+    let text = |s: &str| Cell::Text(s.to_owned());
+    let named = |n: crate::domain::Named| Cell::Text(if zh { n.name_zh } else { n.name_en }.to_owned());
     match col {
-        No => no.to_string(),
+        No => Cell::Number(no as u64),
         StageName => named(row.stage.named()),
         MovementName => named(row.movement.named()),
-        Batch => row.batch.clone(),
-        Time | FinishTime => row.time_cst.clone(),
-        Item => row.item.clone(),
-        Packaging => row.packaging.clone(),
-        Count => "1".to_owned(),
-        WasteName => row.waste_name.clone(),
-        CatalogueName => row.catalogue_name.clone(),
-        Category => row.category.clone(),
-        WasteCode => row.waste_code.clone(),
-        Quantity => kg(row.mass_g),
-        Unit => UNIT.to_owned(),
+        Batch => text(&row.batch),
+        Time | FinishTime => text(&row.time_cst),
+        Item => text(&row.item),
+        Packaging => text(&row.packaging),
+        Count => Cell::Number(1),
+        WasteName => text(&row.waste_name),
+        CatalogueName => text(&row.catalogue_name),
+        Category => text(&row.category),
+        WasteCode => text(&row.waste_code),
+        Quantity => Cell::Grams(row.mass_g),
+        Unit => text(UNIT),
+        FacilityCode => opt(&row.facility_code),
         StoragePlace => opt(&row.storage_place),
-        Direction if zh => row.direction_zh(),
-        Direction => row.direction_en(),
-        Method => method_name(&row.method, zh),
-        ReceiverKind => row
-            .counterpart_kind
-            .as_deref()
-            .map(|k| receiver_kind(k, zh).to_owned())
-            .unwrap_or_default(),
-        ReceiverName if row.movement == Movement::Received => String::new(),
+        StorageType => opt(&row.storage_type),
+        Direction if zh => Cell::Text(row.direction_zh()),
+        Direction => Cell::Text(row.direction_en()),
+        Method => Cell::Text(method_name(&row.method, zh)),
+        ReceiverKind => Cell::Text(
+            row.counterpart_kind
+                .as_deref()
+                .map(|k| receiver_kind(k, zh).to_owned())
+                .unwrap_or_default(),
+        ),
+        ReceiverName | ReceiverUscc if row.movement == Movement::Received => text(""),
         ReceiverName => opt(&row.counterpart_name),
-        ReceiverUscc if row.movement == Movement::Received => String::new(),
         ReceiverUscc => opt(&row.counterpart),
         Permit => opt(&row.permit),
+        // The custody rules accept a reception only within a permit covering the code
+        // (`permit_scope`) and every receiver is a registered enterprise in China: hwtrace
+        // records no transfer to an exempt unit and no export, so these columns of B.5 stay
+        // empty (docs/reports.md).
+        ExemptUnit | ForeignUnit | ExportNotice => text(""),
         Carrier => match (&row.carrier_name, &row.carrier) {
-            (Some(n), Some(u)) if !n.is_empty() => format!("{n}（{u}）"),
+            (Some(n), Some(u)) if !n.is_empty() => Cell::Text(format!("{n}（{u}）")),
             (_, c) => opt(c),
         },
         Manifest => opt(&row.manifest),
-        Signer => row.signer.clone(),
+        TransportSigner => opt(&row.transport_signer),
+        Signer => text(&row.signer),
         SourceBatch => opt(&row.source_batch),
-        Seq => row.seq.to_string(),
+        Seq => Cell::Number(row.seq),
     }
 }
 
@@ -341,18 +438,16 @@ fn csv_error(e: impl std::fmt::Display) -> crate::store::StoreError {
 /// The ledger as CSV: a byte-order mark, the header row(s), then one row per ledger row,
 /// numbered from 1. Quantities in kilograms with three decimals.
 pub fn ledger_csv(rows: &[LedgerRow], stage: Option<Stage>, lang: Lang) -> crate::store::StoreResult<Vec<u8>> {
-    let cols = columns(stage);
+    let table = table(stage);
     let mut w = csv::Writer::from_writer(BOM.as_bytes().to_vec());
     if lang != Lang::En {
-        w.write_record(cols.iter().map(|c| header(*c, stage).0))
-            .map_err(csv_error)?;
+        w.write_record(table.iter().map(|c| c.zh)).map_err(csv_error)?;
     }
     if lang != Lang::Zh {
-        w.write_record(cols.iter().map(|c| header(*c, stage).1))
-            .map_err(csv_error)?;
+        w.write_record(table.iter().map(|c| c.en)).map_err(csv_error)?;
     }
     for (i, row) in rows.iter().enumerate() {
-        w.write_record(cols.iter().map(|c| cell(row, *c, i + 1, lang != Lang::En)))
+        w.write_record(table.iter().map(|c| cell(row, c.col, i + 1, lang != Lang::En).text()))
             .map_err(csv_error)?;
     }
     w.into_inner().map_err(csv_error)
@@ -441,36 +536,26 @@ fn fill_sheet(sheet: &mut Worksheet, stage: Stage, rows: &[&LedgerRow], h: &Head
             h.name, h.enterprise, h.from, h.to
         ),
     )?;
-    let cols = columns(Some(stage));
-    for (c, col) in cols.iter().enumerate() {
+    let table = table(Some(stage));
+    for (c, column) in table.iter().enumerate() {
         let c = c as u16;
-        let (zh, en) = header(*col, Some(stage));
-        sheet.write_string_with_format(2, c, zh, &head)?;
-        sheet.write_string_with_format(3, c, en, &head_en)?;
-        let width = match col {
-            No | Count | Unit | Category => 7.0,
-            Seq => 9.0,
-            Item => 40.0,
-            Batch | SourceBatch | Time | FinishTime | WasteCode | Quantity | Manifest => 18.0,
-            Direction | ReceiverName | Carrier | Signer => 30.0,
-            _ => 16.0,
-        };
-        sheet.set_column_width(c, width)?;
+        sheet.write_string_with_format(2, c, column.zh, &head)?;
+        sheet.write_string_with_format(3, c, column.en, &head_en)?;
+        sheet.set_column_width(c, column.width)?;
     }
     sheet.set_freeze_panes(XLSX_HEADER_ROWS, 0)?;
     sheet.set_repeat_rows(2, 3)?;
     for (i, row) in rows.iter().enumerate() {
         let r = XLSX_HEADER_ROWS + i as u32;
-        for (c, col) in cols.iter().enumerate() {
+        for (c, column) in table.iter().enumerate() {
             let c = c as u16;
-            match col {
-                No => sheet.write_number(r, c, (i + 1) as u32)?,
-                Count => sheet.write_number(r, c, 1u32)?,
-                Seq if row.seq <= u64::from(u32::MAX) => sheet.write_number(r, c, row.seq as u32)?,
-                // A spreadsheet number is a double: written from the exact decimal text of
-                // the grams, no arithmetic on floats.
-                Quantity => sheet.write_number_with_format(r, c, kg(row.mass_g).parse::<f64>().unwrap_or(0.0), &qty)?,
-                _ => sheet.write_string(r, c, cell(row, *col, i + 1, true))?,
+            match cell(row, column.col, i + 1, true) {
+                Cell::Text(s) => sheet.write_string(r, c, s)?,
+                // A spreadsheet number is a double: exact for every count and log index below
+                // 2^53, and kilograms are written from the exact decimal text of the grams, no
+                // arithmetic on floats.
+                Cell::Number(n) => sheet.write_number(r, c, n as f64)?,
+                Cell::Grams(g) => sheet.write_number_with_format(r, c, kg(g).parse::<f64>().unwrap_or(0.0), &qty)?,
             };
         }
     }
@@ -566,9 +651,9 @@ mod tests {
             let cols = columns(stage);
             assert_eq!(cols[0], No);
             assert_eq!(*cols.last().unwrap(), Seq);
-            for c in cols {
-                let (zh, en) = header(*c, stage);
-                assert!(!zh.is_empty() && !en.is_empty() && zh != en, "{c:?}");
+            for c in table(stage) {
+                assert!(!c.zh.is_empty() && !c.en.is_empty() && c.zh != c.en, "{c:?}");
+                assert!(c.width > 0.0);
             }
             let mut seen = std::collections::HashSet::new();
             assert!(cols.iter().all(|c| seen.insert(*c)), "a column twice in {stage:?}");
