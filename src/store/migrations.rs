@@ -17,6 +17,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0005_history_alerts.sql",
         include_str!("../../schema/0005_history_alerts.sql"),
     ),
+    (
+        "0007_divisions_permits.sql",
+        include_str!("../../schema/0007_divisions_permits.sql"),
+    ),
 ];
 
 pub fn migrations() -> Migrations<'static> {
