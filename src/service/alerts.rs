@@ -86,12 +86,14 @@ pub struct ItemFacts {
 }
 
 /// The item rules whose condition holds at `now`, each with the time it began and its facts.
+/// A time limit holds once it is passed ("longer than 48 hours", "past a year"): at the very
+/// limit it does not yet; a receipt is overdue from the first instant after its due day.
 pub fn item_conditions(s: &ItemState, f: &ItemFacts, now: DateTime<Utc>) -> Vec<(Rule, DateTime<Utc>, Value)> {
     let mut out = Vec::new();
     let kind = s.kind();
     // At rest with any holder: a generator's store, a collection point, a facility.
     let stored_limit = s.state_since + Duration::days(MAX_STORAGE_DAYS);
-    if matches!(kind, StateKind::Stored | StateKind::Received) && now >= stored_limit {
+    if matches!(kind, StateKind::Stored | StateKind::Received) && now > stored_limit {
         out.push((
             Rule::StorageOverYear,
             stored_limit,
@@ -99,7 +101,7 @@ pub fn item_conditions(s: &ItemState, f: &ItemFacts, now: DateTime<Utc>) -> Vec<
         ));
     }
     let medical_limit = f.created_at + Duration::hours(MEDICAL_HOURS);
-    if f.medical && !s.is_closed() && now >= medical_limit {
+    if f.medical && !s.is_closed() && now > medical_limit {
         out.push((
             Rule::MedicalOver48h,
             medical_limit,
@@ -107,7 +109,7 @@ pub fn item_conditions(s: &ItemState, f: &ItemFacts, now: DateTime<Utc>) -> Vec<
         ));
     }
     let transit_limit = s.state_since + f.transit_limit;
-    if matches!(kind, StateKind::Released | StateKind::InTransit) && now >= transit_limit {
+    if matches!(kind, StateKind::Released | StateKind::InTransit) && now > transit_limit {
         out.push((
             Rule::TransitTooLong,
             transit_limit,
@@ -715,8 +717,11 @@ mod tests {
         let mut f = facts(t0);
         f.medical = true;
         let s = item(Custody::Stored, t0);
-        assert!(item_conditions(&s, &f, t0 + Duration::hours(47)).is_empty());
-        let holds = item_conditions(&s, &f, t0 + Duration::hours(48));
+        assert!(
+            item_conditions(&s, &f, t0 + Duration::hours(48)).is_empty(),
+            "not longer than 48 hours"
+        );
+        let holds = item_conditions(&s, &f, t0 + Duration::hours(48) + Duration::seconds(1));
         assert_eq!(rules(&holds), [Rule::MedicalOver48h]);
         assert_eq!(holds[0].1, t0 + Duration::hours(48));
         let treated = item(
@@ -730,9 +735,13 @@ mod tests {
         let f = facts(t0);
         for at_rest in [Custody::Received, Custody::Stored] {
             let s = item(at_rest, t0);
-            assert!(item_conditions(&s, &f, t0 + Duration::days(364)).is_empty());
+            assert!(item_conditions(&s, &f, t0 + Duration::days(365)).is_empty());
             assert_eq!(
-                rules(&item_conditions(&s, &f, t0 + Duration::days(365))),
+                rules(&item_conditions(
+                    &s,
+                    &f,
+                    t0 + Duration::days(365) + Duration::seconds(1)
+                )),
                 [Rule::StorageOverYear]
             );
         }
@@ -744,8 +753,9 @@ mod tests {
             },
             t0,
         );
+        assert!(item_conditions(&s, &facts(t0), t0 + Duration::hours(72)).is_empty());
         assert_eq!(
-            rules(&item_conditions(&s, &facts(t0), t0 + Duration::hours(72))),
+            rules(&item_conditions(&s, &facts(t0), t0 + Duration::hours(73))),
             [Rule::TransitTooLong]
         );
         // Arrived: overdue the day after the due date (China time).

@@ -560,11 +560,12 @@ pub fn table(r: &FacilityReconciliation) -> String {
     for m in &r.methods {
         if let Some(limit) = m.daily_capacity_g {
             out.push_str(&format!(
-                "{}: daily capacity {} t; {} t on the date; {} days over it this year; busiest day {} ({} t)\n",
+                "{}: daily capacity {} t; {} t on the date; {} days over it this year; average use {}; busiest day {} ({} t)\n",
                 m.method,
                 tonnes(limit),
                 tonnes(m.treated_on_date_g),
                 m.days_over_daily_capacity.unwrap_or(0),
+                percent(m.daily_utilisation_permille),
                 m.peak_day.map_or_else(|| "-".to_owned(), |d| d.to_string()),
                 tonnes(m.peak_day_g)
             ));

@@ -650,7 +650,7 @@ pub fn cast(seed: u64, scale: f64, demo_json: &str, oil_permit_until: chrono::Na
             waste_codes: vec!["HW08".into(), "HW31".into()],
             capacities: Vec::new(),
             landfill_volume_m3: None,
-            collection_t_per_year: Some(3000),
+            collection_t_per_year: Some(300),
         },
     }))
     .collect();
