@@ -458,3 +458,262 @@ async fn every_alert_is_raised_and_then_cured_or_acknowledged() {
     );
     w.app.stop().await;
 }
+
+/// A device time for the service's clock: RFC 3339 in China Standard Time.
+fn cst(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).unwrap())
+        .to_rfc3339()
+}
+
+/// The story's actors on a manual clock: each event is signed at the clock's time.
+struct Late {
+    app: TestApp,
+    clock: Clock,
+    admin: Client,
+    regulator: Client,
+    carrier: String,
+    driver: Device,
+}
+
+impl Late {
+    async fn at(&self, d: &Device, kind: &str, fields: Value) -> u64 {
+        let r = common::custody::accepted_at(&self.admin, d, &cst(self.clock.now()), kind, fields).await;
+        r["index"].as_u64().unwrap()
+    }
+
+    async fn generate(&self, d: &Device, waste: &str, g: u64) -> String {
+        let r = common::custody::accepted_at(
+            &self.admin,
+            d,
+            &cst(self.clock.now()),
+            "generate",
+            generate_fields(waste, g, "solid", &["T"], 200),
+        )
+        .await;
+        r["item_code"].as_str().unwrap().to_owned()
+    }
+
+    /// Books `item` from `shop` to `receiver`, released and accepted by the carrier now.
+    async fn on_the_road(&self, shop: &Device, receiver: &str, item: &str) -> String {
+        let r = common::custody::accepted_at(
+            &self.admin,
+            shop,
+            &cst(self.clock.now()),
+            "manifest_open",
+            json!({"transporters": [self.carrier], "vehicle_plate": PLATE, "driver_licence": LICENCE,
+                   "receiver": receiver, "items": [item], "planned_date": &cst(self.clock.now())[..10]}),
+        )
+        .await;
+        let m = r["manifest_no"].as_str().unwrap().to_owned();
+        self.at(
+            shop,
+            "release",
+            json!({"items": [item], "to": self.carrier, "manifest": m}),
+        )
+        .await;
+        self.at(&self.driver, "accept", json!({"items": [item], "manifest": m}))
+            .await;
+        m
+    }
+
+    /// The one alert of `rule` for `subject`, as the district's regulator sees it.
+    async fn alert(&self, rule: &str, subject: &str) -> Value {
+        let (s, list) = self.regulator.get(&format!("/api/v1/alerts?rule={rule}")).await;
+        assert_eq!(s, StatusCode::OK, "{list}");
+        let found: Vec<&Value> = list
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|a| a["subject"] == subject)
+            .collect();
+        assert_eq!(found.len(), 1, "{rule} {subject}: {list}");
+        found[0].clone()
+    }
+
+    fn later(&self, by: Duration) -> chrono::DateTime<chrono::Utc> {
+        self.clock.set(self.clock.now() + by);
+        self.clock.now()
+    }
+}
+
+/// Asserts that `a` began at `started` and was opened and resolved by the entry `seq` that
+/// ended it at `ended`.
+fn opened_and_resolved_by(
+    a: &Value,
+    started: chrono::DateTime<chrono::Utc>,
+    seq: u64,
+    ended: chrono::DateTime<chrono::Utc>,
+) {
+    let t = |x| hwtrace::time::rfc3339(x);
+    assert_eq!(
+        (
+            &a["state"],
+            &a["started_at"],
+            &a["resolved_at"],
+            &a["started_seq"],
+            &a["resolved_seq"]
+        ),
+        (
+            &json!("resolved"),
+            &json!(t(started)),
+            &json!(t(ended)),
+            &json!(seq),
+            &json!(seq)
+        ),
+        "{a}"
+    );
+}
+
+#[tokio::test]
+async fn a_time_limit_broken_by_an_item_closed_before_any_sweep_is_alerted() {
+    let dir = tempfile::tempdir().unwrap();
+    // A Monday morning in 2026, within the seeded permits' validity for the next 400 days.
+    let t0 = chrono::DateTime::parse_from_rfc3339("2026-03-02T01:00:00Z")
+        .unwrap()
+        .to_utc();
+    let clock = Clock::manual(t0);
+    let config = Config {
+        clock: clock.clone(),
+        ..Config::with_db(dir.path().join("hwtrace.db"))
+    };
+    let app = start_with(config, dir).await;
+    let admin = app.admin().await;
+    let (shop_u, hospital_u, carrier) = (
+        uscc("91500110MA6LTG001"),
+        uscc("12500110MB6LTH001"),
+        uscc("91500110MA6LTT001"),
+    );
+    add_enterprise(&admin, &shop_u, "generator", "wansheng").await;
+    add_enterprise(&admin, &hospital_u, "generator", "wansheng").await;
+    add_enterprise(&admin, &carrier, "transporter", "wansheng").await;
+    let shop = add_admin_with_device(&app, "g-admin", &shop_u, "phone-1").await;
+    let hospital = add_admin_with_device(&app, "h-admin", &hospital_u, "phone-1").await;
+    let driver = add_admin_with_device(&app, "t-admin", &carrier, "driver-1").await;
+    let yunan = add_admin_with_device(&app, "y-admin", YUNAN, "gate-1").await;
+    let fengyan = add_admin_with_device(&app, "f-admin", FENGYAN, "gate-1").await;
+    add_fleet(
+        &admin,
+        &carrier,
+        Fleet {
+            plate: PLATE,
+            vehicle_type: "van",
+            driver: ("褚师傅", LICENCE, "13800000009"),
+        },
+    )
+    .await;
+    app.user("wansheng-reg", "regulator", None, Some("wansheng")).await;
+    let regulator = app.login("wansheng-reg").await;
+    let w = Late {
+        app,
+        clock,
+        admin,
+        regulator,
+        carrier,
+        driver,
+    };
+
+    // -- medical: a bag generated at t0 reaches Fengyan within the hour but is steamed 50 hours
+    // after generation; the treatment closes it late.
+    let bag = w.generate(&hospital, "841-001-01", 10_000).await;
+    w.later(Duration::hours(1));
+    let m = w.on_the_road(&hospital, FENGYAN, &bag).await;
+    w.at(&w.driver, "arrive", json!({"items": [bag], "manifest": m})).await;
+    w.at(&fengyan, "weigh", json!({"item": bag, "weighed_mass_g": 10_000}))
+        .await;
+    w.at(
+        &fengyan,
+        "receive",
+        json!({"item": bag, "decision": "accept", "accepted_mass_g": 10_000, "refused_mass_g": 0}),
+    )
+    .await;
+    let treated_at = w.later(Duration::hours(49));
+    let seq = w
+        .at(
+            &fengyan,
+            "treat",
+            json!({"item": bag, "method": "steam", "treated_mass_g": 10_000}),
+        )
+        .await;
+    opened_and_resolved_by(
+        &w.alert("medical_over_48h", &bag).await,
+        t0 + Duration::hours(48),
+        seq,
+        treated_at,
+    );
+
+    // -- transit: a drum accepted by the carrier arrives 96 hours later.
+    let drum = w.generate(&shop, "900-252-12", 100_000).await;
+    let kept = w.generate(&shop, "900-252-12", 40_000).await;
+    let kept_since = w.clock.now();
+    let m = w.on_the_road(&shop, YUNAN, &drum).await;
+    let accepted_at = w.clock.now();
+    let arrived_at = w.later(Duration::hours(96));
+    let seq = w.at(&w.driver, "arrive", json!({"items": [drum], "manifest": m})).await;
+    opened_and_resolved_by(
+        &w.alert("transit_too_long", &drum).await,
+        accepted_at + Duration::hours(72),
+        seq,
+        arrived_at,
+    );
+
+    // -- receipt: weighed on arrival, but received ten days later, past the 5th working day.
+    w.at(&yunan, "weigh", json!({"item": drum, "weighed_mass_g": 100_000}))
+        .await;
+    let received_at = w.later(Duration::days(10));
+    let seq = w
+        .at(
+            &yunan,
+            "receive",
+            json!({"item": drum, "decision": "accept", "accepted_mass_g": 100_000, "refused_mass_g": 0}),
+        )
+        .await;
+    let due = w
+        .app
+        .state
+        .calendar()
+        .add_working_days(hwtrace::time::cst_date(arrived_at), 5);
+    opened_and_resolved_by(
+        &w.alert("receipt_overdue", &drum).await,
+        hwtrace::service::reconcile::day_start(due + Duration::days(1)),
+        seq,
+        received_at,
+    );
+
+    // -- storage: Yunan incinerates the drum 370 days after receiving it.
+    let burnt_at = w.later(Duration::days(370));
+    let seq = w
+        .at(
+            &yunan,
+            "treat",
+            json!({"item": drum, "method": "incineration", "treated_mass_g": 100_000}),
+        )
+        .await;
+    opened_and_resolved_by(
+        &w.alert("storage_over_year", &drum).await,
+        received_at + Duration::days(365),
+        seq,
+        burnt_at,
+    );
+
+    // -- storage applies to every holder: the shop's own drum, in its store for over a year,
+    // is found by the sweep.
+    let (s, body) = w.admin.post("/api/v1/alerts/sweep", json!({})).await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    let a = w.alert("storage_over_year", &kept).await;
+    assert_eq!(
+        (
+            &a["state"],
+            &a["started_at"],
+            &a["detail"]["holder"],
+            &a["detail"]["licensed_holder"]
+        ),
+        (
+            &json!("open"),
+            &json!(hwtrace::time::rfc3339(kept_since + Duration::days(365))),
+            &json!(shop_u),
+            &json!(false)
+        ),
+        "{a}"
+    );
+    w.app.stop().await;
+}

@@ -2,15 +2,13 @@
 //! regulators for issuers in their province), every refusal of a bad registration (which
 //! changes nothing), listing and reading by who may see them.
 //!
-//! The seeded districts are all in Chongqing (province 50). As in
-//! `scenario_refused_transfers.rs`, a generator in another province is SIMULATED: the test
-//! creates the database, stops the service, inserts a `districts` row for Guang'an (Sichuan,
-//! province 51) through a plain SQLite connection, and starts the service again on the file.
+//! A generator in Guang'an, Sichuan (USCC division code 511600, province 51) is registered
+//! through the API without a district, so its supervising district is Sichuan's own,
+//! `province_51`, and the test's Sichuan bureau is a regulator of that district.
 
 mod common;
 
-use common::custody::add_enterprise;
-use common::{assert_refused, spawn_app_at, uscc, Client, TestApp, YUNAN};
+use common::{assert_refused, enterprise, spawn_app_at, uscc, Client, TestApp, YUNAN};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
@@ -28,22 +26,23 @@ struct World {
 async fn world() -> World {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("hwtrace.db");
-    spawn_app_at(&db).await.stop().await;
-    let conn = rusqlite::Connection::open(&db).unwrap();
-    conn.execute(
-        "INSERT INTO districts(code, name_zh, name_en, province_code, city_code) \
-         VALUES ('guangan', '广安市', 'Guang''an (simulated, Sichuan)', '51', '16')",
-        [],
-    )
-    .unwrap();
-    drop(conn);
     let app = spawn_app_at(&db).await;
     let admin = app.admin().await;
     let sichuan_shop = uscc("91511600MA6ABC001");
     let chongqing_shop = uscc("91500110MA5U8F4X2");
-    add_enterprise(&admin, &sichuan_shop, "generator", "guangan").await;
-    add_enterprise(&admin, &chongqing_shop, "generator", "wansheng").await;
-    app.user("sichuan-eeb", "regulator", None, Some("guangan")).await;
+    let mut body = enterprise(&sichuan_shop, &["generator"], "");
+    body.as_object_mut().unwrap().remove("district");
+    let (s, shop) = admin.post("/api/v1/enterprises", body).await;
+    assert_eq!(s, StatusCode::CREATED, "{shop}");
+    assert_eq!(shop["district"], "province_51", "{shop}");
+    let (s, shop) = admin
+        .post(
+            "/api/v1/enterprises",
+            enterprise(&chongqing_shop, &["generator"], "wansheng"),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{shop}");
+    app.user("sichuan-eeb", "regulator", None, Some("province_51")).await;
     app.user("wansheng-eeb", "regulator", None, Some("wansheng")).await;
     app.user("shop-clerk", "enterprise_clerk", Some(&sichuan_shop), None)
         .await;

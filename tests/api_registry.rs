@@ -217,6 +217,21 @@ async fn enterprise_refusals_each_have_a_code_and_change_nothing() {
             "bad_district",
         ),
         (
+            with("district", json!(null)),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "missing_field",
+        ),
+        (
+            with("district", json!("province_51")),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "district_province_mismatch",
+        ),
+        (
+            with("uscc", json!(uscc("91990000MA6ABC001"))),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "unknown_province",
+        ),
+        (
             with("roles", json!(["factory"])),
             StatusCode::UNPROCESSABLE_ENTITY,
             "bad_enterprise_role",
@@ -432,6 +447,229 @@ async fn permits_are_checked_against_the_catalogue() {
         &own.post(&path, permit("CQWF-2027-013")).await,
         StatusCode::FORBIDDEN,
         "admin_only",
+    );
+}
+
+#[tokio::test]
+async fn an_enterprise_has_the_province_and_county_of_its_code() {
+    let w = world().await;
+    let a = &w.admin;
+    // 500110 is 綦江区 in the 2023 list; 500222 (Qijiang county before 2011) is not, so the
+    // glassworks' county is kept with no name rather than refused.
+    let (_, repair) = a.get(&format!("/api/v1/enterprises/{AUTO_REPAIR}")).await;
+    assert_eq!(
+        (
+            &repair["province"],
+            &repair["province_name"],
+            &repair["county"],
+            &repair["county_name"],
+            &repair["district"]
+        ),
+        (
+            &json!("50"),
+            &json!("重庆市"),
+            &json!("500110"),
+            &json!("綦江区"),
+            &json!("wansheng")
+        ),
+        "{repair}"
+    );
+    let (_, glass) = a.get(&format!("/api/v1/enterprises/{}", w.glassworks)).await;
+    assert_eq!(
+        (&glass["province"], &glass["county"], &glass["county_name"]),
+        (&json!("50"), &json!("500222"), &Value::Null),
+        "{glass}"
+    );
+    // A Sichuan enterprise needs no district: it gets its province's, which then exists and
+    // may be named; the districts of Chongqing stay as they are.
+    let chengdu = uscc("91510104MA6CDR001");
+    let mut body = enterprise(&chengdu, &["facility"], "");
+    body.as_object_mut().unwrap().remove("district");
+    let (s, e) = a.post("/api/v1/enterprises", body).await;
+    assert_eq!(s, StatusCode::CREATED, "{e}");
+    assert_eq!(
+        (
+            &e["province_name"],
+            &e["county"],
+            &e["county_name"],
+            &e["prefecture_name"],
+            &e["district"]
+        ),
+        (
+            &json!("四川省"),
+            &json!("510104"),
+            &json!("锦江区"),
+            &json!("成都市"),
+            &json!("province_51")
+        ),
+        "{e}"
+    );
+    let (s, e) = a
+        .post(
+            "/api/v1/enterprises",
+            enterprise(&uscc("91510104MA6CDR002"), &["generator"], "province_51"),
+        )
+        .await;
+    assert_eq!((s, &e["district"]), (StatusCode::CREATED, &json!("province_51")), "{e}");
+    let (_, r) = w.app.anonymous().get("/api/v1/reference").await;
+    let districts: Vec<&str> = r["districts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(districts, ["wansheng", "qijiang", "nanchuan", "other", "province_51"]);
+    assert_eq!(r["provinces"].as_array().unwrap().len(), 31, "{r}");
+    let (_, list) = a.get("/api/v1/enterprises?district=province_51").await;
+    assert_eq!(usccs(&list).len(), 2);
+}
+
+#[tokio::test]
+async fn collection_licences_and_daily_capacities_are_registered() {
+    let w = world().await;
+    let a = &w.admin;
+    // The seeded Fengyan station is licensed 3 t a day.
+    let (_, body) = a.get("/api/v1/enterprises/12500110MB1FY0001C/permits").await;
+    assert_eq!(
+        body["permits"][0]["capacities"],
+        json!([{"method": "steam", "capacity_t_per_year": null, "capacity_t_per_day": 3}])
+    );
+    assert_eq!(body["permits"][0]["kind"], "operating");
+
+    let point = uscc("91500110MA6CLP001");
+    let (s, e) = a
+        .post(
+            "/api/v1/enterprises",
+            enterprise(&point, &["collection_point"], "wansheng"),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{e}");
+    let path = format!("/api/v1/enterprises/{point}/permits");
+    let licence = json!({"kind": "collection", "number": "CQSJ-2026-001", "valid_from": "2026-01-01",
+                         "valid_until": "2028-12-31", "waste_codes": ["900-214-08", "900-052-31"],
+                         "collection_t_per_year": 900});
+    let with = |field: &str, value: Value| {
+        let mut p = licence.clone();
+        p[field] = value;
+        p["number"] = json!("CQSJ-2026-002");
+        p
+    };
+    let yunan = format!("/api/v1/enterprises/{YUNAN}/permits");
+    let cases: Vec<(&str, Value, StatusCode, &str)> = vec![
+        (
+            &path,
+            with(
+                "capacities",
+                json!([{"method": "utilisation", "capacity_t_per_year": 900}]),
+            ),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "collection_permit_methods",
+        ),
+        (
+            &path,
+            with("landfill_volume_m3", json!(100)),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "collection_permit_methods",
+        ),
+        (
+            &path,
+            with("collection_t_per_year", json!(null)),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "bad_capacity",
+        ),
+        (
+            &path,
+            with("collection_t_per_year", json!(0)),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "bad_capacity",
+        ),
+        (
+            &path,
+            with("kind", json!("disposal")),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "bad_permit_kind",
+        ),
+        // A collection point without the facility role holds no operating licence, and a facility
+        // without the collection-point role no collection licence.
+        (
+            &path,
+            permit("CQWF-2027-020"),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "missing_enterprise_role",
+        ),
+        (
+            &yunan,
+            with("number", json!("CQSJ-2026-003")),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "missing_enterprise_role",
+        ),
+        (
+            &yunan,
+            {
+                let mut p = permit("CQWF-2027-021");
+                p["collection_t_per_year"] = json!(900);
+                p
+            },
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "bad_capacity",
+        ),
+        (
+            &yunan,
+            {
+                let mut p = permit("CQWF-2027-022");
+                p["capacities"] = json!([{"method": "steam", "capacity_t_per_year": 1000, "capacity_t_per_day": 3}]);
+                p
+            },
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "bad_capacity",
+        ),
+        (
+            &yunan,
+            {
+                let mut p = permit("CQWF-2027-023");
+                p["capacities"] = json!([{"method": "steam"}]);
+                p
+            },
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "bad_capacity",
+        ),
+    ];
+    for (p, body, status, code) in cases {
+        assert_refused(&a.post(p, body).await, status, code);
+    }
+    assert_eq!(count(a, &path, "permits").await, 0, "nothing refused was stored");
+
+    let (s, p) = a.post(&path, licence).await;
+    assert_eq!(s, StatusCode::CREATED, "{p}");
+    assert_eq!(
+        (
+            &p["kind"],
+            &p["capacities"],
+            &p["collection_t_per_year"],
+            &p["waste_codes"]
+        ),
+        (
+            &json!("collection"),
+            &json!([]),
+            &json!(900),
+            &json!(["900-052-31", "900-214-08"])
+        ),
+        "{p}"
+    );
+    // An operating licence stated per day; no kind means an operating licence, as before.
+    let mut daily = permit("CQWF-2027-024");
+    daily["capacities"] =
+        json!([{"method": "steam", "capacity_t_per_day": 5}, {"method": "incineration", "capacity_t_per_year": 300}]);
+    let (s, p) = a.post(&yunan, daily).await;
+    assert_eq!(s, StatusCode::CREATED, "{p}");
+    assert_eq!(
+        (&p["kind"], &p["capacities"]),
+        (
+            &json!("operating"),
+            &json!([{"method": "incineration", "capacity_t_per_year": 300, "capacity_t_per_day": null},
+                    {"method": "steam", "capacity_t_per_year": null, "capacity_t_per_day": 5}])
+        ),
+        "{p}"
     );
 }
 

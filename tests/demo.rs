@@ -173,7 +173,7 @@ async fn a_demo_season_passes_the_audit_and_shows_what_the_regulator_must_see() 
     assert!(custody("waste_code = '841-003-01' AND state = 'stored'") >= 1);
     assert!(custody("generated_at < '2025-12-01' AND state = 'stored'") >= 1);
     assert_eq!(custody("generated_at < '2025-12-01' AND state = 'received'"), 1);
-    // The alerts the service raises from all this, once its sweep has run at the end.
+    // The alerts the service raises from all this, its sweep running on the simulated clock.
     for rule in [
         "weight_discrepancy",
         "medical_over_48h",

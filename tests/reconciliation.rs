@@ -293,3 +293,308 @@ async fn the_figures_of_a_small_district_match_the_hand_worked_answers() {
         "{text}"
     );
 }
+
+/// A device time for the service's clock: RFC 3339 in China Standard Time.
+fn cst(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).unwrap())
+        .to_rfc3339()
+}
+
+/// A district on a manual clock: a shop, a hospital and a carrier, with Yunan's and Fengyan's
+/// gates; every event is signed at the clock's time.
+struct Timed {
+    app: common::TestApp,
+    clock: hwtrace::time::Clock,
+    admin: Client,
+    carrier: String,
+    driver: Device,
+    shop: Device,
+    hospital: Device,
+    yunan: Device,
+    fengyan: Device,
+}
+
+impl Timed {
+    /// Starts the service at 09:00 CST on Monday 2 March 2026.
+    async fn start() -> Timed {
+        let dir = tempfile::tempdir().unwrap();
+        let t0 = chrono::DateTime::parse_from_rfc3339("2026-03-02T01:00:00Z")
+            .unwrap()
+            .to_utc();
+        let clock = hwtrace::time::Clock::manual(t0);
+        let config = hwtrace::config::Config {
+            clock: clock.clone(),
+            ..hwtrace::config::Config::with_db(dir.path().join("hwtrace.db"))
+        };
+        let app = common::start_with(config, dir).await;
+        let admin = app.admin().await;
+        let (shop_u, hospital_u, carrier) = (
+            uscc("91500110MA6PTR002"),
+            uscc("12500110MB6HPT002"),
+            uscc("91500110MA6TRN037"),
+        );
+        add_enterprise(&admin, &shop_u, "generator", "wansheng").await;
+        add_enterprise(&admin, &hospital_u, "generator", "wansheng").await;
+        add_enterprise(&admin, &carrier, "transporter", "wansheng").await;
+        let shop = add_admin_with_device(&app, "shop-admin", &shop_u, "phone-1").await;
+        let hospital = add_admin_with_device(&app, "hospital-admin", &hospital_u, "phone-1").await;
+        let driver = add_admin_with_device(&app, "carrier-admin", &carrier, "driver-1").await;
+        let yunan = add_admin_with_device(&app, "yunan-admin", YUNAN, "gate-1").await;
+        let fengyan = add_admin_with_device(&app, "fengyan-admin", FENGYAN, "gate-1").await;
+        add_fleet(
+            &admin,
+            &carrier,
+            Fleet {
+                plate: PLATE,
+                vehicle_type: "van",
+                driver: ("冯师傅", LICENCE, "13800000008"),
+            },
+        )
+        .await;
+        Timed {
+            app,
+            clock,
+            admin,
+            carrier,
+            driver,
+            shop,
+            hospital,
+            yunan,
+            fengyan,
+        }
+    }
+
+    async fn at(&self, d: &Device, kind: &str, fields: Value) -> Value {
+        common::custody::accepted_at(&self.admin, d, &cst(self.clock.now()), kind, fields).await
+    }
+
+    async fn generate(&self, d: &Device, waste: &str, g: u64) -> String {
+        let r = self
+            .at(d, "generate", generate_fields(waste, g, "solid", &["T"], 200))
+            .await;
+        r["item_code"].as_str().unwrap().to_owned()
+    }
+
+    /// Books `items` from `from` to `receiver` on one manifest, released to the carrier.
+    async fn released(&self, from: &Device, receiver: &str, items: &[String]) -> String {
+        let r = self
+            .at(
+                from,
+                "manifest_open",
+                json!({"transporters": [self.carrier], "vehicle_plate": PLATE, "driver_licence": LICENCE,
+                       "receiver": receiver, "items": items, "planned_date": &cst(self.clock.now())[..10]}),
+            )
+            .await;
+        let m = r["manifest_no"].as_str().unwrap().to_owned();
+        self.at(
+            from,
+            "release",
+            json!({"items": items, "to": self.carrier, "manifest": m}),
+        )
+        .await;
+        m
+    }
+
+    /// Carries `items` to `receiver`'s gate, where they are weighed as declared.
+    async fn at_the_gate(&self, from: &Device, receiver: &str, gate: &Device, items: &[(String, u64)]) {
+        let codes: Vec<String> = items.iter().map(|(c, _)| c.clone()).collect();
+        let m = self.released(from, receiver, &codes).await;
+        for kind in ["accept", "arrive"] {
+            self.at(&self.driver, kind, json!({"items": codes, "manifest": m}))
+                .await;
+        }
+        for (code, g) in items {
+            self.at(gate, "weigh", json!({"item": code, "weighed_mass_g": g})).await;
+        }
+    }
+
+    /// Carries `items` to `receiver`, which receives them in full.
+    async fn deliver(&self, from: &Device, receiver: &str, gate: &Device, items: &[(String, u64)]) {
+        self.at_the_gate(from, receiver, gate, items).await;
+        for (code, g) in items {
+            self.at(
+                gate,
+                "receive",
+                json!({"item": code, "decision": "accept", "accepted_mass_g": g, "refused_mass_g": 0}),
+            )
+            .await;
+        }
+    }
+
+    fn later(&self, by: chrono::Duration) -> chrono::DateTime<chrono::Utc> {
+        self.clock.set(self.clock.now() + by);
+        self.clock.now()
+    }
+
+    fn today(&self) -> chrono::NaiveDate {
+        hwtrace::time::cst_date(self.clock.now())
+    }
+}
+
+#[tokio::test]
+async fn the_facility_inventory_counts_everything_it_holds() {
+    let w = Timed::start().await;
+    let t0 = w.clock.now();
+    // Yunan's own waste from before the period: a 700 kg bag of sludge in its store.
+    let sludge = w.generate(&w.yunan, "772-006-49", 700_000).await;
+    w.later(chrono::Duration::days(10));
+    // Ten days on: the shop's 200 kg drum is received; Yunan's 300 kg bag of fly ash is booked
+    // for the kiln and released to the carrier, who has not yet taken it; the shop's 50 kg
+    // drum is refused at Yunan's gate and stays with the carrier.
+    let drum = w.generate(&w.shop, "900-252-12", 200_000).await;
+    w.deliver(&w.shop, YUNAN, &w.yunan, &[(drum.clone(), 200_000)]).await;
+    let ash = w.generate(&w.yunan, "772-003-18", 300_000).await;
+    w.released(&w.yunan, "91500110MA61NTHB7C", std::slice::from_ref(&ash))
+        .await;
+    let leaking = w.generate(&w.shop, "900-252-12", 50_000).await;
+    w.at_the_gate(&w.shop, YUNAN, &w.yunan, &[(leaking.clone(), 50_000)])
+        .await;
+    w.at(
+        &w.yunan,
+        "receive",
+        json!({"item": leaking, "decision": "refuse", "accepted_mass_g": 0, "refused_mass_g": 50_000,
+               "reason": "桶身渗漏"}),
+    )
+    .await;
+    w.later(chrono::Duration::days(10));
+
+    let today = w.today();
+    let r = get(
+        &w.admin,
+        &format!("/api/v1/reconciliation/facilities/{YUNAN}?date={today}"),
+    )
+    .await;
+    assert_eq!(
+        r["inventory"],
+        json!([{"waste_code": "772-003-18", "items": 1, "mass_g": 300_000},
+               {"waste_code": "772-006-49", "items": 1, "mass_g": 700_000},
+               {"waste_code": "900-252-12", "items": 1, "mass_g": 200_000}]),
+        "{r}"
+    );
+    assert_eq!(r["inventory_g"], 1_200_000);
+    // The oldest is the sludge, held since t0: 20 days at the end of today.
+    let end_of_today = hwtrace::service::reconcile::day_start(today + chrono::Duration::days(1));
+    assert_eq!((end_of_today - t0).num_days(), 20);
+    assert_eq!(
+        (
+            &r["oldest_in_store"]["item"],
+            &r["oldest_in_store"]["state"],
+            &r["oldest_in_store"]["held_since"],
+            &r["oldest_in_store"]["age_days"]
+        ),
+        (
+            &json!(sludge),
+            &json!("stored"),
+            &json!(hwtrace::time::rfc3339(t0)),
+            &json!(20)
+        ),
+        "{r}"
+    );
+    w.app.stop().await;
+}
+
+#[tokio::test]
+async fn a_daily_capacity_is_judged_per_day() {
+    let w = Timed::start().await;
+    // Fengyan is licensed 3 t a day. On Monday it steams four 1 t bags, on Tuesday two.
+    let mut days = Vec::new();
+    let mut treats = Vec::new();
+    for bags in [4u64, 2] {
+        let mut items = Vec::new();
+        for _ in 0..bags {
+            items.push((w.generate(&w.hospital, "841-001-01", 1_000_000).await, 1_000_000));
+        }
+        w.deliver(&w.hospital, FENGYAN, &w.fengyan, &items).await;
+        for (bag, g) in &items {
+            let r = w
+                .at(
+                    &w.fengyan,
+                    "treat",
+                    json!({"item": bag, "method": "steam", "treated_mass_g": g}),
+                )
+                .await;
+            treats.push(r["index"].as_u64().unwrap());
+        }
+        days.push(w.today());
+        w.later(chrono::Duration::days(1));
+    }
+    let (monday, tuesday) = (days[0], days[1]);
+
+    let steam = |r: &Value| {
+        r["methods"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["method"] == "steam")
+            .cloned()
+            .unwrap()
+    };
+    let r = get(
+        &w.admin,
+        &format!("/api/v1/reconciliation/facilities/{FENGYAN}?date={monday}"),
+    )
+    .await;
+    let s = steam(&r);
+    assert_eq!(
+        (
+            &s["daily_capacity_g"],
+            &s["treated_on_date_g"],
+            &s["days_over_daily_capacity"]
+        ),
+        (&json!(3_000_000), &json!(4_000_000), &json!(1)),
+        "{r}"
+    );
+    let r = get(
+        &w.admin,
+        &format!("/api/v1/reconciliation/facilities/{FENGYAN}?date={tuesday}"),
+    )
+    .await;
+    let s = steam(&r);
+    let day = u64::from(tuesday.ordinal());
+    assert_eq!(
+        (
+            &s["capacity_g"],
+            &s["utilisation_permille"],
+            &s["daily_capacity_g"],
+            &s["treated_on_date_g"],
+            &s["treated_ytd_g"],
+            &s["days_over_daily_capacity"],
+            &s["peak_day"],
+            &s["peak_day_g"],
+            &s["daily_utilisation_permille"]
+        ),
+        (
+            &json!(0),
+            &Value::Null,
+            &json!(3_000_000),
+            &json!(2_000_000),
+            &json!(6_000_000),
+            &json!(1),
+            &json!(monday),
+            &json!(4_000_000),
+            &json!(6_000_000 * 1000 / (3_000_000 * day))
+        ),
+        "{r}"
+    );
+
+    // The capacity alert is Monday's, raised by the treatment that went past 3 t; Tuesday's
+    // 2 t raised none.
+    w.app.user("wansheng-reg", "regulator", None, Some("wansheng")).await;
+    let reg = w.app.login("wansheng-reg").await;
+    let list = get(&reg, "/api/v1/alerts?rule=capacity_exceeded").await;
+    let list = list.as_array().unwrap();
+    assert_eq!(list.len(), 1, "{list:?}");
+    assert_eq!(list[0]["subject"], format!("{FENGYAN}/steam/{monday}"));
+    assert_eq!(
+        (
+            &list[0]["detail"]["per"],
+            &list[0]["detail"]["capacity_g"],
+            &list[0]["detail"]["treated_day_g"],
+            &list[0]["detail"]["over_permille"]
+        ),
+        (&json!("day"), &json!(3_000_000), &json!(4_000_000), &json!(333)),
+        "{list:?}"
+    );
+    assert_eq!(list[0]["started_seq"], treats[3], "the fourth bag went past 3 t");
+    w.app.stop().await;
+}

@@ -173,8 +173,8 @@ function onSubmit(form, action) {
 const isAdmin = () => state.user?.role === 'admin';
 /** Regulators and administrators: alerts, district indicators, every facility's reconciliation. */
 const canOversee = () => isAdmin() || state.user?.role === 'regulator';
-/** The USCC of the user's own enterprise when it is a treatment facility, else null. */
-const ownFacility = () => (state.own?.roles?.includes('facility') ? state.own.uscc : null);
+/** The USCC of the user's own enterprise when it is a treatment facility or collection point, else null. */
+const ownFacility = () => (['facility', 'collection_point'].some((r) => state.own?.roles?.includes(r)) ? state.own.uscc : null);
 
 /** Loads the user's own enterprise (for its roles); never fails the caller. */
 async function loadOwnEnterprise() {
@@ -639,13 +639,15 @@ function enterpriseForm() {
     field({ id: 'ent-name-zh', name: 'name_zh', label: t('ent.name_zh') }),
     field({ id: 'ent-name-en', name: 'name_en', label: t('ent.name_en') + t('common.optional') }),
     h('fieldset', { id: 'ent-roles' }, h('legend', {}, t('ent.roles')), roles),
-    field({ id: 'ent-district', name: 'district', type: 'select', label: t('ent.district'), options: options('districts', 'wansheng') }),
+    field({ id: 'ent-district', name: 'district', type: 'select', label: t('ent.district'), hint: t('ent.district_hint'),
+      options: options('districts', 'wansheng', t('ent.district_outside')) }),
     field({ id: 'ent-address', name: 'address', label: t('ent.address') }),
     field({ id: 'ent-contact-name', name: 'contact_name', label: t('ent.contact') }),
     field({ id: 'ent-contact-phone', name: 'contact_phone', type: 'tel', label: t('ent.phone') }),
     submitButton('enterprise-form', t('ent.add')));
   return onSubmit(form, async (v) => {
     const body = { ...v, uscc: v.uscc.toUpperCase(), name_en: v.name_en || null, roles: new FormData(form).getAll('roles') };
+    if (!body.district) delete body.district;
     const made = await api.createEnterprise(body);
     state.flash = t('common.created');
     await go(`#/enterprises/${encodeURIComponent(made?.uscc || body.uscc)}`);
@@ -688,6 +690,9 @@ function enterpriseSummary(e) {
     row(t('ent.uscc'), h('span', { class: 'mono', id: 'enterprise-uscc' }, e.uscc)),
     row(t('ent.roles'), roleChips(e.roles)),
     row(t('ent.district'), refName('districts', e.district)),
+    row(t('ent.province'), h('span', { id: 'enterprise-province', dataset: { province: e.province, county: e.county } },
+      e.province_name, ' · ', h('span', { class: 'mono' }, e.county), ' ',
+      e.county_name || e.prefecture_name || t('ent.county_unknown'))),
     row(t('ent.address'), e.address),
     row(t('ent.contact'), [e.contact_name, ' ', e.contact_phone]),
     row(t('common.created_at'), time(e.created_at)));
@@ -709,14 +714,19 @@ function permitsPanel(uscc, permits) {
 
 function permitCard(p) {
   const expired = p.valid_until < todayCst();
-  return h('article', { class: 'card permit', dataset: { number: p.number } },
-    h('h3', {}, h('span', { class: 'mono' }, p.number), expired && h('span', { class: 'badge warn' }, t('permit.expired'))),
+  return h('article', { class: 'card permit', dataset: { number: p.number, kind: p.kind } },
+    h('h3', {}, h('span', { class: 'mono' }, p.number), ' ', h('span', { class: 'badge' }, refName('permit_kinds', p.kind)),
+      expired && h('span', { class: 'badge warn' }, t('permit.expired'))),
     h('p', {}, labelled('permit.valid'), p.valid_from, ' – ', p.valid_until),
     h('p', {}, labelled('permit.waste_codes'), h('span', { class: 'chips' },
       (p.waste_codes || []).map((c) => h('a', { class: 'chip mono', href: `#/catalogue?q=${encodeURIComponent(c)}` }, c)))),
     h('ul', { class: 'capacities' },
       (p.capacities || []).map((c) => h('li', { dataset: { method: c.method } },
-        refName('treatment_methods', c.method), colon(), t('permit.capacity_value', { n: formatInt(c.capacity_t_per_year) }))),
+        refName('treatment_methods', c.method), colon(), c.capacity_t_per_day != null
+          ? t('permit.capacity_day_value', { n: formatInt(c.capacity_t_per_day) })
+          : t('permit.capacity_value', { n: formatInt(c.capacity_t_per_year) }))),
+      p.collection_t_per_year != null && h('li', { dataset: { method: 'collection' } },
+        labelled('permit.collection'), t('permit.capacity_value', { n: formatInt(p.collection_t_per_year) })),
       p.landfill_volume_m3 != null && h('li', { dataset: { method: 'landfill_volume' } },
         labelled('permit.landfill'), t('permit.landfill_value', { n: formatInt(p.landfill_volume_m3) }))));
 }
@@ -730,11 +740,15 @@ function wholeNumber(s) {
 function permitForm(uscc) {
   const methods = state.refs?.treatment_methods || [];
   const form = h('form', { id: 'permit-form', class: 'stack' },
+    field({ id: 'permit-kind', name: 'kind', type: 'select', label: t('permit.kind'), options: options('permit_kinds', 'operating') }),
     field({ id: 'permit-number', name: 'number', label: t('permit.number') }),
     h('div', { class: 'row' },
       field({ id: 'permit-valid-from', name: 'valid_from', type: 'date', label: t('permit.valid_from') }),
       field({ id: 'permit-valid-until', name: 'valid_until', type: 'date', label: t('permit.valid_until') })),
     field({ id: 'permit-waste-codes', name: 'waste_codes', type: 'textarea', label: t('permit.waste_codes'), hint: t('permit.waste_codes_hint'), rows: 2 }),
+    field({ id: 'permit-collection', name: 'collection_t_per_year', label: t('permit.collection') + t('common.optional'), inputmode: 'numeric' }),
+    field({ id: 'permit-capacity-per', name: 'per', type: 'select', label: t('permit.capacity_per'),
+      options: [h('option', { value: 'year' }, t('permit.per_year')), h('option', { value: 'day' }, t('permit.per_day'))] }),
     h('fieldset', { id: 'permit-capacities' }, h('legend', {}, t('permit.capacities')),
       h('div', { class: 'grid' }, methods.map((m) => field({
         id: `permit-cap-${m.code}`, name: `cap_${m.code}`, label: pick(m), inputmode: 'numeric', placeholder: t('permit.integer_hint'),
@@ -742,14 +756,17 @@ function permitForm(uscc) {
     field({ id: 'permit-landfill', name: 'landfill_volume_m3', label: t('permit.landfill') + t('common.optional'), inputmode: 'numeric' }),
     submitButton('permit-form', t('permit.add')));
   return onSubmit(form, async (v) => {
+    const unit = v.per === 'day' ? 'capacity_t_per_day' : 'capacity_t_per_year';
     await api.createIn(uscc, 'permits', {
+      kind: v.kind || 'operating',
       number: v.number,
       valid_from: v.valid_from,
       valid_until: v.valid_until,
       waste_codes: v.waste_codes.toUpperCase().split(/[\s,，、;；]+/).filter(Boolean),
       capacities: methods.filter((m) => v[`cap_${m.code}`])
-        .map((m) => ({ method: m.code, capacity_t_per_year: wholeNumber(v[`cap_${m.code}`]) })),
+        .map((m) => ({ method: m.code, [unit]: wholeNumber(v[`cap_${m.code}`]) })),
       landfill_volume_m3: v.landfill_volume_m3 ? wholeNumber(v.landfill_volume_m3) : null,
+      collection_t_per_year: v.collection_t_per_year ? wholeNumber(v.collection_t_per_year) : null,
     });
     await created();
   });
@@ -1778,7 +1795,9 @@ function balancePanel(b) {
 
 async function facilitiesView(ctx) {
   await ensureRefs(ctx.signal);
-  const { enterprises } = await api.enterprises({ role: 'facility' }, ctx.signal);
+  const lists = await Promise.all(['facility', 'collection_point'].map((role) => api.enterprises({ role }, ctx.signal)));
+  const seen = new Set();
+  const enterprises = lists.flatMap((l) => l.enterprises).filter((e) => !seen.has(e.uscc) && seen.add(e.uscc));
   const table = dataTable('facility-list', [
     [t('fac.name'), (e) => h('a', { href: `#/facilities/${encodeURIComponent(e.uscc)}` }, pick(e))],
     [t('ent.uscc'), (e) => h('span', { class: 'mono' }, e.uscc)],
@@ -1830,8 +1849,12 @@ function facilitySummary(r) {
     row('fac-received', 'fac.received', t('fac.received_value', { mass: formatTonnes(r.received_ytd_g), n: formatInt(r.received_ytd_items) })),
     row('fac-oldest', 'fac.oldest', oldest
       ? [h('span', { class: 'mono item-code' }, oldest.item), ' ',
-        t('fac.oldest_value', { time: formatTime(oldest.received_at), days: formatInt(oldest.age_days) })]
+        t('fac.oldest_value', { time: formatTime(oldest.held_since), days: formatInt(oldest.age_days) }), ' ',
+        h('span', { class: 'muted small' }, stateName(oldest.state))]
       : t('fac.none')),
+    r.collection && row('fac-collection', 'fac.collection', h('span', { dataset: { permille: r.collection.utilisation_permille ?? '' } },
+      t('fac.collection_value', { received: formatTonnes(r.collection.received_ytd_g), capacity: formatTonnes(r.collection.capacity_g),
+        pct: formatPermille(r.collection.utilisation_permille) }))),
     row('fac-landfill', 'fac.landfill', lf
       ? h('span', { dataset: { permille: lf.used_permille ?? '' } },
         labelled('fac.landfill_licensed'), t('fac.m3', { n: formatInt(lf.licensed_m3) }), ' · ',
@@ -1852,6 +1875,9 @@ function methodsTable(methods) {
     [t('fac.projected'), (m) => tonnesCell(m.projected_year_g)],
     [t('fac.projected_pct'), (m) => pct(m.projected_permille)],
     [t('fac.days_left'), (m) => h('span', { class: 'num' }, m.days_of_capacity_left == null ? t('common.none') : formatInt(m.days_of_capacity_left))],
+    [t('fac.daily_capacity'), (m) => (m.daily_capacity_g == null ? h('span', { class: 'num' }, t('common.none')) : tonnesCell(m.daily_capacity_g))],
+    [t('fac.treated_on_date'), (m) => tonnesCell(m.treated_on_date_g)],
+    [t('fac.days_over'), (m) => h('span', { class: 'num' }, m.days_over_daily_capacity == null ? t('common.none') : formatInt(m.days_over_daily_capacity))],
   ], methods, (m) => ({ method: m.method, utilisation: m.utilisation_permille ?? '' }));
 }
 

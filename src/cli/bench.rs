@@ -287,7 +287,7 @@ async fn register_devices(state: &crate::service::AppState, n: usize) -> anyhow:
                     name_zh: format!("（基准测试）产废单位{uscc}"),
                     name_en: None,
                     roles: vec!["generator".into()],
-                    district: "wansheng".into(),
+                    district: Some("wansheng".into()),
                     address: "基准测试".into(),
                     contact_name: "基准测试".into(),
                     contact_phone: "023-00000000".into(),

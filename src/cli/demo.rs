@@ -253,11 +253,6 @@ pub async fn build_year(config: &Config, opts: &YearOptions) -> anyhow::Result<Y
     .await?;
     let tally = sim.tally.clone();
     drop(sim);
-    // What time alone brings about (a store turning a year old, a receipt overdue) is found by
-    // the sweep the service runs; run it once at the end of the simulated time.
-    crate::service::alerts::sweep_now(&state)
-        .await
-        .context("sweeping the alerts")?;
     load(&state.db).await.context("adding the demo accounts")?;
     summarise(&state, opts.seed, days, &tally, started).await
 }

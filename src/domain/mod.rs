@@ -22,7 +22,9 @@ pub use item_code::ItemCode;
 pub use manifest_no::ManifestNo;
 pub use mass::Grams;
 pub use refusal::{Refusal, RefusalKind};
-pub use registry::{DeviceName, District, EnterpriseRole, Plate, TreatmentMethod, UserRole, VehicleType};
+pub use registry::{
+    CapacityPer, DeviceName, District, EnterpriseRole, PermitKind, Plate, TreatmentMethod, UserRole, VehicleType,
+};
 pub use uscc::Uscc;
 pub use waste::{Catalogue, CatalogueEntry, Category, WasteCode};
 

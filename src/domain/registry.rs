@@ -47,6 +47,36 @@ code_enum!(
 );
 
 code_enum!(
+    /// The two kinds of licence of 危险废物经营许可证管理办法 art. 3: the operating licence for
+    /// collection, storage and treatment (its scope, and capacities per treatment method), and
+    /// the collection licence of a collection point (its scope and an annual collection
+    /// capacity; it treats nothing).
+    PermitKind, "bad_permit_kind", "permit kind", "许可证类别", {
+        Operating = "operating", "危险废物经营许可证（收集、贮存、利用、处置）", "hazardous-waste operating licence";
+        Collection = "collection", "危险废物收集经营许可证", "hazardous-waste collection licence";
+    }
+);
+
+impl PermitKind {
+    /// The enterprise role a holder of this kind of licence must have.
+    pub fn holder_role(self) -> EnterpriseRole {
+        match self {
+            PermitKind::Operating => EnterpriseRole::Facility,
+            PermitKind::Collection => EnterpriseRole::CollectionPoint,
+        }
+    }
+}
+
+code_enum!(
+    /// The period a licensed treatment capacity is stated for: tonnes a year, or tonnes a day
+    /// (a medical-waste station's 3 t/day). Landfill is licensed by total volume instead.
+    CapacityPer, "bad_capacity_unit", "capacity unit", "处置能力单位", {
+        Year = "year", "吨/年", "tonnes per year";
+        Day = "day", "吨/日", "tonnes per day";
+    }
+);
+
+code_enum!(
     /// Vehicle types for hazardous-goods road transport.
     VehicleType, "bad_vehicle_type", "vehicle type", "车辆类型", {
         Van = "van", "厢式危险货物运输车", "box van for dangerous goods";
@@ -182,6 +212,12 @@ mod tests {
         );
         assert_eq!(TreatmentMethod::parse("landfill").unwrap().named().name_zh, "安全填埋");
         assert_eq!(UserRole::parse("root").unwrap_err().code, "bad_user_role");
+        assert_eq!(
+            PermitKind::parse("collection").unwrap().holder_role(),
+            EnterpriseRole::CollectionPoint
+        );
+        assert_eq!(PermitKind::parse("disposal").unwrap_err().code, "bad_permit_kind");
+        assert_eq!(CapacityPer::parse("day").unwrap(), CapacityPer::Day);
         assert_eq!(District::parse("wansheng").unwrap().as_str(), "wansheng");
         assert_eq!(District::parse("Wan Sheng").unwrap_err().code, "bad_district");
     }

@@ -67,6 +67,17 @@ impl Uscc {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// Characters 3–8: the administrative division code (GB/T 2260) of the authority that
+    /// registered the enterprise, e.g. `500110` (綦江区) or `510100` (成都市).
+    pub fn division_code(&self) -> &str {
+        &self.0[2..8]
+    }
+
+    /// Characters 3–4: the province of the registering authority, e.g. `50` (重庆市).
+    pub fn province_code(&self) -> &str {
+        &self.0[2..4]
+    }
 }
 
 impl fmt::Display for Uscc {
@@ -111,6 +122,14 @@ mod tests {
         for (bad, code) in cases {
             assert_eq!(Uscc::parse(bad).unwrap_err().code, code, "{bad}");
         }
+    }
+
+    #[test]
+    fn the_registering_authority_is_in_characters_3_to_8() {
+        let qijiang = Uscc::parse("91500110MA5U8F4X2N").unwrap();
+        assert_eq!((qijiang.province_code(), qijiang.division_code()), ("50", "500110"));
+        let fuzhou = Uscc::parse("91350100M000100Y43").unwrap();
+        assert_eq!((fuzhou.province_code(), fuzhou.division_code()), ("35", "350100"));
     }
 
     fn body() -> impl Strategy<Value = String> {

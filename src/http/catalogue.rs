@@ -10,7 +10,9 @@ use super::error::{ApiResult, ErrorBody};
 use super::extract::ApiQuery;
 use crate::domain::hazard::hazard_names;
 use crate::domain::waste::{waste_digits, MAX_SEARCH_RESULTS};
-use crate::domain::{EnterpriseRole, Named, PhysicalForm, Refusal, TreatmentMethod, UserRole, VehicleType, WasteCode};
+use crate::domain::{
+    EnterpriseRole, Named, PermitKind, PhysicalForm, Refusal, TreatmentMethod, UserRole, VehicleType, WasteCode,
+};
 use crate::service::AppState;
 use crate::store::reference::{active_exemptions, exemptions_of, Exemption, ExemptionRows};
 
@@ -56,9 +58,20 @@ pub struct FormName {
     pub name_en: String,
 }
 
+/// A province-level division (NBS 2023): characters 3–4 of a USCC.
+#[derive(Serialize, ToSchema)]
+pub struct ProvinceName {
+    pub code: String,
+    pub name_zh: String,
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct Reference {
+    /// Supervising districts: the deployment's, and `province_NN` for each province outside it
+    /// that has registered enterprises.
     pub districts: Vec<NamedCode>,
+    pub provinces: Vec<ProvinceName>,
+    pub permit_kinds: Vec<NamedCode>,
     pub enterprise_roles: Vec<NamedCode>,
     pub hazards: Vec<HazardName>,
     pub forms: Vec<FormName>,
@@ -78,6 +91,13 @@ fn named(n: Named) -> NamedCode {
 /// Every closed list with Chinese and English names, and the districts.
 #[utoipa::path(get, path = "/api/v1/reference", tag = "reference", responses((status = 200, body = Reference)))]
 pub async fn reference(State(st): State<AppState>) -> ApiResult<Json<Reference>> {
+    let provinces = st
+        .db
+        .read(crate::store::reference::provinces)
+        .await?
+        .into_iter()
+        .map(|(code, name_zh)| ProvinceName { code, name_zh })
+        .collect();
     let districts = st
         .db
         .read(|conn| {
@@ -96,6 +116,8 @@ pub async fn reference(State(st): State<AppState>) -> ApiResult<Json<Reference>>
         .await?;
     Ok(Json(Reference {
         districts,
+        provinces,
+        permit_kinds: PermitKind::ALL.iter().map(|k| named(k.named())).collect(),
         enterprise_roles: EnterpriseRole::ALL.iter().map(|r| named(r.named())).collect(),
         hazards: hazard_names()
             .into_iter()

@@ -4,7 +4,7 @@
 use chrono::NaiveDate;
 
 use super::escape_html;
-use crate::service::reconcile::PublicFacility;
+use crate::service::reconcile::{MethodLine, PublicFacility};
 
 /// Grams as tonnes with one decimal (rounded down), e.g. `12 345 678 g` → `12.3`.
 pub fn tonnes(g: u64) -> String {
@@ -14,6 +14,14 @@ pub fn tonnes(g: u64) -> String {
 /// Parts per thousand as a percentage with one decimal, or `—`.
 pub fn percent(permille: Option<u64>) -> String {
     permille.map_or_else(|| "—".to_owned(), |p| format!("{}.{}%", p / 10, p % 10))
+}
+
+/// A method's licensed capacity in the unit its permit states: tonnes a year, or a day.
+fn licensed(m: &MethodLine) -> String {
+    match m.daily_capacity_g {
+        Some(day) if m.capacity_g == 0 => format!("{} t/日 <span class=\"en\">t/day</span>", tonnes(day)),
+        _ => format!("{} t/年 <span class=\"en\">t/yr</span>", tonnes(m.capacity_g)),
+    }
 }
 
 pub fn page(date: NaiveDate, facilities: &[PublicFacility]) -> String {
@@ -39,7 +47,7 @@ pub fn page(date: NaiveDate, facilities: &[PublicFacility]) -> String {
             escape_html(f.name_en.as_deref().unwrap_or(""))
         ));
         h.push_str(
-            "<table><tr><th>处置方式 <span class=\"en\">method</span></th><th>许可能力 t/年 <span class=\"en\">licensed t/yr</span></th>\
+            "<table><tr><th>处置方式 <span class=\"en\">method</span></th><th>许可能力 <span class=\"en\">licensed</span></th>\
              <th>本年处置 t <span class=\"en\">treated this year</span></th><th>按期利用率 <span class=\"en\">utilisation</span></th>\
              <th>年末预计 <span class=\"en\">projected</span></th></tr>",
         );
@@ -48,9 +56,10 @@ pub fn page(date: NaiveDate, facilities: &[PublicFacility]) -> String {
                 "<tr><td>{} <span class=\"en\">{}</span></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
                 escape_html(&m.method_zh),
                 escape_html(&m.method),
-                tonnes(m.capacity_g),
+                licensed(m),
                 tonnes(m.treated_ytd_g),
-                percent(m.utilisation_permille),
+                // Against the annual capacity, or on average against the daily one.
+                percent(m.utilisation_permille.or(m.daily_utilisation_permille)),
                 percent(m.projected_permille)
             ));
         }

@@ -1,9 +1,11 @@
 //! Alerts (PRODUCT.md "Alerts"): each a rule, a subject, the time its condition began and a
 //! state (open, acknowledged, resolved by a later event or by time). They are kept up to date
-//! incrementally: the writer job that applies an entry re-evaluates the items it changed (so a
-//! curing event resolves an alert in the same transaction, naming its entry), and a periodic
-//! sweep looks, through indexes on the projections, for conditions that time alone brings
-//! about (a store turning a year old, a 48-hour limit passing). Nothing rescans the log.
+//! incrementally: the writer job that applies an entry re-evaluates the items it changed, both
+//! as they were before it and as they are after (so a curing event resolves an alert in the
+//! same transaction, naming its entry, and a time limit broken by an item that the entry
+//! closes late is an alert opened and resolved by that entry even if no sweep saw it), and a
+//! periodic sweep looks, through indexes on the projections, for conditions that time alone
+//! brings about (a store turning a year old, a 48-hour limit passing). Nothing rescans the log.
 //!
 //! Which conditions hold for an item is a pure function of its state and a few facts
 //! ([`item_conditions`]); the rest of this module stores and lists alerts.
@@ -23,25 +25,27 @@ use crate::store::projection;
 use crate::store::StoreResult;
 use crate::time::{cst_date, rfc3339};
 
-/// Storage at a licensed facility longer than this raises `storage_over_year`.
-pub const MAX_FACILITY_STORAGE_DAYS: i64 = 365;
+/// Waste at rest with one holder longer than this raises `storage_over_year`.
+pub const MAX_STORAGE_DAYS: i64 = 365;
 /// Medical waste must be disposed of within this many hours of generation.
 pub const MEDICAL_HOURS: i64 = 48;
 /// Default limit for an item released or on the road.
 pub const DEFAULT_TRANSIT_HOURS: i64 = 72;
 /// Treatment beyond the licensed annual capacity by more than this (‰) needs a re-application.
 pub const REAPPLY_OVER_PERMILLE: u64 = 200;
+/// Working days a receiver has to confirm receipt (转移管理办法 art. 20).
+pub const RECEIPT_WORKING_DAYS: u32 = 5;
 
 code_enum!(
     /// The alert rules.
     Rule, "bad_alert_rule", "alert rule", "预警规则", {
-        StorageOverYear = "storage_over_year", "利用处置单位贮存超过一年", "stored at a facility for over a year";
+        StorageOverYear = "storage_over_year", "贮存超过一年", "stored for over a year";
         MedicalOver48h = "medical_over_48h", "医疗废物超过48小时未处置", "medical waste not disposed of within 48 hours";
         TransitTooLong = "transit_too_long", "转移运输超时", "in transit longer than the limit";
         ReceiptOverdue = "receipt_overdue", "超过5个工作日未确认接收", "receipt not confirmed within 5 working days";
         WeightDiscrepancy = "weight_discrepancy", "重量差异", "weight discrepancy";
         PermitScope = "permit_scope", "超出许可范围", "outside the permit's scope";
-        CapacityExceeded = "capacity_exceeded", "超过许可年处置能力", "licensed annual capacity exceeded";
+        CapacityExceeded = "capacity_exceeded", "超过许可处置能力", "licensed capacity exceeded";
         PermitExpired = "permit_expired", "许可证过期", "permit expired";
         KeyRevokedUse = "key_revoked_use", "使用已吊销的密钥", "a revoked key was used";
         LogIntegrity = "log_integrity", "日志完整性校验失败", "log integrity check failed";
@@ -57,6 +61,15 @@ pub const ITEM_RULES: [Rule; 5] = [
     Rule::WeightDiscrepancy,
 ];
 
+/// The item rules that time alone brings about: the sweep looks for them, and an entry that
+/// ends one late records it.
+pub const TIME_RULES: [Rule; 4] = [
+    Rule::StorageOverYear,
+    Rule::MedicalOver48h,
+    Rule::TransitTooLong,
+    Rule::ReceiptOverdue,
+];
+
 /// What the item rules need beyond the item's state.
 #[derive(Debug, Clone)]
 pub struct ItemFacts {
@@ -64,27 +77,31 @@ pub struct ItemFacts {
     pub created_at: DateTime<Utc>,
     /// HW01 waste.
     pub medical: bool,
-    /// Whether the holder is a licensed facility.
-    pub held_by_facility: bool,
+    /// Whether the holder is a licensed operator (facility or collection point), for whom the
+    /// one-year limit is the law's (Solid Waste Law art. 81).
+    pub holder_licensed: bool,
     /// For an arrived item: the last day to confirm receipt.
     pub receipt_due: Option<NaiveDate>,
     pub transit_limit: Duration,
 }
 
 /// The item rules whose condition holds at `now`, each with the time it began and its facts.
+/// A time limit holds once it is passed ("longer than 48 hours", "past a year"): at the very
+/// limit it does not yet; a receipt is overdue from the first instant after its due day.
 pub fn item_conditions(s: &ItemState, f: &ItemFacts, now: DateTime<Utc>) -> Vec<(Rule, DateTime<Utc>, Value)> {
     let mut out = Vec::new();
     let kind = s.kind();
-    let stored_limit = s.state_since + Duration::days(MAX_FACILITY_STORAGE_DAYS);
-    if kind == StateKind::Received && f.held_by_facility && now >= stored_limit {
+    // At rest with any holder: a generator's store, a collection point, a facility.
+    let stored_limit = s.state_since + Duration::days(MAX_STORAGE_DAYS);
+    if matches!(kind, StateKind::Stored | StateKind::Received) && now > stored_limit {
         out.push((
             Rule::StorageOverYear,
             stored_limit,
-            json!({"holder": s.holder, "since": rfc3339(s.state_since)}),
+            json!({"holder": s.holder, "since": rfc3339(s.state_since), "licensed_holder": f.holder_licensed}),
         ));
     }
     let medical_limit = f.created_at + Duration::hours(MEDICAL_HOURS);
-    if f.medical && !s.is_closed() && now >= medical_limit {
+    if f.medical && !s.is_closed() && now > medical_limit {
         out.push((
             Rule::MedicalOver48h,
             medical_limit,
@@ -92,7 +109,7 @@ pub fn item_conditions(s: &ItemState, f: &ItemFacts, now: DateTime<Utc>) -> Vec<
         ));
     }
     let transit_limit = s.state_since + f.transit_limit;
-    if matches!(kind, StateKind::Released | StateKind::InTransit) && now >= transit_limit {
+    if matches!(kind, StateKind::Released | StateKind::InTransit) && now > transit_limit {
         out.push((
             Rule::TransitTooLong,
             transit_limit,
@@ -155,23 +172,36 @@ pub fn resolve(conn: &Connection, rule: Rule, subject: &str, at: DateTime<Utc>, 
     Ok(())
 }
 
-/// The facts of an item from the projection and registry.
-fn facts(conn: &Connection, s: &ItemState, calendar: &WorkCalendar, transit: Duration) -> StoreResult<ItemFacts> {
+/// When the log created the item: its first history row (the item's own state when it has none).
+fn created_at(conn: &Connection, s: &ItemState) -> StoreResult<DateTime<Utc>> {
     let created_at: Option<String> = conn
         .prepare_cached("SELECT at FROM item_history WHERE item = ?1 ORDER BY seq LIMIT 1")?
         .query_row([s.code.as_str()], |r| r.get(0))
         .optional()?;
-    let created_at = created_at
+    Ok(created_at
         .and_then(|t| DateTime::parse_from_rfc3339(&t).ok())
-        .map_or(s.state_since, |t| t.with_timezone(&Utc));
-    let held_by_facility: bool = conn
-        .prepare_cached("SELECT EXISTS(SELECT 1 FROM enterprise_roles WHERE uscc = ?1 AND role = 'facility')")?
+        .map_or(s.state_since, |t| t.with_timezone(&Utc)))
+}
+
+/// The facts of an item from the projection and registry.
+fn facts(
+    conn: &Connection,
+    s: &ItemState,
+    created_at: DateTime<Utc>,
+    calendar: &WorkCalendar,
+    transit: Duration,
+) -> StoreResult<ItemFacts> {
+    let holder_licensed: bool = conn
+        .prepare_cached(
+            "SELECT EXISTS(SELECT 1 FROM enterprise_roles WHERE uscc = ?1 AND role IN ('facility', 'collection_point'))",
+        )?
         .query_row([s.holder.as_str()], |r| r.get(0))?;
-    let receipt_due = (s.kind() == StateKind::Arrived).then(|| calendar.add_working_days(cst_date(s.state_since), 5));
+    let receipt_due = (s.kind() == StateKind::Arrived)
+        .then(|| calendar.add_working_days(cst_date(s.state_since), RECEIPT_WORKING_DAYS));
     Ok(ItemFacts {
         created_at,
         medical: s.waste_code.category().to_string() == "HW01",
-        held_by_facility,
+        holder_licensed,
         receipt_due,
         transit_limit: transit,
     })
@@ -187,39 +217,58 @@ fn district_of(conn: &Connection, uscc: &str) -> StoreResult<Option<String>> {
 
 /// Re-evaluates the item rules for one item at `now` (the entry's logged time when an entry
 /// changed it, naming that entry as `seq`): opens what holds, resolves what no longer does.
+/// `before` is the item as it was before that entry (`None` for a new item, and for the
+/// sweep): a time limit it had already broken, which the entry ends and no alert records yet
+/// (an item closed before any sweep saw it late), is opened at the limit and resolved by the
+/// entry, so a late close is never missed.
 pub fn sync_item(
     conn: &Connection,
+    before: Option<&ItemState>,
     s: &ItemState,
     calendar: &WorkCalendar,
     transit: Duration,
     now: DateTime<Utc>,
     seq: Option<u64>,
 ) -> StoreResult<()> {
-    let f = facts(conn, s, calendar, transit)?;
+    let created = created_at(conn, s)?;
+    let f = facts(conn, s, created, calendar, transit)?;
     let holds = item_conditions(s, &f, now);
+    let ended: Vec<(Rule, DateTime<Utc>, Value)> = match before {
+        Some(b) => item_conditions(b, &facts(conn, b, created, calendar, transit)?, now)
+            .into_iter()
+            .filter(|(rule, _, _)| TIME_RULES.contains(rule) && !holds.iter().any(|(r, _, _)| r == rule))
+            .collect(),
+        None => Vec::new(),
+    };
     let unresolved = conn
         .prepare_cached("SELECT rule FROM alerts WHERE subject = ?1 AND state != 'resolved'")?
         .query_map([s.code.as_str()], |r| r.get::<_, String>(0))?
         .collect::<rusqlite::Result<Vec<_>>>()?;
-    if !holds.is_empty() {
+    let is_unresolved = |rule: Rule| unresolved.iter().any(|u| u == rule.code());
+    if !holds.is_empty() || !ended.is_empty() {
         let district = district_of(conn, s.generator.as_str())?;
         for (rule, started, detail) in &holds {
-            if !unresolved.iter().any(|u| u == rule.code()) {
+            if !is_unresolved(*rule) {
                 open(conn, *rule, s.code.as_str(), district.as_deref(), *started, seq, detail)?;
             }
         }
+        for (rule, started, detail) in ended.iter().filter(|(rule, _, _)| !is_unresolved(*rule)) {
+            open(conn, *rule, s.code.as_str(), district.as_deref(), *started, seq, detail)?;
+            resolve(conn, *rule, s.code.as_str(), now, seq)?;
+        }
     }
     for rule in ITEM_RULES {
-        if unresolved.iter().any(|u| u == rule.code()) && !holds.iter().any(|(r, _, _)| *r == rule) {
+        if is_unresolved(rule) && !holds.iter().any(|(r, _, _)| *r == rule) {
             resolve(conn, rule, s.code.as_str(), now, seq)?;
         }
     }
     Ok(())
 }
 
-/// After a `treat` of `treated_g` by `facility` with `method`: adds it to the year's use and
-/// opens `capacity_exceeded` when that passes the licensed annual capacity of the permits
-/// valid on the day.
+/// After a `treat` of `treated_g` by `facility` with `method`: adds it to the year's and the
+/// day's use (CST) and opens `capacity_exceeded` when the year's passes the licensed annual
+/// capacity, or the day's the licensed daily capacity, of the permits valid on the day: each
+/// limit in the unit its permit states it.
 pub fn check_capacity(
     conn: &Connection,
     facility: &str,
@@ -237,15 +286,47 @@ pub fn check_capacity(
              RETURNING treated_g",
         )?
         .query_row(params![facility, method, year, treated_g as i64], |r| r.get(0))?;
-    let capacity_g = crate::service::reconcile::capacities(conn, facility, date)?
+    let used_today: i64 = conn
+        .prepare_cached(
+            "INSERT INTO capacity_use_daily(facility, method, day, treated_g) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT(facility, method, day) DO UPDATE SET treated_g = treated_g + excluded.treated_g
+             RETURNING treated_g",
+        )?
+        .query_row(params![facility, method, date.to_string(), treated_g as i64], |r| {
+            r.get(0)
+        })?;
+    let annual_g = crate::service::reconcile::capacities(conn, facility, date)?
         .get(method)
         .copied()
         .unwrap_or(0);
-    let used = used.max(0) as u64;
-    if capacity_g > 0 && used > capacity_g {
-        let over = crate::service::reconcile::permille(used - capacity_g, capacity_g).unwrap_or(0);
-        let subject = format!("{facility}/{method}/{year}");
-        let district = district_of(conn, facility)?;
+    let daily_g = crate::service::reconcile::daily_capacities(conn, facility, date)?
+        .get(method)
+        .copied()
+        .unwrap_or(0);
+    let over = |used: u64, capacity_g: u64| {
+        (capacity_g > 0 && used > capacity_g)
+            .then(|| crate::service::reconcile::permille(used - capacity_g, capacity_g).unwrap_or(0))
+    };
+    let mut exceeded = Vec::new();
+    if let Some(p) = over(used.max(0) as u64, annual_g) {
+        exceeded.push((
+            format!("{facility}/{method}/{year}"),
+            json!({"per": "year", "capacity_g": annual_g, "treated_ytd_g": used, "over_permille": p,
+                   "reapplication_needed": p > REAPPLY_OVER_PERMILLE}),
+        ));
+    }
+    if let Some(p) = over(used_today.max(0) as u64, daily_g) {
+        exceeded.push((
+            format!("{facility}/{method}/{date}"),
+            json!({"per": "day", "capacity_g": daily_g, "treated_day_g": used_today, "over_permille": p,
+                   "day": date}),
+        ));
+    }
+    if exceeded.is_empty() {
+        return Ok(());
+    }
+    let district = district_of(conn, facility)?;
+    for (subject, detail) in exceeded {
         open(
             conn,
             Rule::CapacityExceeded,
@@ -253,29 +334,65 @@ pub fn check_capacity(
             district.as_deref(),
             at,
             Some(seq),
-            &json!({"capacity_g": capacity_g, "treated_ytd_g": used, "over_permille": over,
-                    "reapplication_needed": over > REAPPLY_OVER_PERMILLE}),
+            &detail,
         )?;
     }
     Ok(())
 }
 
-/// The sweep: every item whose condition time alone can bring about (not closed, or holding
-/// an unanswered discrepancy), and every permit whose holder has waste on site or on the way;
-/// opens and resolves as at `now`. Reads the projections through their indexes.
-pub fn sweep(conn: &Connection, calendar: &WorkCalendar, transit: Duration, now: DateTime<Utc>) -> StoreResult<u64> {
+/// The items the sweep re-evaluates at `now`: those whose time limit may have passed with no
+/// alert of that rule unresolved yet (found through `items_by_state`, each limit's cut-off a
+/// bound that can only let in more than the rule holds for), and those with an unresolved
+/// time-rule alert, in case its condition no longer holds. Items with nothing new to say are not
+/// read, so the sweep costs what changed, not what is stored.
+fn sweep_candidates(conn: &Connection, transit: Duration, now: DateTime<Utc>) -> StoreResult<Vec<String>> {
+    // Receipt is due 5 working days after arrival, never fewer calendar days.
+    let cut = |d: Duration| rfc3339(now - d);
     let codes = conn
         .prepare_cached(
-            "SELECT code FROM items WHERE state IN ('received', 'released', 'in_transit', 'arrived', 'stored', 'refused')
-             UNION SELECT subject FROM alerts WHERE state != 'resolved' AND subject GLOB '[0-9A-Z]*' AND length(subject) = 37",
+            "WITH since AS (SELECT code, state, waste_code, generated_at,
+                                   coalesce(json_extract(custody, '$.state_since'), generated_at) AS since
+                            FROM items)
+             SELECT code FROM since WHERE state IN ('released', 'in_transit') AND since <= ?1
+                AND NOT EXISTS(SELECT 1 FROM alerts a WHERE a.rule = 'transit_too_long' AND a.subject = code
+                               AND a.state != 'resolved')
+             UNION SELECT code FROM since WHERE state = 'arrived' AND since <= ?2
+                AND NOT EXISTS(SELECT 1 FROM alerts a WHERE a.rule = 'receipt_overdue' AND a.subject = code
+                               AND a.state != 'resolved')
+             UNION SELECT code FROM items WHERE state IN ('stored', 'received') AND generated_at <= ?3
+                AND coalesce(json_extract(custody, '$.state_since'), generated_at) <= ?3
+                AND NOT EXISTS(SELECT 1 FROM alerts a WHERE a.rule = 'storage_over_year' AND a.subject = code
+                               AND a.state != 'resolved')
+             UNION SELECT code FROM items
+              WHERE state IN ('stored', 'received', 'released', 'in_transit', 'arrived', 'refused')
+                AND generated_at <= ?4 AND waste_code GLOB '*-01'
+                AND NOT EXISTS(SELECT 1 FROM alerts a WHERE a.rule = 'medical_over_48h' AND a.subject = code
+                               AND a.state != 'resolved')
+             UNION SELECT subject FROM alerts WHERE state != 'resolved'
+                AND rule IN ('storage_over_year', 'medical_over_48h', 'transit_too_long', 'receipt_overdue')",
         )?
-        .query_map([], |r| r.get::<_, String>(0))?
+        .query_map(
+            params![
+                cut(transit),
+                cut(Duration::days(i64::from(RECEIPT_WORKING_DAYS))),
+                cut(Duration::days(MAX_STORAGE_DAYS)),
+                cut(Duration::hours(MEDICAL_HOURS))
+            ],
+            |r| r.get::<_, String>(0),
+        )?
         .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(codes)
+}
+
+/// The sweep: the items whose condition time alone can bring about ([`sweep_candidates`]),
+/// and every permit whose holder has waste on site or on the way; opens and resolves as at
+/// `now`. Reads the projections through their indexes.
+pub fn sweep(conn: &Connection, calendar: &WorkCalendar, transit: Duration, now: DateTime<Utc>) -> StoreResult<u64> {
     let mut n = 0;
-    for c in codes {
+    for c in sweep_candidates(conn, transit, now)? {
         let Ok(code) = ItemCode::parse(&c) else { continue };
         if let Some(s) = projection::load_item(conn, &code)? {
-            sync_item(conn, &s, calendar, transit, now, None)?;
+            sync_item(conn, None, &s, calendar, transit, now, None)?;
             n += 1;
         }
     }
@@ -582,7 +699,7 @@ mod tests {
         ItemFacts {
             created_at: created,
             medical: false,
-            held_by_facility: false,
+            holder_licensed: false,
             receipt_due: None,
             transit_limit: Duration::hours(DEFAULT_TRANSIT_HOURS),
         }
@@ -600,8 +717,11 @@ mod tests {
         let mut f = facts(t0);
         f.medical = true;
         let s = item(Custody::Stored, t0);
-        assert!(item_conditions(&s, &f, t0 + Duration::hours(47)).is_empty());
-        let holds = item_conditions(&s, &f, t0 + Duration::hours(48));
+        assert!(
+            item_conditions(&s, &f, t0 + Duration::hours(48)).is_empty(),
+            "not longer than 48 hours"
+        );
+        let holds = item_conditions(&s, &f, t0 + Duration::hours(48) + Duration::seconds(1));
         assert_eq!(rules(&holds), [Rule::MedicalOver48h]);
         assert_eq!(holds[0].1, t0 + Duration::hours(48));
         let treated = item(
@@ -611,15 +731,20 @@ mod tests {
             t0,
         );
         assert!(item_conditions(&treated, &f, t0 + Duration::hours(100)).is_empty());
-        // Storage at a facility: a year after reception.
-        let mut f = facts(t0);
-        f.held_by_facility = true;
-        let s = item(Custody::Received, t0);
-        assert!(item_conditions(&s, &f, t0 + Duration::days(364)).is_empty());
-        assert_eq!(
-            rules(&item_conditions(&s, &f, t0 + Duration::days(365))),
-            [Rule::StorageOverYear]
-        );
+        // Storage with any holder: a year after reception or generation.
+        let f = facts(t0);
+        for at_rest in [Custody::Received, Custody::Stored] {
+            let s = item(at_rest, t0);
+            assert!(item_conditions(&s, &f, t0 + Duration::days(365)).is_empty());
+            assert_eq!(
+                rules(&item_conditions(
+                    &s,
+                    &f,
+                    t0 + Duration::days(365) + Duration::seconds(1)
+                )),
+                [Rule::StorageOverYear]
+            );
+        }
         // In transit past the limit.
         let s = item(
             Custody::InTransit {
@@ -628,8 +753,9 @@ mod tests {
             },
             t0,
         );
+        assert!(item_conditions(&s, &facts(t0), t0 + Duration::hours(72)).is_empty());
         assert_eq!(
-            rules(&item_conditions(&s, &facts(t0), t0 + Duration::hours(72))),
+            rules(&item_conditions(&s, &facts(t0), t0 + Duration::hours(73))),
             [Rule::TransitTooLong]
         );
         // Arrived: overdue the day after the due date (China time).

@@ -184,12 +184,11 @@ fn unknown_enterprise(uscc: &Uscc, field: &str) -> Refusal {
     .in_field(field)
 }
 
-/// The province code of a registered enterprise's district, `None` if it is not registered.
+/// The province of a registered enterprise: its registering authority's, characters 3–4 of
+/// its USCC (whatever its supervising district); `None` if it is not registered.
 fn province_of(conn: &Connection, uscc: &Uscc) -> StoreResult<Option<String>> {
     Ok(conn
-        .prepare_cached(
-            "SELECT d.province_code FROM enterprises e JOIN districts d ON d.code = e.district WHERE e.uscc = ?1",
-        )?
+        .prepare_cached("SELECT coalesce(province, substr(uscc, 3, 2)) FROM enterprises WHERE uscc = ?1")?
         .query_row([uscc.as_str()], |r| r.get(0))
         .optional()?)
 }

@@ -915,11 +915,13 @@ fn apply_event(conn: &Connection, log: &Log, settings: &Settings, c: &Checked) -
         insert_item(conn, c, g, item, appended.seq)?;
     }
     store_effects(conn, &effects, appended.seq, logged_at, body.type_name())?;
-    // Alerts follow the entry in the same transaction: what it cures is resolved by it.
+    // Alerts follow the entry in the same transaction: what it cures is resolved by it, and a
+    // time limit the item broke before it (judged on its state before) is recorded as ended by it.
     for effect in &effects {
         if let Effect::Update(s) | Effect::Create(s) = effect {
             alerts::sync_item(
                 conn,
+                states.get(&s.code),
                 s,
                 &settings.calendar,
                 settings.transit,

@@ -14,7 +14,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::domain::custody::Custody;
-use crate::domain::{ItemCode, Refusal};
+use crate::domain::{CapacityPer, ItemCode, Refusal};
 use crate::store::projection::parse_state;
 use crate::store::StoreResult;
 use crate::time::{cst, rfc3339};
@@ -88,9 +88,10 @@ impl CapacityUse {
         permille(self.projected_g(), self.capacity_g)
     }
 
-    /// Days until the annual capacity is used up at the rate so far; `None` at rate zero.
+    /// Days until the annual capacity is used up at the rate so far; `None` at rate zero or
+    /// without an annual capacity.
     pub fn days_left(self) -> Option<u64> {
-        if self.treated_g == 0 {
+        if self.treated_g == 0 || self.capacity_g == 0 {
             return None;
         }
         let left = self.capacity_g.saturating_sub(self.treated_g);
@@ -98,24 +99,56 @@ impl CapacityUse {
     }
 }
 
-/// One treatment method of a facility on a date.
+/// One treatment method of a facility on a date. A permit licenses a method per year or per
+/// day: the annual figures are against the annual capacity, the daily ones against the daily.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct MethodLine {
     pub method: String,
     pub method_zh: String,
-    /// Licensed annual capacity (permits valid on the date), grams per year.
+    /// Licensed annual capacity (permits valid on the date that state it per year), grams per
+    /// year; 0 when the method is licensed per day only.
     pub capacity_g: u64,
     pub treated_ytd_g: u64,
     pub treated_ytd_items: u64,
-    /// The capacity pro-rated to the date (capacity × day of year ÷ days in year).
+    /// The annual capacity pro-rated to the date (capacity × day of year ÷ days in year).
     pub prorated_capacity_g: u64,
     /// Treated year-to-date against the pro-rated capacity, ‰.
     pub utilisation_permille: Option<u64>,
-    /// The year's projected total at the rate so far, and that against the capacity, ‰.
+    /// The year's projected total at the rate so far, and that against the annual capacity, ‰.
     pub projected_year_g: u64,
     pub projected_permille: Option<u64>,
-    /// Days of capacity left at the rate so far (null when nothing was treated).
+    /// Days of annual capacity left at the rate so far (null when nothing was treated or the
+    /// method has no annual capacity).
     pub days_of_capacity_left: Option<u64>,
+    /// Licensed daily capacity (permits valid on the date that state it per day), grams per
+    /// day; null when the method is licensed per year only.
+    pub daily_capacity_g: Option<u64>,
+    /// Treated on the date (by the day of each item's first treatment).
+    pub treated_on_date_g: u64,
+    /// Days from 1 January to the date whose treatment exceeded the daily capacity (null
+    /// without one).
+    pub days_over_daily_capacity: Option<u64>,
+    /// The year's busiest day so far and what was treated on it.
+    pub peak_day: Option<NaiveDate>,
+    pub peak_day_g: u64,
+    /// Treated year-to-date against the daily capacity times the days so far, ‰: the average
+    /// use of the daily capacity (null without one).
+    pub daily_utilisation_permille: Option<u64>,
+}
+
+/// A collection point's collection against its collection licence: received year-to-date
+/// against the licensed annual collection capacity.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CollectionLine {
+    /// Licensed annual collection capacity (collection licences valid on the date), grams.
+    pub capacity_g: u64,
+    pub received_ytd_g: u64,
+    /// The capacity pro-rated to the date.
+    pub prorated_capacity_g: u64,
+    /// Received against the pro-rated capacity, ‰.
+    pub utilisation_permille: Option<u64>,
+    pub projected_year_g: u64,
+    pub projected_permille: Option<u64>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -128,8 +161,11 @@ pub struct InventoryLine {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct OldestItem {
     pub item: String,
-    /// When the facility received it (RFC 3339 UTC).
-    pub received_at: String,
+    /// Its state at the end of the date: `received`, `stored` (the holder's own waste or
+    /// residues) or `released` (booked, awaiting pickup).
+    pub state: String,
+    /// Since when the facility has held it (received it, or made it): RFC 3339 UTC.
+    pub held_since: String,
     pub age_days: i64,
 }
 
@@ -153,7 +189,11 @@ pub struct FacilityReconciliation {
     pub received_ytd_g: u64,
     pub received_ytd_items: u64,
     pub methods: Vec<MethodLine>,
-    /// Items on site at the end of the date (received, not yet treated or sent on).
+    /// For a holder of a collection licence: received against its collection capacity.
+    pub collection: Option<CollectionLine>,
+    /// Everything the facility holds at the end of the date, whatever its state: waste
+    /// received, its own waste and residues, items released but not yet picked up. Not
+    /// counted: items refused at its gate (the carrier holds them).
     pub inventory: Vec<InventoryLine>,
     pub inventory_g: u64,
     pub oldest_in_store: Option<OldestItem>,
@@ -192,20 +232,71 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
     })
 }
 
-/// The licensed annual capacity per method of the facility's permits valid on `day`, grams.
-pub fn capacities(conn: &Connection, uscc: &str, day: NaiveDate) -> StoreResult<BTreeMap<String, u64>> {
+/// The licensed capacity per method of the facility's permits valid on `day` that state it
+/// per `per` (`year` or `day`), grams per year or per day.
+fn capacities_per(
+    conn: &Connection,
+    uscc: &str,
+    day: NaiveDate,
+    per: CapacityPer,
+) -> StoreResult<BTreeMap<String, u64>> {
     let mut out = BTreeMap::new();
     let mut stmt = conn.prepare_cached(
-        "SELECT c.method, SUM(c.capacity_t_per_year) FROM permit_capacities c JOIN permits p ON p.number = c.permit
-         WHERE p.holder = ?1 AND p.valid_from <= ?2 AND p.valid_until >= ?2 GROUP BY c.method",
+        "SELECT c.method, SUM(c.capacity_t) FROM permit_capacities c JOIN permits p ON p.number = c.permit
+         WHERE p.holder = ?1 AND p.valid_from <= ?2 AND p.valid_until >= ?2 AND c.per = ?3 GROUP BY c.method",
     )?;
-    for r in stmt.query_map(params![uscc, day.to_string()], |r| {
+    for r in stmt.query_map(params![uscc, day.to_string(), per.code()], |r| {
         Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
     })? {
         let (m, t) = r?;
         out.insert(m, t.max(0) as u64 * 1_000_000);
     }
     Ok(out)
+}
+
+/// The licensed annual capacity per method of the facility's permits valid on `day`, grams
+/// per year (capacities licensed per day are not in it: see [`daily_capacities`]).
+pub fn capacities(conn: &Connection, uscc: &str, day: NaiveDate) -> StoreResult<BTreeMap<String, u64>> {
+    capacities_per(conn, uscc, day, CapacityPer::Year)
+}
+
+/// The licensed daily capacity per method of the facility's permits valid on `day`, grams per day.
+pub fn daily_capacities(conn: &Connection, uscc: &str, day: NaiveDate) -> StoreResult<BTreeMap<String, u64>> {
+    capacities_per(conn, uscc, day, CapacityPer::Day)
+}
+
+/// The licensed annual collection capacity of the holder's collection licences valid on `day`,
+/// grams; `None` when it holds none.
+pub fn collection_capacity(conn: &Connection, uscc: &str, day: NaiveDate) -> StoreResult<Option<u64>> {
+    let t: Option<i64> = conn
+        .prepare_cached(
+            "SELECT SUM(collection_t_per_year) FROM permits
+             WHERE holder = ?1 AND kind = 'collection' AND valid_from <= ?2 AND valid_until >= ?2",
+        )?
+        .query_row(params![uscc, day.to_string()], |r| r.get(0))?;
+    Ok(t.map(|t| t.max(0) as u64 * 1_000_000))
+}
+
+/// A method's treatment per CST day this year, and what the daily figures make of it.
+#[derive(Debug, Default)]
+struct Days {
+    by_day: BTreeMap<NaiveDate, u64>,
+}
+
+impl Days {
+    fn over(&self, limit_g: u64) -> u64 {
+        self.by_day.values().filter(|&&g| g > limit_g).count() as u64
+    }
+
+    fn peak(&self) -> Option<(NaiveDate, u64)> {
+        // The first of the busiest days.
+        self.by_day
+            .iter()
+            .fold(None, |best: Option<(NaiveDate, u64)>, (&d, &g)| match best {
+                Some((_, b)) if b >= g => best,
+                _ => Some((d, g)),
+            })
+    }
 }
 
 /// The capacity reconciliation of facility `uscc` at the end of CST day `date`.
@@ -241,6 +332,7 @@ pub fn facility(conn: &Connection, uscc: &str, date: NaiveDate) -> StoreResult<F
     // Treated this year, by method: the item's first treated row dates it, its latest row up
     // to the date gives the mass (a correction of the treated mass counts).
     let mut treated: BTreeMap<String, (u64, u64)> = BTreeMap::new();
+    let mut days_of: BTreeMap<String, Days> = BTreeMap::new();
     let mut landfill_used_l = 0u64;
     {
         let mut stmt = conn.prepare_cached(&format!(
@@ -257,8 +349,18 @@ pub fn facility(conn: &Connection, uscc: &str, date: NaiveDate) -> StoreResult<F
                 landfill_used_l += r.volume_l.unwrap_or(0);
             }
             if first_at >= start {
+                let g = r.treated_g.unwrap_or(r.mass_g);
+                if let Ok(t) = DateTime::parse_from_rfc3339(&first_at) {
+                    let day = crate::time::cst_date(t.with_timezone(&Utc));
+                    *days_of
+                        .entry(method.clone())
+                        .or_default()
+                        .by_day
+                        .entry(day)
+                        .or_default() += g;
+                }
                 let e = treated.entry(method).or_default();
-                e.0 += r.treated_g.unwrap_or(r.mass_g);
+                e.0 += g;
                 e.1 += 1;
             }
         }
@@ -266,15 +368,17 @@ pub fn facility(conn: &Connection, uscc: &str, date: NaiveDate) -> StoreResult<F
 
     // Licensed capacities and landfill volume of the permits valid on the date.
     let capacities = capacities(conn, uscc, date)?;
+    let daily = daily_capacities(conn, uscc, date)?;
     let licensed_m3: Option<i64> = conn
         .prepare_cached(
             "SELECT SUM(landfill_volume_m3) FROM permits WHERE holder = ?1 AND valid_from <= ?2 AND valid_until >= ?2",
         )?
         .query_row(params![uscc, day_str], |r| r.get(0))?;
     let mut methods = Vec::new();
-    let mut names: Vec<&String> = capacities.keys().chain(treated.keys()).collect();
+    let mut names: Vec<&String> = capacities.keys().chain(daily.keys()).chain(treated.keys()).collect();
     names.sort();
     names.dedup();
+    let no_days = Days::default();
     for m in names {
         if m == "landfill" {
             continue;
@@ -287,6 +391,9 @@ pub fn facility(conn: &Connection, uscc: &str, date: NaiveDate) -> StoreResult<F
             day,
             days,
         };
+        let daily_capacity_g = daily.get(m).copied();
+        let d = days_of.get(m).unwrap_or(&no_days);
+        let peak = d.peak();
         methods.push(MethodLine {
             method: m.clone(),
             method_zh: crate::domain::TreatmentMethod::parse(m)
@@ -300,44 +407,74 @@ pub fn facility(conn: &Connection, uscc: &str, date: NaiveDate) -> StoreResult<F
             projected_year_g: u.projected_g(),
             projected_permille: u.projected_permille(),
             days_of_capacity_left: u.days_left(),
+            daily_capacity_g,
+            treated_on_date_g: d.by_day.get(&date).copied().unwrap_or(0),
+            days_over_daily_capacity: daily_capacity_g.map(|limit| d.over(limit)),
+            peak_day: peak.map(|(d, _)| d),
+            peak_day_g: peak.map_or(0, |(_, g)| g),
+            daily_utilisation_permille: daily_capacity_g
+                .and_then(|limit| permille(treated_g, limit.saturating_mul(u64::from(day)))),
         });
     }
+    let collection = collection_capacity(conn, uscc, date)?.map(|capacity_g| {
+        let u = CapacityUse {
+            capacity_g,
+            treated_g: received_g.max(0) as u64,
+            day,
+            days,
+        };
+        CollectionLine {
+            capacity_g,
+            received_ytd_g: u.treated_g,
+            prorated_capacity_g: u.prorated_capacity_g(),
+            utilisation_permille: u.utilisation_permille(),
+            projected_year_g: u.projected_g(),
+            projected_permille: u.projected_permille(),
+        }
+    });
 
     // On site at the end of the date: the items whose latest row then has the facility
-    // holding them at rest.
+    // holding them, whatever their state (received, its own waste stored, released but not
+    // yet picked up); each held since the first row of its present stay with the facility.
     let mut inventory: BTreeMap<String, (u64, u64)> = BTreeMap::new();
-    let mut oldest: Option<(String, String)> = None;
+    let mut oldest: Option<(String, String, String)> = None;
     {
         let mut stmt = conn.prepare_cached(&format!(
             "SELECT {ROW}, i.waste_code FROM item_history h JOIN items i ON i.code = h.item
              JOIN (SELECT item, MAX(seq) AS s FROM item_history
                    WHERE at < ?2 AND item IN (SELECT item FROM item_history WHERE holder = ?1) GROUP BY item) l
                ON l.item = h.item AND l.s = h.seq
-             WHERE h.holder = ?1 AND h.state IN ('received', 'stored') AND i.generator != ?1"
+             WHERE h.holder = ?1 AND h.state IN ('received', 'stored', 'released')"
         ))?;
-        let mut first_received = conn.prepare_cached(
-            "SELECT MIN(at) FROM item_history WHERE item = ?1 AND holder = ?2 AND state = 'received'",
+        // The stay began after the last row up to then that had another holder, or with the
+        // item itself.
+        let mut since = conn.prepare_cached(
+            "SELECT MIN(at) FROM item_history WHERE item = ?1 AND seq <= ?3
+               AND seq > coalesce((SELECT MAX(seq) FROM item_history WHERE item = ?1 AND seq <= ?3 AND holder != ?2), -1)",
         )?;
-        for r in stmt.query_map(params![uscc, end], |r| Ok((row(r)?, r.get::<_, String>(10)?)))? {
-            let (r, waste) = r?;
+        for r in stmt.query_map(params![uscc, end], |r| {
+            Ok((row(r)?, r.get::<_, i64>(1)?, r.get::<_, String>(10)?))
+        })? {
+            let (r, seq, waste) = r?;
             let e = inventory.entry(waste).or_default();
             e.0 += 1;
             e.1 += r.mass_g;
-            let since: Option<String> = first_received.query_row(params![r.item, uscc], |x| x.get(0))?;
-            let since = since.unwrap_or(r.at.clone());
-            if oldest.as_ref().is_none_or(|(_, s)| since < *s) {
-                oldest = Some((r.item.clone(), since));
+            let held: Option<String> = since.query_row(params![r.item, uscc, seq], |x| x.get(0))?;
+            let held = held.unwrap_or(r.at.clone());
+            if oldest.as_ref().is_none_or(|(_, s, _)| held < *s) {
+                oldest = Some((r.item.clone(), held, r.state.clone()));
             }
         }
     }
     let end_of_day = day_start(date + Duration::days(1));
-    let oldest_in_store = oldest.map(|(item, since)| {
+    let oldest_in_store = oldest.map(|(item, since, state)| {
         let age = DateTime::parse_from_rfc3339(&since)
             .map(|t| (end_of_day - t.with_timezone(&Utc)).num_days())
             .unwrap_or(0);
         OldestItem {
             item,
-            received_at: since,
+            state,
+            held_since: since,
             age_days: age,
         }
     });
@@ -368,16 +505,22 @@ pub fn facility(conn: &Connection, uscc: &str, date: NaiveDate) -> StoreResult<F
             })
             .collect(),
         methods,
+        collection,
         oldest_in_store,
         landfill,
         definition_zh: "年初至统计日（北京时间）：接收量为本单位首次接收的废物的接收重量；处置量按方式统计首次处置发生在本年的废物的处置重量；\
             按比例产能 = 许可年产能 × 已过天数 ÷ 全年天数；利用率 = 处置量 ÷ 按比例产能；年末预计 = 处置量 × 全年天数 ÷ 已过天数；\
-            库存为统计日结束时本单位持有且未处置的废物。"
+            按日许可的处置能力以日计：统计日处置量、本年超过日处置能力的天数、日均利用率 = 处置量 ÷（日处置能力 × 已过天数）；\
+            收集经营许可证以接收量对照年收集能力；库存为统计日结束时本单位持有的全部废物（接收的、自产的和已交付待运的），不含在本单位门口被拒收的废物。"
             .into(),
         definition_en: "Year to the date (China time): received = accepted mass of items the facility first received this \
             year; treated = treated mass, by method, of items first treated this year; pro-rated capacity = licensed \
             annual capacity × days elapsed ÷ days in the year; utilisation = treated ÷ pro-rated capacity; projected = \
-            treated × days in the year ÷ days elapsed; inventory = items the facility holds untreated at the end of the date."
+            treated × days in the year ÷ days elapsed. A capacity licensed per day is judged per day: treated on the date, \
+            days this year over the daily capacity, and average use = treated ÷ (daily capacity × days elapsed). A \
+            collection licence compares received with its annual collection capacity. Inventory = everything the facility \
+            holds at the end of the date (received, its own waste and residues, released awaiting pickup), not items \
+            refused at its gate."
             .into(),
     })
 }
@@ -414,6 +557,28 @@ pub fn table(r: &FacilityReconciliation) -> String {
                 .map_or_else(|| "-".to_owned(), |d| d.to_string())
         ));
     }
+    for m in &r.methods {
+        if let Some(limit) = m.daily_capacity_g {
+            out.push_str(&format!(
+                "{}: daily capacity {} t; {} t on the date; {} days over it this year; average use {}; busiest day {} ({} t)\n",
+                m.method,
+                tonnes(limit),
+                tonnes(m.treated_on_date_g),
+                m.days_over_daily_capacity.unwrap_or(0),
+                percent(m.daily_utilisation_permille),
+                m.peak_day.map_or_else(|| "-".to_owned(), |d| d.to_string()),
+                tonnes(m.peak_day_g)
+            ));
+        }
+    }
+    if let Some(c) = &r.collection {
+        out.push_str(&format!(
+            "collection licence: {} t a year; received {} t ({} of the pro-rated capacity)\n",
+            tonnes(c.capacity_g),
+            tonnes(c.received_ytd_g),
+            percent(c.utilisation_permille)
+        ));
+    }
     if let Some(l) = &r.landfill {
         out.push_str(&format!(
             "landfill: {} m³ licensed, {} m³ used ({}), {} m³ remaining\n",
@@ -436,8 +601,8 @@ pub fn table(r: &FacilityReconciliation) -> String {
     }
     if let Some(o) = &r.oldest_in_store {
         out.push_str(&format!(
-            "oldest in store: {} received {} ({} days)\n",
-            o.item, o.received_at, o.age_days
+            "oldest in store: {} ({}) held since {} ({} days)\n",
+            o.item, o.state, o.held_since, o.age_days
         ));
     }
     out

@@ -1,6 +1,7 @@
-//! The registry: enterprises and their roles, facility permits, vehicles, drivers and device
-//! public keys. Inputs are checked into domain types here, at the edge of storage; the SQL
-//! below only ever sees checked values.
+//! The registry: enterprises and their roles, their provinces (from their USCCs), permits
+//! (operating and collection licences), vehicles, drivers and device public keys. Inputs are
+//! checked into domain types here, at the edge of storage; the SQL below only ever sees checked
+//! values.
 
 use std::collections::BTreeSet;
 
@@ -13,8 +14,8 @@ use utoipa::ToSchema;
 use crate::crypto::keys::{parse_public_key_b64, VerifierKey};
 use crate::domain::access::Scope;
 use crate::domain::{
-    text, Catalogue, Category, DeviceName, District, EnterpriseRole, Plate, Refusal, TreatmentMethod, Uscc,
-    VehicleType, WasteCode,
+    text, CapacityPer, Catalogue, Category, DeviceName, District, EnterpriseRole, PermitKind, Plate, Refusal,
+    TreatmentMethod, Uscc, VehicleType, WasteCode,
 };
 use crate::log::keyring::{log_key_change, KeyChange};
 use crate::log::Log;
@@ -88,7 +89,19 @@ pub struct Enterprise {
     pub name_zh: String,
     pub name_en: Option<String>,
     pub roles: Vec<String>,
+    /// The supervising district: whose regulators see the enterprise (`province_NN` for an
+    /// enterprise outside the deployment's districts).
     pub district: String,
+    /// The province of the registering authority: characters 3–4 of the USCC, e.g. `51`.
+    pub province: String,
+    pub province_name: String,
+    /// The registering authority's division code: characters 3–8 of the USCC, e.g. `510104`.
+    pub county: String,
+    /// The county's name when the code is a county of the 2023 division list; null when it is a
+    /// prefecture- or province-level authority (`…00`) or a code the list does not know.
+    pub county_name: Option<String>,
+    /// The prefecture's name (characters 3–6), when the list knows it.
+    pub prefecture_name: Option<String>,
     pub address: String,
     pub contact_name: String,
     pub contact_phone: String,
@@ -105,7 +118,11 @@ pub struct NewEnterprise {
     #[serde(default)]
     pub name_en: Option<String>,
     pub roles: Vec<String>,
-    pub district: String,
+    /// The supervising district (`GET /api/v1/reference`). Required for an enterprise in a
+    /// province of the deployment's districts; for one registered elsewhere (a receiver in
+    /// Sichuan) it may be left out and is then `province_NN`, the district of its province.
+    #[serde(default)]
+    pub district: Option<String>,
     pub address: String,
     pub contact_name: String,
     pub contact_phone: String,
@@ -118,7 +135,7 @@ struct CheckedEnterprise {
     name_zh: String,
     name_en: Option<String>,
     roles: BTreeSet<EnterpriseRole>,
-    district: District,
+    district: Option<District>,
     address: String,
     contact_name: String,
     contact_phone: String,
@@ -144,7 +161,13 @@ fn check_enterprise(n: &NewEnterprise) -> Result<CheckedEnterprise, Refusal> {
         name_zh: text::required("name_zh", &n.name_zh, 100)?,
         name_en: text::optional("name_en", n.name_en.as_deref(), 200)?,
         roles,
-        district: District::parse(&n.district)?,
+        district: n
+            .district
+            .as_deref()
+            .map(str::trim)
+            .filter(|d| !d.is_empty())
+            .map(District::parse)
+            .transpose()?,
         address: text::required("address", &n.address, 200)?,
         contact_name: text::required("contact_name", &n.contact_name, 50)?,
         contact_phone: text::phone("contact_phone", &n.contact_phone)?,
@@ -152,9 +175,95 @@ fn check_enterprise(n: &NewEnterprise) -> Result<CheckedEnterprise, Refusal> {
     })
 }
 
+/// The prefix of the districts that stand for a whole province outside the deployment.
+pub const PROVINCE_DISTRICT_PREFIX: &str = "province_";
+
+/// The district of province `code` outside the deployment's districts: `province_51`.
+pub fn province_district(code: &str) -> String {
+    format!("{PROVINCE_DISTRICT_PREFIX}{code}")
+}
+
+/// The name of the province of `uscc`'s registering authority (characters 3–4), or
+/// `unknown_province` when they are no province of the division list.
+pub fn uscc_province(conn: &Connection, uscc: &Uscc) -> StoreResult<String> {
+    let p = uscc.province_code();
+    conn.prepare_cached("SELECT name_zh FROM provinces WHERE code = ?1")?
+        .query_row([p], |r| r.get(0))
+        .optional()?
+        .ok_or_else(|| {
+            Refusal::invalid(
+                "unknown_province",
+                format!(
+                    "characters 3-4 of unified social credit code {uscc} ('{p}') are not the code of a province: \
+                     the code's registering authority is unknown"
+                ),
+                format!("统一社会信用代码{uscc}的第3-4位（{p}）不是省级行政区划代码，无法确定登记管理机关"),
+            )
+            .in_field("uscc")
+            .into()
+        })
+}
+
+/// The supervising district of a new enterprise of province `province` (named `province_name`):
+/// the one given, which must exist (a province district `province_NN` of the enterprise's own
+/// province is created when first used); or, when none is given, the enterprise's province
+/// district, for a province none of the deployment's districts is in.
+fn resolve_district(
+    conn: &Connection,
+    given: Option<&District>,
+    province: &str,
+    province_name: &str,
+) -> StoreResult<District> {
+    let own = province_district(province);
+    let district = match given {
+        Some(d) if d.as_str() == own => d.clone(),
+        Some(d) if d.as_str().starts_with(PROVINCE_DISTRICT_PREFIX) => {
+            return Err(Refusal::invalid(
+                "district_province_mismatch",
+                format!("district {d} is for enterprises registered in another province than {province}"),
+                format!("区县{d}属于其他省级行政区，而该企业登记于{province}（{province_name}）"),
+            )
+            .into())
+        }
+        Some(d) => {
+            check_district(conn, d)?;
+            return Ok(d.clone());
+        }
+        None => {
+            let local: bool = conn
+                .prepare_cached(
+                    "SELECT EXISTS(SELECT 1 FROM districts WHERE province_code = ?1 AND code NOT GLOB 'province_*')",
+                )?
+                .query_row([province], |r| r.get(0))?;
+            if local {
+                return Err(Refusal::invalid(
+                    "missing_field",
+                    format!(
+                        "district is required for an enterprise registered in province {province} ({province_name}), \
+                         where the deployment's districts are"
+                    ),
+                    format!("该企业登记于{province_name}，为本系统辖区所在省份，须填写所属区县district"),
+                )
+                .into());
+            }
+            District::parse(&own)?
+        }
+    };
+    conn.execute(
+        "INSERT OR IGNORE INTO districts(code, name_zh, name_en, province_code, city_code) VALUES (?1, ?2, ?3, ?4, '00')",
+        params![
+            district.as_str(),
+            province_name,
+            format!("Province {province} (outside the deployment's districts)"),
+            province
+        ],
+    )?;
+    Ok(district)
+}
+
 pub fn create_enterprise(conn: &Connection, new: &NewEnterprise) -> StoreResult<Enterprise> {
     let e = check_enterprise(new)?;
-    check_district(conn, &e.district)?;
+    let province_name = uscc_province(conn, &e.uscc)?;
     let exists: bool = conn.query_row(
         "SELECT EXISTS(SELECT 1 FROM enterprises WHERE uscc = ?1)",
         [e.uscc.as_str()],
@@ -168,19 +277,23 @@ pub fn create_enterprise(conn: &Connection, new: &NewEnterprise) -> StoreResult<
         )
         .into());
     }
+    let district = resolve_district(conn, e.district.as_ref(), e.uscc.province_code(), &province_name)?;
     conn.execute(
-        "INSERT INTO enterprises(uscc, name_zh, name_en, district, address, contact_name, contact_phone, synthetic, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        "INSERT INTO enterprises(uscc, name_zh, name_en, district, address, contact_name, contact_phone, synthetic, created_at,
+                                 province, county)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
         params![
             e.uscc.as_str(),
             e.name_zh,
             e.name_en,
-            e.district.as_str(),
+            district.as_str(),
             e.address,
             e.contact_name,
             e.contact_phone,
             e.synthetic,
-            now_rfc3339()
+            now_rfc3339(),
+            e.uscc.province_code(),
+            e.uscc.division_code()
         ],
     )?;
     for role in &e.roles {
@@ -192,8 +305,15 @@ pub fn create_enterprise(conn: &Connection, new: &NewEnterprise) -> StoreResult<
     get_enterprise(conn, &e.uscc)
 }
 
-const ENTERPRISE_COLUMNS: &str =
-    "uscc, name_zh, name_en, district, address, contact_name, contact_phone, synthetic, created_at";
+const ENTERPRISE_COLUMNS: &str = "e.uscc, e.name_zh, e.name_en, e.district, e.address, e.contact_name, e.contact_phone,
+     e.synthetic, e.created_at, coalesce(e.province, substr(e.uscc, 3, 2)), coalesce(e.county, substr(e.uscc, 3, 6)),
+     coalesce(p.name_zh, ''), c.name_zh, f.name_zh";
+
+/// The enterprises with the names of their divisions (alias `e`).
+const ENTERPRISE_FROM: &str = "enterprises e
+     LEFT JOIN provinces p ON p.code = coalesce(e.province, substr(e.uscc, 3, 2))
+     LEFT JOIN counties c ON c.code = coalesce(e.county, substr(e.uscc, 3, 6))
+     LEFT JOIN prefectures f ON f.code = substr(coalesce(e.county, substr(e.uscc, 3, 6)), 1, 4)";
 
 fn enterprise_row(conn: &Connection, r: &rusqlite::Row<'_>) -> StoreResult<Enterprise> {
     let uscc: String = r.get(0)?;
@@ -208,11 +328,18 @@ fn enterprise_row(conn: &Connection, r: &rusqlite::Row<'_>) -> StoreResult<Enter
         contact_phone: r.get(6)?,
         synthetic: r.get(7)?,
         created_at: r.get(8)?,
+        province: r.get(9)?,
+        county: r.get(10)?,
+        province_name: r.get(11)?,
+        county_name: r.get(12)?,
+        prefecture_name: r.get(13)?,
     })
 }
 
 pub fn get_enterprise(conn: &Connection, uscc: &Uscc) -> StoreResult<Enterprise> {
-    let mut stmt = conn.prepare_cached(&format!("SELECT {ENTERPRISE_COLUMNS} FROM enterprises WHERE uscc = ?1"))?;
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {ENTERPRISE_COLUMNS} FROM {ENTERPRISE_FROM} WHERE e.uscc = ?1"
+    ))?;
     let mut rows = stmt.query([uscc.as_str()])?;
     match rows.next()? {
         Some(r) => enterprise_row(conn, r),
@@ -258,13 +385,13 @@ pub fn list_enterprises(conn: &Connection, scope: &Scope, f: &EnterpriseFilter) 
         Scope::Nothing => return Ok(Vec::new()),
     };
     let sql = format!(
-        "SELECT {ENTERPRISE_COLUMNS} FROM enterprises e
-         WHERE (?1 IS NULL OR district = ?1) AND (?2 IS NULL OR uscc = ?2)
-           AND (?3 IS NULL OR district = ?3)
+        "SELECT {ENTERPRISE_COLUMNS} FROM {ENTERPRISE_FROM}
+         WHERE (?1 IS NULL OR e.district = ?1) AND (?2 IS NULL OR e.uscc = ?2)
+           AND (?3 IS NULL OR e.district = ?3)
            AND (?4 IS NULL OR EXISTS(SELECT 1 FROM enterprise_roles r WHERE r.uscc = e.uscc AND r.role = ?4))
-           AND (?5 IS NULL OR instr(name_zh, ?5) > 0 OR instr(lower(coalesce(name_en, '')), lower(?5)) > 0
-                OR uscc LIKE upper(?5) || '%')
-         ORDER BY uscc LIMIT {MAX_LIST_ROWS}"
+           AND (?5 IS NULL OR instr(e.name_zh, ?5) > 0 OR instr(lower(coalesce(e.name_en, '')), lower(?5)) > 0
+                OR e.uscc LIKE upper(?5) || '%')
+         ORDER BY e.uscc LIMIT {MAX_LIST_ROWS}"
     );
     let mut stmt = conn.prepare(&sql)?;
     let mut rows = stmt.query(params![
@@ -283,37 +410,100 @@ pub fn list_enterprises(conn: &Connection, scope: &Scope, f: &EnterpriseFilter) 
 
 // ---------------------------------------------------------------- permits
 
+/// One licensed treatment capacity, in the unit the licence states it: tonnes a year or tonnes
+/// a day (exactly one of the two).
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Capacity {
     /// Treatment method code, see `GET /api/v1/reference`.
     pub method: String,
-    pub capacity_t_per_year: i64,
+    #[serde(default)]
+    pub capacity_t_per_year: Option<i64>,
+    #[serde(default)]
+    pub capacity_t_per_day: Option<i64>,
+}
+
+impl Capacity {
+    /// A capacity of `t` tonnes per `per`.
+    pub fn new(method: &str, t: i64, per: CapacityPer) -> Capacity {
+        Capacity {
+            method: method.to_owned(),
+            capacity_t_per_year: (per == CapacityPer::Year).then_some(t),
+            capacity_t_per_day: (per == CapacityPer::Day).then_some(t),
+        }
+    }
+
+    /// The capacity in its own unit, or `bad_capacity` unless exactly one positive figure is given.
+    fn amount(&self) -> Result<(i64, CapacityPer), Refusal> {
+        let (t, per) = match (self.capacity_t_per_year, self.capacity_t_per_day) {
+            (Some(t), None) => (t, CapacityPer::Year),
+            (None, Some(t)) => (t, CapacityPer::Day),
+            _ => {
+                return Err(Refusal::invalid(
+                    "bad_capacity",
+                    format!(
+                        "the capacity of {} gives exactly one of capacity_t_per_year and capacity_t_per_day",
+                        self.method
+                    ),
+                    format!(
+                        "{}的处置能力应且只应填写capacity_t_per_year或capacity_t_per_day之一",
+                        self.method
+                    ),
+                ))
+            }
+        };
+        if t <= 0 {
+            return Err(Refusal::invalid(
+                "bad_capacity",
+                format!(
+                    "the capacity of {} must be a positive whole number of tonnes",
+                    self.method
+                ),
+                format!("{}的处置能力应为正整数（吨）", self.method),
+            ));
+        }
+        Ok((t, per))
+    }
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Permit {
     pub number: String,
     pub holder: String,
+    /// `operating` (危险废物经营许可证: collection, storage, treatment) or `collection`
+    /// (危险废物收集经营许可证 of a collection point).
+    pub kind: String,
     pub valid_from: String,
     pub valid_until: String,
     /// Licensed waste codes (`NNN-NNN-NN`) or whole categories (`HWnn`).
     pub waste_codes: Vec<String>,
+    /// Treatment capacities per method (operating licences; none on a collection licence).
     pub capacities: Vec<Capacity>,
     pub landfill_volume_m3: Option<i64>,
+    /// Licensed annual collection capacity in tonnes (collection licences only).
+    pub collection_t_per_year: Option<i64>,
     pub created_at: String,
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewPermit {
+    /// `operating` (the default) or `collection`.
+    #[serde(default)]
+    pub kind: Option<String>,
     pub number: String,
     pub valid_from: String,
     pub valid_until: String,
     pub waste_codes: Vec<String>,
+    /// An operating licence's treatment capacities; a collection licence has none.
+    #[serde(default)]
     pub capacities: Vec<Capacity>,
     #[serde(default)]
     pub landfill_volume_m3: Option<i64>,
+    /// A collection licence's annual collection capacity in tonnes (required there, refused on
+    /// an operating licence).
+    #[serde(default)]
+    pub collection_t_per_year: Option<i64>,
 }
 
 /// Most scope entries one permit may list.
@@ -348,7 +538,83 @@ fn check_scope(s: &str, catalogue: &Catalogue) -> Result<String, Refusal> {
     Ok(WasteCode::parse(s, catalogue)?.to_string())
 }
 
-fn check_permit(n: &NewPermit, catalogue: &Catalogue) -> Result<NewPermit, Refusal> {
+/// A permit checked: its kind, and its capacities in their own units.
+struct CheckedPermit {
+    kind: PermitKind,
+    number: String,
+    valid_from: String,
+    valid_until: String,
+    scopes: Vec<String>,
+    capacities: Vec<(TreatmentMethod, i64, CapacityPer)>,
+    landfill_volume_m3: Option<i64>,
+    collection_t_per_year: Option<i64>,
+}
+
+/// An operating licence's treatment capacities: each method once, each in one unit.
+fn check_capacities(n: &NewPermit) -> Result<Vec<(TreatmentMethod, i64, CapacityPer)>, Refusal> {
+    let mut methods = BTreeSet::new();
+    let mut out = Vec::new();
+    for c in &n.capacities {
+        let m = TreatmentMethod::parse(&c.method)?;
+        if !methods.insert(m) {
+            return Err(Refusal::invalid(
+                "duplicate_method",
+                format!("method {m} is listed twice"),
+                format!("处置方式{m}重复"),
+            ));
+        }
+        let (t, per) = c.amount()?;
+        out.push((m, t, per));
+    }
+    if n.capacities.is_empty() && n.landfill_volume_m3.is_none() {
+        return Err(Refusal::invalid(
+            "bad_capacity",
+            "an operating licence needs at least one treatment capacity or a landfill volume",
+            "经营许可证至少应有一种处置能力或填埋库容",
+        ));
+    }
+    if n.landfill_volume_m3.is_some_and(|v| v <= 0) {
+        return Err(Refusal::invalid(
+            "bad_capacity",
+            "landfill_volume_m3 must be positive",
+            "landfill_volume_m3应为正数",
+        ));
+    }
+    if n.collection_t_per_year.is_some() {
+        return Err(Refusal::invalid(
+            "bad_capacity",
+            "collection_t_per_year is the capacity of a collection licence (kind collection)",
+            "collection_t_per_year仅用于收集经营许可证（kind为collection）",
+        ));
+    }
+    Ok(out)
+}
+
+/// A collection licence licenses collection only: no treatment method, no landfill, and an
+/// annual collection capacity.
+fn check_collection(n: &NewPermit) -> Result<i64, Refusal> {
+    if !n.capacities.is_empty() || n.landfill_volume_m3.is_some() {
+        return Err(Refusal::invalid(
+            "collection_permit_methods",
+            "a collection licence (危险废物收集经营许可证) licenses no treatment: give no capacities or landfill volume",
+            "收集经营许可证不许可利用处置，不应填写处置能力或填埋库容",
+        ));
+    }
+    match n.collection_t_per_year {
+        Some(t) if t > 0 => Ok(t),
+        _ => Err(Refusal::invalid(
+            "bad_capacity",
+            "a collection licence needs collection_t_per_year, its annual collection capacity in whole tonnes",
+            "收集经营许可证须填写年收集能力collection_t_per_year（正整数，吨/年）",
+        )),
+    }
+}
+
+fn check_permit(n: &NewPermit, catalogue: &Catalogue) -> Result<CheckedPermit, Refusal> {
+    let kind = match n.kind.as_deref().map(str::trim).filter(|k| !k.is_empty()) {
+        None => PermitKind::Operating,
+        Some(k) => PermitKind::parse(k)?,
+    };
     let number = n.number.trim();
     if number.is_empty() || number.len() > 40 || !number.bytes().all(|b| b.is_ascii_graphic()) {
         return Err(Refusal::invalid(
@@ -378,52 +644,28 @@ fn check_permit(n: &NewPermit, catalogue: &Catalogue) -> Result<NewPermit, Refus
         .iter()
         .map(|s| check_scope(s, catalogue))
         .collect::<Result<BTreeSet<_>, _>>()?;
-    let mut methods = BTreeSet::new();
-    for c in &n.capacities {
-        let m = TreatmentMethod::parse(&c.method)?;
-        if !methods.insert(m) {
-            return Err(Refusal::invalid(
-                "duplicate_method",
-                format!("method {m} is listed twice"),
-                format!("处置方式{m}重复"),
-            ));
-        }
-        if c.capacity_t_per_year <= 0 {
-            return Err(Refusal::invalid(
-                "bad_capacity",
-                "capacity_t_per_year must be a positive whole number of tonnes",
-                "capacity_t_per_year应为正整数（吨/年）",
-            ));
-        }
-    }
-    if n.capacities.is_empty() && n.landfill_volume_m3.is_none() {
-        return Err(Refusal::invalid(
-            "bad_capacity",
-            "a permit needs at least one treatment capacity or a landfill volume",
-            "许可证至少应有一种处置能力或填埋库容",
-        ));
-    }
-    if n.landfill_volume_m3.is_some_and(|v| v <= 0) {
-        return Err(Refusal::invalid(
-            "bad_capacity",
-            "landfill_volume_m3 must be positive",
-            "landfill_volume_m3应为正数",
-        ));
-    }
-    Ok(NewPermit {
+    let (capacities, collection_t_per_year) = match kind {
+        PermitKind::Operating => (check_capacities(n)?, None),
+        PermitKind::Collection => (Vec::new(), Some(check_collection(n)?)),
+    };
+    Ok(CheckedPermit {
+        kind,
         number: number.to_owned(),
         valid_from: from.to_string(),
         valid_until: until.to_string(),
-        waste_codes: scopes.into_iter().collect(),
-        capacities: n.capacities.clone(),
+        scopes: scopes.into_iter().collect(),
+        capacities,
         landfill_volume_m3: n.landfill_volume_m3,
+        collection_t_per_year,
     })
 }
 
+/// Registers a permit: an operating licence for an enterprise with the facility role, a
+/// collection licence for one with the collection-point role (`missing_enterprise_role`).
 pub fn create_permit(conn: &Connection, holder: &Uscc, new: &NewPermit, catalogue: &Catalogue) -> StoreResult<Permit> {
     let p = check_permit(new, catalogue)?;
     enterprise_district(conn, holder)?;
-    require_role(conn, holder, EnterpriseRole::Facility)?;
+    require_role(conn, holder, p.kind.holder_role())?;
     let exists: bool = conn.query_row(
         "SELECT EXISTS(SELECT 1 FROM permits WHERE number = ?1)",
         [&p.number],
@@ -438,19 +680,30 @@ pub fn create_permit(conn: &Connection, holder: &Uscc, new: &NewPermit, catalogu
         .into());
     }
     conn.execute(
-        "INSERT INTO permits(number, holder, valid_from, valid_until, landfill_volume_m3, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![p.number, holder.as_str(), p.valid_from, p.valid_until, p.landfill_volume_m3, now_rfc3339()],
+        "INSERT INTO permits(number, holder, valid_from, valid_until, landfill_volume_m3, created_at, kind,
+                             collection_t_per_year)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        params![
+            p.number,
+            holder.as_str(),
+            p.valid_from,
+            p.valid_until,
+            p.landfill_volume_m3,
+            now_rfc3339(),
+            p.kind.code(),
+            p.collection_t_per_year
+        ],
     )?;
-    for s in &p.waste_codes {
+    for s in &p.scopes {
         conn.execute(
             "INSERT INTO permit_scopes(permit, scope) VALUES (?1, ?2)",
             params![p.number, s],
         )?;
     }
-    for c in &p.capacities {
+    for (method, t, per) in &p.capacities {
         conn.execute(
-            "INSERT INTO permit_capacities(permit, method, capacity_t_per_year) VALUES (?1, ?2, ?3)",
-            params![p.number, c.method, c.capacity_t_per_year],
+            "INSERT INTO permit_capacities(permit, method, capacity_t, per) VALUES (?1, ?2, ?3, ?4)",
+            params![p.number, method.code(), t, per.code()],
         )?;
     }
     let mut permits = list_permits(conn, holder)?;
@@ -462,36 +715,41 @@ pub fn create_permit(conn: &Connection, holder: &Uscc, new: &NewPermit, catalogu
 
 pub fn list_permits(conn: &Connection, holder: &Uscc) -> StoreResult<Vec<Permit>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT number, holder, valid_from, valid_until, landfill_volume_m3, created_at FROM permits WHERE holder = ?1 ORDER BY number",
+        "SELECT number, holder, valid_from, valid_until, landfill_volume_m3, created_at, kind, collection_t_per_year
+         FROM permits WHERE holder = ?1 ORDER BY number",
     )?;
     let mut permits: Vec<Permit> = stmt
         .query_map([holder.as_str()], |r| {
             Ok(Permit {
                 number: r.get(0)?,
                 holder: r.get(1)?,
+                kind: r.get(6)?,
                 valid_from: r.get(2)?,
                 valid_until: r.get(3)?,
                 waste_codes: Vec::new(),
                 capacities: Vec::new(),
                 landfill_volume_m3: r.get(4)?,
+                collection_t_per_year: r.get(7)?,
                 created_at: r.get(5)?,
             })
         })?
         .collect::<rusqlite::Result<_>>()?;
     let mut scopes = conn.prepare_cached("SELECT scope FROM permit_scopes WHERE permit = ?1 ORDER BY scope")?;
-    let mut caps = conn.prepare_cached(
-        "SELECT method, capacity_t_per_year FROM permit_capacities WHERE permit = ?1 ORDER BY method",
-    )?;
+    let mut caps =
+        conn.prepare_cached("SELECT method, capacity_t, per FROM permit_capacities WHERE permit = ?1 ORDER BY method")?;
     for p in &mut permits {
         p.waste_codes = scopes
             .query_map([&p.number], |r| r.get(0))?
             .collect::<rusqlite::Result<_>>()?;
         p.capacities = caps
             .query_map([&p.number], |r| {
-                Ok(Capacity {
-                    method: r.get(0)?,
-                    capacity_t_per_year: r.get(1)?,
-                })
+                let (method, t, per): (String, i64, String) = (r.get(0)?, r.get(1)?, r.get(2)?);
+                let per = if per == CapacityPer::Day.code() {
+                    CapacityPer::Day
+                } else {
+                    CapacityPer::Year
+                };
+                Ok(Capacity::new(&method, t, per))
             })?
             .collect::<rusqlite::Result<_>>()?;
     }

@@ -18,8 +18,12 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         include_str!("../../schema/0005_history_alerts.sql"),
     ),
     (
-        "0008_print_fields.sql",
-        include_str!("../../schema/0008_print_fields.sql"),
+        "0006_divisions_permits.sql",
+        include_str!("../../schema/0006_divisions_permits.sql"),
+    ),
+    (
+        "0007_print_fields.sql",
+        include_str!("../../schema/0007_print_fields.sql"),
     ),
 ];
 

@@ -1,8 +1,9 @@
-//! Reference data: districts, catalogue versions of the national hazardous-waste list, the
-//! facilities named in the plan, and the working-day calendar. The 2021 list, the facilities and
-//! the official holiday schedules ship in `seeds/`, embedded in the binary, and are loaded
-//! idempotently at every start: rows already present are left alone, so a restart changes
-//! nothing (and a day changed by `hwtrace calendar load` stays changed).
+//! Reference data: districts, China's provinces, prefectures and counties, catalogue versions
+//! of the national hazardous-waste list, the facilities named in the plan, and the working-day
+//! calendar. The division codes, the 2021 list, the facilities and the official holiday
+//! schedules ship in `seeds/`, embedded in the binary, and are loaded idempotently at every
+//! start: rows already present are left alone, so a restart changes nothing (and a day changed
+//! by `hwtrace calendar load` stays changed).
 
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Deserialize;
@@ -10,7 +11,8 @@ use serde::Deserialize;
 use crate::domain::calendar::{parse_calendar_csv, CalendarDay, DayKind, WorkCalendar};
 use crate::domain::waste::waste_digits;
 use crate::domain::{
-    Catalogue, CatalogueEntry, Category, EnterpriseRole, HazardSet, Refusal, TreatmentMethod, Uscc, WasteCode,
+    CapacityPer, Catalogue, CatalogueEntry, Category, EnterpriseRole, HazardSet, PermitKind, Refusal, TreatmentMethod,
+    Uscc, WasteCode,
 };
 use crate::store::StoreResult;
 use crate::time::now_rfc3339;
@@ -20,6 +22,9 @@ const SEED_CATALOGUE_2021: &str = include_str!("../../seeds/catalogue/2021/hw_ca
 const SEED_EXEMPTIONS_2021: &str = include_str!("../../seeds/catalogue/2021/hw_exemptions_2021.csv");
 const SEED_FACILITIES: &str = include_str!("../../seeds/facilities.json");
 const SEED_HOLIDAYS: &str = include_str!("../../seeds/holidays.csv");
+const SEED_PROVINCES: &str = include_str!("../../seeds/admin-divisions-2023/provinces.csv");
+const SEED_PREFECTURES: &str = include_str!("../../seeds/admin-divisions-2023/cities.csv");
+const SEED_COUNTIES: &str = include_str!("../../seeds/admin-divisions-2023/areas.csv");
 const SEED_CATALOGUE_SOURCE: &str = "国家危险废物名录（2021年版）, seeds/catalogue/2021 (see seeds/SOURCES.md)";
 
 /// Largest catalogue CSV accepted by `catalogue load` (the 2021 list is ~100 KB).
@@ -29,6 +34,7 @@ pub const MAX_CATALOGUE_ROWS: usize = 5000;
 pub fn load_seeds(conn: &Connection) -> StoreResult<SeedReport> {
     let mut report = SeedReport {
         districts: load_districts(conn)?,
+        divisions: load_divisions(conn)?,
         ..SeedReport::default()
     };
     if !version_exists(conn, "2021")? {
@@ -54,6 +60,8 @@ pub fn load_seeds(conn: &Connection) -> StoreResult<SeedReport> {
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct SeedReport {
     pub districts: usize,
+    /// Provinces, prefectures and counties.
+    pub divisions: usize,
     pub catalogue_codes: usize,
     pub exemptions: usize,
     pub facilities: usize,
@@ -71,6 +79,54 @@ fn load_districts(conn: &Connection) -> StoreResult<usize> {
         )?;
     }
     Ok(added)
+}
+
+fn seed_refusal(e: impl std::fmt::Display) -> Refusal {
+    Refusal::invalid("bad_seed", e.to_string(), e.to_string())
+}
+
+/// Inserts the rows of one division CSV (`code,name,...`) that are missing; `parents` names the
+/// CSV column and table column of each parent code after the code and name.
+fn load_division_csv(conn: &Connection, csv_text: &str, table: &str, parents: &[(usize, &str)]) -> StoreResult<usize> {
+    let known: i64 = conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))?;
+    let rows = csv_text.lines().skip(1).filter(|l| !l.trim().is_empty()).count();
+    if usize::try_from(known).unwrap_or(0) >= rows {
+        return Ok(0);
+    }
+    let names: Vec<&str> = parents.iter().map(|(_, n)| *n).collect();
+    let marks: Vec<String> = (3..3 + parents.len()).map(|i| format!("?{i}")).collect();
+    let sql = format!(
+        "INSERT OR IGNORE INTO {table}(code, name_zh{}) VALUES (?1, ?2{})",
+        names.iter().map(|n| format!(", {n}")).collect::<String>(),
+        marks.iter().map(|m| format!(", {m}")).collect::<String>()
+    );
+    let mut stmt = conn.prepare(&sql)?;
+    let mut rdr = csv::Reader::from_reader(csv_text.as_bytes());
+    let mut added = 0;
+    for rec in rdr.records() {
+        let rec = rec.map_err(seed_refusal)?;
+        let mut values: Vec<&str> = vec![&rec[0], &rec[1]];
+        values.extend(parents.iter().map(|(col, _)| &rec[*col]));
+        added += stmt.execute(rusqlite::params_from_iter(values))?;
+    }
+    Ok(added)
+}
+
+/// China's provinces, prefectures and counties (NBS 2023): the province of an enterprise and
+/// the name of its registering authority's division come from its USCC.
+fn load_divisions(conn: &Connection) -> StoreResult<usize> {
+    Ok(load_division_csv(conn, SEED_PROVINCES, "provinces", &[])?
+        + load_division_csv(conn, SEED_PREFECTURES, "prefectures", &[(2, "province")])?
+        + load_division_csv(conn, SEED_COUNTIES, "counties", &[(2, "prefecture"), (3, "province")])?)
+}
+
+/// Every province (code, name), by code.
+pub fn provinces(conn: &Connection) -> StoreResult<Vec<(String, String)>> {
+    let rows = conn
+        .prepare_cached("SELECT code, name_zh FROM provinces ORDER BY code")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(rows)
 }
 
 fn version_exists(conn: &Connection, version: &str) -> StoreResult<bool> {
@@ -425,7 +481,24 @@ struct SeedPermit {
 #[serde(deny_unknown_fields)]
 struct SeedCapacity {
     method: String,
-    capacity_t_per_year: i64,
+    #[serde(default)]
+    capacity_t_per_year: Option<i64>,
+    #[serde(default)]
+    capacity_t_per_day: Option<i64>,
+}
+
+impl SeedCapacity {
+    /// The capacity in its own unit: exactly one of the two is given.
+    fn amount(&self) -> Result<(i64, CapacityPer), Refusal> {
+        match (self.capacity_t_per_year, self.capacity_t_per_day) {
+            (Some(t), None) => Ok((t, CapacityPer::Year)),
+            (None, Some(t)) => Ok((t, CapacityPer::Day)),
+            _ => Err(seed_refusal(format!(
+                "seed capacity of {} must give one of capacity_t_per_year and capacity_t_per_day",
+                self.method
+            ))),
+        }
+    }
 }
 
 fn load_facilities(conn: &Connection) -> StoreResult<usize> {
@@ -444,9 +517,21 @@ fn load_facilities(conn: &Connection) -> StoreResult<usize> {
             continue;
         }
         conn.execute(
-            "INSERT INTO enterprises(uscc, name_zh, name_en, district, address, contact_name, contact_phone, synthetic, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 1, ?8)",
-            params![uscc.as_str(), e.name_zh, e.name_en, e.district, e.address, e.contact_name, e.contact_phone, now],
+            "INSERT INTO enterprises(uscc, name_zh, name_en, district, address, contact_name, contact_phone, synthetic,
+                                     created_at, province, county)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 1, ?8, ?9, ?10)",
+            params![
+                uscc.as_str(),
+                e.name_zh,
+                e.name_en,
+                e.district,
+                e.address,
+                e.contact_name,
+                e.contact_phone,
+                now,
+                uscc.province_code(),
+                uscc.division_code()
+            ],
         )?;
         for role in &e.roles {
             let role = EnterpriseRole::parse(role)?;
@@ -457,8 +542,17 @@ fn load_facilities(conn: &Connection) -> StoreResult<usize> {
         }
         for p in &e.permits {
             conn.execute(
-                "INSERT INTO permits(number, holder, valid_from, valid_until, landfill_volume_m3, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![p.number, uscc.as_str(), p.valid_from, p.valid_until, p.landfill_volume_m3, now],
+                "INSERT INTO permits(number, holder, valid_from, valid_until, landfill_volume_m3, created_at, kind)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![
+                    p.number,
+                    uscc.as_str(),
+                    p.valid_from,
+                    p.valid_until,
+                    p.landfill_volume_m3,
+                    now,
+                    PermitKind::Operating.code()
+                ],
             )?;
             for s in &p.scopes {
                 conn.execute(
@@ -468,9 +562,10 @@ fn load_facilities(conn: &Connection) -> StoreResult<usize> {
             }
             for c in &p.capacities {
                 let method = TreatmentMethod::parse(&c.method)?;
+                let (t, per) = c.amount()?;
                 conn.execute(
-                    "INSERT INTO permit_capacities(permit, method, capacity_t_per_year) VALUES (?1, ?2, ?3)",
-                    params![p.number, method.code(), c.capacity_t_per_year],
+                    "INSERT INTO permit_capacities(permit, method, capacity_t, per) VALUES (?1, ?2, ?3, ?4)",
+                    params![p.number, method.code(), t, per.code()],
                 )?;
             }
         }
@@ -562,6 +657,7 @@ mod tests {
         crate::store::migrations().to_latest(&mut conn).unwrap();
         let first = load_seeds(&conn).unwrap();
         assert_eq!(first.calendar_days, 72);
+        assert_eq!(first.divisions, 31 + 342 + 2978, "the NBS 2023 list");
         assert_eq!(
             load_seeds(&conn).unwrap(),
             SeedReport::default(),
@@ -584,6 +680,34 @@ mod tests {
         // The seed does not undo an operator's change at the next start.
         assert_eq!(load_seeds(&conn).unwrap(), SeedReport::default());
         assert!(load_calendar(&conn).unwrap().is_working_day(national_day));
+    }
+
+    #[test]
+    fn fengyan_is_licensed_per_day() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        crate::store::migrations().to_latest(&mut conn).unwrap();
+        load_seeds(&conn).unwrap();
+        let steam: (i64, String) = conn
+            .query_row(
+                "SELECT capacity_t, per FROM permit_capacities WHERE permit = 'CQWF-2026-003' AND method = 'steam'",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        assert_eq!(steam, (3, "day".to_owned()));
+        let (sichuan, chengdu, qijiang): (String, String, String) = conn
+            .query_row(
+                "SELECT (SELECT name_zh FROM provinces WHERE code = '51'),
+                        (SELECT name_zh FROM prefectures WHERE code = '5101'),
+                        (SELECT name_zh FROM counties WHERE code = '500110')",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .unwrap();
+        assert_eq!(
+            (sichuan.as_str(), chengdu.as_str(), qijiang.as_str()),
+            ("四川省", "成都市", "綦江区")
+        );
     }
 
     #[test]

@@ -13,6 +13,7 @@ use serde_json::Value;
 use super::rng::Rng;
 use crate::client::Device;
 use crate::domain::uscc::check_char;
+use crate::domain::{CapacityPer, PermitKind};
 use crate::service::registry::{Capacity, NewDriver, NewEnterprise, NewPermit, NewVehicle};
 
 /// Where a stream's waste goes, and how it is treated there.
@@ -467,7 +468,7 @@ fn record(
         name_zh,
         name_en: Some(name_en),
         roles: roles.iter().map(|r| (*r).to_owned()).collect(),
-        district: district.to_owned(),
+        district: Some(district.to_owned()),
         address: format!("重庆市{}{place}（演示地址）", district_zh(district)),
         contact_name: "安全环保部（演示）".into(),
         contact_phone: format!("023-48{:06}", 100 + n),
@@ -544,7 +545,7 @@ pub fn cast(seed: u64, scale: f64, demo_json: &str, oil_permit_until: chrono::Na
                 Some(e) => b.add(
                     Some(e.clone()),
                     &e.uscc.clone(),
-                    static_district(&e.district),
+                    static_district(e.district.as_deref().unwrap_or_default()),
                     "phone-1",
                 ),
                 None => {
@@ -576,7 +577,7 @@ pub fn cast(seed: u64, scale: f64, demo_json: &str, oil_permit_until: chrono::Na
             &uscc,
             format!("（演示）{}小微企业危险废物收集点", district_zh(d)),
             format!("(demo) {d} collection point for small enterprises"),
-            &["collection_point", "facility"],
+            &["collection_point"],
             d,
             n,
         );
@@ -612,45 +613,44 @@ pub fn cast(seed: u64, scale: f64, demo_json: &str, oil_permit_until: chrono::Na
         SynthPermit {
             party: oil,
             permit: NewPermit {
+                kind: None,
                 number: "DEMO-CQWF-2023-017".into(),
                 valid_from: "2023-07-01".into(),
                 valid_until: oil_permit_until.to_string(),
                 waste_codes: vec!["HW08".into()],
-                capacities: vec![Capacity {
-                    method: "utilisation".into(),
-                    capacity_t_per_year: 5000,
-                }],
+                capacities: vec![Capacity::new("utilisation", 5000, CapacityPer::Year)],
                 landfill_volume_m3: None,
+                collection_t_per_year: None,
             },
         },
         SynthPermit {
             party: lead,
             permit: NewPermit {
+                kind: None,
                 number: "DEMO-CQWF-2024-009".into(),
                 valid_from: "2024-03-01".into(),
                 valid_until: "2029-02-28".into(),
                 waste_codes: vec!["HW31".into()],
-                capacities: vec![Capacity {
-                    method: "utilisation".into(),
-                    capacity_t_per_year: 30000,
-                }],
+                capacities: vec![Capacity::new("utilisation", 30000, CapacityPer::Year)],
                 landfill_volume_m3: None,
+                collection_t_per_year: None,
             },
         },
     ]
     .into_iter()
     .chain(points.iter().enumerate().map(|(i, &party)| SynthPermit {
         party,
+        // A collection licence (危险废物收集经营许可证): scope and a yearly collection capacity,
+        // no treatment.
         permit: NewPermit {
+            kind: Some(PermitKind::Collection.code().into()),
             number: format!("DEMO-CQSJ-2025-00{}", i + 1),
             valid_from: "2025-10-01".into(),
             valid_until: "2028-09-30".into(),
             waste_codes: vec!["HW08".into(), "HW31".into()],
-            capacities: vec![Capacity {
-                method: "utilisation".into(),
-                capacity_t_per_year: 3000,
-            }],
+            capacities: Vec::new(),
             landfill_volume_m3: None,
+            collection_t_per_year: Some(300),
         },
     }))
     .collect();

@@ -25,6 +25,7 @@ use super::rng::Rng;
 use crate::client::Device;
 use crate::crypto::dsse::Envelope;
 use crate::domain::calendar::WorkCalendar;
+use crate::service::alerts;
 use crate::service::ingest::{self, Receipt};
 use crate::service::registry::{self, NewDevice};
 use crate::service::AppState;
@@ -385,12 +386,17 @@ impl Sim {
                 self.run_task(t, task, &mut outs)?;
             }
             self.state.log.clock().set(utc(self.slot_end));
+            // The service sweeps its alerts every minute; in simulated time nothing changes
+            // between the ends of two slots, so a sweep at each slot's end, before the phones'
+            // batch arrives, sees what a live service would.
+            alerts::sweep_now(&self.state).await?;
             self.replace_keys().await?;
             if !outs.is_empty() {
                 self.submit(outs).await?;
             }
         }
         self.state.log.clock().set(utc(self.plan.end));
+        alerts::sweep_now(&self.state).await?;
         Ok(())
     }
 
