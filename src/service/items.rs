@@ -63,9 +63,9 @@ pub struct CustodyFacts {
     pub volume_l: Option<u32>,
     /// The manifest it is booked on or travels under.
     pub manifest: Option<String>,
-    /// The items it came from (consolidation, split, residue).
+    /// The items it came from (consolidation, split, residue, refused part).
     pub inputs: Vec<String>,
-    /// The items it went into (consolidation, split).
+    /// The items made from it (consolidation, split, residues, parts refused at a gate).
     pub outputs: Vec<String>,
     /// A weighing off by more than the tolerance; `answered` once explained or corrected.
     pub discrepancy: Option<DiscrepancyView>,
@@ -99,11 +99,7 @@ fn custody_facts(text: &str) -> Option<CustodyFacts> {
         volume_l: s.volume_l,
         manifest: s.manifest.as_ref().map(ToString::to_string),
         inputs: codes(&s.inputs),
-        outputs: match &s.custody {
-            Custody::Consolidated { into } => vec![into.to_string()],
-            Custody::Split { into } => codes(into),
-            _ => Vec::new(),
-        },
+        outputs: codes(&s.outputs),
         discrepancy: s.discrepancy.map(|d| DiscrepancyView {
             expected_g: d.expected.0,
             weighed_g: d.weighed.0,
