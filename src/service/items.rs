@@ -69,8 +69,11 @@ pub struct CustodyFacts {
     pub outputs: Vec<String>,
     /// A weighing off by more than the tolerance; `answered` once explained or corrected.
     pub discrepancy: Option<DiscrepancyView>,
-    /// When it entered its current state (RFC 3339 UTC).
+    /// When it entered its current state (RFC 3339 UTC, logged time).
     pub state_since: String,
+    /// The device time of its latest event (RFC 3339 UTC): a later event may not be dated
+    /// before it (`event_out_of_order`).
+    pub last_at: String,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -106,6 +109,7 @@ fn custody_facts(text: &str) -> Option<CustodyFacts> {
             answered: d.answered,
         }),
         state_since: crate::time::rfc3339(s.state_since),
+        last_at: s.last_at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
     })
 }
 
