@@ -1037,12 +1037,15 @@ fn approval(ctx: &Context) -> Result<(), Refusal> {
 }
 
 /// A refused item leaves the gate under a new manifest its generator opens: back to itself
-/// (naming itself as receiver) or on to another receiver.
+/// (naming itself as receiver) or on to another receiver; one such manifest at a time.
 fn refused_booking(s: &ItemState, issuer: &Uscc) -> Result<(), Refusal> {
-    if &s.generator == issuer {
-        return Ok(());
+    if &s.generator != issuer {
+        return Err(bad_return_manifest(s));
     }
-    Err(bad_return_manifest(s))
+    match &s.custody {
+        Custody::Refused { manifest } if s.manifest.as_ref() != Some(manifest) => unbooked(s),
+        _ => Ok(()),
+    }
 }
 
 fn bad_return_manifest(s: &ItemState) -> Refusal {
@@ -2105,6 +2108,7 @@ mod tests {
         assert_eq!(w.refused(T1, open(one(&part), &[T1], X)), "bad_return_manifest");
         w.ok(G, open(one(&part), &[T1], X));
         let onward = w.last_manifest();
+        assert_eq!(w.refused(G, open(one(&part), &[T1], G)), "already_on_manifest");
         assert_eq!(w.refused(T2, go(&onward)), "not_holder");
         w.ok(T1, go(&onward));
         w.ok(T1, arrive(one(&part), &onward));
