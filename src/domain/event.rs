@@ -1,7 +1,9 @@
 //! Custody events: the JSON payload a device signs inside a DSSE envelope (SPEC §4), parsed
 //! into typed events. Every payload carries `type`, `actor`, `device`, `at` and `nonce`; each
-//! type adds its own fields. Unknown fields are refused: what a device signed must mean
-//! exactly what the server understood. Pure: the clock and the database are checked elsewhere,
+//! type adds its own fields. Unknown fields are refused, and so is a member named twice in any
+//! object of the payload: what a device signed must mean exactly what the server understood.
+//! Who may sign an event ([`check_signers`]) is decided here too, for the service and the
+//! auditor alike. Pure: the clock and the database are checked elsewhere,
 //! and whether an event fits the item's custody is [`super::custody`]'s business.
 //!
 //! A hand-over between two transporters (联运, 转移管理办法 art. 17) is not a type of its own: it
