@@ -29,6 +29,9 @@ pub struct Config {
     pub clock: Clock,
     /// Hours an item may stay released or on the road before `transit_too_long` is raised.
     pub transit_alert_hours: i64,
+    /// Days a device may stay offline: an event whose `at` is older than this (30 days for a
+    /// `generate`, or this if longer) is refused `event_too_old`.
+    pub offline_window_days: i64,
     /// Seeds of a new log's first keys (the demo's reproducible logs); `None`: random keys.
     pub key_seeds: Option<ServerKeySeeds>,
 }
@@ -46,6 +49,7 @@ impl Config {
             max_batch_jobs: crate::store::MAX_BATCH_JOBS,
             clock: Clock::system(),
             transit_alert_hours: crate::service::alerts::DEFAULT_TRANSIT_HOURS,
+            offline_window_days: crate::service::ingest::DEFAULT_OFFLINE_WINDOW_DAYS,
             key_seeds: None,
         }
     }

@@ -124,6 +124,9 @@ async fn every_alert_is_raised_and_then_cured_or_acknowledged() {
     let clock = Clock::manual(chrono::Utc::now());
     let config = Config {
         clock: clock.clone(),
+        // The devices sign at the real time while the test moves the service's clock a year
+        // on: an offline window longer than that keeps their events in it.
+        offline_window_days: 400,
         ..Config::with_db(dir.path().join("hwtrace.db"))
     };
     let app = start_with(config, dir).await;

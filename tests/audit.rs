@@ -927,3 +927,55 @@ fn an_item_generated_twice_is_found_in_full_and_since_a_checkpoint() {
     assert_eq!(report.history_lookups, 2);
     assert_eq!(found(&report), want, "{report}");
 }
+
+#[test]
+fn entries_the_service_now_refuses_are_found() {
+    let mut log = HandLog::new();
+    // A transporter's phone, registered, to co-sign where it has no business.
+    let driver = Device::from_seed("91500110MA6TRN031U", "driver-1", [4; 32]);
+    let change = KeyChange {
+        vkey: driver.verifier_key().to_string(),
+        role: "device",
+        owner: Some("91500110MA6TRN031U"),
+        action: "register",
+        approved_by: "test",
+        replaces: None,
+    };
+    log.push("key", &BTreeMap::new(), &[Member::new("key", &change)]);
+    let mut head = log.generate(ITEM_X, String::new()); // at 09:30 China time
+    let store = |at: &str, nonce: &str, twice: bool| {
+        let extra = if twice { r#","storage_place":"C区""# } else { "" };
+        format!(
+            r#"{{"type":"store","actor":"{GENERATOR}","device":"phone-1","at":"2026-11-28T{at}:00+08:00","nonce":"{nonce}","items":["{ITEM_X}"],"storage_place":"B区"{extra}}}"#
+        )
+    };
+    let envelopes = [
+        // 5: the payload names storage_place twice: two parsers, two events.
+        log.phone.sign_bytes(store("10:00", "s-1", true).as_bytes()),
+        // 6: co-signed by a party the event does not name.
+        driver.cosign(&log.phone.sign_bytes(store("10:05", "s-2", false).as_bytes())),
+        // 7: dated before the item's latest event (its generation at 09:30).
+        log.phone.sign_bytes(store("09:00", "s-3", false).as_bytes()),
+        // 8: sound.
+        log.phone.sign_bytes(store("10:10", "s-4", false).as_bytes()),
+    ];
+    for env in &envelopes {
+        let prev = BTreeMap::from([(ITEM_X, hex::encode(leaf_hash(head.as_bytes())))]);
+        head = log.push(
+            "event",
+            &prev,
+            &[Member::new("envelope", env), Member::new("facts", &generator_facts())],
+        );
+    }
+    let report = audit::audit_source(&log.source(log.entries.len()), Options::trusting(log.log_vk.clone())).unwrap();
+    let found = |index: u64, check: Check, code: &str| {
+        report
+            .findings
+            .iter()
+            .any(|f| f.index == Some(index) && f.check == check && f.message.contains(code))
+    };
+    assert!(found(5, Check::Event, "duplicate_member"), "{report}");
+    assert!(found(6, Check::Signature, "unexpected_signature"), "{report}");
+    assert!(found(7, Check::Custody, "event_out_of_order"), "{report}");
+    assert_eq!(report.findings_total, 3, "{report}");
+}

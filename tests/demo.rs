@@ -149,6 +149,15 @@ async fn a_demo_season_passes_the_audit_and_shows_what_the_regulator_must_see() 
         custody("json_extract(custody, '$.refused_g') > 0") >= 1,
         "a partial refusal"
     );
+    // The refused part of a partial refusal is an item of its own, which went back to its
+    // generator under a return manifest.
+    let part =
+        "EXISTS(SELECT 1 FROM item_history h WHERE h.item = code AND h.seq = created_seq AND h.event = 'receive')";
+    assert!(custody(part) >= 1, "a refused part");
+    assert!(
+        custody(&format!("{part} AND state = 'stored' AND holder = generator")) >= 1,
+        "a refused part back at its generator"
+    );
     assert!(
         custody("json_extract(custody, '$.volume_l') > 0") >= 1,
         "landfilled blocks"

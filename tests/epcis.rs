@@ -106,6 +106,8 @@ struct Story {
     ash: String,
     tote: String,
     halves: Vec<String>,
+    /// The 400 g refused of drum B at the gate, an item of its own.
+    part: String,
     /// Log index of the named entries.
     seq: std::collections::BTreeMap<&'static str, u64>,
 }
@@ -171,6 +173,7 @@ async fn story() -> Story {
     assert!(s.is_client_error(), "{body}");
     seq.insert("arrive", index_of(&accepted(&admin, &driver, "arrive", trip).await));
 
+    let mut part = String::new();
     let receipts = [
         (
             &drums[0],
@@ -197,6 +200,7 @@ async fn story() -> Story {
         let r = accepted(&admin, &gate, "receive", decision).await;
         if i == 1 {
             seq.insert("receive", index_of(&r));
+            part = code_of(&r);
         }
     }
 
@@ -250,6 +254,7 @@ async fn story() -> Story {
         ash,
         tote,
         halves,
+        part,
         seq,
     }
 }
@@ -366,11 +371,16 @@ async fn a_custody_story_exports_as_valid_epcis_with_its_parties_manifest_and_ma
             ("accept", "ObjectEvent", "accepting"),
             ("arrive", "ObjectEvent", "arriving"),
         ],
-        [
+        vec![
             ("weigh", "ObjectEvent", "inspecting"),
             ("receive", "ObjectEvent", "receiving"),
-        ]
-        .repeat(3),
+            ("weigh", "ObjectEvent", "inspecting"),
+            ("receive", "ObjectEvent", "receiving"),
+            // Drum B's refused part, an item of its own.
+            ("receive", "TransformationEvent", "repackaging"),
+            ("weigh", "ObjectEvent", "inspecting"),
+            ("receive", "ObjectEvent", "receiving"),
+        ],
         vec![
             ("treat", "TransformationEvent", "destroying"),
             ("generate", "TransformationEvent", "commissioning"),
@@ -429,7 +439,10 @@ async fn a_custody_story_exports_as_valid_epcis_with_its_parties_manifest_and_ma
             json!({"type": "Mass", "value": kg, "uom": "KGM"})
         );
     }
-    let received = of_type(&doc, "receive");
+    let (received, parts): (Vec<&Value>, Vec<&Value>) = of_type(&doc, "receive")
+        .into_iter()
+        .partition(|e| e["type"] == "ObjectEvent");
+    assert_eq!(received.len(), 3);
     for (e, kg) in received.iter().zip([210.5, 100.0, 50.001]) {
         assert_eq!(e["quantityList"][0]["quantity"], json!(kg));
         assert_eq!(e["sourceList"][0]["source"], party(&s.carrier));
@@ -440,6 +453,21 @@ async fn a_custody_story_exports_as_valid_epcis_with_its_parties_manifest_and_ma
         (&received[1]["hwtrace:decision"], &received[1]["hwtrace:refusedMassKg"]),
         (&json!("partial"), &json!(0.4))
     );
+    // The refused 400 g are an item of their own: transformed out of drum B, non-conformant.
+    assert_eq!(parts.len(), 1, "{parts:?}");
+    assert_eq!(
+        (
+            &parts[0]["inputEPCList"],
+            &parts[0]["outputEPCList"],
+            &parts[0]["disposition"]
+        ),
+        (
+            &json!([item(&s.drums[1])]),
+            &json!([item(&s.part)]),
+            &json!("non_conformant")
+        )
+    );
+    assert_eq!(parts[0]["outputQuantityList"][0]["quantity"], json!(0.4));
 
     // Treatment, residue, consolidation and split.
     let treat = of_type(&doc, "treat")[0];

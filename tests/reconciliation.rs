@@ -598,3 +598,170 @@ async fn a_daily_capacity_is_judged_per_day() {
     assert_eq!(list[0]["started_seq"], treats[3], "the fourth bag went past 3 t");
     w.app.stop().await;
 }
+
+/// The figures of the cohort generated today in Wansheng: the disposal rates' industrial
+/// standing and the mass balance.
+async fn figures(admin: &Client) -> (Value, Value) {
+    let today = &now_cst()[..10];
+    let q = format!("from={}-01-01&to={today}&district=wansheng", &today[..4]);
+    let d = get(admin, &format!("/api/v1/indicators/disposal?{q}")).await;
+    let b = get(admin, &format!("/api/v1/indicators/mass-balance?{q}")).await;
+    (d["industrial"].clone(), b)
+}
+
+/// The places and changes of a mass balance, in a fixed order: generated, at the generator, in
+/// transit, at facilities, treated, refused parts, weighing, refused at the gate, difference.
+fn balance(b: &Value) -> Vec<i64> {
+    [
+        "generated_g",
+        "at_generator_g",
+        "in_transit_g",
+        "at_facility_g",
+        "treated_g",
+        "refused_parts_g",
+        "weighing_g",
+        "refused_at_gate_g",
+        "difference_g",
+    ]
+    .iter()
+    .map(|k| b[k].as_i64().unwrap_or_else(|| panic!("{k} in {b}")))
+    .collect()
+}
+
+#[tokio::test]
+async fn a_part_refused_at_the_gate_is_followed_by_the_mass_balance_and_the_disposal_rates() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = spawn_app_at(&dir.path().join("hwtrace.db")).await;
+    let admin = app.admin().await;
+    let shop_u = uscc("91500110MA6PTR001");
+    let carrier = uscc("91500110MA6TRN036");
+    add_enterprise(&admin, &shop_u, "generator", "wansheng").await;
+    add_enterprise(&admin, &carrier, "transporter", "wansheng").await;
+    let shop = add_admin_with_device(&app, "shop-admin", &shop_u, "phone-1").await;
+    let driver = add_admin_with_device(&app, "carrier-admin", &carrier, "driver-1").await;
+    let yunan = add_admin_with_device(&app, "yunan-admin", YUNAN, "gate-1").await;
+    add_fleet(
+        &admin,
+        &carrier,
+        Fleet {
+            plate: PLATE,
+            vehicle_type: "van",
+            driver: ("冯师傅", LICENCE, "13800000008"),
+        },
+    )
+    .await;
+    let trip = |item: &str, receiver: &str| {
+        json!({"transporters": [carrier], "vehicle_plate": PLATE, "driver_licence": LICENCE,
+               "receiver": receiver, "items": [item], "planned_date": &now_cst()[..10]})
+    };
+
+    // A 100 kg drum reaches Yunan, weighs 100 kg; Yunan accepts 70 kg and refuses 29,999 g
+    // (the scale's 1 g of slack).
+    let r = accepted(
+        &admin,
+        &shop,
+        "generate",
+        generate_fields("900-252-12", 100_000, "liquid", &["T", "I"], 200),
+    )
+    .await;
+    let drum = r["item_code"].as_str().unwrap().to_owned();
+    let r = accepted(&admin, &shop, "manifest_open", trip(&drum, YUNAN)).await;
+    let m = json!({"items": [drum], "manifest": r["manifest_no"]});
+    let mut release = m.clone();
+    release["to"] = json!(carrier);
+    accepted(&admin, &shop, "release", release).await;
+    accepted(&admin, &driver, "accept", m.clone()).await;
+    accepted(&admin, &driver, "arrive", m).await;
+    accepted(
+        &admin,
+        &yunan,
+        "weigh",
+        json!({"item": drum, "weighed_mass_g": 100_000}),
+    )
+    .await;
+    let r = accepted(
+        &admin,
+        &yunan,
+        "receive",
+        json!({"item": drum, "decision": "partial", "accepted_mass_g": 70_000, "refused_mass_g": 29_999,
+               "reason": "桶内混有未申报杂物"}),
+    )
+    .await;
+    let part = r["created"][0]["item_code"].as_str().unwrap().to_owned();
+
+    // 100 kg = 70 kg at Yunan + 29,999 g refused, on the carrier's truck + 1 g at the gate. In
+    // the disposal rates the part carries its declared 29,999 g, the drum the rest.
+    let (d, b) = figures(&admin).await;
+    assert_eq!(balance(&b), [100_000, 0, 29_999, 70_000, 0, 29_999, 0, 1, 0], "{b}");
+    assert_eq!(b["closes"], json!(true), "{b}");
+    let lines = b["lines"].as_array().unwrap();
+    let line = |item: &str| {
+        lines
+            .iter()
+            .find(|l| l["item"] == item)
+            .unwrap_or_else(|| panic!("{b}"))
+    };
+    assert_eq!(
+        (
+            &line(&drum)["refused_parts_g"],
+            &line(&drum)["refused_at_gate_g"],
+            &line(&drum)["bucket"]
+        ),
+        (&json!(29_999), &json!(1), &json!("at_facility"))
+    );
+    assert_eq!(
+        (
+            &line(&part)["part_of"],
+            &line(&part)["declared_g"],
+            &line(&part)["bucket"]
+        ),
+        (&json!(drum), &json!(29_999), &json!("in_transit"))
+    );
+    assert_eq!(
+        (
+            &d["generated_g"],
+            &d["at_facility_g"],
+            &d["in_transit_g"],
+            &d["treated_g"]
+        ),
+        (&json!(100_000), &json!(70_001), &json!(29_999), &json!(0)),
+        "{d}"
+    );
+
+    // The part goes back to the shop, which weighs 29,800 g; Yunan incinerates the rest.
+    let r = accepted(&admin, &shop, "manifest_open", trip(&part, &shop_u)).await;
+    let back = json!({"items": [part], "manifest": r["manifest_no"]});
+    accepted(&admin, &driver, "return", back.clone()).await;
+    accepted(&admin, &driver, "arrive", back).await;
+    accepted(&admin, &shop, "weigh", json!({"item": part, "weighed_mass_g": 29_800})).await;
+    accepted(
+        &admin,
+        &shop,
+        "receive",
+        json!({"item": part, "decision": "accept", "accepted_mass_g": 29_800, "refused_mass_g": 0}),
+    )
+    .await;
+    accepted(
+        &admin,
+        &yunan,
+        "treat",
+        json!({"item": drum, "method": "incineration", "treated_mass_g": 70_000}),
+    )
+    .await;
+
+    // 100 kg = 70 kg treated + 29,800 g back at the shop + 199 g weighing + 1 g at the gate.
+    let (d, b) = figures(&admin).await;
+    assert_eq!(balance(&b), [100_000, 29_800, 0, 0, 70_000, 29_999, 199, 1, 0], "{b}");
+    assert_eq!(b["closes"], json!(true), "{b}");
+    assert_eq!(
+        (
+            &d["treated_g"],
+            &d["at_generator_g"],
+            &d["in_transit_g"],
+            &d["disposal_permille"]
+        ),
+        (&json!(70_001), &json!(29_999), &json!(0), &json!(700)),
+        "{d}"
+    );
+    app.stop().await;
+}

@@ -146,6 +146,16 @@ async fn a_weight_discrepancy_is_answered_by_a_co_signed_correction() {
         StatusCode::UNPROCESSABLE_ENTITY,
         "bad_event_reference",
     );
+    // Every signature must be a named signer's: one more, by the gate (a party at the gate, but
+    // not among the signers), is refused, and not logged.
+    let extra = gate.cosign(&driver.cosign(&shop.sign_event("correction", &now_cst(), fix(&[&factory, &carrier]))));
+    assert_refused(
+        &admin
+            .post("/api/v1/events", serde_json::to_value(&extra).unwrap())
+            .await,
+        StatusCode::FORBIDDEN,
+        "unexpected_signature",
+    );
     let (s, receipt) = correction(&admin, &shop, Some(&driver), fix(&[&factory, &carrier])).await;
     assert_eq!(s, StatusCode::CREATED, "{receipt}");
     let entry: Value = serde_json::from_str(receipt["entry"].as_str().unwrap()).unwrap();

@@ -128,6 +128,10 @@ async fn fly_ash_from_the_incinerator_is_solidified_and_landfilled() {
     stands(&admin, &ash, "stored", YUNAN).await;
     let (_, item) = admin.get(&format!("/api/v1/items/{ash}")).await;
     assert_eq!(item["custody"]["inputs"], json!([drum]), "{item}");
+    // The treated drum lists the residue it left among its outputs (the projection the auditor
+    // re-derives: it compares the custody JSON at the end).
+    let (_, item) = admin.get(&format!("/api/v1/items/{drum}")).await;
+    assert_eq!(item["custody"]["outputs"], json!([ash]), "{item}");
     assert_eq!(
         event_kinds(&admin, &drum).await.last().map(String::as_str),
         Some("generate"),

@@ -6,6 +6,9 @@
 //! through, device time in the past and all; the one the second carrier already holds is
 //! refused with a reason, and the refusal itself is logged, so nothing the phone sent is lost.
 //! Re-sending the queue logs nothing twice, and the auditor finds the log and database agree.
+//! Another queue, sent in the wrong order (arrival before acceptance before release), is
+//! applied in the order of its events' times: nothing is refused for its order and no nonce
+//! is burnt.
 
 mod common;
 
@@ -239,4 +242,77 @@ async fn an_offline_phone_syncs_its_queue_and_the_conflicting_scan_is_refused_an
     assert!(report.ok(), "{report}");
     assert_eq!(report.findings_total, 0, "{report}");
     assert_eq!(report.refusals, 1, "{report}");
+}
+
+#[tokio::test]
+async fn a_queue_synced_out_of_order_is_applied_in_time_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("hwtrace.db");
+    let app = spawn_app_at(&db).await;
+    let cast = cast(&app).await;
+    let (admin, shop, offline) = (&cast.admin, &cast.shop, &cast.offline);
+    let first = cast.first.as_str();
+    let receipt = accepted_at(
+        admin,
+        shop,
+        &hours_ago(4),
+        "generate",
+        generate_fields("900-214-08", 180_000, "liquid", &["T", "I"], 200),
+    )
+    .await;
+    let code = receipt["item_code"].as_str().unwrap().to_owned();
+    let manifest = json!({
+        "transporters": [first], "vehicle_plate": FLEET[0].0, "driver_licence": FLEET[0].1,
+        "receiver": YUNAN, "items": [code], "planned_date": &now_cst()[..10],
+    });
+    let receipt = accepted_at(admin, shop, &hours_ago(3), "manifest_open", manifest).await;
+    let number = receipt["manifest_no"].as_str().unwrap().to_owned();
+    let trip = json!({"items": [code], "manifest": number});
+
+    // The release, the driver's accept and his arrival, queued offline and sent in one batch in
+    // the wrong order, with an envelope that fails its checks in the middle.
+    let mut release = trip.clone();
+    release["to"] = json!(first);
+    let ago = |minutes: i64| {
+        (Utc::now() - Duration::minutes(minutes))
+            .with_timezone(&FixedOffset::east_opt(8 * 3600).unwrap())
+            .to_rfc3339()
+    };
+    let twice = format!(
+        r#"{{"type":"arrive","actor":"{first}","device":"driver-1","at":"{}","nonce":"x-1","items":["{code}"],"items":[],"manifest":"{number}"}}"#,
+        ago(60)
+    );
+    let queue = vec![
+        offline.sign_event("arrive", &ago(60), trip.clone()),
+        offline.sign_bytes(twice.as_bytes()),
+        offline.sign_event("accept", &ago(120), trip.clone()),
+        shop.sign_event("release", &ago(121), release),
+    ];
+    let size = log_size(&app).await;
+    let (s, answer) = admin.post("/api/v1/events/batch", json!({"envelopes": queue})).await;
+    assert_eq!(s, StatusCode::OK, "{answer}");
+    let results = answer["results"].as_array().unwrap();
+    assert_eq!(
+        (answer["accepted"].as_u64(), answer["refused"].as_u64()),
+        (Some(3), Some(1)),
+        "{answer}"
+    );
+    // Answers in the order sent; the envelope that failed keeps its place.
+    assert_eq!(results[1]["error"]["error"], json!("duplicate_member"), "{answer}");
+    let index = |i: usize| results[i]["receipt"]["index"].as_u64().unwrap();
+    assert!(
+        index(3) < index(2) && index(2) < index(0),
+        "applied in time order: {answer}"
+    );
+    // Nothing refused for its order, no refusal entry, no nonce burnt.
+    assert_eq!(log_size(&app).await, size + 3);
+    for e in entries(&app, size, size + 3).await {
+        assert_eq!(e["kind"], json!("event"), "{e}");
+    }
+    stands(admin, &code, "arrived", first).await;
+
+    app.stop().await;
+    let report = audit::run(AuditArgs::db(&db)).await.expect("the audit runs");
+    assert!(report.ok(), "{report}");
+    assert_eq!((report.findings_total, report.refusals), (0, 0), "{report}");
 }

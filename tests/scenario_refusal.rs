@@ -2,8 +2,10 @@
 //! Yunan facility, which weighs it and refuses it whole; it stays with the carrier until the
 //! shop opens a return manifest naming itself as receiver, and the carrier brings it back into
 //! the shop's store. A second drum is refused in part: the gate's decision must add up to what
-//! it weighed, and the facility keeps the accepted part. Every step is a signed event from a
-//! device over HTTP, and at the end the auditor finds the log and the database in agreement.
+//! it weighed; the facility keeps the accepted part, and the refused part becomes an item of its
+//! own, with a new code and a signed label, held by the carrier; the shop sends it on to the
+//! cement kiln under a new manifest. Every step is a signed event from a device over HTTP, and
+//! at the end the auditor finds the log and the database in agreement.
 
 mod common;
 
@@ -11,10 +13,13 @@ use common::custody::{accepted, add_admin_with_device, add_enterprise, add_fleet
 use common::{now_cst, spawn_app_at, uscc, Client, TestApp, YUNAN};
 use hwtrace::audit::{self, AuditArgs};
 use hwtrace::client::{generate_fields, Device};
+use hwtrace::time::cst_date;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 const PLATE: &str = "渝D12345";
+/// The seeded cement kiln, whose permit covers waste oil (HW08).
+const NANTONG: &str = "91500110MA61NTHB7C";
 const LICENCE: &str = "500110198001011234";
 
 struct Cast {
@@ -22,6 +27,7 @@ struct Cast {
     shop: Device,
     driver: Device,
     gate: Device,
+    kiln: Device,
     stranger: Device,
     repair: String,
     carrier: String,
@@ -46,6 +52,7 @@ async fn cast(app: &TestApp) -> Cast {
         ("repair-admin", repair.as_str(), "phone-1"),
         ("carrier-admin", carrier.as_str(), "driver-1"),
         ("yunan-admin", YUNAN, "gate-1"),
+        ("nantong-admin", NANTONG, "gate-1"),
         ("stranger-admin", stranger.as_str(), "phone-9"),
     ] {
         devices.push(add_admin_with_device(app, user, owner, device).await);
@@ -61,12 +68,13 @@ async fn cast(app: &TestApp) -> Cast {
         },
     )
     .await;
-    let [shop, driver, gate, stranger]: [Device; 4] = devices.try_into().ok().unwrap();
+    let [shop, driver, gate, kiln, stranger]: [Device; 5] = devices.try_into().ok().unwrap();
     Cast {
         admin,
         shop,
         driver,
         gate,
+        kiln,
         stranger,
         repair,
         carrier,
@@ -121,13 +129,21 @@ async fn drum_at_the_gate(cast: &Cast, mass_g: u64) -> (String, String) {
     (code, number)
 }
 
+/// The item's `custody` as the API shows it.
+async fn custody(c: &Client, code: &str) -> Value {
+    let (s, item) = c.get(&format!("/api/v1/items/{code}")).await;
+    assert_eq!(s, StatusCode::OK, "{item}");
+    item["custody"].clone()
+}
+
 #[tokio::test]
-async fn a_drum_refused_at_the_gate_goes_back_to_the_shop_and_another_is_refused_in_part() {
+async fn a_drum_refused_at_the_gate_goes_back_and_the_part_refused_of_another_goes_on_to_the_kiln() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("hwtrace.db");
     let app = spawn_app_at(&db).await;
     let cast = cast(&app).await;
     let (admin, shop, driver, gate, stranger) = (&cast.admin, &cast.shop, &cast.driver, &cast.gate, &cast.stranger);
+    let kiln = &cast.kiln;
     let (repair, carrier) = (cast.repair.as_str(), cast.carrier.as_str());
 
     // Yunan weighs the first drum and refuses all of it: it stays with the carrier.
@@ -141,6 +157,11 @@ async fn a_drum_refused_at_the_gate_goes_back_to_the_shop_and_another_is_refused
     )
     .await;
     stands(admin, &code, "refused", carrier).await;
+    assert_eq!(
+        custody(admin, &code).await["refused_g"],
+        json!(185_500),
+        "a full refusal records the refused mass"
+    );
 
     // The carrier cannot simply drive on under the manifest that brought it here: that one
     // leads to Yunan, not back.
@@ -153,26 +174,19 @@ async fn a_drum_refused_at_the_gate_goes_back_to_the_shop_and_another_is_refused
         "bad_return_manifest",
     )
     .await;
-    // A return manifest is opened by the generator and names it as receiver: the carrier
-    // cannot book the drum anywhere, and the shop cannot send it elsewhere.
-    refused(
-        admin,
-        driver,
-        "manifest_open",
-        manifest(&code, carrier, YUNAN),
-        StatusCode::FORBIDDEN,
-        "bad_return_manifest",
-    )
-    .await;
-    refused(
-        admin,
-        shop,
-        "manifest_open",
-        manifest(&code, carrier, YUNAN),
-        StatusCode::FORBIDDEN,
-        "bad_return_manifest",
-    )
-    .await;
+    // Only the generator opens the manifest a refused drum leaves under: neither the carrier
+    // nor anyone else can book it anywhere.
+    for who in [driver, stranger] {
+        refused(
+            admin,
+            who,
+            "manifest_open",
+            manifest(&code, carrier, YUNAN),
+            StatusCode::FORBIDDEN,
+            "bad_return_manifest",
+        )
+        .await;
+    }
 
     // The shop opens the return manifest; the drum is still refused, with the carrier.
     let receipt = accepted(admin, shop, "manifest_open", manifest(&code, carrier, repair)).await;
@@ -209,7 +223,7 @@ async fn a_drum_refused_at_the_gate_goes_back_to_the_shop_and_another_is_refused
     stands(admin, &code, "stored", repair).await;
 
     // A second drum is refused in part. The decision must add up to the weighing.
-    let (partial, _) = drum_at_the_gate(&cast, 100_000).await;
+    let (partial, trip) = drum_at_the_gate(&cast, 100_000).await;
     let decision = |accepted_g: u64, refused_g: u64| {
         json!({"item": partial, "decision": "partial", "accepted_mass_g": accepted_g,
                "refused_mass_g": refused_g, "reason": "部分桶底残渣不在许可范围"})
@@ -224,8 +238,63 @@ async fn a_drum_refused_at_the_gate_goes_back_to_the_shop_and_another_is_refused
     )
     .await;
     stands(admin, &partial, "arrived", carrier).await;
-    accepted(admin, gate, "receive", decision(70_000, 30_000)).await;
+    let receipt = accepted(admin, gate, "receive", decision(70_000, 30_000)).await;
     stands(admin, &partial, "received", YUNAN).await;
+
+    // The refused 30 kg are an item of their own: a code numbered for the shop (its waste code,
+    // today's date, its next serial), and a signed label the gate prints, in the receipt.
+    let created = receipt["created"].as_array().unwrap();
+    assert_eq!(created.len(), 1, "{receipt}");
+    let part = created[0]["item_code"].as_str().unwrap().to_owned();
+    assert_eq!(receipt["item_code"].as_str(), Some(part.as_str()));
+    let today = cst_date(chrono::Utc::now()).format("%Y%m%d").to_string();
+    assert_eq!(
+        (&part[..18], &part[18..26], &part[26..34]),
+        (repair, &partial[18..26], today.as_str())
+    );
+    let (s, item) = admin.get(&format!("/api/v1/items/{part}")).await;
+    assert_eq!(s, StatusCode::OK, "{item}");
+    assert_eq!(item["label_b64"], created[0]["label"]["b64"], "{item}");
+    assert_eq!(
+        (&item["mass_g"], &item["hazards"]),
+        (&json!(30_000), &json!(["T", "I"]))
+    );
+    // It is refused, with the carrier; it names the drum it was part of, which lists it.
+    stands(admin, &part, "refused", carrier).await;
+    let (p, d) = (custody(admin, &part).await, custody(admin, &partial).await);
+    assert_eq!((&p["mass_g"], &p["inputs"]), (&json!(30_000), &json!([partial])), "{p}");
+    assert_eq!(
+        (&d["mass_g"], &d["refused_g"], &d["outputs"]),
+        (&json!(70_000), &json!(30_000), &json!([part])),
+        "{d}"
+    );
+
+    // The shop sends it on to the cement kiln under a new manifest; the carrier leaves the gate
+    // with it under that one, never under the manifest it was refused on.
+    let trip_part = json!({"items": [part], "manifest": trip});
+    refused(
+        admin,
+        driver,
+        "return",
+        trip_part,
+        StatusCode::FORBIDDEN,
+        "bad_return_manifest",
+    )
+    .await;
+    let receipt = accepted(admin, shop, "manifest_open", manifest(&part, carrier, NANTONG)).await;
+    let onward = json!({"items": [part], "manifest": receipt["manifest_no"]});
+    accepted(admin, driver, "return", onward.clone()).await;
+    stands(admin, &part, "in_transit", carrier).await;
+    accepted(admin, driver, "arrive", onward).await;
+    accepted(admin, kiln, "weigh", json!({"item": part, "weighed_mass_g": 30_000})).await;
+    accepted(
+        admin,
+        kiln,
+        "receive",
+        json!({"item": part, "decision": "accept", "accepted_mass_g": 30_000, "refused_mass_g": 0}),
+    )
+    .await;
+    stands(admin, &part, "received", NANTONG).await;
 
     // The auditor re-derives the items from the log and finds the database in agreement.
     app.stop().await;
@@ -233,15 +302,19 @@ async fn a_drum_refused_at_the_gate_goes_back_to_the_shop_and_another_is_refused
     assert!(report.ok(), "{report}");
     assert_eq!(report.findings_total, 0, "{report}");
 
-    // The quantities are recorded: Yunan holds 70 kg, 30 kg were refused.
+    // The quantities are recorded: Yunan holds 70 kg, 30 kg were refused and are at the kiln.
     let conn = rusqlite::Connection::open(&db).unwrap();
-    let custody: String = conn
-        .query_row("SELECT custody FROM items WHERE code = ?1", [&partial], |r| r.get(0))
-        .unwrap();
-    let custody: Value = serde_json::from_str(&custody).unwrap();
+    let custody = |code: &str| -> Value {
+        let text: String = conn
+            .query_row("SELECT custody FROM items WHERE code = ?1", [code], |r| r.get(0))
+            .unwrap();
+        serde_json::from_str(&text).unwrap()
+    };
+    let (d, p) = (custody(&partial), custody(&part));
     assert_eq!(
-        (&custody["accepted_g"], &custody["refused_g"], &custody["mass_g"]),
+        (&d["accepted_g"], &d["refused_g"], &d["mass_g"]),
         (&json!(70_000), &json!(30_000), &json!(70_000)),
-        "{custody}"
+        "{d}"
     );
+    assert_eq!((&p["holder"], &p["mass_g"]), (&json!(NANTONG), &json!(30_000)), "{p}");
 }

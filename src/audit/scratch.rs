@@ -123,6 +123,14 @@ impl Scratch {
         })
     }
 
+    /// The item's row, `None` if no entry created it.
+    pub fn row(&self, code: &str) -> rusqlite::Result<Option<ItemRow>> {
+        self.conn
+            .prepare_cached(&format!("SELECT {ITEM_COLUMNS} FROM items WHERE code = ?1"))?
+            .query_row([code], ItemRow::read)
+            .optional()
+    }
+
     /// Records a new item as its creating entry made it.
     pub fn create_item(&self, row: &ItemRow) -> rusqlite::Result<()> {
         let sql = format!(
@@ -332,9 +340,11 @@ mod tests {
             treated: None,
             volume_l: None,
             inputs: Vec::new(),
+            outputs: Vec::new(),
             discrepancy: None,
             created_seq: 4,
             last_seq: 4,
+            last_at: chrono::Utc.with_ymd_and_hms(2026, 11, 28, 0, 30, 0).unwrap(),
             state_since: chrono::Utc.with_ymd_and_hms(2026, 11, 28, 1, 0, 0).unwrap(),
         };
         assert!(matches!(s.known(code.as_str()).unwrap(), Known::Absent));

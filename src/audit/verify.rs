@@ -4,6 +4,7 @@
 //! same whether they come from a database, a URL or a test; what does not depend on the order
 //! was worked out beforehand for the whole page ([`super::prepare`]).
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
@@ -21,8 +22,8 @@ use crate::crypto::keys::VerifierKey;
 use crate::crypto::label::LabelPayload;
 use crate::crypto::merkle::{leaf_hash, CompactRange, Hash, NewNode};
 use crate::domain::custody::{self, Context, Effect, Facts, ItemState, ManifestRecord};
-use crate::domain::event::{Event, EventBody, Generate};
-use crate::domain::{ItemCode, ManifestNo, Uscc};
+use crate::domain::event::{check_signers, Event, EventBody, Generate};
+use crate::domain::{HazardSet, ItemCode, ManifestNo, PhysicalForm, Uscc};
 use crate::time::{cst_date, rfc3339};
 
 /// Confirms links into the part of the log an earlier audit checked (`--since-checkpoint`).
@@ -524,6 +525,16 @@ impl Verifier {
                 "not signed by a key in force of {name}, the device the event names"
             ));
         }
+        if let Some(e) = event {
+            let names = verified
+                .signers
+                .iter()
+                .filter_map(|id| pick(*id))
+                .map(|r| r.vkey.name.as_str());
+            if let Err(r) = check_signers(e, names) {
+                problems.push(format!("{} ({})", r.message, r.code));
+            }
+        }
         for p in problems {
             self.findings.at(index, Check::Signature, p);
         }
@@ -619,7 +630,7 @@ impl Verifier {
     ) -> rusqlite::Result<()> {
         let body = &event.body;
         let kind = body.type_name();
-        let outputs = custody::outputs(body);
+        let outputs = self.declared(event, labels)?;
         if labels.len() != outputs.len() {
             self.findings.at(
                 index,
@@ -633,7 +644,7 @@ impl Verifier {
             return Ok(());
         }
         let mut new_items = Vec::with_capacity(outputs.len());
-        for (label, g) in labels.iter().zip(&outputs) {
+        for (label, (unit, g)) in labels.iter().zip(&outputs) {
             let Some(p) = &label.payload else {
                 return Ok(()); // reported by `label`
             };
@@ -646,7 +657,7 @@ impl Verifier {
                 return Ok(());
             };
             if pass.touches(code.as_str()) {
-                self.label_says(index, code.as_str(), p, event, g);
+                self.label_says(index, code.as_str(), p, event, unit, g);
             }
             new_items.push(code);
         }
@@ -697,7 +708,7 @@ impl Verifier {
         let new = ctx.new_items.clone();
         self.load(&new, &mut states, &mut unknown)?;
         if !unknown.is_empty() || !pass.live() {
-            return self.unjudged(index, raw, event, labels, &ctx, pass);
+            return self.unjudged(index, raw, event, labels, &outputs, &ctx, pass);
         }
         let mut verdict = custody::apply(|c| states.get(c), event, &ctx);
         if let (Ok(_), Some((item, seq))) = (&verdict, custody::entry_reference(body)) {
@@ -740,7 +751,7 @@ impl Verifier {
                 Effect::Create(s) => {
                     let at = ctx.new_items.iter().position(|c| *c == s.code).unwrap_or(0);
                     let label = labels.get(at).map(|l| l.bytes.as_slice()).unwrap_or_default();
-                    self.scratch.create_item(&ItemRow::created(s, outputs[at], label))?;
+                    self.scratch.create_item(&ItemRow::created(s, &outputs[at].1, label))?;
                     self.stats.items += 1;
                 }
                 Effect::Update(s) => self.scratch.update_state(s)?,
@@ -749,6 +760,57 @@ impl Verifier {
         }
         self.record_manifest(event, &ctx);
         Ok(())
+    }
+
+    /// What the labels of the items an event creates must state, in order, each with the unit
+    /// that numbers it: the declared bodies of a `generate`, `consolidate` or `split` (unit: the
+    /// actor); for a partial `receive`, the refused part: the item's generator and waste code,
+    /// the refused mass, and the item's hazards and form as its row holds them (as the label
+    /// shows them when the replay does not know the item: the rules refuse it then).
+    fn declared<'e>(&self, event: &'e Event, labels: &[IssuedLabel]) -> rusqlite::Result<Declared<'e>> {
+        let actor = &event.common.actor;
+        let mut out: Declared<'e> = custody::outputs(&event.body)
+            .into_iter()
+            .map(|g| (actor.clone(), Cow::Borrowed(g)))
+            .collect();
+        let Some((item, refused)) = custody::refused_part(&event.body) else {
+            return Ok(out);
+        };
+        let row = self.scratch.row(item.as_str())?;
+        let shown = labels.get(out.len()).and_then(|l| l.payload.as_ref());
+        let bits = row
+            .as_ref()
+            .map(|r| r.hazard_bits as u8)
+            .or(shown.map(|p| p.hazard_bits));
+        let form = match &row {
+            Some(r) => PhysicalForm::parse(&r.form).ok(),
+            None => shown.and_then(|p| PhysicalForm::from_number(p.form)),
+        };
+        let (Some(hazards), Some(form)) = (bits.and_then(|b| HazardSet::from_bits(b).ok()), form) else {
+            // No label to check it against: the count of labels is the finding.
+            return Ok(out);
+        };
+        let unit = row
+            .and_then(|r| Uscc::parse(&r.generator).ok())
+            .unwrap_or_else(|| item.unit());
+        out.push((
+            unit,
+            Cow::Owned(Generate {
+                waste_code: item.waste(),
+                waste_name: String::new(),
+                mass: refused,
+                form,
+                hazards,
+                packaging: String::new(),
+                container_volume_l: 0,
+                components: String::new(),
+                harmful_components: String::new(),
+                precautions: String::new(),
+                storage_place: String::new(),
+                inputs: vec![item.clone()],
+            }),
+        ));
+        Ok(out)
     }
 
     /// Loads the states of `codes` not yet in `states`; those the replay cannot know go to
@@ -793,23 +855,24 @@ impl Verifier {
     /// it does not hold, or it walks an item's history below the saved checkpoint (judged by
     /// the earlier audit). New items are recorded as declared, and the items it concerns are
     /// followed no further; the rules are judged again on a full audit.
+    #[allow(clippy::too_many_arguments)]
     fn unjudged(
         &mut self,
         index: u64,
         raw: &RawEntry,
         event: &Event,
         labels: &[IssuedLabel],
+        outputs: &Declared<'_>,
         ctx: &Context,
         pass: Pass<'_>,
     ) -> rusqlite::Result<()> {
         if pass.live() {
             self.stats.unjudged += 1;
         }
-        let outputs = custody::outputs(&event.body);
         for code in raw.prev.keys().filter(|c| pass.touches(c)) {
             match ctx.new_items.iter().position(|n| n.as_str() == code) {
                 Some(at) => {
-                    let g = outputs[at];
+                    let (unit, g) = &outputs[at];
                     let created = self.scratch.known(code)?;
                     if !matches!(created, Known::Absent) && pass.live() {
                         self.findings.item(
@@ -824,7 +887,7 @@ impl Verifier {
                     }
                     let row = ItemRow {
                         code: code.clone(),
-                        generator: event.common.actor.to_string(),
+                        generator: unit.to_string(),
                         waste_code: g.waste_code.to_string(),
                         mass_g: g.mass.0 as i64,
                         hazard_bits: i64::from(g.hazards.bits()),
@@ -851,8 +914,9 @@ impl Verifier {
     }
 
     /// The label must say what the event declared: item, mass, hazards, form; and the item code
-    /// must be the actor's, for the event's waste code, on the event's date (China time).
-    fn label_says(&mut self, index: u64, code: &str, p: &LabelPayload, event: &Event, g: &Generate) {
+    /// must be the unit's (the actor's, or for a refused part the item's generator), for the
+    /// declared waste code, on the event's date (China time).
+    fn label_says(&mut self, index: u64, code: &str, p: &LabelPayload, event: &Event, unit: &Uscc, g: &Generate) {
         let mut wrong = Vec::new();
         if p.mass_g != g.mass.0 {
             wrong.push(format!("the label says {} g, the event {} g", p.mass_g, g.mass.0));
@@ -873,11 +937,10 @@ impl Verifier {
                 g.form
             ));
         }
-        let actor = &event.common.actor;
         if let Ok(item) = ItemCode::parse(code) {
-            if item.unit() != *actor {
+            if item.unit() != *unit {
                 wrong.push(format!(
-                    "the item code's unit is {}, but the event's actor is {actor}",
+                    "the item code's unit is {}, but it must be {unit}",
                     item.unit()
                 ));
             }
@@ -901,6 +964,9 @@ impl Verifier {
         }
     }
 }
+
+/// The items an event creates: the unit that numbers each, and what its label must state.
+type Declared<'e> = Vec<(Uscc, Cow<'e, Generate>)>;
 
 /// The enterprises owning the keys that signed, the event's actor first, without repeats.
 fn owners<'k>(records: impl Iterator<Item = &'k KeyRecord>, event: Option<&Event>) -> Vec<Uscc> {

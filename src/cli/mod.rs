@@ -47,6 +47,10 @@ enum Command {
         /// Log origin, which names the log key.
         #[arg(long, default_value = DEFAULT_ORIGIN, env = "HWTRACE_ORIGIN")]
         origin: String,
+        /// Days a device may stay offline: older events are refused (`event_too_old`).
+        #[arg(long, default_value_t = crate::service::ingest::DEFAULT_OFFLINE_WINDOW_DAYS,
+              env = "HWTRACE_OFFLINE_WINDOW_DAYS", value_parser = clap::value_parser!(i64).range(1..=3650))]
+        offline_window_days: i64,
         /// Start with the demo: on a new database, first build the simulated year (seed 1, as
         /// `hwtrace demo`); then add the demo accounts (idempotent) and print how to log in.
         #[arg(long)]
@@ -246,6 +250,7 @@ pub async fn run() -> anyhow::Result<()> {
             listen,
             public_url,
             origin,
+            offline_window_days,
             demo,
             demo_days,
             demo_scale,
@@ -254,6 +259,7 @@ pub async fn run() -> anyhow::Result<()> {
                 listen,
                 public_base_url: public_url,
                 origin,
+                offline_window_days,
                 ..Config::with_db(db)
             };
             let year = demo.then_some(demo::YearOptions {

@@ -17,6 +17,10 @@
 //!   from the party before it in the manifest's order.
 //! - **Masses balance** across treatment, consolidation and split within the tolerance; a
 //!   weighing off by more than the tolerance is a discrepancy the caller turns into an alert.
+//!   A part refused at the gate becomes an item of its own, so no gram is left without one.
+//! - **An item's events come in the order of their times**: an event dated before the latest
+//!   event of an item it changes is refused (`event_out_of_order`), whatever order the devices
+//!   delivered them in.
 
 use std::collections::BTreeMap;
 
@@ -151,12 +155,18 @@ pub struct ItemState {
     pub treated: Option<Grams>,
     /// Landfill volume taken, in litres.
     pub volume_l: Option<u32>,
-    /// For consolidated, split and residue items: the items it came from.
+    /// For consolidated, split and residue items and refused parts: the items it came from.
     pub inputs: Vec<ItemCode>,
+    /// The items made from it, in the order they were made: its consolidation or split
+    /// outputs, its residues, the parts refused of it at a gate.
+    pub outputs: Vec<ItemCode>,
     pub discrepancy: Option<Discrepancy>,
     /// The log entries that created the item and last changed it.
     pub created_seq: u64,
     pub last_seq: u64,
+    /// The device time (`at`) of the event of entry `last_seq`: a later event of the item may
+    /// not be dated before it.
+    pub last_at: DateTime<Utc>,
     /// When the item entered its current state (logged time): storage and transit ages.
     pub state_since: DateTime<Utc>,
 }
@@ -244,8 +254,13 @@ pub enum Effect {
         expected: Grams,
         weighed: Grams,
     },
-    /// Part of an item refused at the gate; it goes back to the generator.
-    PartRefused { item: ItemCode, refused: Grams },
+    /// Part of an item refused at the gate: a new item `part` of the refused mass, held by the
+    /// carrier, which goes back to the generator or on to another receiver.
+    PartRefused {
+        item: ItemCode,
+        part: ItemCode,
+        refused: Grams,
+    },
     /// A loss, spill or other incident.
     Incident {
         item: ItemCode,
@@ -362,9 +377,52 @@ type Lookup<'a, 's> = &'a dyn Fn(&ItemCode) -> Option<&'s ItemState>;
 type Outcome = Result<Vec<Effect>, Refusal>;
 
 /// Applies `event` to the items it names, looked up with `get`, giving the effects to record,
-/// or the refusal. All or nothing: one refused item refuses the event.
+/// or the refusal. All or nothing: one refused item refuses the event. The type's own rule
+/// judges first; then an event dated before the latest event of an item it changes is refused
+/// ([`in_order`]). Every item it changes or creates records the event's time.
 pub fn apply<'s>(get: impl Fn(&ItemCode) -> Option<&'s ItemState>, event: &Event, ctx: &Context) -> Outcome {
     let get: Lookup<'_, 's> = &get;
+    let mut effects = rule_of(get, event, ctx)?;
+    in_order(get, event, &effects)?;
+    let at = event.common.at.with_timezone(&Utc);
+    for e in &mut effects {
+        if let Effect::Update(s) | Effect::Create(s) = e {
+            s.last_at = at;
+        }
+    }
+    Ok(effects)
+}
+
+/// The items an event changes must not have seen an event dated after it: a device that was
+/// offline, or a batch sent out of order, must not rewrite what happened after (the service
+/// applies a batch in time order, so a queue synced late is not refused for its order).
+fn in_order(get: Lookup<'_, '_>, event: &Event, effects: &[Effect]) -> Result<(), Refusal> {
+    let at = event.common.at;
+    for e in effects {
+        let Effect::Update(n) = e else { continue };
+        let Some(s) = get(&n.code).filter(|s| at < s.last_at) else {
+            continue;
+        };
+        let last = s.last_at.with_timezone(at.offset());
+        return Err(refuse(
+            RefusalKind::Conflict,
+            "event_out_of_order",
+            format!(
+                "the event is dated {at}, before {last}, the time of item {}'s latest event (log entry {}); \
+                 an item's events are applied in the order of their times",
+                s.code, s.last_seq
+            ),
+            format!(
+                "事件时间{at}早于废物{}最近一次事件（日志条目{}）的时间{last}，同一废物的事件须按时间先后记录",
+                s.code, s.last_seq
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// The rule of the event's type.
+fn rule_of(get: Lookup<'_, '_>, event: &Event, ctx: &Context) -> Outcome {
     let a = &event.common.actor;
     match &event.body {
         EventBody::Generate(g) => generate(get, a, g, ctx),
@@ -440,7 +498,18 @@ pub fn creates(body: &EventBody) -> usize {
     match body {
         EventBody::Generate(_) | EventBody::Consolidate(_) => 1,
         EventBody::Split(s) => s.outputs.len(),
-        _ => 0,
+        _ => usize::from(refused_part(body).is_some()),
+    }
+}
+
+/// A partial refusal's new item: the item refused in part, and the refused mass. Its code is
+/// numbered like a generated item's, for the item's generator (the unit of its code), its waste
+/// code and the event's date; its label states the refused mass with the item's hazards and
+/// form. It is not in [`outputs`]: the event declares no body for it.
+pub fn refused_part(body: &EventBody) -> Option<(&ItemCode, Grams)> {
+    match body {
+        EventBody::Receive(r) if r.decision == ReceiveDecision::Partial => Some((&r.item, r.refused_mass)),
+        _ => None,
     }
 }
 
@@ -870,9 +939,12 @@ fn new_item(code: &ItemCode, actor: &Uscc, g: &Generate, inputs: Vec<ItemCode>, 
         treated: None,
         volume_l: None,
         inputs,
+        outputs: Vec::new(),
         discrepancy: None,
         created_seq: ctx.seq,
         last_seq: ctx.seq,
+        // Set by `apply` to the event's time.
+        last_at: ctx.logged_at,
         state_since: ctx.logged_at,
     }
 }
@@ -907,8 +979,10 @@ fn generate(get: Lookup<'_, '_>, actor: &Uscc, g: &Generate, ctx: &Context) -> O
         let s = found(get, input)?;
         admit("generate", s)?;
         holder(s, actor)?;
-        // The residue's entry is in the input's history: its last entry.
-        effects.push(Effect::Update(touched(s, ctx)));
+        // The residue's entry is in the input's history: its last entry; it lists the residue.
+        let mut n = touched(s, ctx);
+        n.outputs.push(code.clone());
+        effects.push(Effect::Update(n));
     }
     effects.push(Effect::Create(new_item(code, actor, g, g.inputs.clone(), ctx)));
     Ok(effects)
@@ -937,7 +1011,7 @@ fn manifest_open(get: Lookup<'_, '_>, actor: &Uscc, _e: &ManifestOpen, ctx: &Con
     permit_scope(ctx)?;
     each(get, "manifest_open", &m.items, |s| {
         if let Custody::Refused { .. } = s.custody {
-            return_booking(s, actor, m)?;
+            refused_booking(s, actor)?;
         } else {
             holder(s, actor)?;
             unbooked(s)?;
@@ -962,23 +1036,32 @@ fn approval(ctx: &Context) -> Result<(), Refusal> {
     ))
 }
 
-/// A return manifest for a refused item is opened by its generator and goes back to it.
-fn return_booking(s: &ItemState, actor: &Uscc, m: &ManifestRecord) -> Result<(), Refusal> {
-    if &s.generator != actor || m.issuer != s.generator || m.receiver != s.generator {
-        return Err(refuse(
-            RefusalKind::Forbidden,
-            "bad_return_manifest",
-            format!(
-                "refused item {} goes back under a manifest opened by its generator {} and naming it as receiver",
-                s.code, s.generator
-            ),
-            format!(
-                "被拒收的废物{}应由产生单位{}开具以其为接受人的退回联单",
-                s.code, s.generator
-            ),
-        ));
+/// A refused item leaves the gate under a new manifest its generator opens: back to itself
+/// (naming itself as receiver) or on to another receiver; one such manifest at a time.
+fn refused_booking(s: &ItemState, issuer: &Uscc) -> Result<(), Refusal> {
+    if &s.generator != issuer {
+        return Err(bad_return_manifest(s));
     }
-    Ok(())
+    match &s.custody {
+        Custody::Refused { manifest } if s.manifest.as_ref() != Some(manifest) => unbooked(s),
+        _ => Ok(()),
+    }
+}
+
+fn bad_return_manifest(s: &ItemState) -> Refusal {
+    refuse(
+        RefusalKind::Forbidden,
+        "bad_return_manifest",
+        format!(
+            "refused item {} leaves the gate under a new manifest opened by its generator {}: back to it, or on \
+             to another receiver",
+            s.code, s.generator
+        ),
+        format!(
+            "被拒收的废物{}应由产生单位{}开具新的转移联单：退回该单位，或转往其他接受单位",
+            s.code, s.generator
+        ),
+    )
 }
 
 /// Every item on `m` must still be at rest or released, not yet with a carrier.
@@ -1210,7 +1293,10 @@ fn gate_party(s: &ItemState, actor: &Uscc, manifest: &ManifestNo, ctx: &Context)
 /// `receive`: the receiver named on the manifest decides on an arrived item it weighed.
 /// Accepted and refused masses add up to the weighing (±1 g). Accepting (wholly or partly)
 /// needs a permit covering the waste; custody moves to the receiver and the trip ends. A
-/// refused item stays with the carrier, awaiting a return manifest.
+/// refused item stays with the carrier, awaiting a new manifest (back, or on to another
+/// receiver). A part refused becomes a new item under the code the server assigned: the
+/// refused mass, refused and with the carrier like a refused item, naming the item as its
+/// input; the item keeps the accepted mass at the receiver and lists the part as an output.
 fn receive(get: Lookup<'_, '_>, actor: &Uscc, e: &Receive, ctx: &Context) -> Outcome {
     let s = found(get, &e.item)?;
     admit("receive", s)?;
@@ -1230,40 +1316,76 @@ fn receive(get: Lookup<'_, '_>, actor: &Uscc, e: &Receive, ctx: &Context) -> Out
             )
         })?;
     exact("accepted + refused", e.accepted_mass.0 + e.refused_mass.0, weighed.0)?;
+    let refused = Custody::Refused {
+        manifest: manifest.clone(),
+    };
     if e.decision == ReceiveDecision::Refuse {
-        return Ok(vec![Effect::Update(moved(
-            s,
-            ctx,
-            Custody::Refused {
-                manifest: manifest.clone(),
-            },
-        ))]);
+        let mut n = moved(s, ctx, refused);
+        n.refused = Grams(s.refused.0 + e.refused_mass.0);
+        return Ok(vec![Effect::Update(n)]);
     }
     permit_scope(ctx)?;
+    let part = match e.decision {
+        ReceiveDecision::Partial => Some(new_codes(get, ctx, 1)?[0].clone()),
+        _ => None,
+    };
     let mut n = moved(s, ctx, at_rest(actor, &s.generator));
     n.holder = actor.clone();
     n.manifest = None;
     n.accepted = Some(e.accepted_mass);
     n.mass = e.accepted_mass;
     n.refused = Grams(s.refused.0 + e.refused_mass.0);
-    let mut effects = vec![Effect::Update(n)];
-    if e.decision == ReceiveDecision::Partial {
-        effects.push(Effect::PartRefused {
+    let Some(code) = part else {
+        return Ok(vec![Effect::Update(n)]);
+    };
+    n.outputs.push(code.clone());
+    let p = ItemState {
+        code: code.clone(),
+        custody: refused,
+        manifest: Some(manifest.clone()),
+        mass: e.refused_mass,
+        declared: e.refused_mass,
+        weighed: None,
+        weighed_by: None,
+        accepted: None,
+        refused: e.refused_mass,
+        lost: Grams(0),
+        treated: None,
+        volume_l: None,
+        inputs: vec![s.code.clone()],
+        outputs: Vec::new(),
+        discrepancy: None,
+        created_seq: ctx.seq,
+        last_seq: ctx.seq,
+        state_since: ctx.logged_at,
+        // The generator, waste code, storage place and holder (the carrier) of the item.
+        ..s.clone()
+    };
+    Ok(vec![
+        Effect::Update(n),
+        Effect::Create(p),
+        Effect::PartRefused {
             item: s.code.clone(),
+            part: code,
             refused: e.refused_mass,
-        });
-    }
-    Ok(effects)
+        },
+    ])
 }
 
-/// `return`: the carrier holding a refused item takes it back under the return manifest its
-/// generator opened, on which it must be the first transporter: never under the manifest it
-/// was refused on, which leads to the receiver, not back.
+/// `return`: the carrier holding a refused item leaves the gate with it under the manifest its
+/// generator opened for it (back to the generator, or on to another receiver), on which the
+/// carrier must be the first transporter: never under the manifest it was refused on.
 fn return_trip(get: Lookup<'_, '_>, actor: &Uscc, e: &Return, ctx: &Context) -> Outcome {
     let m = manifest_named(ctx, &e.manifest)?;
     each(get, "return", &e.items, |s| {
         holder(s, actor)?;
-        return_booking(s, &s.generator, m)?;
+        let refused_on = match &s.custody {
+            Custody::Refused { manifest } => Some(manifest),
+            _ => None,
+        };
+        if m.issuer != s.generator || refused_on == Some(&m.number) {
+            return Err(bad_return_manifest(s));
+        }
         if s.manifest.as_ref() != Some(&m.number) || !m.items.contains(&s.code) {
             return Err(not_on_manifest(&s.code, &m.number, "no return manifest books it"));
         }
@@ -1327,7 +1449,11 @@ fn consolidate(get: Lookup<'_, '_>, actor: &Uscc, e: &Consolidate, ctx: &Context
     balance("consolidated mass", e.output.mass.0, total, ctx)?;
     let mut effects: Vec<Effect> = ins
         .iter()
-        .map(|s| Effect::Update(moved(s, ctx, Custody::Consolidated { into: code.clone() })))
+        .map(|s| {
+            let mut n = moved(s, ctx, Custody::Consolidated { into: code.clone() });
+            n.outputs.push(code.clone());
+            Effect::Update(n)
+        })
         .collect();
     effects.push(Effect::Create(new_item(code, actor, &e.output, e.inputs.clone(), ctx)));
     Ok(effects)
@@ -1340,7 +1466,9 @@ fn split(get: Lookup<'_, '_>, actor: &Uscc, e: &Split, ctx: &Context) -> Outcome
     let s = inputs(get, "split", actor, std::slice::from_ref(&e.input))?[0];
     let total: u64 = e.outputs.iter().map(|g| g.mass.0).sum();
     balance("split masses", total, s.mass.0, ctx)?;
-    let mut effects = vec![Effect::Update(moved(s, ctx, Custody::Split { into: codes.to_vec() }))];
+    let mut n = moved(s, ctx, Custody::Split { into: codes.to_vec() });
+    n.outputs.extend(codes.iter().cloned());
+    let mut effects = vec![Effect::Update(n)];
     effects.extend(
         codes
             .iter()
@@ -1590,6 +1718,8 @@ mod tests {
         permit_ok: bool,
         approved: bool,
         signed_by: Vec<Uscc>,
+        /// The device time of the next events (`ev`'s fixed time when `None`).
+        at: Option<chrono::DateTime<chrono::FixedOffset>>,
     }
 
     impl World {
@@ -1643,7 +1773,10 @@ mod tests {
                 EventBody::Arrive(a) => (named(&a.manifest), vec![]),
                 EventBody::Return(r) => (named(&r.manifest), vec![]),
                 EventBody::Weigh(w) => (item_manifest(&w.item), vec![]),
-                EventBody::Receive(r) => (item_manifest(&r.item), vec![]),
+                EventBody::Receive(r) => {
+                    let made = fresh(creates(&e.body));
+                    (item_manifest(&r.item), made)
+                }
                 _ => (None, vec![]),
             };
             self.ctx(e, manifest, new_items)
@@ -1669,13 +1802,28 @@ mod tests {
             Ok(effects)
         }
 
+        /// An event by `actor` at the world's device time.
+        fn event_of(&self, actor: &str, b: EventBody) -> Event {
+            let mut e = ev(actor, b);
+            if let Some(at) = self.at {
+                e.common.at = at;
+            }
+            e
+        }
+
+        /// Sets the device time of the next events: `hh:mm` on 2026-11-28, China time.
+        fn clock(&mut self, hh_mm: &str) {
+            let at = format!("2026-11-28T{hh_mm}:00+08:00");
+            self.at = Some(chrono::DateTime::parse_from_rfc3339(&at).unwrap());
+        }
+
         fn ok(&mut self, actor: &str, b: EventBody) -> Vec<Effect> {
-            let e = ev(actor, b);
+            let e = self.event_of(actor, b);
             self.run(&e).unwrap_or_else(|r| panic!("{}: {r}", e.body.type_name()))
         }
 
         fn refused(&mut self, actor: &str, b: EventBody) -> &'static str {
-            let e = ev(actor, b);
+            let e = self.event_of(actor, b);
             let before = self.items.clone();
             let code = self.run(&e).expect_err("should be refused").code;
             assert_eq!(self.items, before, "a refusal changes nothing");
@@ -1856,8 +2004,13 @@ mod tests {
         w.ok(F, receive(&i, ReceiveDecision::Refuse, 0, 1000));
         assert_eq!(w.state(&i).custody, Custody::Refused { manifest: m.clone() });
         assert_eq!(w.state(&i).holder, u(T1));
+        assert_eq!(
+            (w.state(&i).refused, w.state(&i).mass),
+            (Grams(1000), Grams(1000)),
+            "a full refusal records the refused mass"
+        );
         assert_eq!(w.refused(T1, open(one(&i), &[T1], G)), "bad_return_manifest");
-        assert_eq!(w.refused(G, open(one(&i), &[T1], F)), "bad_return_manifest");
+        assert_eq!(w.refused(X, open(one(&i), &[T1], G)), "bad_return_manifest");
         let forward = EventBody::Return(Return {
             items: vec![i.clone()],
             manifest: m.clone(),
@@ -1885,26 +2038,89 @@ mod tests {
             (K::Stored, &u(G)),
             "back in its generator's store"
         );
+        assert_eq!(s.refused, Grams(1000), "the refusal stays on record");
     }
 
     #[test]
-    fn a_partial_refusal_splits_the_weighed_mass() {
-        let (mut w, i, _) = arrived(10_000);
+    fn a_partial_refusal_makes_the_refused_part_an_item_with_the_carrier() {
+        let (mut w, i, m) = arrived(10_000);
         w.ok(F, weigh(&i, 10_000));
         assert_eq!(
             w.refused(F, receive(&i, ReceiveDecision::Partial, 6000, 3000)),
             "mass_imbalance"
         );
         let effects = w.ok(F, receive(&i, ReceiveDecision::Partial, 7000, 3001));
+        let Effect::Create(part) = &effects[1] else {
+            panic!("{effects:?}")
+        };
+        let part = part.code.clone();
         assert_eq!(
-            effects[1],
+            effects[2],
             Effect::PartRefused {
                 item: i.clone(),
+                part: part.clone(),
                 refused: Grams(3001)
             }
         );
         let s = w.state(&i);
         assert_eq!((s.mass, s.refused, s.kind()), (Grams(7000), Grams(3001), K::Received));
+        assert_eq!(s.outputs, vec![part.clone()], "the item lists its refused part");
+        let p = w.state(&part);
+        assert_eq!(
+            (&p.holder, &p.generator, &p.custody, &p.manifest),
+            (
+                &u(T1),
+                &u(G),
+                &Custody::Refused { manifest: m.clone() },
+                &Some(m.clone())
+            )
+        );
+        assert_eq!(
+            (p.mass, p.declared, p.refused, &p.inputs, p.created_seq),
+            (Grams(3001), Grams(3001), Grams(3001), &vec![i.clone()], w.seq)
+        );
+        // Without the part's code from the caller, the rules refuse.
+        let (mut w, i, m) = arrived(10_000);
+        w.ok(F, weigh(&i, 10_000));
+        let e = ev(F, receive(&i, ReceiveDecision::Partial, 7000, 3001));
+        let ctx = w.ctx(&e, w.manifests.get(&m).cloned(), vec![]);
+        assert_eq!(apply(|c| w.items.get(c), &e, &ctx).unwrap_err().code, "bad_context");
+    }
+
+    #[test]
+    fn a_refused_part_goes_on_to_another_receiver_under_a_new_manifest() {
+        let (mut w, i, m) = arrived(10_000);
+        w.ok(F, weigh(&i, 10_000));
+        let effects = w.ok(F, receive(&i, ReceiveDecision::Partial, 7000, 3000));
+        let Effect::Create(part) = &effects[1] else { panic!() };
+        let part = part.code.clone();
+        let go = |n: &ManifestNo| {
+            EventBody::Return(Return {
+                items: vec![part.clone()],
+                manifest: n.clone(),
+            })
+        };
+        assert_eq!(
+            w.refused(T1, go(&m)),
+            "bad_return_manifest",
+            "not under the manifest it was refused on"
+        );
+        assert_eq!(w.refused(T1, open(one(&part), &[T1], X)), "bad_return_manifest");
+        w.ok(G, open(one(&part), &[T1], X));
+        let onward = w.last_manifest();
+        assert_eq!(w.refused(G, open(one(&part), &[T1], G)), "already_on_manifest");
+        assert_eq!(w.refused(T2, go(&onward)), "not_holder");
+        w.ok(T1, go(&onward));
+        w.ok(T1, arrive(one(&part), &onward));
+        w.ok(X, weigh(&part, 3000));
+        w.ok(X, receive(&part, ReceiveDecision::Accept, 3000, 0));
+        let p = w.state(&part);
+        assert_eq!((p.kind(), &p.holder, p.mass), (K::Received, &u(X), Grams(3000)));
+        assert_eq!(
+            w.state(&i).holder,
+            u(F),
+            "the accepted part stays at the first receiver"
+        );
     }
 
     #[test]
@@ -2180,6 +2396,62 @@ mod tests {
             panic!()
         };
         assert_eq!((&ash.inputs, ash.mass), (&vec![outs[0].clone()], Grams(3000)));
+        assert_eq!(w.state(&i).outputs, outs, "a split lists its outputs");
+        assert_eq!(
+            w.state(&outs[0]).outputs,
+            vec![ash.code.clone()],
+            "a treated item lists its residues"
+        );
+    }
+
+    #[test]
+    fn an_event_dated_before_an_items_latest_event_is_refused_out_of_order() {
+        let mut w = World::new();
+        w.clock("10:00");
+        let i = w.item(G, 1000);
+        assert_eq!(w.state(&i).last_at.to_rfc3339(), "2026-11-28T02:00:00+00:00");
+        let store = |place: &str| {
+            EventBody::Store(Store {
+                items: vec![i.clone()],
+                storage_place: place.into(),
+            })
+        };
+        w.clock("09:59");
+        assert_eq!(w.refused(G, store("B区")), "event_out_of_order");
+        assert_eq!(
+            w.refused(X, store("B区")),
+            "not_holder",
+            "the type's own rule judges first"
+        );
+        w.clock("10:00");
+        w.ok(G, store("B区"));
+        w.clock("11:00");
+        w.ok(G, open(one(&i), &[T1], F));
+        let m = w.last_manifest();
+        w.ok(G, release(one(&i), T1, &m));
+        // A carrier's phone that signed its accept before the release was signed.
+        w.clock("10:30");
+        assert_eq!(w.refused(T1, accept(one(&i), &m)), "event_out_of_order");
+        // An issuer cancelling with a clock behind the release.
+        let cancel = EventBody::ManifestCancel(ManifestCancel {
+            manifest: m.clone(),
+            reason: "车辆故障".into(),
+        });
+        assert_eq!(w.refused(G, cancel), "event_out_of_order");
+        w.clock("11:05");
+        w.ok(T1, accept(one(&i), &m));
+        assert_eq!(w.state(&i).last_at.to_rfc3339(), "2026-11-28T03:05:00+00:00");
+        // A residue dated before the treatment of its input.
+        let mut w = World::new();
+        w.clock("08:00");
+        let t = w.item(F, 5000);
+        w.ok(F, treat(&t, 5000));
+        w.clock("07:00");
+        let mut ash = body(300);
+        ash.inputs = vec![t.clone()];
+        assert_eq!(w.refused(F, EventBody::Generate(ash.clone())), "event_out_of_order");
+        w.clock("08:20");
+        w.ok(F, EventBody::Generate(ash));
     }
 
     #[test]
@@ -2492,8 +2764,9 @@ mod tests {
             Some(ev(actor.as_str(), body))
         }
 
-        /// Every gram the log accounts for: open items' masses, treated masses, losses and
-        /// refused parts. Consolidated and split items live on in their outputs.
+        /// Every gram the log accounts for: open items' masses (refused parts included, which
+        /// are items of their own), treated masses and losses. Consolidated and split items
+        /// live on in their outputs.
         fn accounted(&self) -> u64 {
             self.items
                 .values()
@@ -2502,7 +2775,7 @@ mod tests {
                         K::Consolidated | K::Split | K::Lost => 0,
                         _ => s.mass.0,
                     };
-                    here + s.lost.0 + s.refused.0
+                    here + s.lost.0
                 })
                 .sum()
         }
@@ -2553,7 +2826,15 @@ mod tests {
                 Effect::Create(s) => {
                     assert!(!before.items.contains_key(&s.code), "{kind} created an existing item");
                     assert!(seen.insert(s.code.clone()), "one item, two new states");
-                    assert_eq!(&s.holder, actor);
+                    match &e.body {
+                        // A part refused at the gate stays with the carrier, refused.
+                        EventBody::Receive(r) => {
+                            let from = &before.items[&r.item];
+                            assert_eq!((&s.holder, &s.generator), (&from.holder, &from.generator));
+                            assert_eq!((s.kind(), &s.inputs), (K::Refused, &vec![r.item.clone()]));
+                        }
+                        _ => assert_eq!(&s.holder, actor),
+                    }
                 }
                 Effect::Update(s) => {
                     assert!(seen.insert(s.code.clone()), "one item, two new states: two holders");

@@ -1,7 +1,9 @@
 //! Custody events: the JSON payload a device signs inside a DSSE envelope (SPEC §4), parsed
 //! into typed events. Every payload carries `type`, `actor`, `device`, `at` and `nonce`; each
-//! type adds its own fields. Unknown fields are refused: what a device signed must mean
-//! exactly what the server understood. Pure: the clock and the database are checked elsewhere,
+//! type adds its own fields. Unknown fields are refused, and so is a member named twice in any
+//! object of the payload: what a device signed must mean exactly what the server understood.
+//! Who may sign an event ([`check_signers`]) is decided here too, for the service and the
+//! auditor alike. Pure: the clock and the database are checked elsewhere,
 //! and whether an event fits the item's custody is [`super::custody`]'s business.
 //!
 //! A hand-over between two transporters (联运, 转移管理办法 art. 17) is not a type of its own: it
@@ -558,6 +560,86 @@ fn bad_json(detail: impl std::fmt::Display) -> Refusal {
         format!("the event payload is not a JSON object: {detail}"),
         format!("事件内容不是JSON对象：{detail}"),
     )
+}
+
+/// The start of the message a duplicated member fails the parse with (see [`unique_members`]).
+const DUPLICATE: &str = "duplicate member ";
+
+/// A JSON value parsed with every object, at any depth (objects in arrays too), checked for a
+/// member named twice. Plain JSON parsers keep the last one, or the first: two of them could
+/// read two different events from the same signed bytes, so such a payload is refused.
+struct Unique(Value);
+
+impl<'de> Deserialize<'de> for Unique {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Unique, D::Error> {
+        d.deserialize_any(UniqueVisitor)
+    }
+}
+
+struct UniqueVisitor;
+
+impl<'de> serde::de::Visitor<'de> for UniqueVisitor {
+    type Value = Unique;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Unique, E> {
+        Ok(Unique(Value::Bool(v)))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Unique, E> {
+        Ok(Unique(Value::from(v)))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Unique, E> {
+        Ok(Unique(Value::from(v)))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Unique, E> {
+        Ok(Unique(Value::from(v)))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Unique, E> {
+        Ok(Unique(Value::String(v.to_owned())))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Unique, E> {
+        Ok(Unique(Value::String(v)))
+    }
+    fn visit_unit<E>(self) -> Result<Unique, E> {
+        Ok(Unique(Value::Null))
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Unique, A::Error> {
+        let mut out = Vec::new();
+        while let Some(Unique(v)) = seq.next_element()? {
+            out.push(v);
+        }
+        Ok(Unique(Value::Array(out)))
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Unique, A::Error> {
+        let mut out = Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if out.contains_key(&key) {
+                return Err(serde::de::Error::custom(format!("{DUPLICATE}{key:?}")));
+            }
+            let Unique(v) = map.next_value()?;
+            out.insert(key, v);
+        }
+        Ok(Unique(Value::Object(out)))
+    }
+}
+
+/// Parses the payload's JSON, refusing a member named twice in any object (`duplicate_member`).
+fn unique_members(payload: &[u8]) -> Result<Value, Refusal> {
+    match serde_json::from_slice::<Unique>(payload) {
+        Ok(Unique(v)) => Ok(v),
+        Err(e) if e.is_data() && e.to_string().starts_with(DUPLICATE) => {
+            let detail = e.to_string();
+            let name = detail[DUPLICATE.len()..].split(" at line").next().unwrap_or_default();
+            Err(Refusal::invalid(
+                "duplicate_member",
+                format!("the event payload names member {name} twice in one object"),
+                format!("事件内容在同一对象中重复给出成员{name}"),
+            ))
+        }
+        Err(e) => Err(bad_json(e)),
+    }
 }
 
 fn typed<T: DeserializeOwned>(obj: &Map<String, Value>) -> Result<T, Refusal> {
@@ -1232,6 +1314,51 @@ fn parse_body_of(
     })
 }
 
+/// Who may sign an event's envelope: the device the event names, and for a `correction` besides
+/// one device of each other enterprise its `signers` name. `key_names` are the SPEC §2 names
+/// (`<USCC>/<device>`) of the keys whose signatures verified. A signature by anyone else, or a
+/// second one by the same party, is refused (`unexpected_signature`): what the envelope says
+/// was agreed must be agreed by exactly the parties the event names. Whether the named device
+/// signed at all is the caller's check (`signer_mismatch`); whether every co-signer did is
+/// the custody rules' (`missing_cosignature`).
+pub fn check_signers<'n>(event: &Event, key_names: impl IntoIterator<Item = &'n str>) -> Result<(), Refusal> {
+    let actor = &event.common.actor;
+    let own = event.common.device.key_name(actor);
+    let cosigners: &[Uscc] = match &event.body {
+        EventBody::Correction(c) => &c.signers,
+        _ => &[],
+    };
+    let mut seen: Vec<&str> = Vec::new();
+    for name in key_names {
+        let owner = name.split('/').next().unwrap_or_default();
+        let named = name == own || (owner != actor.as_str() && cosigners.iter().any(|u| u.as_str() == owner));
+        if !named || seen.contains(&owner) {
+            let (en, zh) = if named {
+                (
+                    format!("{owner} signs the envelope twice; each party signs once"),
+                    format!("{owner}对信封签名两次，每方只能签名一次"),
+                )
+            } else if cosigners.is_empty() {
+                (
+                    format!(
+                        "the envelope carries a signature by {name}; a {} is signed by {own} alone",
+                        event.body.type_name()
+                    ),
+                    format!("信封含有{name}的签名，{}事件只能由{own}签名", event.body.type_name()),
+                )
+            } else {
+                (
+                    format!("the envelope carries a signature by {name}, which is not the actor's named device nor a device of a party the correction names in signers"),
+                    format!("信封含有{name}的签名，其既非事件声明的设备，也不属于更正所列签署方"),
+                )
+            };
+            return Err(Refusal::forbidden("unexpected_signature", en, zh));
+        }
+        seen.push(owner);
+    }
+    Ok(())
+}
+
 /// Parses a signed payload. `catalogue` checks waste codes.
 pub fn parse_event(payload: &[u8], catalogue: &Catalogue) -> Result<Event, Refusal> {
     parse_with(payload, Some(catalogue))
@@ -1253,7 +1380,7 @@ fn parse_with(payload: &[u8], catalogue: Option<&Catalogue>) -> Result<Event, Re
             format!("事件内容不能超过{MAX_PAYLOAD_BYTES}字节"),
         ));
     }
-    let value: Value = serde_json::from_slice(payload).map_err(bad_json)?;
+    let value = unique_members(payload)?;
     let Value::Object(obj) = value else {
         return Err(bad_json("not an object"));
     };
@@ -1629,7 +1756,145 @@ mod tests {
         assert_eq!(parse(&loss).unwrap_err().code, "bad_mass");
     }
 
+    #[test]
+    fn only_the_parties_an_event_names_sign_it() {
+        let ex = examples();
+        let name = |owner: &str, device: &str| format!("{owner}/{device}");
+        let (g, g2, t, f, f2) = (
+            name(G, "phone-1"),
+            name(G, "phone-2"),
+            name(T, "driver-1"),
+            name(F, "phone-1"),
+            name(F, "gate-2"),
+        );
+        let store = parse(&ex[2]).unwrap();
+        assert!(check_signers(&store, [g.as_str()]).is_ok());
+        for extra in [&t, &g2] {
+            let r = check_signers(&store, [g.as_str(), extra.as_str()]).unwrap_err();
+            assert_eq!(r.code, "unexpected_signature", "{extra}: {r}");
+        }
+        // A correction by F naming F and G as signers.
+        let c = parse(&ex[15]).unwrap();
+        assert!(check_signers(&c, [f.as_str(), g.as_str()]).is_ok());
+        assert!(
+            check_signers(&c, [g2.as_str(), f.as_str()]).is_ok(),
+            "any device of a co-signer"
+        );
+        for extra in [&t, &g2, &f2] {
+            let r = check_signers(&c, [f.as_str(), g.as_str(), extra.as_str()]).unwrap_err();
+            assert_eq!(r.code, "unexpected_signature", "{extra}: {r}");
+        }
+        assert_eq!(
+            check_signers(&c, [f2.as_str(), g.as_str()]).unwrap_err().code,
+            "unexpected_signature",
+            "the actor signs with the device the event names"
+        );
+    }
+
+    /// Compact JSON text of `v` in which the `nth` object met (depth first, objects inside
+    /// arrays included) names its first member twice, the second time with `again`; `None`
+    /// when `v` has fewer objects.
+    fn with_duplicate(v: &Value, nth: usize, again: &Value) -> Option<String> {
+        fn write(v: &Value, nth: usize, again: &Value, seen: &mut usize, out: &mut String) -> bool {
+            match v {
+                Value::Object(m) => {
+                    let me = *seen;
+                    *seen += 1;
+                    let mut hit = me == nth && !m.is_empty();
+                    out.push('{');
+                    for (i, (k, x)) in m.iter().enumerate() {
+                        if i > 0 {
+                            out.push(',');
+                        }
+                        out.push_str(&format!("{}:", Value::String(k.clone())));
+                        hit |= write(x, nth, again, seen, out);
+                    }
+                    if me == nth {
+                        if let Some(k) = m.keys().next() {
+                            out.push_str(&format!(",{}:{again}", Value::String(k.clone())));
+                        }
+                    }
+                    out.push('}');
+                    hit
+                }
+                Value::Array(a) => {
+                    out.push('[');
+                    let mut hit = false;
+                    for (i, x) in a.iter().enumerate() {
+                        if i > 0 {
+                            out.push(',');
+                        }
+                        hit |= write(x, nth, again, seen, out);
+                    }
+                    out.push(']');
+                    hit
+                }
+                other => {
+                    out.push_str(&other.to_string());
+                    false
+                }
+            }
+        }
+        let mut out = String::new();
+        write(v, nth, again, &mut 0, &mut out).then_some(out)
+    }
+
+    #[test]
+    fn a_member_named_twice_is_refused_at_any_depth() {
+        let ex = examples();
+        let consolidate = &ex[13];
+        let split = &ex[14];
+        let cases = [
+            // The last one would win: the device signed 1 kg, a lenient parser reads 100 t.
+            (
+                r#"{"type":"generate","mass_g":1000,"mass_g":100000000}"#.to_owned(),
+                "top level",
+            ),
+            (
+                with_duplicate(&ex[0], 0, &json!("store")).unwrap(),
+                "a common member, top level",
+            ),
+            (
+                with_duplicate(consolidate, 1, &json!(1)).unwrap(),
+                "the consolidation's output",
+            ),
+            (
+                with_duplicate(split, 1, &json!(1)).unwrap(),
+                "a split's first output, in an array",
+            ),
+            (
+                with_duplicate(split, 2, &json!(1)).unwrap(),
+                "a split's second output, in an array",
+            ),
+            (r#"{"a":[{"b":{"c":1,"c":1}}]}"#.to_owned(), "deep inside an array"),
+            (r#"{"a":1,"\u0061":2}"#.to_owned(), "the same name escaped"),
+        ];
+        for (text, what) in cases {
+            for parsed in [
+                parse_event(text.as_bytes(), &catalogue()),
+                parse_logged_event(text.as_bytes()),
+            ] {
+                let r = parsed.expect_err(what);
+                assert_eq!(r.code, "duplicate_member", "{what}: {text}: {r}");
+            }
+        }
+        // The same name in two different objects is no duplicate.
+        let mut ok = split.clone();
+        ok["outputs"][1]["mass_g"] = json!(85_000);
+        assert!(parse(&ok).is_ok());
+        assert!(with_duplicate(&ex[2], 9, &json!(1)).is_none(), "store has two objects");
+    }
+
     proptest! {
+        #[test]
+        fn any_duplicated_member_is_refused(example in 0usize..19, nth in 0usize..4, again in any::<i32>()) {
+            let v = &examples()[example];
+            if let Some(text) = with_duplicate(v, nth, &json!(again)) {
+                prop_assert_eq!(parse_event(text.as_bytes(), &catalogue()).unwrap_err().code, "duplicate_member");
+                prop_assert_eq!(parse_logged_event(text.as_bytes()).unwrap_err().code, "duplicate_member");
+            }
+        }
+
         #[test]
         fn garbage_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..300)) {
             let _ = parse_event(&bytes, &catalogue());

@@ -128,6 +128,11 @@ refusals! {
     "missing_field" Invalid, No "a required text is empty" "必填文本为空";
     "field_too_long" Invalid, No "a text is longer than its limit" "文本超过长度上限";
     "bad_text" Invalid, No "a text contains control characters" "文本含有控制字符";
+    "unknown_province" Invalid, No "characters 3-4 of the unified social credit code are no province of China" "统一社会信用代码第3-4位不是我国的省级行政区代码";
+    "district_province_mismatch" Invalid, No "the supervising district given is of another province than the enterprise's code" "所填监管辖区与企业代码所在省份不符";
+    "bad_permit_kind" Invalid, No "a permit is an operating licence or a collection licence" "许可证类型应为经营许可证或收集经营许可证";
+    "collection_permit_methods" Invalid, No "a collection licence lists no treatment method and no landfill volume" "收集经营许可证不列处置方式和填埋库容";
+    "bad_capacity_unit" Invalid, No "a capacity is per year or per day" "能力单位应为每年或每天";
     "bad_permit_number" Invalid, No "a permit number of 1-40 printable characters without spaces is needed" "许可证编号应为1-40个无空格的可打印字符";
     "bad_permit_dates" Invalid, No "a permit's validity ends before it starts" "许可证有效期结束早于开始";
     "bad_permit_scope" Invalid, No "a permit lists too few or too many waste codes or categories" "许可证所列废物代码或类别数量不符";
@@ -188,6 +193,8 @@ refusals! {
     "event_too_large" Invalid, No "an event payload is larger than its limit" "事件内容超过大小上限";
     "bad_event_json" Invalid, No "the payload is not one JSON object" "事件内容不是一个JSON对象";
     "unknown_event_type" Invalid, No "an unknown event type" "未知的事件类型";
+    "duplicate_member" Invalid, No "a member is named twice in one object of the payload, so two parsers could read two events" "事件内容的同一对象中字段重复，不同解析器可能读出不同事件";
+    "unexpected_signature" Forbidden, No "a signature by a party the event does not name as a signer" "事件未列为签署方的单位的签名";
     "unknown_event_field" Invalid, No "a member the event's type does not define" "事件含有其类型未定义的字段";
     "bad_event_field" Invalid, InWriter "a member is missing, has the wrong type, or a correction's value does not fit its field" "事件字段缺失、类型错误，或更正值与字段不符";
     "bad_event_time" Invalid, No "at is not an RFC 3339 time with an offset" "at不是带时区的RFC 3339时间";
@@ -221,6 +228,7 @@ refusals! {
     "item_closed" Conflict, Yes "the item is treated, consolidated, split or lost: only corrections and explanations apply" "废物已处置、合并、分装或丢失，仅可更正或说明";
     "no_release_pending" Conflict, Yes "nobody has released the item to be accepted" "该废物没有待接收的交接";
     "wrong_state" Conflict, Yes "the event does not apply to the item's custody state" "该事件不适用于废物当前状态";
+    "event_out_of_order" Conflict, Yes "the event is dated before the latest event already recorded for an item it names" "事件时间早于其所涉废物已记录的最新事件";
     "not_holder" Forbidden, Yes "only the item's holder may do this" "只有废物持有人可以执行此操作";
     "not_a_generator" Forbidden, Yes "only generators, collection points and facilities generate items" "只有产废单位、收集点和利用处置单位可以登记废物";
     "role_required" Forbidden, Yes "the actor is not registered in the role this event needs" "发起单位未登记为该事件所需角色";

@@ -105,12 +105,11 @@ fn member(kind: &str, name: &str) -> Value {
     }
 }
 
-/// The members the parser gives a default (`#[serde(default)]`); every other one is required
-/// (in `manifest_amend`, see [`required_in`]).
-fn optional(name: &str) -> bool {
+/// The members of a container's description the parser gives a default.
+fn optional_in_description(name: &str) -> bool {
     matches!(
         name,
-        "waste_name" | "harmful_components" | "precautions" | "inputs" | "approval" | "scanned_labels" | "volume_l"
+        "waste_name" | "harmful_components" | "precautions" | "remarks" | "facility_code" | "inputs"
     )
 }
 
@@ -123,16 +122,20 @@ fn object_schema(kind: &str, names: &[&str], required: impl Fn(&str) -> bool) ->
     json!({"type": "object", "properties": properties, "required": required, "additionalProperties": false})
 }
 
-/// Whether `name` is required in a payload of type `kind`.
+/// Whether `name` is required in a payload of type `kind`: every member but those the parser
+/// gives a default.
 fn required_in(kind: &str, name: &str) -> bool {
+    if common_members().contains(&name) {
+        return true;
+    }
     match kind {
-        "manifest_amend" => matches!(
-            name,
-            "type" | "actor" | "device" | "at" | "nonce" | "manifest" | "reason"
-        ),
+        "generate" => !optional_in_description(name),
+        "manifest_open" => !matches!(name, "approval" | "emergency_measures"),
+        "manifest_amend" => matches!(name, "manifest" | "reason"),
+        "accept" => matches!(name, "items" | "manifest"),
         "receive" => name != "reason",
-        "split" | "consolidate" => true,
-        _ => !optional(name),
+        "treat" => name != "volume_l",
+        _ => true,
     }
 }
 
@@ -188,7 +191,7 @@ pub fn component_schemas() -> Map<String, Value> {
     }
     schemas.insert(
         "ContainerDescription".into(),
-        object_schema("generate", generate_body_members(), |n| !optional(n)),
+        object_schema("generate", generate_body_members(), |n| !optional_in_description(n)),
     );
     schemas.insert(
         "EventPayload".into(),

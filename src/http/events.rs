@@ -33,7 +33,8 @@ pub struct SignatureDoc {
 }
 
 /// Submits one signed event; answered once it is durable, with its index, the checkpoint that
-/// includes it and an inclusion proof (and, for `generate`, the item code and signed label).
+/// includes it and an inclusion proof (and, for an event that creates items, their codes and
+/// signed labels).
 #[utoipa::path(post, path = "/api/v1/events", tag = "events", request_body = EnvelopeDoc,
     responses((status = 201, body = Receipt, description = "logged; the receipt with index, checkpoint and inclusion proof"),
         (status = 400, body = ErrorBody, description = "not an envelope (`malformed_json`, `unknown_field`, `bad_field`)"),
@@ -76,7 +77,8 @@ pub struct BatchAnswer {
 }
 
 /// Submits many envelopes at once (a print run, or a device's offline queue); each is checked
-/// and answered on its own, and they share group commits.
+/// and answered on its own, those that pass their checks are applied in the order of their
+/// events' times (ties in the order sent), and they share group commits.
 #[utoipa::path(post, path = "/api/v1/events/batch", tag = "events", request_body = Batch,
     responses((status = 200, body = BatchAnswer), (status = 400, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn submit_batch(State(st): State<AppState>, ApiJson(batch): ApiJson<Batch>) -> ApiResult<Json<BatchAnswer>> {

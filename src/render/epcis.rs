@@ -411,7 +411,9 @@ pub fn map_entry(e: &LoggedEvent, links: &Links) -> Vec<EpcisEvent> {
         EventBody::Accept(a) => vec![accept(e, a, links)],
         EventBody::Arrive(a) => vec![arrive(e, a, links)],
         EventBody::Weigh(w) => vec![weigh(e, w, links)],
-        EventBody::Receive(r) => vec![receive(e, r, links)],
+        EventBody::Receive(r) => std::iter::once(receive(e, r, links))
+            .chain(refused_part(e, r, links))
+            .collect(),
         EventBody::Return(r) => vec![send_back(e, r, links)],
         EventBody::Treat(t) => vec![treat(e, t)],
         EventBody::Consolidate(c) => consolidate(e, c),
@@ -722,6 +724,31 @@ fn receive(e: &LoggedEvent, r: &Receive, links: &Links) -> EpcisEvent {
         ev.ext("reason", reason.as_str());
     }
     ev
+}
+
+/// The part refused at a partial refusal, an item of its own left with the carrier:
+/// TransformationEvent from the item (the refused mass) to the part, `repackaging`,
+/// `non_conformant`, on the manifest it arrived under.
+fn refused_part(e: &LoggedEvent, r: &Receive, links: &Links) -> Option<EpcisEvent> {
+    if r.decision != ReceiveDecision::Partial {
+        return None;
+    }
+    let part = e.created.first()?;
+    Some(EpcisEvent {
+        input_epc_list: vec![item_uri(&r.item)],
+        input_quantity_list: vec![quantity(r.item.waste(), r.refused_mass)],
+        output_epc_list: vec![item_uri(part)],
+        output_quantity_list: vec![quantity(part.waste(), r.refused_mass)],
+        transformation_id: Some(entry_uri(e.seq)),
+        biz_step: Some(BizStep::Repackaging),
+        disposition: Some(Disposition::NonConformant),
+        biz_transaction_list: links
+            .arrival
+            .as_ref()
+            .map(|a| manifest_transaction(&a.manifest))
+            .unwrap_or_default(),
+        ..base(e, EventType::TransformationEvent)
+    })
 }
 
 /// A refused item leaves the gate for its generator: `departing`, `returned`.

@@ -688,9 +688,11 @@ mod tests {
             treated: None,
             volume_l: None,
             inputs: Vec::new(),
+            outputs: Vec::new(),
             discrepancy: None,
             created_seq: 1,
             last_seq: 1,
+            last_at: since,
             state_since: since,
         }
     }

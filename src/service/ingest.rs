@@ -3,6 +3,7 @@
 //! append it to the log, and answer with its index, the checkpoint that covers it and an
 //! inclusion proof, once the batch holding it is durable.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Duration, Utc};
@@ -16,10 +17,10 @@ use crate::crypto::keys::KeyId;
 use crate::crypto::label::{self, LabelPayload};
 use crate::crypto::merkle::{hash_to_b64, inclusion_proof};
 use crate::domain::custody::{self, Context, Effect, Facts, ItemState, DEFAULT_TOLERANCE_PPT};
-use crate::domain::event::{parse_event, Event, EventBody, Generate, ManifestOpen};
+use crate::domain::event::{check_signers, parse_event, Event, EventBody, Generate, ManifestOpen};
 use crate::domain::{
-    Catalogue, EnterpriseRole, Grams, ItemCode, ManifestNo, Plate, Refusal, RefusalKind, TreatmentMethod, Uscc,
-    WasteCode,
+    Catalogue, EnterpriseRole, Grams, HazardSet, ItemCode, ManifestNo, PhysicalForm, Plate, Refusal, RefusalKind,
+    TreatmentMethod, Uscc, WasteCode,
 };
 use crate::log::keyring::{device_keys_by_id, DeviceKey};
 use crate::log::{DbNodes, Log, Member};
@@ -32,8 +33,12 @@ use crate::time::{cst_date, rfc3339};
 
 /// How far ahead of the server's clock a device's clock may be.
 pub const MAX_CLOCK_AHEAD_MIN: i64 = 10;
-/// How long after filling a container its `generate` may still be accepted (offline devices).
+/// How long after filling a container its `generate` may still be accepted (offline devices),
+/// or the offline window if that is longer.
 pub const MAX_GENERATE_DELAY_DAYS: i64 = 30;
+/// How long a device may stay offline by default: an event whose `at` is older is refused
+/// (`event_too_old`); `Config::offline_window_days` sets it.
+pub const DEFAULT_OFFLINE_WINDOW_DAYS: i64 = 7;
 /// Most envelopes in one batch request.
 pub const MAX_BATCH_EVENTS: usize = 1000;
 
@@ -64,13 +69,16 @@ fn envelope_refusal(e: crate::crypto::dsse::DsseError) -> Refusal {
     )
 }
 
-/// Checks an envelope against the device keys in force and parses its event. Pure apart from
-/// the key lookup results passed in as `keys`.
+/// Checks an envelope against the device keys in force and parses its event; then who signed
+/// it (only the parties it names, [`check_signers`]) and its time against the server's clock
+/// and the offline window. Pure apart from the key lookup results passed in as `keys`. What
+/// it refuses is not logged and does not use the nonce.
 pub fn check(
     envelope: Envelope,
     catalogue: &Catalogue,
     keys: &HashMap<KeyId, Vec<DeviceKey>>,
     server_now: DateTime<Utc>,
+    offline_window: Duration,
 ) -> Result<Checked, Refusal> {
     let payload = envelope.payload_bytes().map_err(envelope_refusal)?;
     let event = parse_event(&payload, catalogue)?;
@@ -115,7 +123,12 @@ pub fn check(
                 format!("事件声明的设备{actor}/{device}与签名密钥不符"),
             )
         })?;
-    check_time(&event, server_now)?;
+    let names: Vec<String> = signers
+        .iter()
+        .map(|(_, k)| format!("{}/{}", k.owner, k.device))
+        .collect();
+    check_signers(&event, names.iter().map(String::as_str))?;
+    check_time(&event, server_now, offline_window)?;
     let mut signed_by = vec![event.common.actor.clone()];
     for (_, k) in &signers {
         if let Ok(owner) = Uscc::parse(&k.owner) {
@@ -137,7 +150,11 @@ pub fn check(
     })
 }
 
-fn check_time(event: &Event, server_now: DateTime<Utc>) -> Result<(), Refusal> {
+/// Times the server's clock alone can judge: not more than [`MAX_CLOCK_AHEAD_MIN`] ahead of
+/// it, not older than the offline window (for `generate`, [`MAX_GENERATE_DELAY_DAYS`] or the
+/// window if longer). Whether an event comes after the latest of its items' is the custody
+/// rules' check (`event_out_of_order`), in the writer.
+fn check_time(event: &Event, server_now: DateTime<Utc>, offline_window: Duration) -> Result<(), Refusal> {
     let at = event.common.at.with_timezone(&Utc);
     if at > server_now + Duration::minutes(MAX_CLOCK_AHEAD_MIN) {
         return Err(Refusal::invalid(
@@ -149,11 +166,29 @@ fn check_time(event: &Event, server_now: DateTime<Utc>) -> Result<(), Refusal> {
             format!("事件时间{}晚于服务器时间，请检查设备时钟", event.common.at),
         ));
     }
-    if matches!(event.body, EventBody::Generate(_)) && at < server_now - Duration::days(MAX_GENERATE_DELAY_DAYS) {
+    if matches!(event.body, EventBody::Generate(_)) {
+        let window = offline_window.max(Duration::days(MAX_GENERATE_DELAY_DAYS));
+        if at < server_now - window {
+            let days = window.num_days();
+            return Err(Refusal::invalid(
+                "event_too_old",
+                format!("a container must be registered within {days} days of filling"),
+                format!("容器应在装入废物后{days}天内登记"),
+            ));
+        }
+    } else if at < server_now - offline_window {
+        let days = offline_window.num_days();
         return Err(Refusal::invalid(
             "event_too_old",
-            format!("a container must be registered within {MAX_GENERATE_DELAY_DAYS} days of filling"),
-            format!("容器应在装入废物后{MAX_GENERATE_DELAY_DAYS}天内登记"),
+            format!(
+                "the event's time {} is more than {days} days before the server's clock: a device may stay offline \
+                 that long at most; check the device's clock",
+                event.common.at
+            ),
+            format!(
+                "事件时间{}早于服务器时间{days}天以上，超出设备离线期限，请检查设备时钟",
+                event.common.at
+            ),
         ));
     }
     Ok(())
@@ -164,7 +199,8 @@ fn check_time(event: &Event, server_now: DateTime<Utc>) -> Result<(), Refusal> {
 pub struct Receipt {
     /// The entry's index in the log.
     pub index: u64,
-    /// The item the event created (for `generate`).
+    /// The (first) item the event created: for `generate` and `consolidate`, the new item; for
+    /// `split`, the first output; for a partial `receive`, the refused part.
     pub item_code: Option<String>,
     /// The manifest number the server assigned (for `manifest_open`).
     pub manifest_no: Option<String>,
@@ -175,10 +211,10 @@ pub struct Receipt {
     /// The signed checkpoint that includes the entry.
     pub checkpoint: String,
     pub inclusion_proof: InclusionProof,
-    /// For `generate`: the signed label.
+    /// The signed label of `item_code`.
     pub label: Option<IssuedLabel>,
     /// Every item the event created with its signed label, in order (one for `generate` and
-    /// `consolidate`, one per output for `split`).
+    /// `consolidate`, one per output for `split`, the refused part for a partial `receive`).
     pub created: Vec<CreatedItem>,
 }
 
@@ -241,7 +277,10 @@ pub async fn submit(state: &AppState, envelope: Envelope) -> StoreResult<Receipt
 }
 
 /// Checks, applies and answers many envelopes (a print run, an offline queue): the checks run
-/// in parallel, the writes are queued in the order sent, so serials follow that order.
+/// in parallel, then the envelopes that passed them are applied in the order of their events'
+/// times (`at`, ties in the order sent), so a phone's queue synced out of order is applied as
+/// it happened and none of it is refused for its order. Serials follow that order too. The
+/// answers are in the order sent.
 pub async fn submit_many(state: &AppState, envelopes: Vec<Envelope>) -> Vec<StoreResult<Receipt>> {
     let checks: Vec<_> = envelopes
         .into_iter()
@@ -250,22 +289,38 @@ pub async fn submit_many(state: &AppState, envelopes: Vec<Envelope>) -> Vec<Stor
             tokio::spawn(async move { prepare(&st, env).await })
         })
         .collect();
-    let mut queued = Vec::with_capacity(checks.len());
+    let mut checked = Vec::with_capacity(checks.len());
     for check in checks {
-        let checked = check
-            .await
-            .map_err(|e| StoreError::Other(e.to_string()))
-            .and_then(|c| c);
-        queued.push(checked.map(|c| enqueue(state, c)));
+        checked.push(
+            check
+                .await
+                .map_err(|e| StoreError::Other(e.to_string()))
+                .and_then(|c| c),
+        );
     }
-    let mut out = Vec::with_capacity(queued.len());
-    for q in queued {
-        out.push(match q {
-            Ok(applied) => match applied.await {
+    // Writer jobs run in the order they are queued: queue by (at, position).
+    let mut order: Vec<(DateTime<Utc>, usize)> = checked
+        .iter()
+        .enumerate()
+        .filter_map(|(i, c)| Some((c.as_ref().ok()?.event.common.at.with_timezone(&Utc), i)))
+        .collect();
+    order.sort_unstable();
+    let mut slots: Vec<Option<StoreResult<Checked>>> = checked.into_iter().map(Some).collect();
+    let mut queued: Vec<Option<_>> = slots.iter().map(|_| None).collect();
+    for (_, i) in order {
+        if let Some(Ok(c)) = slots[i].take() {
+            queued[i] = Some(enqueue(state, c));
+        }
+    }
+    let mut out = Vec::with_capacity(slots.len());
+    for (slot, job) in slots.into_iter().zip(queued) {
+        out.push(match (job, slot) {
+            (Some(job), _) => match job.await {
                 Ok(a) => receipt(state, a).await,
                 Err(e) => Err(e),
             },
-            Err(e) => Err(e),
+            (None, Some(Err(e))) => Err(e),
+            (None, _) => Err(StoreError::Other("an envelope of the batch was not queued".into())),
         });
     }
     out
@@ -291,8 +346,9 @@ async fn check_off_writer(state: &AppState, envelope: Envelope) -> StoreResult<C
     let keys = state.db.read(move |conn| lookup_keys(conn, &env)).await?;
     let catalogue = state.catalogue();
     let server_now = state.log.now();
+    let window = Duration::days(state.config.offline_window_days);
     Ok(
-        tokio::task::spawn_blocking(move || check(envelope, &catalogue, &keys, server_now))
+        tokio::task::spawn_blocking(move || check(envelope, &catalogue, &keys, server_now, window))
             .await
             .map_err(|e| StoreError::Other(e.to_string()))??,
     )
@@ -488,25 +544,34 @@ fn next_serial(conn: &Connection, unit: &str, waste: &str, day: &str) -> StoreRe
     Ok(next as u16)
 }
 
-/// A new item's code and signed label: the next serial for (unit = actor, waste code, the
-/// event's date in China time), and the label over code, mass, hazards and form. Shared by
-/// `generate` and `consolidate`, so every item the server creates is numbered and labelled alike.
+/// A new item's code and signed label: the next serial for (unit, waste code, the event's date
+/// in China time), and the label over code, mass, hazards and form. The unit is the actor, or
+/// for a part refused at the gate the item's generator. Shared by every event that creates an
+/// item (`generate`, `consolidate`, `split`, a partial `receive`), so every item the server
+/// creates is numbered and labelled alike.
 struct NewItem {
     code: ItemCode,
     label_bytes: Vec<u8>,
     issued: IssuedLabel,
 }
 
-fn new_item(conn: &Connection, log: &Log, base_url: &str, c: &Checked, g: &Generate) -> StoreResult<NewItem> {
+fn new_item(
+    conn: &Connection,
+    log: &Log,
+    base_url: &str,
+    c: &Checked,
+    unit: &Uscc,
+    g: &Generate,
+) -> StoreResult<NewItem> {
     let common = &c.event.common;
     let day = cst_date(common.at.with_timezone(&Utc));
     let serial = next_serial(
         conn,
-        common.actor.as_str(),
+        unit.as_str(),
         g.waste_code.digits(),
         &day.format("%Y%m%d").to_string(),
     )?;
-    let code = ItemCode::new(&common.actor, g.waste_code, day, serial)?;
+    let code = ItemCode::new(unit, g.waste_code, day, serial)?;
     let label_key = log.label_key();
     let payload = LabelPayload::new(
         label_key.key_id(),
@@ -530,8 +595,16 @@ fn new_item(conn: &Connection, log: &Log, base_url: &str, c: &Checked, g: &Gener
     })
 }
 
-/// The `items` row of a new item, stored at its generator (the actor), created by entry `seq`.
-fn insert_item(conn: &Connection, c: &Checked, g: &Generate, item: &NewItem, seq: u64) -> StoreResult<()> {
+/// The `items` row of a new item of `generator` (the unit that numbered it), created by entry
+/// `seq`; its state is the rules' and is stored with the effects.
+fn insert_item(
+    conn: &Connection,
+    c: &Checked,
+    generator: &Uscc,
+    g: &Generate,
+    item: &NewItem,
+    seq: u64,
+) -> StoreResult<()> {
     let common = &c.event.common;
     conn.prepare_cached(
         "INSERT INTO items(code, generator, waste_code, waste_name, mass_g, form, hazard_bits, packaging,
@@ -541,7 +614,7 @@ fn insert_item(conn: &Connection, c: &Checked, g: &Generate, item: &NewItem, seq
     )?
     .execute(params![
         item.code.as_str(),
-        common.actor.as_str(),
+        generator.as_str(),
         g.waste_code.to_string(),
         g.waste_name,
         g.mass.0 as i64,
@@ -558,6 +631,44 @@ fn insert_item(conn: &Connection, c: &Checked, g: &Generate, item: &NewItem, seq
         seq as i64
     ])?;
     Ok(())
+}
+
+/// What the label and row of a part refused at the gate say: the item's waste, name, form,
+/// hazards, packaging and texts, with the refused mass, naming the item as its input.
+fn refused_part_body(conn: &Connection, s: &ItemState, refused: Grams) -> StoreResult<Generate> {
+    type Row = (String, String, u8, String, u32, String, String, String);
+    let (name, form, bits, packaging, volume_l, components, harmful, precautions): Row = conn
+        .prepare_cached(
+            "SELECT waste_name, form, hazard_bits, packaging, container_volume_l, components, harmful_components,
+                precautions
+             FROM items WHERE code = ?1",
+        )?
+        .query_row([s.code.as_str()], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+                r.get(6)?,
+                r.get(7)?,
+            ))
+        })?;
+    Ok(Generate {
+        waste_code: s.waste_code,
+        waste_name: name,
+        mass: refused,
+        form: PhysicalForm::parse(&form)?,
+        hazards: HazardSet::from_bits(bits)?,
+        packaging,
+        container_volume_l: volume_l,
+        components,
+        harmful_components: harmful,
+        precautions,
+        storage_place: s.storage_place.clone(),
+        inputs: vec![s.code.clone()],
+    })
 }
 
 /// Writes the items' new states (their `state_since` is the entry's logged time, which the
@@ -879,10 +990,19 @@ fn apply_event(conn: &Connection, log: &Log, settings: &Settings, c: &Checked) -
         let items = m.items.clone();
         load_states(conn, &mut states, &items)?;
     }
-    let outputs = custody::outputs(body);
+    // The items the event creates, each with the unit that numbers it and what its label says.
+    let mut outputs: Vec<(Uscc, Cow<'_, Generate>)> = custody::outputs(body)
+        .into_iter()
+        .map(|g| (actor.clone(), Cow::Borrowed(g)))
+        .collect();
+    if let Some((item, refused)) = custody::refused_part(body) {
+        if let Some(s) = states.get(item) {
+            outputs.push((s.generator.clone(), Cow::Owned(refused_part_body(conn, s, refused)?)));
+        }
+    }
     let mut made = Vec::with_capacity(outputs.len());
-    for g in &outputs {
-        made.push(new_item(conn, log, &settings.base_url, c, g)?);
+    for (unit, g) in &outputs {
+        made.push(new_item(conn, log, &settings.base_url, c, unit, g)?);
     }
     ctx.new_items = made.iter().map(|m| m.code.clone()).collect();
     // Serials are never reused, but should a code be taken the rules refuse with `item_exists`.
@@ -911,8 +1031,8 @@ fn apply_event(conn: &Connection, log: &Log, settings: &Settings, c: &Checked) -
             appended.seq, ctx.seq
         )));
     }
-    for (item, g) in made.iter().zip(&outputs) {
-        insert_item(conn, c, g, item, appended.seq)?;
+    for (item, (unit, g)) in made.iter().zip(&outputs) {
+        insert_item(conn, c, unit, g, item, appended.seq)?;
     }
     store_effects(conn, &effects, appended.seq, logged_at, body.type_name())?;
     // Alerts follow the entry in the same transaction: what it cures is resolved by it, and a

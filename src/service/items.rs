@@ -64,14 +64,17 @@ pub struct CustodyFacts {
     pub volume_l: Option<u32>,
     /// The manifest it is booked on or travels under.
     pub manifest: Option<String>,
-    /// The items it came from (consolidation, split, residue).
+    /// The items it came from (consolidation, split, residue, refused part).
     pub inputs: Vec<String>,
-    /// The items it went into (consolidation, split).
+    /// The items made from it (consolidation, split, residues, parts refused at a gate).
     pub outputs: Vec<String>,
     /// A weighing off by more than the tolerance; `answered` once explained or corrected.
     pub discrepancy: Option<DiscrepancyView>,
-    /// When it entered its current state (RFC 3339 UTC).
+    /// When it entered its current state (RFC 3339 UTC, logged time).
     pub state_since: String,
+    /// The device time of its latest event (RFC 3339 UTC): a later event may not be dated
+    /// before it (`event_out_of_order`).
+    pub last_at: String,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -100,17 +103,14 @@ fn custody_facts(text: &str) -> Option<CustodyFacts> {
         volume_l: s.volume_l,
         manifest: s.manifest.as_ref().map(ToString::to_string),
         inputs: codes(&s.inputs),
-        outputs: match &s.custody {
-            Custody::Consolidated { into } => vec![into.to_string()],
-            Custody::Split { into } => codes(into),
-            _ => Vec::new(),
-        },
+        outputs: codes(&s.outputs),
         discrepancy: s.discrepancy.map(|d| DiscrepancyView {
             expected_g: d.expected.0,
             weighed_g: d.weighed.0,
             answered: d.answered,
         }),
         state_since: crate::time::rfc3339(s.state_since),
+        last_at: s.last_at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
     })
 }
 

@@ -206,6 +206,7 @@ pub struct FacilityReconciliation {
 #[derive(Debug, Clone)]
 struct Row {
     item: String,
+    seq: u64,
     at: String,
     event: String,
     state: String,
@@ -221,6 +222,7 @@ const ROW: &str = "h.item, h.seq, h.at, h.event, h.state, h.holder, h.mass_g, h.
 fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
     Ok(Row {
         item: r.get(0)?,
+        seq: r.get::<_, i64>(1)? as u64,
         at: r.get(2)?,
         event: r.get(3)?,
         state: r.get(4)?,
@@ -740,7 +742,8 @@ impl Fates<'_> {
     }
 
     /// Where `weight` grams of `item` stand, by bucket: its own state, or for an item packed
-    /// into others (consolidate, split), its outputs' fates in proportion to its share.
+    /// into others (consolidate, split), its outputs' fates in proportion to its share; and the
+    /// fates of the parts refused of it at a gate, in proportion to their masses.
     fn fate(&mut self, item: &str, generator: &str, weight: u64, depth: u32) -> StoreResult<BTreeMap<Bucket, u64>> {
         let shares = match self.cache.get(item) {
             Some(s) => s.clone(),
@@ -753,11 +756,36 @@ impl Fates<'_> {
         Ok(allocate(weight, &shares))
     }
 
-    /// The item's fate in its own scale (any positive weights).
+    /// The item's fate in grams (any positive weights).
     fn shares(&mut self, item: &str, generator: &str, depth: u32) -> StoreResult<BTreeMap<Bucket, u64>> {
         let Some(r) = self.latest(item)? else {
             return Ok(BTreeMap::from([(Bucket::AtGenerator, 1)]));
         };
+        let own = self.own_shares(item, &r, generator, depth)?;
+        let parts = match depth < 8 {
+            true => refused_parts(self.conn, item, &self.until)?,
+            false => Vec::new(),
+        };
+        if parts.is_empty() {
+            return Ok(own);
+        }
+        // In grams of the item's declared mass: each part carries its own, the item the rest.
+        let declared: i64 = self
+            .conn
+            .prepare_cached("SELECT mass_g FROM items WHERE code = ?1")?
+            .query_row([item], |x| x.get(0))?;
+        let kept = (declared as u64).saturating_sub(parts.iter().map(|p| p.declared_g).sum());
+        let mut out = allocate(kept.max(1), &own);
+        for p in parts {
+            for (b, w) in self.fate(&p.code, generator, p.declared_g, depth + 1)? {
+                *out.entry(b).or_default() += w;
+            }
+        }
+        Ok(out)
+    }
+
+    /// The fate of what the item itself holds (not its refused parts).
+    fn own_shares(&mut self, item: &str, r: &Row, generator: &str, depth: u32) -> StoreResult<BTreeMap<Bucket, u64>> {
         if (r.state == "consolidated" || r.state == "split") && depth < 8 {
             let custody: Option<String> = self
                 .conn
@@ -813,6 +841,34 @@ impl Fates<'_> {
             (u128::from(declared as u64) * u128::from(mine) / u128::from(total)) as u64
         })
     }
+}
+
+/// A part refused of an item at a gate: an item of its own, made by a partial `receive`.
+struct Part {
+    code: String,
+    /// Its declared mass: the refused mass.
+    declared_g: u64,
+    /// The entry of the `receive` that made it.
+    seq: u64,
+}
+
+/// The parts refused of `item` at a gate by `until`, in the order they were made.
+fn refused_parts(conn: &Connection, item: &str, until: &str) -> StoreResult<Vec<Part>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT p.code, p.mass_g, p.created_seq FROM items x, json_each(x.custody, '$.outputs') o
+         JOIN items p ON p.code = o.value
+         JOIN item_history h ON h.item = p.code AND h.seq = p.created_seq
+         WHERE x.code = ?1 AND h.event = 'receive' AND h.at <= ?2
+         ORDER BY p.created_seq, p.code",
+    )?;
+    let rows = stmt.query_map(params![item, until], |r| {
+        Ok(Part {
+            code: r.get(0)?,
+            declared_g: r.get::<_, i64>(1)? as u64,
+            seq: r.get::<_, i64>(2)? as u64,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 /// Splits `weight` over the buckets in proportion to `shares`, exactly (the remainder goes
@@ -1001,17 +1057,24 @@ pub fn disposal_rates(
     })
 }
 
-/// One item whose mass moved other than by being carried.
+/// One item whose mass moved other than by being carried, or a part refused of one at a gate.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct BalanceLine {
     pub item: String,
+    /// For a part refused at a gate (an item of its own): the generated item it was part of.
+    pub part_of: Option<String>,
     pub declared_g: u64,
     /// Where its mass is at as_of (`treated` counts the treated mass).
     pub bucket: String,
     pub mass_g: u64,
     /// Changes by cause, grams (positive: the mass went down).
     pub weighing_g: i64,
+    /// What a decision at a gate took off the item beyond the parts refused of it (the scale's
+    /// slack of accepted + refused = weighed ± 1 g).
     pub refused_at_gate_g: i64,
+    /// What the item handed to the parts refused of it at a gate: each is an item of its own,
+    /// with its own line (`part_of`), and counts where it is.
+    pub refused_parts_g: i64,
     pub lost_g: i64,
     pub treatment_g: i64,
     pub correction_g: i64,
@@ -1035,6 +1098,9 @@ pub struct MassBalance {
     pub treated_g: u64,
     /// Mass of items repacked into new containers (consolidate, split).
     pub repacked_g: u64,
+    /// Mass refused at gates and followed as items of their own (the refused parts of partial
+    /// refusals): their places are in the figures above, their changes in those below.
+    pub refused_parts_g: u64,
     /// Recorded changes, grams (positive: the mass went down).
     pub weighing_g: i64,
     pub refused_at_gate_g: i64,
@@ -1057,8 +1123,9 @@ pub struct MassBalance {
 pub const MAX_BALANCE_LINES: usize = 1000;
 
 /// generated = at generators + in transit + at facilities + treated + repacked ± the recorded
-/// changes (weighing differences, refused parts, losses, treatment differences, corrections),
-/// for the cohort of the period, item by item from their histories up to `as_of`.
+/// changes (weighing differences, the scale's slack at the gate, losses, treatment differences,
+/// corrections), for the cohort of the period, item by item from their histories up to `as_of`;
+/// the parts refused at a gate are followed as items of their own, each on its own line.
 pub fn mass_balance(
     conn: &Connection,
     from: NaiveDate,
@@ -1081,6 +1148,7 @@ pub fn mass_balance(
         at_facility_g: 0,
         treated_g: 0,
         repacked_g: 0,
+        refused_parts_g: 0,
         weighing_g: 0,
         refused_at_gate_g: 0,
         lost_g: 0,
@@ -1092,81 +1160,63 @@ pub fn mass_balance(
         lines: Vec::new(),
         lines_total: 0,
         definition_zh: "对象同处置率。每件废物：申报重量 = 截至as_of所在位置的重量（产废单位、运输途中、接收单位、已处置的处置重量、合并或分装转入新容器的重量）\
-            + 日志记录的变化（称重差异、拒收部分、事故损失、处置差异、更正）。无事件可解释的变化列为不平衡。"
+            + 日志记录的变化（称重差异、接收时的计量误差、事故损失、处置差异、更正）+ 部分拒收时分出的拒收部分。拒收部分是独立的废物（有自己的编码和标签），\
+            单列一行（part_of）并按其所在位置计入。无事件可解释的变化列为不平衡。"
             .into(),
         definition_en: "Cohort as for the disposal rates. For each item: declared mass = its mass where it is at as_of \
             (at the generator, in transit, at a receiver, the treated mass, or repacked into new containers) + the \
-            changes the log records (weighing differences, refused parts, losses, treatment differences, corrections). \
-            A change no event explains does not close."
+            changes the log records (weighing differences, the scale's slack at a gate decision, losses, treatment \
+            differences, corrections) + the parts refused of it at a gate. A refused part is an item of its own (its \
+            own code and label), with a line of its own (part_of), counted where it is. A change no event explains \
+            does not close."
             .into(),
     };
     let mut lines = Vec::new();
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {ROW} FROM item_history h WHERE h.item = ?1 AND h.at <= ?2 ORDER BY h.seq"
-    ))?;
     for m in &members {
-        let rows = stmt
-            .query_map(params![m.code, until], row)?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        let Some(last) = rows.last() else { continue };
-        let mut line = BalanceLine {
-            item: m.code.clone(),
-            declared_g: m.declared_g,
-            bucket: String::new(),
-            mass_g: last.mass_g,
-            weighing_g: 0,
-            refused_at_gate_g: 0,
-            lost_g: 0,
-            treatment_g: 0,
-            correction_g: 0,
-            unexplained_g: m.declared_g as i64 - rows[0].mass_g as i64,
-        };
-        for pair in rows.windows(2) {
-            let delta = pair[0].mass_g as i64 - pair[1].mass_g as i64;
-            *match pair[1].event.as_str() {
-                "weigh" => &mut line.weighing_g,
-                "receive" => &mut line.refused_at_gate_g,
-                "incident" => &mut line.lost_g,
-                "treat" => &mut line.treatment_g,
-                "correction" => &mut line.correction_g,
-                _ => &mut line.unexplained_g,
-            } += delta;
-        }
-        let place = match last.state.as_str() {
-            "consolidated" | "split" => "repacked",
-            s => match bucket(s, &last.holder, &m.generator) {
-                Bucket::AtGenerator => "at_generator",
-                Bucket::InTransit => "in_transit",
-                Bucket::AtFacility => "at_facility",
-                Bucket::Treated => "treated",
-                Bucket::Lost => "lost",
-            },
-        };
-        line.bucket = place.to_owned();
-        match place {
-            "repacked" => b.repacked_g += last.mass_g,
-            "at_generator" => b.at_generator_g += last.mass_g,
-            "in_transit" => b.in_transit_g += last.mass_g,
-            "at_facility" => b.at_facility_g += last.mass_g,
-            "treated" => b.treated_g += last.mass_g,
-            // A lost item keeps no mass: what it lost is in the changes.
-            _ => line.unexplained_g += last.mass_g as i64,
-        }
-        b.generated_g += m.declared_g;
-        b.weighing_g += line.weighing_g;
-        b.refused_at_gate_g += line.refused_at_gate_g;
-        b.lost_g += line.lost_g;
-        b.treatment_g += line.treatment_g;
-        b.correction_g += line.correction_g;
-        b.unexplained_g += line.unexplained_g;
-        let changed = line.weighing_g != 0
-            || line.refused_at_gate_g != 0
-            || line.lost_g != 0
-            || line.treatment_g != 0
-            || line.correction_g != 0
-            || line.unexplained_g != 0;
-        if changed {
-            lines.push(line);
+        // The item, then the parts refused of it at gates (and of them), each on its own line.
+        let mut walk = vec![(m.code.clone(), m.declared_g, None::<String>, 0u32)];
+        while let Some((code, declared_g, part_of, depth)) = walk.pop() {
+            let parts = match depth < 8 {
+                true => refused_parts(conn, &code, &until)?,
+                false => Vec::new(),
+            };
+            let Some(line) = balance_line(conn, &code, declared_g, part_of, &parts, &m.generator, &until)? else {
+                continue;
+            };
+            if depth == 0 {
+                b.generated_g += m.declared_g;
+            }
+            for p in parts.into_iter().rev() {
+                walk.push((p.code, p.declared_g, Some(m.code.clone()), depth + 1));
+            }
+            match line.bucket.as_str() {
+                "repacked" => b.repacked_g += line.mass_g,
+                "at_generator" => b.at_generator_g += line.mass_g,
+                "in_transit" => b.in_transit_g += line.mass_g,
+                "at_facility" => b.at_facility_g += line.mass_g,
+                "treated" => b.treated_g += line.mass_g,
+                _ => {}
+            }
+            if line.part_of.is_some() {
+                b.refused_parts_g += line.declared_g;
+            }
+            b.weighing_g += line.weighing_g;
+            b.refused_at_gate_g += line.refused_at_gate_g;
+            b.lost_g += line.lost_g;
+            b.treatment_g += line.treatment_g;
+            b.correction_g += line.correction_g;
+            b.unexplained_g += line.unexplained_g;
+            let changed = line.weighing_g != 0
+                || line.refused_at_gate_g != 0
+                || line.refused_parts_g != 0
+                || line.lost_g != 0
+                || line.treatment_g != 0
+                || line.correction_g != 0
+                || line.unexplained_g != 0
+                || line.part_of.is_some();
+            if changed {
+                lines.push(line);
+            }
         }
     }
     let places = b.at_generator_g + b.in_transit_g + b.at_facility_g + b.treated_g + b.repacked_g;
@@ -1178,6 +1228,80 @@ pub fn mass_balance(
     lines.truncate(MAX_BALANCE_LINES);
     b.lines = lines;
     Ok(b)
+}
+
+/// One item's line of the mass balance from its history up to `until`: where it is and the
+/// changes its entries recorded. What it handed to `parts` (refused at a gate, items of their
+/// own) is not a change: it is `refused_parts_g`, and the parts have lines of their own.
+#[allow(clippy::too_many_arguments)]
+fn balance_line(
+    conn: &Connection,
+    code: &str,
+    declared_g: u64,
+    part_of: Option<String>,
+    parts: &[Part],
+    generator: &str,
+    until: &str,
+) -> StoreResult<Option<BalanceLine>> {
+    let rows = conn
+        .prepare_cached(&format!(
+            "SELECT {ROW} FROM item_history h WHERE h.item = ?1 AND h.at <= ?2 ORDER BY h.seq"
+        ))?
+        .query_map(params![code, until], row)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let Some(last) = rows.last() else {
+        return Ok(None);
+    };
+    let mut line = BalanceLine {
+        item: code.to_owned(),
+        part_of,
+        declared_g,
+        bucket: String::new(),
+        mass_g: last.mass_g,
+        weighing_g: 0,
+        refused_at_gate_g: 0,
+        refused_parts_g: 0,
+        lost_g: 0,
+        treatment_g: 0,
+        correction_g: 0,
+        unexplained_g: declared_g as i64 - rows[0].mass_g as i64,
+    };
+    for pair in rows.windows(2) {
+        let mut delta = pair[0].mass_g as i64 - pair[1].mass_g as i64;
+        if pair[1].event == "receive" {
+            let handed: u64 = parts
+                .iter()
+                .filter(|p| p.seq == pair[1].seq)
+                .map(|p| p.declared_g)
+                .sum();
+            line.refused_parts_g += handed as i64;
+            delta -= handed as i64;
+        }
+        *match pair[1].event.as_str() {
+            "weigh" => &mut line.weighing_g,
+            "receive" => &mut line.refused_at_gate_g,
+            "incident" => &mut line.lost_g,
+            "treat" => &mut line.treatment_g,
+            "correction" => &mut line.correction_g,
+            _ => &mut line.unexplained_g,
+        } += delta;
+    }
+    let place = match last.state.as_str() {
+        "consolidated" | "split" => "repacked",
+        s => match bucket(s, &last.holder, generator) {
+            Bucket::AtGenerator => "at_generator",
+            Bucket::InTransit => "in_transit",
+            Bucket::AtFacility => "at_facility",
+            Bucket::Treated => "treated",
+            Bucket::Lost => "lost",
+        },
+    };
+    // A lost item keeps no mass: what it lost is in the changes.
+    if place == "lost" {
+        line.unexplained_g += last.mass_g as i64;
+    }
+    line.bucket = place.to_owned();
+    Ok(Some(line))
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 //! `state` and `holder` kept in step for the queries that read them), and the manifests as
 //! recorded in `manifests` and `manifest_items`. Used by the writer (`ingest::apply`).
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::{json, Value};
 
@@ -52,11 +52,13 @@ pub fn state_json(s: &ItemState) -> String {
         "treated_g": s.treated.map(|g| g.0),
         "volume_l": s.volume_l,
         "inputs": codes(&s.inputs),
+        "outputs": codes(&s.outputs),
         "discrepancy": s.discrepancy.map(|d| json!({
             "expected_g": d.expected.0, "weighed_g": d.weighed.0, "answered": d.answered
         })),
         "created_seq": s.created_seq,
         "last_seq": s.last_seq,
+        "last_at": s.last_at.to_rfc3339_opts(SecondsFormat::AutoSi, true),
         "state_since": rfc3339(s.state_since),
     })
     .to_string()
@@ -175,9 +177,13 @@ pub fn parse_state(text: &str) -> StoreResult<ItemState> {
         treated: r.opt_u64("treated_g").map(Grams),
         volume_l: r.opt_u64("volume_l").and_then(|l| u32::try_from(l).ok()),
         inputs: r.codes("inputs")?,
+        outputs: r.codes("outputs")?,
         discrepancy,
         created_seq: r.u64("created_seq")?,
         last_seq: r.u64("last_seq")?,
+        last_at: DateTime::parse_from_rfc3339(r.str("last_at")?)
+            .map_err(|_| corrupt("last_at"))?
+            .with_timezone(&Utc),
         state_since: DateTime::parse_from_rfc3339(r.str("state_since")?)
             .map_err(|_| corrupt("state_since"))?
             .with_timezone(&Utc),
@@ -214,6 +220,9 @@ pub fn load_item(conn: &Connection, code: &ItemCode) -> StoreResult<Option<ItemS
         return parse_state(&text).map(Some);
     }
     let mass = Grams(u64::try_from(mass).map_err(|_| corrupt("mass_g"))?);
+    let generated_at = DateTime::parse_from_rfc3339(&generated_at)
+        .map_err(|_| corrupt("generated_at"))?
+        .with_timezone(&Utc);
     Ok(Some(ItemState {
         code: code.clone(),
         generator: Uscc::parse(&generator).map_err(|_| corrupt("generator"))?,
@@ -232,12 +241,12 @@ pub fn load_item(conn: &Connection, code: &ItemCode) -> StoreResult<Option<ItemS
         treated: None,
         volume_l: None,
         inputs: Vec::new(),
+        outputs: Vec::new(),
         discrepancy: None,
         created_seq: created as u64,
         last_seq: last as u64,
-        state_since: DateTime::parse_from_rfc3339(&generated_at)
-            .map_err(|_| corrupt("generated_at"))?
-            .with_timezone(&Utc),
+        last_at: generated_at,
+        state_since: generated_at,
     }))
 }
 
@@ -450,6 +459,7 @@ mod tests {
             treated: None,
             volume_l: Some(12),
             inputs: vec![code.clone()],
+            outputs: vec![code.clone()],
             discrepancy: Some(Discrepancy {
                 expected: Grams(1),
                 weighed: Grams(2),
@@ -457,6 +467,8 @@ mod tests {
             }),
             created_seq: 3,
             last_seq: 9,
+            // Sub-second device times survive the round trip.
+            last_at: Utc.with_ymd_and_hms(2026, 11, 29, 1, 2, 3).unwrap() + chrono::Duration::milliseconds(250),
             state_since: Utc.with_ymd_and_hms(2026, 11, 29, 1, 2, 3).unwrap(),
         };
         for custody in [

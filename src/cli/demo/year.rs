@@ -128,6 +128,9 @@ struct Item {
     residue: bool,
     /// Kept aside by its receiver instead of being treated.
     keep: bool,
+    /// The device minute of its latest reception: its treatment or packing, which may come in
+    /// the same batch or the next, is not dated before it.
+    received: Minute,
 }
 
 /// What may happen to a trip, decided when it is planned.
@@ -192,6 +195,12 @@ enum Then {
     Created(ItemId),
     Opened(TripId),
     Weighed(ItemId),
+    /// A partial refusal made the refused part an item of its own, with the trip's carrier:
+    /// its generator takes it back.
+    PartRefused {
+        part: ItemId,
+        trip: TripId,
+    },
 }
 
 struct Out {
@@ -454,6 +463,16 @@ impl Sim {
                     }
                     Place::Aside => {}
                 }
+            }
+            Then::PartRefused { part, trip } => {
+                let code = r
+                    .item_code
+                    .clone()
+                    .ok_or_else(|| anyhow!("a partial refusal's receipt without the refused part"))?;
+                self.items[part].code = code;
+                self.items[part].created_seq = r.index;
+                let back = self.slot_end + self.rng.range(30, 90);
+                self.after(back, Task::ReturnOpen { trip, item: part });
             }
             Then::Opened(trip) => {
                 let number = r
@@ -734,6 +753,7 @@ impl Sim {
             rush: false,
             residue: false,
             keep: false,
+            received: 0,
         });
         self.items.len() - 1
     }
@@ -1197,7 +1217,7 @@ impl Sim {
             let lost = (self.items[id].mass_g as f64 * self.rng.around(0.015, 0.6)) as u64 / 100 * 100 + 100;
             let env = self.driver(last).sign_event(
                 "incident",
-                &stamp(t - 30),
+                &stamp(t - 2),
                 json!({"item": self.items[id].code, "kind": "spill", "lost_mass_g": lost,
                        "description": "山区道路颠簸致桶盖渗漏，已用吸附棉收集处理"}),
             );
@@ -1212,7 +1232,7 @@ impl Sim {
             let id = self.trips[trip].items.pop().expect("two items or more");
             let env = self.driver(last).sign_event(
                 "incident",
-                &stamp(t - 20),
+                &stamp(t - 1),
                 json!({"item": self.items[id].code, "kind": "loss", "lost_mass_g": self.items[id].mass_g,
                        "description": "途中清点发现少一件，已报告公安和生态环境部门"}),
             );
@@ -1368,18 +1388,28 @@ impl Sim {
         let env = self.cast.parties[receiver]
             .device
             .sign_event("receive", &stamp(t), body);
+        let d = t.div_euclid(DAY);
+        let then = if accepted > 0 && refused > 0 {
+            // The refused part becomes an item of its own (the receipt gives its code).
+            let it = &self.items[id];
+            let (generator, spec, dest, medical) = (it.generator, it.spec, it.dest, it.medical);
+            let part = self.new_item(generator, spec, dest, medical, refused, d, Place::Aside);
+            Then::PartRefused { part, trip }
+        } else {
+            Then::Nothing
+        };
         outs.push(Out {
             env,
             expect: Expect::Accepted,
-            then: Then::Nothing,
+            then,
         });
         if accepted == 0 {
             return;
         }
-        let d = t.div_euclid(DAY);
         let item = &mut self.items[id];
         item.mass_g = accepted;
         item.holder = receiver;
+        item.received = t;
         let keep = item.keep;
         match method {
             _ if keep => {}
@@ -1489,7 +1519,8 @@ impl Sim {
         let mut done = Vec::new();
         let mut total = 0u64;
         while let Some(&(ready, id)) = queue.first() {
-            if ready > d || total as f64 >= capacity_g || done.len() >= 400 {
+            let received_later = self.items[id].received > t;
+            if ready > d || received_later || total as f64 >= capacity_g || done.len() >= 400 {
                 break;
             }
             queue.pop_first();
@@ -1586,8 +1617,14 @@ impl Sim {
     /// waits for the next week.
     fn consolidate(&mut self, t: Minute, point: usize, outs: &mut Vec<Out>) {
         let d = t.div_euclid(DAY);
-        let lots = self.inbox.remove(&point).unwrap_or_default();
-        let mut left = Vec::new();
+        // Lots received after this moment (the gate's clock runs a few minutes behind the
+        // arrival) wait for the next packing.
+        let (lots, mut left): (Vec<ItemId>, Vec<ItemId>) = self
+            .inbox
+            .remove(&point)
+            .unwrap_or_default()
+            .into_iter()
+            .partition(|&i| self.items[i].received <= t);
         for (k, spec) in POINT_OUTPUTS.iter().enumerate() {
             let category = &spec.waste[8..];
             let mine: Vec<ItemId> = lots
