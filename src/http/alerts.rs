@@ -4,7 +4,6 @@
 
 use axum::extract::{Path, State};
 use axum::Json;
-use rusqlite::OptionalExtension;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -48,34 +47,11 @@ pub async fn list(
     Ok(Json(
         st.db
             .read(move |conn| {
-                let scope = alert_scope(conn, &caller)?;
+                let scope = alerts::scope_of(conn, &caller)?;
                 alerts::list(conn, &scope, f.state.as_deref(), rule, limit)
             })
             .await?,
     ))
-}
-
-/// What alerts a caller sees: an administrator all, a regulator its district, and the users of
-/// a bureau (an enterprise with the regulator role, whose devices sign acknowledgements) the
-/// bureau's district.
-fn alert_scope(
-    conn: &rusqlite::Connection,
-    caller: &crate::domain::access::Caller,
-) -> crate::store::StoreResult<Scope> {
-    let scope = caller.scope();
-    if let Scope::Enterprise(u) = &scope {
-        let bureau: Option<String> = conn
-            .prepare_cached(
-                "SELECT e.district FROM enterprises e JOIN enterprise_roles r ON r.uscc = e.uscc
-                 WHERE e.uscc = ?1 AND r.role = 'regulator'",
-            )?
-            .query_row([u.as_str()], |r| r.get(0))
-            .optional()?;
-        if let Some(d) = bureau {
-            return Ok(Scope::District(crate::domain::District::parse(&d)?));
-        }
-    }
-    Ok(scope)
 }
 
 /// One alert.
@@ -89,7 +65,7 @@ pub async fn get(State(st): State<AppState>, auth: Auth, Path(id): Path<String>)
     let caller = auth.caller;
     let (scope, alert) = st
         .db
-        .read(move |conn| Ok((alert_scope(conn, &caller)?, alerts::get(conn, id)?)))
+        .read(move |conn| Ok((alerts::scope_of(conn, &caller)?, alerts::get(conn, id)?)))
         .await?;
     let alert = alert.ok_or_else(|| unknown_alert(&id.to_string()))?;
     let visible = match scope {

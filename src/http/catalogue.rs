@@ -100,20 +100,11 @@ pub async fn reference(State(st): State<AppState>) -> ApiResult<Json<Reference>>
         .collect();
     let districts = st
         .db
-        .read(|conn| {
-            let mut stmt = conn.prepare("SELECT code, name_zh, name_en FROM districts ORDER BY rowid")?;
-            let rows = stmt
-                .query_map([], |r| {
-                    Ok(NamedCode {
-                        code: r.get(0)?,
-                        name_zh: r.get(1)?,
-                        name_en: r.get(2)?,
-                    })
-                })?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            Ok(rows)
-        })
-        .await?;
+        .read(crate::store::reference::districts)
+        .await?
+        .into_iter()
+        .map(|(code, name_zh, name_en)| NamedCode { code, name_zh, name_en })
+        .collect();
     Ok(Json(Reference {
         districts,
         provinces,

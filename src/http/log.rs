@@ -5,7 +5,6 @@ use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use rusqlite::params;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -73,17 +72,7 @@ pub async fn entries(State(st): State<AppState>, ApiQuery(p): ApiQuery<EntriesPa
     }
     let body = st
         .db
-        .read(move |conn| {
-            let mut stmt =
-                conn.prepare_cached("SELECT bytes FROM log_entries WHERE seq >= ?1 AND seq < ?2 ORDER BY seq")?;
-            let mut rows = stmt.query(params![p.start as i64, p.end as i64])?;
-            let mut out = Vec::new();
-            while let Some(r) = rows.next()? {
-                out.extend_from_slice(r.get_ref(0)?.as_blob().map_err(rusqlite::Error::from)?);
-                out.push(b'\n');
-            }
-            Ok(out)
-        })
+        .read(move |conn| crate::log::read::entries_ndjson(conn, p.start, p.end))
         .await?;
     Ok(([(header::CONTENT_TYPE, "application/x-ndjson")], body).into_response())
 }
@@ -190,31 +179,17 @@ pub async fn history(State(st): State<AppState>, Path(code): Path<String>) -> Ap
     let cp = latest(&st)?;
     let item = code.to_string();
     let size = cp.size;
-    let entries = st
+    let entries: Vec<HistoryEntry> = st
         .db
-        .read(move |conn| {
-            let mut stmt = conn.prepare_cached(
-                "SELECT e.seq, e.bytes FROM item_entries i JOIN log_entries e ON e.seq = i.seq
-                 WHERE i.item = ?1 AND e.seq < ?2 ORDER BY e.seq LIMIT ?3",
-            )?;
-            let rows = stmt
-                .query_map(params![item, size as i64, MAX_HISTORY_ENTRIES as i64], |r| {
-                    Ok((r.get::<_, i64>(0)? as u64, r.get::<_, Vec<u8>>(1)?))
-                })?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            rows.into_iter()
-                .map(|(seq, bytes)| {
-                    let proof =
-                        inclusion_proof(&DbNodes(conn), seq, size).map_err(|e| StoreError::Other(format!("{e:?}")))?;
-                    Ok(HistoryEntry {
-                        index: seq,
-                        entry: String::from_utf8(bytes).map_err(|e| StoreError::Other(e.to_string()))?,
-                        inclusion_proof: proof.iter().map(hash_to_b64).collect(),
-                    })
-                })
-                .collect::<Result<Vec<_>, StoreError>>()
+        .read(move |conn| crate::log::read::item_entries(conn, &item, size, MAX_HISTORY_ENTRIES))
+        .await?
+        .into_iter()
+        .map(|e| HistoryEntry {
+            index: e.seq,
+            entry: e.entry,
+            inclusion_proof: e.proof.iter().map(hash_to_b64).collect(),
         })
-        .await?;
+        .collect();
     if entries.is_empty() {
         return Err(Refusal::not_found(
             "unknown_item",

@@ -83,11 +83,7 @@ fn attachment(content_type: &'static str, filename: String, body: Vec<u8>) -> Re
 fn readable_enterprise(conn: &rusqlite::Connection, caller: &Caller, uscc: &Uscc) -> StoreResult<String> {
     let district = enterprise_district(conn, uscc)?;
     caller.may_read(uscc, &district)?;
-    Ok(conn.query_row(
-        "SELECT name_zh FROM enterprises WHERE uscc = ?1",
-        [uscc.as_str()],
-        |r| r.get(0),
-    )?)
+    crate::service::registry::enterprise_name(conn, uscc)
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -10,6 +10,7 @@
 mod entry;
 pub mod keyring;
 mod nodes;
+pub mod read;
 pub mod serverkeys;
 
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};

@@ -661,6 +661,26 @@ pub async fn run_periodically(
     }
 }
 
+/// What alerts a caller sees: an administrator all, a regulator its district, and the users of
+/// a bureau (an enterprise with the regulator role, whose devices sign acknowledgements) the
+/// bureau's district.
+pub fn scope_of(conn: &rusqlite::Connection, caller: &crate::domain::access::Caller) -> StoreResult<Scope> {
+    let scope = caller.scope();
+    if let Scope::Enterprise(u) = &scope {
+        let bureau: Option<String> = conn
+            .prepare_cached(
+                "SELECT e.district FROM enterprises e JOIN enterprise_roles r ON r.uscc = e.uscc
+                 WHERE e.uscc = ?1 AND r.role = 'regulator'",
+            )?
+            .query_row([u.as_str()], |r| r.get(0))
+            .optional()?;
+        if let Some(d) = bureau {
+            return Ok(Scope::District(crate::domain::District::parse(&d)?));
+        }
+    }
+    Ok(scope)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

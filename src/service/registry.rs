@@ -1091,3 +1091,10 @@ pub fn list_devices(conn: &Connection, owner: &Uscc) -> StoreResult<Vec<Device>>
     }
     Ok(out)
 }
+
+/// The enterprise's Chinese name.
+pub fn enterprise_name(conn: &Connection, uscc: &Uscc) -> StoreResult<String> {
+    Ok(conn
+        .prepare_cached("SELECT name_zh FROM enterprises WHERE uscc = ?1")?
+        .query_row([uscc.as_str()], |r| r.get(0))?)
+}

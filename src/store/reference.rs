@@ -129,6 +129,15 @@ pub fn provinces(conn: &Connection) -> StoreResult<Vec<(String, String)>> {
     Ok(rows)
 }
 
+/// Every district as `(code, name_zh, name_en)`, in the order they were added.
+pub fn districts(conn: &Connection) -> StoreResult<Vec<(String, String, String)>> {
+    let rows = conn
+        .prepare_cached("SELECT code, name_zh, name_en FROM districts ORDER BY rowid")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(rows)
+}
+
 fn version_exists(conn: &Connection, version: &str) -> StoreResult<bool> {
     Ok(conn.query_row(
         "SELECT EXISTS(SELECT 1 FROM catalogue_versions WHERE version = ?1)",
