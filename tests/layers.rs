@@ -45,7 +45,16 @@ fn offenders(dirs: &[&str], forbidden: &[&str]) -> Vec<String> {
 fn the_pure_layers_use_no_storage_web_files_or_clock() {
     let found = offenders(
         &["src/domain", "src/crypto", "src/render"],
-        &["rusqlite", "axum", "tokio", "reqwest", "std::fs", "Utc::now", "Local::now", "SystemTime"],
+        &[
+            "rusqlite",
+            "axum",
+            "tokio",
+            "reqwest",
+            "std::fs",
+            "Utc::now",
+            "Local::now",
+            "SystemTime",
+        ],
     );
     assert!(found.is_empty(), "{found:#?}");
 }
@@ -53,7 +62,15 @@ fn the_pure_layers_use_no_storage_web_files_or_clock() {
 #[test]
 fn nothing_below_the_http_layer_knows_http() {
     let found = offenders(
-        &["src/domain", "src/crypto", "src/render", "src/store", "src/log", "src/service", "src/audit"],
+        &[
+            "src/domain",
+            "src/crypto",
+            "src/render",
+            "src/store",
+            "src/log",
+            "src/service",
+            "src/audit",
+        ],
         &["crate::http", "axum::"],
     );
     assert!(found.is_empty(), "{found:#?}");
@@ -63,7 +80,15 @@ fn nothing_below_the_http_layer_knows_http() {
 fn the_http_handlers_write_no_sql() {
     let found = offenders(
         &["src/http"],
-        &["SELECT ", "INSERT ", "UPDATE ", "DELETE FROM", "prepare(", "prepare_cached(", "query_row("],
+        &[
+            "SELECT ",
+            "INSERT ",
+            "UPDATE ",
+            "DELETE FROM",
+            "prepare(",
+            "prepare_cached(",
+            "query_row(",
+        ],
     );
     assert!(found.is_empty(), "{found:#?}");
 }
