@@ -177,11 +177,18 @@ pub fn parse_state(text: &str) -> StoreResult<ItemState> {
         treated: r.opt_u64("treated_g").map(Grams),
         volume_l: r.opt_u64("volume_l").and_then(|l| u32::try_from(l).ok()),
         inputs: r.codes("inputs")?,
-        outputs: r.codes("outputs")?,
+        // Absent in rows written before outputs were projected: none recorded then.
+        outputs: if v.get("outputs").is_some() {
+            r.codes("outputs")?
+        } else {
+            Vec::new()
+        },
         discrepancy,
         created_seq: r.u64("created_seq")?,
         last_seq: r.u64("last_seq")?,
-        last_at: DateTime::parse_from_rfc3339(r.str("last_at")?)
+        // Absent in rows written before event times were ordered: the state's logged time
+        // is the nearest bound the row holds.
+        last_at: DateTime::parse_from_rfc3339(r.opt_str("last_at").unwrap_or(r.str("state_since")?))
             .map_err(|_| corrupt("last_at"))?
             .with_timezone(&Utc),
         state_since: DateTime::parse_from_rfc3339(r.str("state_since")?)
@@ -499,5 +506,12 @@ mod tests {
             };
             assert_eq!(parse_state(&state_json(&s)).unwrap(), s);
         }
+        // A row written before `outputs` and `last_at` were projected still reads, so an
+        // upgraded service keeps serving its items.
+        let mut old: serde_json::Value = serde_json::from_str(&state_json(&base)).unwrap();
+        old.as_object_mut().unwrap().remove("outputs");
+        old.as_object_mut().unwrap().remove("last_at");
+        let read = parse_state(&old.to_string()).unwrap();
+        assert_eq!((read.outputs, read.last_at), (vec![], base.state_since));
     }
 }
