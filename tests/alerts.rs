@@ -615,9 +615,20 @@ async fn a_time_limit_broken_by_an_item_closed_before_any_sweep_is_alerted() {
         driver,
     };
 
-    // -- medical: a bag generated at t0 reaches Fengyan within the hour but is steamed 50 hours
-    // after generation; the treatment closes it late.
-    let bag = w.generate(&hospital, "841-001-01", 10_000).await;
+    // -- medical: a bag sealed at t0 by a ward phone with no signal reaches the log 10 hours
+    // later, Fengyan an hour after that, and is steamed 49 hours after it was sealed; the
+    // treatment closes it late. The 48 hours run from the sealing the hospital signed, not from
+    // the late registration (which would have put the limit at t0 + 58 h and missed it).
+    w.later(Duration::hours(10));
+    let r = common::custody::accepted_at(
+        &w.admin,
+        &hospital,
+        &cst(t0),
+        "generate",
+        generate_fields("841-001-01", 10_000, "solid", &["T"], 200),
+    )
+    .await;
+    let bag = r["item_code"].as_str().unwrap().to_owned();
     w.later(Duration::hours(1));
     let m = w.on_the_road(&hospital, FENGYAN, &bag).await;
     w.at(&w.driver, "arrive", json!({"items": [bag], "manifest": m})).await;
@@ -629,7 +640,8 @@ async fn a_time_limit_broken_by_an_item_closed_before_any_sweep_is_alerted() {
         json!({"item": bag, "decision": "accept", "accepted_mass_g": 10_000, "refused_mass_g": 0}),
     )
     .await;
-    let treated_at = w.later(Duration::hours(49));
+    let treated_at = w.later(Duration::hours(38));
+    assert_eq!(treated_at, t0 + Duration::hours(49));
     let seq = w
         .at(
             &fengyan,

@@ -172,10 +172,13 @@ pub fn resolve(conn: &Connection, rule: Rule, subject: &str, at: DateTime<Utc>, 
     Ok(())
 }
 
-/// When the log created the item: its first history row (the item's own state when it has none).
+/// When the item was generated: the time its generator signed in the `generate` event (or the
+/// consolidation, split or refusal that made it), not when that event reached the log, so a
+/// bag registered late by an offline phone does not gain time (the item's own state when the
+/// projection has no row).
 fn created_at(conn: &Connection, s: &ItemState) -> StoreResult<DateTime<Utc>> {
     let created_at: Option<String> = conn
-        .prepare_cached("SELECT at FROM item_history WHERE item = ?1 ORDER BY seq LIMIT 1")?
+        .prepare_cached("SELECT generated_at FROM items WHERE code = ?1")?
         .query_row([s.code.as_str()], |r| r.get(0))
         .optional()?;
     Ok(created_at
