@@ -546,10 +546,15 @@ pub fn table(r: &FacilityReconciliation) -> String {
         "method", "capacity t", "treated t", "items", "pro-rated t", "utilisation", "projected", "days left"
     ));
     for m in &r.methods {
+        // A line licensed per day shows its daily limit here; its figures follow below.
+        let capacity = match m.daily_capacity_g {
+            Some(day) if m.capacity_g == 0 => format!("{}/day", tonnes(day)),
+            _ => tonnes(m.capacity_g),
+        };
         out.push_str(&format!(
             "{:<18} {:>12} {:>12} {:>8} {:>12} {:>12} {:>10} {:>10}\n",
             m.method,
-            tonnes(m.capacity_g),
+            capacity,
             tonnes(m.treated_ytd_g),
             m.treated_ytd_items,
             tonnes(m.prorated_capacity_g),
