@@ -529,7 +529,7 @@ function exemptionList(exemptions) {
   return h('div', { class: 'exemptions small', dataset: { exempt: exemptions.map((x) => x.stage_en).join(',') } },
     h('strong', {}, t('catalogue.exemptions')),
     h('ul', {}, exemptions.map((x) => h('li', { dataset: { stage: x.stage_en } },
-      h('span', { class: 'chip static' }, exemptionStage(x)), ' ', x.exemption, ' ',
+      h('span', { class: 'chip static' }, exemptionStage(x)), ' ', x.waste ? [h('strong', {}, x.waste), colon()] : null, x.exemption, ' ',
       h('span', { class: 'muted' }, t('catalogue.exempt_condition', { condition: x.condition }))))));
 }
 
@@ -539,7 +539,7 @@ function exemptStages(exemptions) {
 }
 
 function hazardChips(hazard) {
-  const codes = String(hazard || '').split(/[,，\s]+/).filter(Boolean);
+  const codes = String(hazard || '').split(/[,，/\s]+/).filter(Boolean);
   return h('span', { class: 'hazards' }, h('span', { class: 'sr-only' }, labelled('catalogue.hazard')),
     codes.map((c) => h('span', { class: `hazard hazard-${c}`, title: refName('hazards', c) }, c, ' ', refName('hazards', c))));
 }

@@ -595,7 +595,7 @@ async fn enterprise_admin_registers_containers_signed_by_a_browser_key_and_print
         let ticked = b.eval("['T', 'C', 'I', 'R', 'In'].filter((c) => document.querySelector('#gen-hazard-' + c).checked)");
         assert_eq!(ticked, json!(["T", "I"]), "900-249-08 is toxic and ignitable");
         let info = b.text("#gen-waste-info");
-        assert!(info.as_str().unwrap().contains("名录豁免环节：利用"), "the type-ahead names the exempt stage: {info}");
+        assert!(info.as_str().unwrap().contains("部分情形可豁免（利用，须符合名录条件）"), "the type-ahead names the exempt stage: {info}");
         fill_generate_form(b, "185.5", "3");
         b.click("#gen-submit");
         b.wait_for(
