@@ -39,10 +39,14 @@ pub async fn refused(c: &Client, device: &Device, kind: &str, fields: Value, sta
     answer.1
 }
 
+/// The item as the API shows it to `c`.
+pub async fn item(c: &Client, code: &str) -> Value {
+    c.get_ok(&format!("/api/v1/items/{code}")).await
+}
+
 /// Asserts where the item stands: its `state` and `holder`.
 pub async fn stands(c: &Client, code: &str, state: &str, holder: &str) {
-    let (s, item) = c.get(&format!("/api/v1/items/{code}")).await;
-    assert_eq!(s, StatusCode::OK, "{item}");
+    let item = item(c, code).await;
     assert_eq!(
         (item["state"].as_str(), item["holder"].as_str()),
         (Some(state), Some(holder)),
@@ -68,26 +72,72 @@ pub async fn event_kinds(c: &Client, code: &str) -> Vec<String> {
         .collect()
 }
 
-/// A transporter's vehicle and its driver `(name, licence_no, phone)`.
-pub struct Fleet<'a> {
-    pub plate: &'a str,
-    pub vehicle_type: &'a str,
-    pub driver: (&'a str, &'a str, &'a str),
+/// A transporter's vehicle and its driver.
+#[derive(Clone, Copy)]
+pub struct Fleet {
+    pub plate: &'static str,
+    pub vehicle_type: &'static str,
+    /// The vehicle's road transport certificate (道路运输证号), if the story names one.
+    pub road_transport_cert: Option<&'static str>,
+    /// The driver: `(name, licence_no, phone)`.
+    pub driver: (&'static str, &'static str, &'static str),
+}
+
+impl Fleet {
+    /// A van with its driver (a synthetic name and phone).
+    pub fn van(plate: &'static str, licence: &'static str) -> Fleet {
+        Fleet {
+            plate,
+            vehicle_type: "van",
+            road_transport_cert: None,
+            driver: ("测试司机", licence, "13800000001"),
+        }
+    }
+
+    /// The same with a vehicle of another type (`medical_waste`, `flatbed`, ...).
+    pub fn of_type(self, vehicle_type: &'static str) -> Fleet {
+        Fleet { vehicle_type, ..self }
+    }
+
+    /// The same with the driver's name and phone.
+    pub fn driven_by(self, name: &'static str, phone: &'static str) -> Fleet {
+        Fleet {
+            driver: (name, self.driver.1, phone),
+            ..self
+        }
+    }
+
+    /// The same with a road transport certificate.
+    pub fn with_cert(self, cert: &'static str) -> Fleet {
+        Fleet {
+            road_transport_cert: Some(cert),
+            ..self
+        }
+    }
+
+    /// The driver's licence number, as a manifest names it.
+    pub fn licence(&self) -> &'static str {
+        self.driver.1
+    }
 }
 
 /// Registers the transporter's vehicle and driver through `c` (an admin of `carrier` or the
-/// system admin), asserting both are created.
-pub async fn add_fleet(c: &Client, carrier: &str, fleet: Fleet<'_>) {
+/// system admin), asserting both are created and the certificate, if any, recorded.
+pub async fn add_fleet(c: &Client, carrier: &str, fleet: Fleet) {
     let (name, licence, phone) = fleet.driver;
+    let mut vehicle = json!({"plate": fleet.plate, "vehicle_type": fleet.vehicle_type});
+    if let Some(cert) = fleet.road_transport_cert {
+        vehicle["road_transport_cert"] = json!(cert);
+    }
     for (path, body) in [
-        (
-            "vehicles",
-            json!({"plate": fleet.plate, "vehicle_type": fleet.vehicle_type}),
-        ),
+        ("vehicles", vehicle),
         ("drivers", json!({"name": name, "licence_no": licence, "phone": phone})),
     ] {
         let (s, answer) = c.post(&format!("/api/v1/enterprises/{carrier}/{path}"), body).await;
         assert_eq!(s, StatusCode::CREATED, "{answer}");
+        if let (Some(cert), "vehicles") = (fleet.road_transport_cert, path) {
+            assert_eq!(answer["road_transport_cert"], cert, "{answer}");
+        }
     }
 }
 

@@ -126,6 +126,40 @@ impl TestApp {
         self.user("admin", "admin", None, None).await;
         self.login("admin").await
     }
+
+    /// The log's size, from the latest checkpoint (its second line).
+    pub async fn log_size(&self) -> u64 {
+        let note = reqwest::get(format!("{}/log/checkpoint", self.base))
+            .await
+            .expect("checkpoint")
+            .text()
+            .await
+            .expect("checkpoint text");
+        note.lines().nth(1).expect("a size line").parse().expect("a size")
+    }
+
+    /// The log's entries `start..end`, parsed.
+    pub async fn entries(&self, start: u64, end: u64) -> Vec<Value> {
+        let text = reqwest::get(format!("{}/log/entries?start={start}&end={end}", self.base))
+            .await
+            .expect("entries")
+            .text()
+            .await
+            .expect("entries text");
+        text.lines()
+            .map(|l| serde_json::from_str(l).expect("an entry"))
+            .collect()
+    }
+}
+
+/// Runs the auditor on the database of a stopped service and asserts it finds nothing wrong;
+/// answers the report for the test's further checks.
+pub async fn audit_clean(db: &std::path::Path) -> hwtrace::audit::AuditReport {
+    let report = hwtrace::audit::run(hwtrace::audit::AuditArgs::db(db))
+        .await
+        .expect("the audit runs");
+    assert!(report.ok(), "{report}");
+    report
 }
 
 fn http_client() -> reqwest::Client {
@@ -177,6 +211,13 @@ impl Client {
 
     pub async fn get(&self, path: &str) -> (StatusCode, Value) {
         self.send(self.request(Method::GET, path)).await
+    }
+
+    /// A GET that must answer 200 OK; answers the body.
+    pub async fn get_ok(&self, path: &str) -> Value {
+        let (s, body) = self.get(path).await;
+        assert_eq!(s, StatusCode::OK, "{path}: {body}");
+        body
     }
 
     pub async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
@@ -245,7 +286,11 @@ impl Client {
 
 /// Now, in China Standard Time, as a device writes `at`.
 pub fn now_cst() -> String {
-    chrono::Utc::now()
-        .with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).unwrap())
+    cst(chrono::Utc::now())
+}
+
+/// A time as a device writes it: RFC 3339 in China Standard Time.
+pub fn cst(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).unwrap())
         .to_rfc3339()
 }
