@@ -70,7 +70,7 @@ async fn ledgers_and_manifest_follow_a_drum_along_its_path() {
         .await;
 
     let shop_client = &cast["shop"].client;
-    let ledger = ledger_of(shop_client, &repair).await;
+    let ledger = ledger_of(shop_client, repair).await;
     assert_eq!(ledger["enterprise"], repair.as_str());
     assert_eq!(states(&ledger), [("stored".to_owned(), 2, 235_500)]);
     assert_eq!(
@@ -98,7 +98,7 @@ async fn ledgers_and_manifest_follow_a_drum_along_its_path() {
     let handover = json!({"items": [a], "manifest": number});
     accepted(admin, driver, "accept", handover.clone()).await;
 
-    let ledger = ledger_of(shop_client, &repair).await;
+    let ledger = ledger_of(shop_client, repair).await;
     assert_eq!(
         states(&ledger),
         [("in_transit".to_owned(), 1, 185_500), ("stored".to_owned(), 1, 50_000)]
@@ -116,7 +116,7 @@ async fn ledgers_and_manifest_follow_a_drum_along_its_path() {
     assert!(group(&ledger, "stored")["oldest"]["storage_age_days"].as_i64().unwrap() >= 0);
 
     let carrier_client = &cast["carrier"].client;
-    let ledger = ledger_of(carrier_client, &carrier).await;
+    let ledger = ledger_of(carrier_client, carrier).await;
     assert_eq!(states(&ledger), [("in_transit".to_owned(), 1, 185_500)]);
 
     // At Yunan: arrive, weigh 183 kg, receive; the receiver's ledger shows it in store.
@@ -189,7 +189,7 @@ async fn ledgers_and_manifest_follow_a_drum_along_its_path() {
         "not_your_enterprise",
     );
     // The stranger's own ledger is empty.
-    let own = ledger_of(outsider, &stranger).await;
+    let own = ledger_of(outsider, stranger).await;
     assert_eq!(
         (own["total_items"].as_u64(), own["states"].as_array().map(Vec::len)),
         (Some(0), Some(0))

@@ -533,7 +533,7 @@ async fn the_hj1259_ledger_reports_and_printed_manifest_match_the_hand_worked_st
     );
     // Yunan's own-treatment table: the standard's headers, read back from the CSV.
     let (_, _, body) = raw(
-        &admin,
+        admin,
         &format!("/api/v1/enterprises/{YUNAN}/hj1259?from=2026-04-01&to=2026-04-30&stage=own_treatment&format=csv"),
     )
     .await;
@@ -701,7 +701,7 @@ async fn the_hj1259_ledger_reports_and_printed_manifest_match_the_hand_worked_st
     assert_eq!(figures(&row(&months[4], "900-252-12")), [50_000, 0, 0, 0, 0, 0, 50_000]);
     // The same as CSV.
     let (st, headers, body) = raw(
-        &admin,
+        admin,
         &format!("/api/v1/enterprises/{}/reports?year=2026&period=m4&format=csv", s.shop),
     )
     .await;

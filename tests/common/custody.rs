@@ -7,7 +7,7 @@ use hwtrace::crypto::dsse::Envelope;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-use super::{assert_refused, enterprise, now_cst, Client, TestApp};
+use super::{assert_refused, now_cst, Client, TestApp};
 
 /// Signs an event at device time `at` and posts it; answers `(status, body)`.
 pub async fn send_event_at(c: &Client, device: &Device, at: &str, kind: &str, fields: Value) -> (StatusCode, Value) {
@@ -139,14 +139,6 @@ pub async fn add_fleet(c: &Client, carrier: &str, fleet: Fleet) {
             assert_eq!(answer["road_transport_cert"], cert, "{answer}");
         }
     }
-}
-
-/// Creates an enterprise with one role through the system admin `admin`, asserting success.
-pub async fn add_enterprise(admin: &Client, uscc: &str, role: &str, district: &str) {
-    let (s, body) = admin
-        .post("/api/v1/enterprises", enterprise(uscc, &[role], district))
-        .await;
-    assert_eq!(s, StatusCode::CREATED, "{body}");
 }
 
 /// Creates the enterprise admin `user` of `owner`, and as that user registers a new device
