@@ -9,7 +9,7 @@ use std::process::Command;
 use chrono::{NaiveDate, Utc};
 use common::cast::Cast;
 use common::custody::{accepted, Fleet};
-use common::{assert_refused, now_cst, spawn_app, spawn_app_at, Client, YUNAN};
+use common::{assert_refused, now_cst, spawn_app, spawn_app_at, spawn_app_with_db, Client, YUNAN};
 use hwtrace::client::generate_fields;
 use hwtrace::store::reference::load_calendar;
 use hwtrace::time::cst_date;
@@ -174,9 +174,7 @@ async fn manifest(c: &Client, number: &str) -> Value {
 /// Two drums from a repair shop on one manifest, arrived at Yunan's gate.
 #[tokio::test]
 async fn arrived_items_show_when_receipt_is_due_and_whether_it_is_overdue() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("hwtrace.db");
-    let app = spawn_app_at(&db).await;
+    let (app, db) = spawn_app_with_db().await;
     let cast = Cast::on(&app)
         .generator("shop", "91500110MA5U8F4X2")
         .transporter("carrier", "91500110MA6TRN031", Fleet::van(PLATE, LICENCE))

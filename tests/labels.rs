@@ -131,22 +131,8 @@ async fn the_public_page_tells_genuine_from_forged() {
     let qr = r["label"]["qr_text"].as_str().unwrap();
     let b32 = qr.rsplit('/').next().unwrap();
     let anon = app.anonymous();
-    let json_of = |path: String| {
-        let c = reqwest::Client::new();
-        let base = app.base.clone();
-        async move {
-            c.get(format!("{base}{path}"))
-                .header("accept", "application/json")
-                .send()
-                .await
-                .unwrap()
-                .json::<Value>()
-                .await
-                .unwrap()
-        }
-    };
 
-    let view = json_of(format!("/Q/{b32}")).await;
+    let view = app.verified(b32).await;
     assert_eq!(view["verdict"], "genuine", "{view}");
     assert_eq!(view["item"]["item_code"], r["item_code"]);
     assert_eq!(view["item"]["state_en"], "stored at its generator");
@@ -164,7 +150,7 @@ async fn the_public_page_tells_genuine_from_forged() {
         for bit in [0u8, 3, 7] {
             let mut tampered = raw.clone();
             tampered[byte] ^= 1 << bit;
-            let v = json_of(format!("/Q/{}", BASE32_NOPAD.encode(&tampered))).await;
+            let v = app.verified(&BASE32_NOPAD.encode(&tampered)).await;
             let want = if byte == 0 { "malformed" } else { "forged" };
             assert_eq!(v["verdict"], want, "byte {byte} bit {bit}: {v}");
         }
@@ -176,7 +162,7 @@ async fn the_public_page_tells_genuine_from_forged() {
         String::from_utf8(html).unwrap().contains("伪造标签"),
         "the forged page says so, loudly"
     );
-    let v = json_of("/Q/NOT-A-LABEL".into()).await;
+    let v = app.verified("NOT-A-LABEL").await;
     assert_eq!(v["verdict"], "malformed");
 }
 
@@ -385,8 +371,7 @@ async fn a_label_is_orange_yellow_fills_harmful_components_precautions_remarks_a
 /// signed by the generator, at the log's time.
 #[tokio::test]
 async fn the_public_page_names_each_event_its_signer_and_its_own_time() {
-    use common::cast::Cast;
-    use common::custody::{accepted, accepted_at, Fleet};
+    use common::custody::{accepted_at, Fleet};
     let app = spawn_app().await;
     let cast = Cast::on(&app)
         .generator("shop", "91500110MA5U8F4X2")
@@ -399,7 +384,7 @@ async fn the_public_page_names_each_event_its_signer_and_its_own_time() {
         .build()
         .await;
     let admin = &cast.admin;
-    let (shop, driver) = (&cast["shop"].device, &cast["carrier"].device);
+    let shop = &cast["shop"].device;
     let carrier = cast["carrier"].uscc.clone();
     // The phone signed the generation offline, an hour and a half before it synced.
     let signed = (chrono::Utc::now() - chrono::Duration::minutes(90))
@@ -420,35 +405,9 @@ async fn the_public_page_names_each_event_its_signer_and_its_own_time() {
         .next()
         .unwrap()
         .to_owned();
-    let number = accepted(
-        admin,
-        shop,
-        "manifest_open",
-        json!({"transporters": [carrier], "vehicle_plate": "渝D55701", "driver_licence": "500110198707071234",
-               "receiver": common::YUNAN, "items": [code], "planned_date": "2026-04-01"}),
-    )
-    .await["manifest_no"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    accepted(
-        admin,
-        shop,
-        "release",
-        json!({"items": [code], "to": carrier, "manifest": number}),
-    )
-    .await;
-    accepted(admin, driver, "accept", json!({"items": [code], "manifest": number})).await;
+    cast.on_the_road("shop", "carrier", "yunan", &[&code]).await;
 
-    let view: Value = reqwest::Client::new()
-        .get(format!("{}/Q/{b32}", app.base))
-        .header("accept", "application/json")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let view = app.verified(&b32).await;
     let lines = view["custody"].as_array().unwrap();
     let kinds: Vec<&str> = lines.iter().map(|l| l["event"].as_str().unwrap()).collect();
     assert_eq!(kinds, ["generate", "manifest_open", "release", "accept"], "{view}");

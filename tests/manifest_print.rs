@@ -15,7 +15,7 @@ mod common;
 
 use common::cast::Cast;
 use common::custody::{accepted, Fleet};
-use common::{audit_clean, spawn_app_at, Client, YUNAN};
+use common::{audit_clean, spawn_app_with_db, Client, YUNAN};
 use hwtrace::client::generate_fields;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -68,9 +68,7 @@ fn item_cells(page: &str, code: &str) -> Vec<String> {
 
 #[tokio::test]
 async fn a_refused_manifest_prints_its_own_values_not_those_of_the_return_manifest() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("hwtrace.db");
-    let app = spawn_app_at(&db).await;
+    let (app, db) = spawn_app_with_db().await;
     let cast = Cast::on(&app)
         .generator("shop", "91500110MA5U8F4X2")
         .transporter("carrier", "91500110MA6TRN031", Fleet::van(PLATE_A, LICENCE_A))
@@ -184,9 +182,7 @@ async fn a_refused_manifest_prints_its_own_values_not_those_of_the_return_manife
 
 #[tokio::test]
 async fn a_relay_prints_both_carriers_legs_and_every_field_order_23_asks() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("hwtrace.db");
-    let app = spawn_app_at(&db).await;
+    let (app, db) = spawn_app_with_db().await;
     let cast = Cast::on(&app)
         .generator("shop", "91500110MA5U8F4X2")
         .transporter(

@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 
 use common::cast::{Cast, Party};
 use common::custody::{send_event, Fleet};
-use common::{audit_clean, now_cst, spawn_app_at, Client, TestApp, YUNAN};
+use common::{audit_clean, now_cst, spawn_app_with_db, Client, TestApp, YUNAN};
 use hwtrace::client::{generate_fields, Device};
 use proptest::prelude::*;
 use reqwest::StatusCode;
@@ -86,9 +86,7 @@ async fn look(c: &Client, code: &str) -> (String, String, Option<String>, u64, V
 }
 
 async fn run(steps: Vec<Step>) {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("hwtrace.db");
-    let app = spawn_app_at(&db).await;
+    let (app, db) = spawn_app_with_db().await;
     let c = cast(&app).await;
     let admin = &c.admin;
     let shop = &c["shop"].device;

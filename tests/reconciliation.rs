@@ -9,7 +9,7 @@ mod common;
 use chrono::Datelike;
 use common::cast::{index_of, Cast};
 use common::custody::{accepted, Fleet};
-use common::{assert_refused, now_cst, spawn_app_at, Client, YUNAN};
+use common::{assert_refused, now_cst, spawn_app_at, spawn_app_with_db, Client, YUNAN};
 use hwtrace::client::generate_fields;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -24,9 +24,7 @@ fn van() -> Fleet {
 
 #[tokio::test]
 async fn the_figures_of_a_small_district_match_the_hand_worked_answers() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("hwtrace.db");
-    let app = spawn_app_at(&db).await;
+    let (app, db) = spawn_app_with_db().await;
     let cast = Cast::on(&app)
         .generator("shop", "91500110MA6PTR001")
         .generator("hospital", "12500110MB6HPT001")

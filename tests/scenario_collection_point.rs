@@ -11,7 +11,7 @@ mod common;
 
 use common::cast::{code_of, Cast};
 use common::custody::{accepted, refused, stands, Fleet};
-use common::{audit_clean, now_cst, spawn_app_at};
+use common::{audit_clean, now_cst, spawn_app_with_db};
 use hwtrace::client::generate_fields;
 use reqwest::StatusCode;
 use serde_json::json;
@@ -21,9 +21,7 @@ const BATTERIES: &str = "900-052-31";
 
 #[tokio::test]
 async fn a_collection_point_with_a_collection_licence_receives_stores_and_consolidates() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("hwtrace.db");
-    let app = spawn_app_at(&db).await;
+    let (app, db) = spawn_app_with_db().await;
     let cast = Cast::on(&app)
         .generator("shop1", "91500110MA6XMD001")
         .generator("shop2", "91500110MA6XMD002")

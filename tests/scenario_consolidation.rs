@@ -9,7 +9,7 @@ mod common;
 
 use common::cast::{code_of, Cast};
 use common::custody::{accepted, refused, send_event, stands, Fleet};
-use common::{assert_refused, audit_clean, now_cst, spawn_app_at};
+use common::{assert_refused, audit_clean, now_cst, spawn_app_with_db};
 use hwtrace::audit::{self, AuditArgs};
 use hwtrace::client::generate_fields;
 use reqwest::StatusCode;
@@ -19,9 +19,7 @@ const BATTERIES: &str = "900-052-31";
 
 #[tokio::test]
 async fn batteries_from_three_small_enterprises_are_consolidated_into_one_tote() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("hwtrace.db");
-    let app = spawn_app_at(&db).await;
+    let (app, db) = spawn_app_with_db().await;
 
     // The cast: three small enterprises, a transporter, and a collection point licensed to
     // collect HW31.
@@ -117,15 +115,7 @@ async fn batteries_from_three_small_enterprises_are_consolidated_into_one_tote()
     // The tote's label is genuine, like any generated item's.
     let qr = receipt["label"]["qr_text"].as_str().unwrap();
     let b32 = qr.rsplit('/').next().unwrap();
-    let view: Value = reqwest::Client::new()
-        .get(format!("{}/Q/{b32}", app.base))
-        .header("accept", "application/json")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let view = app.verified(b32).await;
     assert_eq!(view["verdict"], "genuine", "{view}");
     assert_eq!(view["item"]["item_code"], code.as_str());
 

@@ -11,7 +11,7 @@ mod common;
 
 use common::cast::{index_of, Cast};
 use common::custody::{accepted, item, refused, stands, Fleet};
-use common::{assert_refused, audit_clean, now_cst, spawn_app_at, Client, YUNAN};
+use common::{assert_refused, audit_clean, now_cst, spawn_app_with_db, Client, YUNAN};
 use hwtrace::client::{generate_fields, Device};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -27,9 +27,7 @@ async fn correction(c: &Client, signer: &Device, cosigner: Option<&Device>, fiel
 
 #[tokio::test]
 async fn a_weight_discrepancy_is_answered_by_a_co_signed_correction() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("hwtrace.db");
-    let app = spawn_app_at(&db).await;
+    let (app, db) = spawn_app_with_db().await;
     let cast = Cast::on(&app)
         .generator("factory", "91500110MA6PNT001")
         .transporter(

@@ -10,7 +10,7 @@ mod common;
 
 use common::cast::{code_of, Cast};
 use common::custody::{accepted, event_kinds, refused, send_event, stands, Fleet};
-use common::{audit_clean, spawn_app_at, YUNAN};
+use common::{audit_clean, spawn_app_with_db, YUNAN};
 use hwtrace::client::generate_fields;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -19,9 +19,7 @@ const FLY_ASH: &str = "772-003-18";
 
 #[tokio::test]
 async fn fly_ash_from_the_incinerator_is_solidified_and_landfilled() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("hwtrace.db");
-    let app = spawn_app_at(&db).await;
+    let (app, db) = spawn_app_with_db().await;
     let cast = Cast::on(&app)
         .generator("plant", "91500110MA6CHM001")
         .transporter(

@@ -11,7 +11,7 @@ mod common;
 
 use common::cast::Cast;
 use common::custody::{accepted, event_kinds, refused, send_event, stands, Fleet};
-use common::{assert_refused, audit_clean, now_cst, spawn_app_at, TestApp, YUNAN};
+use common::{assert_refused, audit_clean, now_cst, spawn_app_with_db, TestApp, YUNAN};
 use hwtrace::client::generate_fields;
 use reqwest::StatusCode;
 use serde_json::json;
@@ -36,9 +36,7 @@ async fn cast(app: &TestApp) -> Cast {
 
 #[tokio::test]
 async fn a_drum_changes_transporters_at_a_transfer_point_on_its_way_to_the_incinerator() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("hwtrace.db");
-    let app = spawn_app_at(&db).await;
+    let (app, db) = spawn_app_with_db().await;
     let cast = cast(&app).await;
     let admin = &cast.admin;
     let (shop, first, second, gate) = (

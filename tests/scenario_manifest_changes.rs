@@ -10,7 +10,7 @@ mod common;
 
 use common::cast::Cast;
 use common::custody::{accepted, refused, stands, Fleet};
-use common::{audit_clean, spawn_app_at, YUNAN};
+use common::{audit_clean, spawn_app_with_db, YUNAN};
 use hwtrace::audit::{self, AuditArgs};
 use hwtrace::client::generate_fields;
 use reqwest::StatusCode;
@@ -22,9 +22,7 @@ const SLUDGE: &str = "336-064-17";
 
 #[tokio::test]
 async fn a_manifest_is_amended_and_another_cancelled_and_losses_and_a_split_are_recorded() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("hwtrace.db");
-    let app = spawn_app_at(&db).await;
+    let (app, db) = spawn_app_with_db().await;
     let cast = Cast::on(&app)
         .generator("works", "91500110MA6EPL001")
         .transporter("carrier", "91500110MA6TRN035", Fleet::van(PLATE, "500110199105051234"))

@@ -9,7 +9,7 @@ mod common;
 use chrono::{DateTime, Duration, FixedOffset};
 use common::cast::Cast;
 use common::custody::{accepted, send_event, stands, Fleet};
-use common::{assert_refused, audit_clean, spawn_app_at};
+use common::{assert_refused, audit_clean, spawn_app_with_db};
 use hwtrace::client::generate_fields;
 use hwtrace::crypto::dsse::Envelope;
 use reqwest::StatusCode;
@@ -21,9 +21,7 @@ const LICENCE: &str = "500110198203041234";
 
 #[tokio::test]
 async fn infectious_waste_goes_from_the_hospital_to_the_steam_station_within_48_hours() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("hwtrace.db");
-    let app = spawn_app_at(&db).await;
+    let (app, db) = spawn_app_with_db().await;
     // The hospital, the medical-waste transporter with its vehicle and driver, and Fengyan's
     // gate, each with a device.
     let cast = Cast::on(&app)

@@ -8,7 +8,7 @@ mod common;
 
 use common::cast::Cast;
 use common::custody::{accepted, refused, stands, Fleet};
-use common::{audit_clean, now_cst, spawn_app_at, TestApp, YUNAN};
+use common::{audit_clean, now_cst, spawn_app_with_db, TestApp, YUNAN};
 use hwtrace::audit::{self, AuditArgs};
 use hwtrace::client::generate_fields;
 use hwtrace::crypto::dsse::Envelope;
@@ -35,9 +35,7 @@ async fn cast(app: &TestApp) -> Cast {
 
 #[tokio::test]
 async fn a_drum_of_waste_oil_goes_from_the_repair_shop_to_the_incinerator() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("hwtrace.db");
-    let app = spawn_app_at(&db).await;
+    let (app, db) = spawn_app_with_db().await;
     let cast = cast(&app).await;
     let admin = &cast.admin;
     let (shop, driver, gate, stranger) = (
@@ -186,9 +184,7 @@ async fn a_drum_of_waste_oil_goes_from_the_repair_shop_to_the_incinerator() {
 
 #[tokio::test]
 async fn the_holder_moves_a_drum_within_its_store_and_nobody_else_can() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("hwtrace.db");
-    let app = spawn_app_at(&db).await;
+    let (app, db) = spawn_app_with_db().await;
     let cast = cast(&app).await;
     let (admin, shop, stranger) = (&cast.admin, &cast["shop"].device, &cast["stranger"].device);
     let repair = &cast["shop"].uscc;

@@ -15,7 +15,7 @@ mod common;
 use chrono::{Duration, Utc};
 use common::cast::{code_of, Cast};
 use common::custody::{accepted_at, stands, Fleet};
-use common::{audit_clean, cst, spawn_app_at, TestApp, YUNAN};
+use common::{audit_clean, cst, spawn_app_with_db, TestApp, YUNAN};
 use hwtrace::client::generate_fields;
 use reqwest::StatusCode;
 use serde_json::json;
@@ -75,9 +75,7 @@ async fn released_drum(cast: &Cast, carrier: &str) -> (String, String) {
 
 #[tokio::test]
 async fn an_offline_phone_syncs_its_queue_and_the_conflicting_scan_is_refused_and_logged() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("hwtrace.db");
-    let app = spawn_app_at(&db).await;
+    let (app, db) = spawn_app_with_db().await;
     let cast = cast(&app).await;
     let (admin, offline, online) = (&cast.admin, &cast["first"].device, &cast["second"].device);
     let (first, second) = (cast["first"].uscc.as_str(), cast["second"].uscc.as_str());
@@ -171,9 +169,7 @@ async fn an_offline_phone_syncs_its_queue_and_the_conflicting_scan_is_refused_an
 
 #[tokio::test]
 async fn a_queue_synced_out_of_order_is_applied_in_time_order() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("hwtrace.db");
-    let app = spawn_app_at(&db).await;
+    let (app, db) = spawn_app_with_db().await;
     let cast = cast(&app).await;
     let (admin, shop, offline) = (&cast.admin, &cast["shop"].device, &cast["first"].device);
     let first = cast["first"].uscc.as_str();

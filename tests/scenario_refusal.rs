@@ -11,7 +11,7 @@ mod common;
 
 use common::cast::Cast;
 use common::custody::{accepted, item, refused, stands, Fleet};
-use common::{audit_clean, spawn_app_at, Client, TestApp, YUNAN};
+use common::{audit_clean, spawn_app_with_db, Client, TestApp, YUNAN};
 use hwtrace::client::generate_fields;
 use hwtrace::time::cst_date;
 use reqwest::StatusCode;
@@ -58,9 +58,7 @@ async fn custody(c: &Client, code: &str) -> Value {
 
 #[tokio::test]
 async fn a_drum_refused_at_the_gate_goes_back_and_the_part_refused_of_another_goes_on_to_the_kiln() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("hwtrace.db");
-    let app = spawn_app_at(&db).await;
+    let (app, db) = spawn_app_with_db().await;
     let cast = cast(&app).await;
     let admin = &cast.admin;
     let (shop, driver, gate, kiln, stranger) = (

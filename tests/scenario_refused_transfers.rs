@@ -10,7 +10,7 @@ mod common;
 
 use common::cast::Cast;
 use common::custody::{event_kinds, refused, stands, Fleet};
-use common::{assert_refused, audit_clean, now_cst, spawn_app_at, YUNAN};
+use common::{assert_refused, audit_clean, now_cst, spawn_app_with_db, YUNAN};
 use hwtrace::client::generate_fields;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -38,9 +38,7 @@ fn first_number() -> String {
 
 #[tokio::test]
 async fn a_facility_cannot_be_named_to_receive_waste_its_permit_does_not_cover() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("hwtrace.db");
-    let app = spawn_app_at(&db).await;
+    let (app, db) = spawn_app_with_db().await;
     let cast = Cast::on(&app)
         .generator("shop", "91500110MA5U8F4X2")
         .transporter("carrier", CARRIER, van())
@@ -92,9 +90,7 @@ async fn a_transfer_across_a_province_boundary_without_approval_is_refused() {
     // A repair shop registered in Guang'an, Sichuan (division code 511600, so province 51),
     // through the API alone: outside the deployment's districts it needs none, and its
     // supervising district becomes Sichuan's, `province_51`.
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("hwtrace.db");
-    let app = spawn_app_at(&db).await;
+    let (app, db) = spawn_app_with_db().await;
     let cast = Cast::on(&app)
         .without_district("shop", "91511600MA6GAR001", &["generator"])
         .transporter("carrier", CARRIER, van())
@@ -196,9 +192,7 @@ async fn a_transfer_across_a_province_boundary_without_approval_is_refused() {
 async fn a_receiver_in_sichuan_registered_through_the_api_needs_an_approval() {
     // A waste-oil plant registered in Chengdu (division code 510100: province 51, a prefecture-
     // level authority), with no district and no SQL: everything below goes through the API.
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("hwtrace.db");
-    let app = spawn_app_at(&db).await;
+    let (app, db) = spawn_app_with_db().await;
     let cast = Cast::on(&app)
         .generator("shop", "91500110MA5U8F4X2")
         .transporter("carrier", CARRIER, van())

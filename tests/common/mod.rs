@@ -41,6 +41,35 @@ pub async fn spawn_app_at(db: &std::path::Path) -> TestApp {
     start(db.to_owned(), tempfile::tempdir().expect("temp dir")).await
 }
 
+/// A database file that outlives the service using it (for the auditor after `stop`, or a
+/// restart); removed with its directory when dropped.
+pub struct DbFile {
+    _dir: TempDir,
+    path: std::path::PathBuf,
+}
+
+impl std::ops::Deref for DbFile {
+    type Target = std::path::Path;
+
+    fn deref(&self) -> &std::path::Path {
+        &self.path
+    }
+}
+
+impl AsRef<std::path::Path> for DbFile {
+    fn as_ref(&self) -> &std::path::Path {
+        &self.path
+    }
+}
+
+/// Starts the service on a fresh database file the test keeps past `stop`.
+pub async fn spawn_app_with_db() -> (TestApp, DbFile) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("hwtrace.db");
+    let app = spawn_app_at(&path).await;
+    (app, DbFile { _dir: dir, path })
+}
+
 async fn start(db: std::path::PathBuf, dir: TempDir) -> TestApp {
     start_with(Config::with_db(db), dir).await
 }
@@ -125,6 +154,20 @@ impl TestApp {
     pub async fn admin(&self) -> Client {
         self.user("admin", "admin", None, None).await;
         self.login("admin").await
+    }
+
+    /// The public verification of a label (`/Q/...`, the part after the last `/` of its QR
+    /// text), as JSON.
+    pub async fn verified(&self, b32: &str) -> Value {
+        reqwest::Client::new()
+            .get(format!("{}/Q/{b32}", self.base))
+            .header("accept", "application/json")
+            .send()
+            .await
+            .expect("verification page")
+            .json()
+            .await
+            .expect("verification JSON")
     }
 
     /// The log's size, from the latest checkpoint (its second line).
