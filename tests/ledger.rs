@@ -4,7 +4,7 @@
 mod common;
 
 use common::cast::Cast;
-use common::custody::{accepted, Fleet};
+use common::custody::Fleet;
 use common::{assert_refused, now_cst, spawn_app, uscc, Client, YUNAN};
 use hwtrace::client::generate_fields;
 use reqwest::StatusCode;
@@ -54,7 +54,6 @@ async fn ledgers_and_manifest_follow_a_drum_along_its_path() {
         .build()
         .await;
     let admin = &cast.admin;
-    let (shop, driver, gate) = (&cast["shop"].device, &cast["carrier"].device, &cast["yunan"].device);
     let (repair, carrier, stranger) = (&cast["shop"].uscc, &cast["carrier"].uscc, &cast["stranger"].uscc);
     let today = now_cst()[..10].to_owned();
 
@@ -84,19 +83,7 @@ async fn ledgers_and_manifest_follow_a_drum_along_its_path() {
     }
 
     // A manifest for drum A only, released and accepted by the carrier.
-    let number = accepted(admin, shop, "manifest_open", cast.manifest("carrier", YUNAN, &[&a])).await["manifest_no"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    accepted(
-        admin,
-        shop,
-        "release",
-        json!({"items": [a], "to": carrier, "manifest": number}),
-    )
-    .await;
-    let handover = json!({"items": [a], "manifest": number});
-    accepted(admin, driver, "accept", handover.clone()).await;
+    let number = cast.on_the_road("shop", "carrier", "yunan", &[&a]).await;
 
     let ledger = ledger_of(shop_client, repair).await;
     assert_eq!(
@@ -120,15 +107,8 @@ async fn ledgers_and_manifest_follow_a_drum_along_its_path() {
     assert_eq!(states(&ledger), [("in_transit".to_owned(), 1, 185_500)]);
 
     // At Yunan: arrive, weigh 183 kg, receive; the receiver's ledger shows it in store.
-    accepted(admin, driver, "arrive", handover).await;
-    accepted(admin, gate, "weigh", json!({"item": a, "weighed_mass_g": 183_000})).await;
-    accepted(
-        admin,
-        gate,
-        "receive",
-        json!({"item": a, "decision": "accept", "accepted_mass_g": 183_000, "refused_mass_g": 0}),
-    )
-    .await;
+    cast.arrive("carrier", &[&a], &number).await;
+    cast.receive("yunan", &a, 183_000).await;
     let yunan_client = &cast["yunan"].client;
     let ledger = ledger_of(yunan_client, YUNAN).await;
     let received = group(&ledger, "received");

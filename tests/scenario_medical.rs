@@ -8,12 +8,11 @@ mod common;
 
 use chrono::{DateTime, Duration, FixedOffset};
 use common::cast::Cast;
-use common::custody::{accepted, send_event, stands, Fleet};
+use common::custody::{accepted, events, send_event, stands, Fleet};
 use common::{assert_refused, audit_clean, spawn_app_with_db};
 use hwtrace::client::generate_fields;
-use hwtrace::crypto::dsse::Envelope;
 use reqwest::StatusCode;
-use serde_json::{json, Value};
+use serde_json::json;
 
 const FENGYAN: &str = "12500110MB1FY0001C";
 const PLATE: &str = "渝D34567";
@@ -98,21 +97,12 @@ async fn infectious_waste_goes_from_the_hospital_to_the_steam_station_within_48_
     stands(admin, &code, "treated", FENGYAN).await;
 
     // Every accepted event's device time lies within 48 hours of the generation.
-    let (s, history) = admin.get(&format!("/api/v1/items/{code}/history")).await;
-    assert_eq!(s, StatusCode::OK, "{history}");
-    let events: Vec<(String, DateTime<FixedOffset>)> = history["entries"]
-        .as_array()
-        .unwrap()
+    let events: Vec<(String, DateTime<FixedOffset>)> = events(admin, &code)
+        .await
         .iter()
-        .filter_map(|e| {
-            let entry: Value = serde_json::from_str(e["entry"].as_str().unwrap()).unwrap();
-            if entry["kind"] != "event" {
-                return None;
-            }
-            let env: Envelope = serde_json::from_value(entry["envelope"].clone()).unwrap();
-            let payload: Value = serde_json::from_slice(&env.payload_bytes().unwrap()).unwrap();
+        .map(|payload| {
             let at = DateTime::parse_from_rfc3339(payload["at"].as_str().unwrap()).unwrap();
-            Some((payload["type"].as_str().unwrap().to_owned(), at))
+            (payload["type"].as_str().unwrap().to_owned(), at)
         })
         .collect();
     let kinds: Vec<&str> = events.iter().map(|(k, _)| k.as_str()).collect();

@@ -7,11 +7,10 @@
 mod common;
 
 use common::cast::Cast;
-use common::custody::{accepted, refused, stands, Fleet};
+use common::custody::{accepted, event_kinds, refused, stands, Fleet};
 use common::{audit_clean, now_cst, spawn_app_with_db, TestApp, YUNAN};
 use hwtrace::audit::{self, AuditArgs};
 use hwtrace::client::generate_fields;
-use hwtrace::crypto::dsse::Envelope;
 use hwtrace::crypto::merkle::leaf_hash;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -137,17 +136,8 @@ async fn a_drum_of_waste_oil_goes_from_the_repair_shop_to_the_incinerator() {
     let (s, history) = admin.get(&format!("/api/v1/items/{code}/history")).await;
     assert_eq!(s, StatusCode::OK, "{history}");
     let entries = history["entries"].as_array().unwrap();
-    let kinds: Vec<String> = entries
-        .iter()
-        .map(|e| {
-            let entry: Value = serde_json::from_str(e["entry"].as_str().unwrap()).unwrap();
-            let env: Envelope = serde_json::from_value(entry["envelope"].clone()).unwrap();
-            let payload: Value = serde_json::from_slice(&env.payload_bytes().unwrap()).unwrap();
-            payload["type"].as_str().unwrap().to_owned()
-        })
-        .collect();
     assert_eq!(
-        kinds,
+        event_kinds(admin, &code).await,
         [
             "generate",
             "manifest_open",

@@ -54,10 +54,9 @@ pub async fn stands(c: &Client, code: &str, state: &str, holder: &str) {
     );
 }
 
-/// The event types in the item's history, in log order.
-pub async fn event_kinds(c: &Client, code: &str) -> Vec<String> {
-    let (s, history) = c.get(&format!("/api/v1/items/{code}/history")).await;
-    assert_eq!(s, StatusCode::OK, "{history}");
+/// The payloads of the events in the item's history, in log order.
+pub async fn events(c: &Client, code: &str) -> Vec<Value> {
+    let history = c.get_ok(&format!("/api/v1/items/{code}/history")).await;
     history["entries"]
         .as_array()
         .unwrap()
@@ -66,9 +65,17 @@ pub async fn event_kinds(c: &Client, code: &str) -> Vec<String> {
         .filter(|entry| entry["kind"] == "event")
         .map(|entry| {
             let env: Envelope = serde_json::from_value(entry["envelope"].clone()).unwrap();
-            let payload: Value = serde_json::from_slice(&env.payload_bytes().unwrap()).unwrap();
-            payload["type"].as_str().unwrap().to_owned()
+            serde_json::from_slice(&env.payload_bytes().unwrap()).unwrap()
         })
+        .collect()
+}
+
+/// The event types in the item's history, in log order.
+pub async fn event_kinds(c: &Client, code: &str) -> Vec<String> {
+    events(c, code)
+        .await
+        .iter()
+        .map(|payload| payload["type"].as_str().unwrap().to_owned())
         .collect()
 }
 
