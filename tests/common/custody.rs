@@ -1,5 +1,6 @@
 //! Custody-scenario support shared by the scenario tests: signing and posting events as a
-//! device, asserting where an item stands, and registering a transporter's vehicle and driver.
+//! device, asserting where an item stands, reading its events, and registering an enterprise
+//! administrator with a device and a transporter's vehicle and driver.
 #![allow(dead_code)]
 
 use hwtrace::client::Device;
