@@ -6,9 +6,10 @@
 mod common;
 
 use chrono::Duration;
-use common::custody::{accepted, add_admin_with_device, add_enterprise, add_fleet, refused, send_event, Fleet};
-use common::{assert_refused, now_cst, start_with, uscc, Client, TestApp, YUNAN};
-use hwtrace::client::{generate_fields, Device};
+use common::cast::{index_of, Cast};
+use common::custody::{accepted, refused, send_event, Fleet};
+use common::{assert_refused, now_cst, start_with, TestApp, YUNAN};
+use hwtrace::client::generate_fields;
 use hwtrace::config::Config;
 use hwtrace::time::Clock;
 use reqwest::StatusCode;
@@ -17,30 +18,44 @@ use serde_json::{json, Value};
 const FENGYAN: &str = "12500110MB1FY0001C";
 /// The Wansheng ecology and environment bureau (seeded, role regulator).
 const WANSHENG_EEB: &str = "11500110MB0WAEE01L";
-const PLATE: &str = "渝D99990";
-const LICENCE: &str = "500110199409091234";
 
+fn van() -> Fleet {
+    Fleet::van("渝D99990", "500110199409091234")
+}
+
+/// The story on the service's manual clock, seen by the district's regulator.
 struct World {
     app: TestApp,
     clock: Clock,
-    admin: Client,
-    regulator: Client,
-    carrier: String,
-    driver: Device,
+    cast: Cast,
 }
 
 impl World {
-    /// Moves the service's clock forward and runs the sweep.
-    async fn later(&self, by: Duration) {
+    /// Moves the service's clock forward; answers the new time.
+    fn later(&self, by: Duration) -> chrono::DateTime<chrono::Utc> {
         self.clock.set(self.clock.now() + by);
-        let (s, body) = self.admin.post("/api/v1/alerts/sweep", json!({})).await;
+        self.clock.now()
+    }
+
+    /// Runs the sweep, as the service does every minute.
+    async fn sweep(&self) {
+        let (s, body) = self.cast.admin.post("/api/v1/alerts/sweep", json!({})).await;
         assert_eq!(s, StatusCode::OK, "{body}");
+    }
+
+    /// Moves the service's clock forward and runs the sweep.
+    async fn later_and_sweep(&self, by: Duration) {
+        self.later(by);
+        self.sweep().await;
     }
 
     /// The alerts of `rule` for `subject`, as the district's regulator sees them.
     async fn alerts(&self, rule: &str, subject: &str) -> Vec<Value> {
-        let (s, list) = self.regulator.get(&format!("/api/v1/alerts?rule={rule}")).await;
-        assert_eq!(s, StatusCode::OK, "{list}");
+        let list = self
+            .cast
+            .user("wansheng-reg")
+            .get_ok(&format!("/api/v1/alerts?rule={rule}"))
+            .await;
         list.as_array()
             .unwrap()
             .iter()
@@ -49,73 +64,36 @@ impl World {
             .collect()
     }
 
-    /// The one alert of `rule` for `subject`, which must be in `state`.
-    async fn alert(&self, rule: &str, subject: &str, state: &str) -> Value {
+    /// The one alert of `rule` for `subject`.
+    async fn the_alert(&self, rule: &str, subject: &str) -> Value {
         let found = self.alerts(rule, subject).await;
         assert_eq!(found.len(), 1, "{rule} {subject}: {found:?}");
-        assert_eq!(found[0]["state"], state, "{:?}", found[0]);
         found[0].clone()
+    }
+
+    /// The one alert of `rule` for `subject`, which must be in `state`.
+    async fn alert(&self, rule: &str, subject: &str, state: &str) -> Value {
+        let found = self.the_alert(rule, subject).await;
+        assert_eq!(found["state"], state, "{found:?}");
+        found
     }
 
     async fn none(&self, rule: &str, subject: &str) {
         assert!(self.alerts(rule, subject).await.is_empty(), "{rule} {subject}");
     }
 
-    /// Opens a manifest for `item` from `shop` to `receiver`; the carrier accepts it.
-    async fn on_the_road(&self, shop: &Device, receiver: &str, item: &str) -> String {
-        let r = accepted(
-            &self.admin,
-            shop,
-            "manifest_open",
-            json!({"transporters": [self.carrier], "vehicle_plate": PLATE, "driver_licence": LICENCE,
-                   "receiver": receiver, "items": [item], "planned_date": &now_cst()[..10]}),
-        )
-        .await;
-        let m = r["manifest_no"].as_str().unwrap().to_owned();
-        accepted(
-            &self.admin,
-            shop,
-            "release",
-            json!({"items": [item], "to": self.carrier, "manifest": m}),
-        )
-        .await;
-        accepted(
-            &self.admin,
-            &self.driver,
-            "accept",
-            json!({"items": [item], "manifest": m}),
-        )
-        .await;
-        m
+    /// `party` registers an item of `waste`, `g` grams; answers its code.
+    async fn generate(&self, party: &str, waste: &str, g: u64) -> String {
+        self.cast
+            .generate(party, generate_fields(waste, g, "solid", &["T"], 1000))
+            .await
     }
 
-    async fn arrive(&self, item: &str, m: &str) -> u64 {
-        let r = accepted(
-            &self.admin,
-            &self.driver,
-            "arrive",
-            json!({"items": [item], "manifest": m}),
-        )
-        .await;
-        r["index"].as_u64().unwrap()
+    /// `gate` treats `item` whole by `method`; answers the entry's index.
+    async fn treat(&self, gate: &str, item: &str, method: &str, g: u64) -> u64 {
+        let fields = json!({"item": item, "method": method, "treated_mass_g": g});
+        index_of(&self.cast.accepted(gate, "treat", fields).await)
     }
-}
-
-async fn generate(c: &Client, d: &Device, waste: &str, g: u64) -> String {
-    let r = accepted(c, d, "generate", generate_fields(waste, g, "solid", &["T"], 1000)).await;
-    r["item_code"].as_str().unwrap().to_owned()
-}
-
-async fn receive(c: &Client, gate: &Device, item: &str, g: u64) -> u64 {
-    accepted(c, gate, "weigh", json!({"item": item, "weighed_mass_g": g})).await;
-    let r = accepted(
-        c,
-        gate,
-        "receive",
-        json!({"item": item, "decision": "accept", "accepted_mass_g": g, "refused_mass_g": 0}),
-    )
-    .await;
-    r["index"].as_u64().unwrap()
 }
 
 #[tokio::test]
@@ -130,15 +108,6 @@ async fn every_alert_is_raised_and_then_cured_or_acknowledged() {
         ..Config::with_db(dir.path().join("hwtrace.db"))
     };
     let app = start_with(config, dir).await;
-    let admin = app.admin().await;
-    let g = uscc("91500110MA6ALG001");
-    let hospital_u = uscc("12500110MB6ALH001");
-    let carrier = uscc("91500110MA6ALT001");
-    let small = uscc("91500110MA6ALF001");
-    add_enterprise(&admin, &g, "generator", "wansheng").await;
-    add_enterprise(&admin, &hospital_u, "generator", "wansheng").await;
-    add_enterprise(&admin, &carrier, "transporter", "wansheng").await;
-    add_enterprise(&admin, &small, "facility", "wansheng").await;
     // A small incinerator licensed for 1 t a year, its permit ending in two days.
     let today = chrono::NaiveDate::parse_from_str(&now_cst()[..10], "%Y-%m-%d").unwrap();
     let permit = |number: &str, from: chrono::NaiveDate, until: chrono::NaiveDate| {
@@ -146,48 +115,34 @@ async fn every_alert_is_raised_and_then_cured_or_acknowledged() {
                "waste_codes": ["HW08", "HW12"], "capacities": [{"method": "incineration", "capacity_t_per_year": 1}],
                "landfill_volume_m3": null})
     };
-    let (s, body) = admin
-        .post(
-            &format!("/api/v1/enterprises/{small}/permits"),
-            permit("CQWF-TEST-001", today - Duration::days(30), today + Duration::days(2)),
-        )
+    let cast = Cast::on(&app)
+        .generator("shop", "91500110MA6ALG001")
+        .devices(2)
+        .generator("hospital", "12500110MB6ALH001")
+        .transporter("carrier", "91500110MA6ALT001", van())
+        .facility("small", "91500110MA6ALF001")
+        .permit(permit(
+            "CQWF-TEST-001",
+            today - Duration::days(30),
+            today + Duration::days(2),
+        ))
+        .seeded("yunan", YUNAN)
+        .seeded("fengyan", FENGYAN)
+        .seeded("eeb", WANSHENG_EEB)
+        .regulator("wansheng-reg", "wansheng")
+        .regulator("qijiang-reg", "qijiang")
+        .build()
         .await;
-    assert_eq!(s, StatusCode::CREATED, "{body}");
-    let shop = add_admin_with_device(&app, "g-admin", &g, "phone-1").await;
-    let hospital = add_admin_with_device(&app, "h-admin", &hospital_u, "phone-1").await;
-    let driver = add_admin_with_device(&app, "t-admin", &carrier, "driver-1").await;
-    let yunan = add_admin_with_device(&app, "y-admin", YUNAN, "gate-1").await;
-    let fengyan = add_admin_with_device(&app, "f-admin", FENGYAN, "gate-1").await;
-    let furnace = add_admin_with_device(&app, "s-admin", &small, "gate-1").await;
-    let bureau = add_admin_with_device(&app, "eeb-admin", WANSHENG_EEB, "desk-1").await;
-    add_fleet(
-        &admin,
-        &carrier,
-        Fleet {
-            plate: PLATE,
-            vehicle_type: "van",
-            driver: ("褚师傅", LICENCE, "13800000009"),
-        },
-    )
-    .await;
-    app.user("wansheng-reg", "regulator", None, Some("wansheng")).await;
-    let regulator = app.login("wansheng-reg").await;
-    let w = World {
-        clock,
-        admin,
-        regulator,
-        carrier: carrier.clone(),
-        driver,
-        app,
-    };
-    let admin = &w.admin;
+    let w = World { app, clock, cast };
+    let (cast, admin) = (&w.cast, &w.cast.admin);
+    let (shop, bureau) = (&cast["shop"].device, &cast["eeb"].device);
+    let (g, small) = (&cast["shop"].uscc, &cast["small"].uscc);
 
     // -- weight discrepancy: raised by the weighing, cured by the generator's explanation.
-    let d1 = generate(admin, &shop, "900-252-12", 100_000).await;
-    let m = w.on_the_road(&shop, YUNAN, &d1).await;
-    w.arrive(&d1, &m).await;
-    let r = accepted(admin, &yunan, "weigh", json!({"item": d1, "weighed_mass_g": 80_000})).await;
-    let weighed_at = r["index"].as_u64().unwrap();
+    let d1 = w.generate("shop", "900-252-12", 100_000).await;
+    let m = cast.on_the_road("shop", "carrier", "yunan", &[&d1]).await;
+    cast.arrive("carrier", &[&d1], &m).await;
+    let weighed_at = cast.weigh("yunan", &d1, 80_000).await;
     let a = w.alert("weight_discrepancy", &d1, "open").await;
     assert_eq!(
         (&a["started_seq"], &a["detail"]["weighed_g"]),
@@ -196,44 +151,38 @@ async fn every_alert_is_raised_and_then_cured_or_acknowledged() {
     );
     let r = accepted(
         admin,
-        &shop,
+        shop,
         "explanation",
         json!({"item": d1, "about": weighed_at, "text": "含水率下降"}),
     )
     .await;
     let a = w.alert("weight_discrepancy", &d1, "resolved").await;
     assert_eq!(a["resolved_seq"], r["index"], "resolved by the explanation's entry");
-    accepted(
-        admin,
-        &yunan,
-        "receive",
-        json!({"item": d1, "decision": "accept", "accepted_mass_g": 80_000, "refused_mass_g": 0}),
-    )
-    .await;
+    cast.accept_whole("yunan", &d1, 80_000).await;
 
     // -- outside the permit's scope: Fengyan does not take HW12. The refusal is logged and
     // raises the alert; nothing cures a refused attempt, so the regulator acknowledges it with
     // a note signed by the bureau's device.
-    let d0 = generate(admin, &shop, "900-252-12", 10_000).await;
+    let d0 = w.generate("shop", "900-252-12", 10_000).await;
     let r = refused(
         admin,
-        &shop,
+        shop,
         "manifest_open",
-        json!({"transporters": [carrier], "vehicle_plate": PLATE, "driver_licence": LICENCE,
-               "receiver": FENGYAN, "items": [d0], "planned_date": &now_cst()[..10]}),
+        cast.manifest("carrier", FENGYAN, &[&d0]),
         StatusCode::FORBIDDEN,
         "permit_scope",
     )
     .await;
     assert_eq!(r["error"], "permit_scope");
-    let (_, list) = w.regulator.get("/api/v1/alerts?rule=permit_scope").await;
+    let regulator = cast.user("wansheng-reg");
+    let (_, list) = regulator.get("/api/v1/alerts?rule=permit_scope").await;
     let scope_alert = list[0].clone();
     assert_eq!(scope_alert["state"], "open", "{list}");
     let id = scope_alert["id"].as_u64().unwrap();
     // Only a regulator acknowledges, and only an alert that exists.
     refused(
         admin,
-        &shop,
+        shop,
         "acknowledge",
         json!({"alert": id, "note": "x"}),
         StatusCode::FORBIDDEN,
@@ -242,7 +191,7 @@ async fn every_alert_is_raised_and_then_cured_or_acknowledged() {
     .await;
     refused(
         admin,
-        &bureau,
+        bureau,
         "acknowledge",
         json!({"alert": 999_999, "note": "x"}),
         StatusCode::NOT_FOUND,
@@ -251,12 +200,12 @@ async fn every_alert_is_raised_and_then_cured_or_acknowledged() {
     .await;
     let r = accepted(
         admin,
-        &bureau,
+        bureau,
         "acknowledge",
         json!({"alert": id, "note": "已约谈产生单位，改送渝南"}),
     )
     .await;
-    let (_, a) = w.regulator.get(&format!("/api/v1/alerts/{id}")).await;
+    let (_, a) = regulator.get(&format!("/api/v1/alerts/{id}")).await;
     assert_eq!(
         (&a["state"], &a["acked_seq"]),
         (&json!("acknowledged"), &r["index"]),
@@ -264,43 +213,34 @@ async fn every_alert_is_raised_and_then_cured_or_acknowledged() {
     );
 
     // -- a revoked key used: the submission is refused and not logged, but raises the alert.
-    let spare = Device::generate(&g, "phone-2");
-    w.app.login("g-admin").await.register_device(&spare).await;
-    let (s, body) = w
-        .app
-        .login("g-admin")
-        .await
-        .post(&format!("/api/v1/enterprises/{g}/devices/phone-2/revoke"), json!({}))
+    let (shop_admin, spare) = (&cast["shop"].client, &cast["shop"].spares[0]);
+    let (s, body) = shop_admin
+        .post(
+            &format!("/api/v1/enterprises/{g}/devices/{}/revoke", spare.device),
+            json!({}),
+        )
         .await;
     assert_eq!(s, StatusCode::OK, "{body}");
     assert_refused(
-        &send_event(admin, &spare, "store", json!({"items": [d0], "storage_place": "库"})).await,
+        &send_event(admin, spare, "store", json!({"items": [d0], "storage_place": "库"})).await,
         StatusCode::FORBIDDEN,
         "key_revoked",
     );
-    let a = w.alert("key_revoked_use", &format!("{g}/phone-2"), "open").await;
+    let revoked = spare.key_name();
+    let a = w.alert("key_revoked_use", &revoked, "open").await;
     accepted(
         admin,
-        &bureau,
+        bureau,
         "acknowledge",
         json!({"alert": a["id"], "note": "已核实：旧手机遗失后被吊销"}),
     )
     .await;
-    w.alert("key_revoked_use", &format!("{g}/phone-2"), "acknowledged")
-        .await;
+    w.alert("key_revoked_use", &revoked, "acknowledged").await;
 
     // -- capacity: the small incinerator burns 1.2 t against its 1 t a year.
-    let big = generate(admin, &shop, "900-249-08", 1_200_000).await;
-    let m = w.on_the_road(&shop, &small, &big).await;
-    w.arrive(&big, &m).await;
-    receive(admin, &furnace, &big, 1_200_000).await;
-    let r = accepted(
-        admin,
-        &furnace,
-        "treat",
-        json!({"item": big, "method": "incineration", "treated_mass_g": 1_200_000}),
-    )
-    .await;
+    let big = w.generate("shop", "900-249-08", 1_200_000).await;
+    cast.deliver("shop", "carrier", "small", &[(&big, 1_200_000)]).await;
+    let treated = w.treat("small", &big, "incineration", 1_200_000).await;
     let year = chrono::Datelike::year(&today);
     let a = w
         .alert("capacity_exceeded", &format!("{small}/incineration/{year}"), "open")
@@ -311,12 +251,12 @@ async fn every_alert_is_raised_and_then_cured_or_acknowledged() {
             &a["detail"]["over_permille"],
             &a["detail"]["reapplication_needed"]
         ),
-        (&r["index"], &json!(200), &json!(false)),
+        (&json!(treated), &json!(200), &json!(false)),
         "{a}"
     );
     accepted(
         admin,
-        &bureau,
+        bureau,
         "acknowledge",
         json!({"alert": a["id"], "note": "责令暂停接收，待重新申领许可"}),
     )
@@ -328,42 +268,32 @@ async fn every_alert_is_raised_and_then_cured_or_acknowledged() {
     )
     .await;
     // It also still holds a drum when its permit runs out.
-    let kept = generate(admin, &shop, "900-249-08", 50_000).await;
-    let m = w.on_the_road(&shop, &small, &kept).await;
-    w.arrive(&kept, &m).await;
-    receive(admin, &furnace, &kept, 50_000).await;
+    let kept = w.generate("shop", "900-249-08", 50_000).await;
+    cast.deliver("shop", "carrier", "small", &[(&kept, 50_000)]).await;
 
     // -- waiting: a bag of infectious waste at the hospital, a drum on the road, a drum at
     // Yunan's gate.
-    let bag = generate(admin, &hospital, "841-001-01", 10_000).await;
-    let d2 = generate(admin, &shop, "900-252-12", 20_000).await;
-    let m2 = w.on_the_road(&shop, YUNAN, &d2).await;
-    let d3 = generate(admin, &shop, "900-252-12", 30_000).await;
-    let m3 = w.on_the_road(&shop, YUNAN, &d3).await;
-    w.arrive(&d3, &m3).await;
-    w.later(Duration::hours(47)).await;
+    let bag = w.generate("hospital", "841-001-01", 10_000).await;
+    let d2 = w.generate("shop", "900-252-12", 20_000).await;
+    let m2 = cast.on_the_road("shop", "carrier", "yunan", &[&d2]).await;
+    let d3 = w.generate("shop", "900-252-12", 30_000).await;
+    let m3 = cast.on_the_road("shop", "carrier", "yunan", &[&d3]).await;
+    cast.arrive("carrier", &[&d3], &m3).await;
+    w.later_and_sweep(Duration::hours(47)).await;
     w.none("medical_over_48h", &bag).await;
 
     // -- 49 hours: the bag is overdue; steam-treating it at Fengyan cures it.
-    w.later(Duration::hours(2)).await;
+    w.later_and_sweep(Duration::hours(2)).await;
     w.alert("medical_over_48h", &bag, "open").await;
-    let mb = w.on_the_road(&hospital, FENGYAN, &bag).await;
-    w.arrive(&bag, &mb).await;
-    receive(admin, &fengyan, &bag, 10_000).await;
-    let r = accepted(
-        admin,
-        &fengyan,
-        "treat",
-        json!({"item": bag, "method": "steam", "treated_mass_g": 10_000}),
-    )
-    .await;
+    cast.deliver("hospital", "carrier", "fengyan", &[(&bag, 10_000)]).await;
+    let treated = w.treat("fengyan", &bag, "steam", 10_000).await;
     let a = w.alert("medical_over_48h", &bag, "resolved").await;
-    assert_eq!(a["resolved_seq"], r["index"]);
+    assert_eq!(a["resolved_seq"], treated);
 
     // -- 73 hours: d2 has been on the road too long; arriving cures it.
-    w.later(Duration::hours(24)).await;
+    w.later_and_sweep(Duration::hours(24)).await;
     w.alert("transit_too_long", &d2, "open").await;
-    let arrived = w.arrive(&d2, &m2).await;
+    let arrived = cast.arrive("carrier", &[&d2], &m2).await;
     assert_eq!(
         w.alert("transit_too_long", &d2, "resolved").await["resolved_seq"],
         json!(arrived)
@@ -371,10 +301,10 @@ async fn every_alert_is_raised_and_then_cured_or_acknowledged() {
 
     // -- ten days: d3 waits at the gate past 5 working days; receiving it cures it. The small
     // incinerator's permit has expired while it holds a drum; a renewed permit cures that.
-    w.later(Duration::days(7)).await;
+    w.later_and_sweep(Duration::days(7)).await;
     let a = w.alert("receipt_overdue", &d3, "open").await;
     assert!(a["detail"]["receiver_due"].is_string(), "{a}");
-    let received = receive(admin, &yunan, &d3, 30_000).await;
+    let received = cast.receive("yunan", &d3, 30_000).await;
     assert_eq!(
         w.alert("receipt_overdue", &d3, "resolved").await["resolved_seq"],
         json!(received)
@@ -388,22 +318,16 @@ async fn every_alert_is_raised_and_then_cured_or_acknowledged() {
         )
         .await;
     assert_eq!(s, StatusCode::CREATED, "{body}");
-    w.later(Duration::minutes(1)).await;
+    w.later_and_sweep(Duration::minutes(1)).await;
     w.alert("permit_expired", "CQWF-TEST-001", "resolved").await;
 
     // -- a year on: d1 has lain in Yunan's store for over a year; treating it cures it.
-    w.later(Duration::days(356)).await;
+    w.later_and_sweep(Duration::days(356)).await;
     w.alert("storage_over_year", &d1, "open").await;
-    let r = accepted(
-        admin,
-        &yunan,
-        "treat",
-        json!({"item": d1, "method": "incineration", "treated_mass_g": 80_000}),
-    )
-    .await;
+    let treated = w.treat("yunan", &d1, "incineration", 80_000).await;
     assert_eq!(
         w.alert("storage_over_year", &d1, "resolved").await["resolved_seq"],
-        r["index"]
+        treated
     );
 
     // -- the log's integrity: a row changed behind the service's back is found by its
@@ -419,7 +343,7 @@ async fn every_alert_is_raised_and_then_cured_or_acknowledged() {
     let (s, audit) = admin.post("/api/v1/alerts/self-audit", json!({})).await;
     assert_eq!(s, StatusCode::OK, "{audit}");
     assert!(audit["findings"].as_u64().unwrap() > 0, "{audit}");
-    let (_, list) = w.regulator.get("/api/v1/alerts?rule=log_integrity&state=open").await;
+    let (_, list) = regulator.get("/api/v1/alerts?rule=log_integrity&state=open").await;
     // Integrity alerts belong to no district: administrators see them.
     assert!(list.as_array().unwrap().is_empty(), "{list}");
     let (_, list) = admin.get("/api/v1/alerts?rule=log_integrity&state=open").await;
@@ -435,108 +359,21 @@ async fn every_alert_is_raised_and_then_cured_or_acknowledged() {
 
     // Who sees alerts: the bureau's own users (whose devices acknowledge) its district's; a
     // Qijiang regulator none of Wansheng's; an enterprise none at all.
-    let (s, list) = w
-        .app
-        .login("eeb-admin")
-        .await
-        .get("/api/v1/alerts?rule=permit_scope")
-        .await;
+    let (s, list) = cast["eeb"].client.get("/api/v1/alerts?rule=permit_scope").await;
     assert_eq!((s, list.as_array().map(Vec::len)), (StatusCode::OK, Some(1)), "{list}");
-    w.app.user("qijiang-reg", "regulator", None, Some("qijiang")).await;
-    let (_, list) = w.app.login("qijiang-reg").await.get("/api/v1/alerts").await;
+    let (_, list) = cast.user("qijiang-reg").get("/api/v1/alerts").await;
     assert!(list.as_array().unwrap().is_empty(), "{list}");
     assert_refused(
-        &w.app.login("g-admin").await.get("/api/v1/alerts").await,
+        &shop_admin.get("/api/v1/alerts").await,
         StatusCode::FORBIDDEN,
         "regulators_only",
     );
     assert_refused(
-        &w.app
-            .login("g-admin")
-            .await
-            .post("/api/v1/alerts/sweep", json!({}))
-            .await,
+        &shop_admin.post("/api/v1/alerts/sweep", json!({})).await,
         StatusCode::FORBIDDEN,
         "admin_only",
     );
     w.app.stop().await;
-}
-
-/// A device time for the service's clock: RFC 3339 in China Standard Time.
-fn cst(t: chrono::DateTime<chrono::Utc>) -> String {
-    t.with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).unwrap())
-        .to_rfc3339()
-}
-
-/// The story's actors on a manual clock: each event is signed at the clock's time.
-struct Late {
-    app: TestApp,
-    clock: Clock,
-    admin: Client,
-    regulator: Client,
-    carrier: String,
-    driver: Device,
-}
-
-impl Late {
-    async fn at(&self, d: &Device, kind: &str, fields: Value) -> u64 {
-        let r = common::custody::accepted_at(&self.admin, d, &cst(self.clock.now()), kind, fields).await;
-        r["index"].as_u64().unwrap()
-    }
-
-    async fn generate(&self, d: &Device, waste: &str, g: u64) -> String {
-        let r = common::custody::accepted_at(
-            &self.admin,
-            d,
-            &cst(self.clock.now()),
-            "generate",
-            generate_fields(waste, g, "solid", &["T"], 200),
-        )
-        .await;
-        r["item_code"].as_str().unwrap().to_owned()
-    }
-
-    /// Books `item` from `shop` to `receiver`, released and accepted by the carrier now.
-    async fn on_the_road(&self, shop: &Device, receiver: &str, item: &str) -> String {
-        let r = common::custody::accepted_at(
-            &self.admin,
-            shop,
-            &cst(self.clock.now()),
-            "manifest_open",
-            json!({"transporters": [self.carrier], "vehicle_plate": PLATE, "driver_licence": LICENCE,
-                   "receiver": receiver, "items": [item], "planned_date": &cst(self.clock.now())[..10]}),
-        )
-        .await;
-        let m = r["manifest_no"].as_str().unwrap().to_owned();
-        self.at(
-            shop,
-            "release",
-            json!({"items": [item], "to": self.carrier, "manifest": m}),
-        )
-        .await;
-        self.at(&self.driver, "accept", json!({"items": [item], "manifest": m}))
-            .await;
-        m
-    }
-
-    /// The one alert of `rule` for `subject`, as the district's regulator sees it.
-    async fn alert(&self, rule: &str, subject: &str) -> Value {
-        let (s, list) = self.regulator.get(&format!("/api/v1/alerts?rule={rule}")).await;
-        assert_eq!(s, StatusCode::OK, "{list}");
-        let found: Vec<&Value> = list
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|a| a["subject"] == subject)
-            .collect();
-        assert_eq!(found.len(), 1, "{rule} {subject}: {list}");
-        found[0].clone()
-    }
-
-    fn later(&self, by: Duration) -> chrono::DateTime<chrono::Utc> {
-        self.clock.set(self.clock.now() + by);
-        self.clock.now()
-    }
 }
 
 /// Asserts that `a` began at `started` and was opened and resolved by the entry `seq` that
@@ -580,40 +417,19 @@ async fn a_time_limit_broken_by_an_item_closed_before_any_sweep_is_alerted() {
         ..Config::with_db(dir.path().join("hwtrace.db"))
     };
     let app = start_with(config, dir).await;
-    let admin = app.admin().await;
-    let (shop_u, hospital_u, carrier) = (
-        uscc("91500110MA6LTG001"),
-        uscc("12500110MB6LTH001"),
-        uscc("91500110MA6LTT001"),
-    );
-    add_enterprise(&admin, &shop_u, "generator", "wansheng").await;
-    add_enterprise(&admin, &hospital_u, "generator", "wansheng").await;
-    add_enterprise(&admin, &carrier, "transporter", "wansheng").await;
-    let shop = add_admin_with_device(&app, "g-admin", &shop_u, "phone-1").await;
-    let hospital = add_admin_with_device(&app, "h-admin", &hospital_u, "phone-1").await;
-    let driver = add_admin_with_device(&app, "t-admin", &carrier, "driver-1").await;
-    let yunan = add_admin_with_device(&app, "y-admin", YUNAN, "gate-1").await;
-    let fengyan = add_admin_with_device(&app, "f-admin", FENGYAN, "gate-1").await;
-    add_fleet(
-        &admin,
-        &carrier,
-        Fleet {
-            plate: PLATE,
-            vehicle_type: "van",
-            driver: ("褚师傅", LICENCE, "13800000009"),
-        },
-    )
-    .await;
-    app.user("wansheng-reg", "regulator", None, Some("wansheng")).await;
-    let regulator = app.login("wansheng-reg").await;
-    let w = Late {
-        app,
-        clock,
-        admin,
-        regulator,
-        carrier,
-        driver,
-    };
+    // Every event is signed at the clock's time.
+    let cast = Cast::on(&app)
+        .clock(&clock)
+        .generator("shop", "91500110MA6LTG001")
+        .generator("hospital", "12500110MB6LTH001")
+        .transporter("carrier", "91500110MA6LTT001", van())
+        .seeded("yunan", YUNAN)
+        .seeded("fengyan", FENGYAN)
+        .regulator("wansheng-reg", "wansheng")
+        .build()
+        .await;
+    let w = World { app, clock, cast };
+    let cast = &w.cast;
 
     // -- medical: a bag sealed at t0 by a ward phone with no signal reaches the log 10 hours
     // later, Fengyan an hour after that, and is steamed 49 hours after it was sealed; the
@@ -621,74 +437,54 @@ async fn a_time_limit_broken_by_an_item_closed_before_any_sweep_is_alerted() {
     // the late registration (which would have put the limit at t0 + 58 h and missed it).
     w.later(Duration::hours(10));
     let r = common::custody::accepted_at(
-        &w.admin,
-        &hospital,
-        &cst(t0),
+        &cast.admin,
+        &cast["hospital"].device,
+        &common::cst(t0),
         "generate",
         generate_fields("841-001-01", 10_000, "solid", &["T"], 200),
     )
     .await;
     let bag = r["item_code"].as_str().unwrap().to_owned();
     w.later(Duration::hours(1));
-    let m = w.on_the_road(&hospital, FENGYAN, &bag).await;
-    w.at(&w.driver, "arrive", json!({"items": [bag], "manifest": m})).await;
-    w.at(&fengyan, "weigh", json!({"item": bag, "weighed_mass_g": 10_000}))
-        .await;
-    w.at(
-        &fengyan,
-        "receive",
-        json!({"item": bag, "decision": "accept", "accepted_mass_g": 10_000, "refused_mass_g": 0}),
-    )
-    .await;
+    let m = cast.on_the_road("hospital", "carrier", "fengyan", &[&bag]).await;
+    cast.arrive("carrier", &[&bag], &m).await;
+    cast.receive("fengyan", &bag, 10_000).await;
     let treated_at = w.later(Duration::hours(38));
     assert_eq!(treated_at, t0 + Duration::hours(49));
-    let seq = w
-        .at(
-            &fengyan,
-            "treat",
-            json!({"item": bag, "method": "steam", "treated_mass_g": 10_000}),
-        )
-        .await;
+    let seq = w.treat("fengyan", &bag, "steam", 10_000).await;
     opened_and_resolved_by(
-        &w.alert("medical_over_48h", &bag).await,
+        &w.the_alert("medical_over_48h", &bag).await,
         t0 + Duration::hours(48),
         seq,
         treated_at,
     );
 
     // -- transit: a drum accepted by the carrier arrives 96 hours later.
-    let drum = w.generate(&shop, "900-252-12", 100_000).await;
-    let kept = w.generate(&shop, "900-252-12", 40_000).await;
+    let drum = w.generate("shop", "900-252-12", 100_000).await;
+    let kept = w.generate("shop", "900-252-12", 40_000).await;
     let kept_since = w.clock.now();
-    let m = w.on_the_road(&shop, YUNAN, &drum).await;
+    let m = cast.on_the_road("shop", "carrier", "yunan", &[&drum]).await;
     let accepted_at = w.clock.now();
     let arrived_at = w.later(Duration::hours(96));
-    let seq = w.at(&w.driver, "arrive", json!({"items": [drum], "manifest": m})).await;
+    let seq = cast.arrive("carrier", &[&drum], &m).await;
     opened_and_resolved_by(
-        &w.alert("transit_too_long", &drum).await,
+        &w.the_alert("transit_too_long", &drum).await,
         accepted_at + Duration::hours(72),
         seq,
         arrived_at,
     );
 
     // -- receipt: weighed on arrival, but received ten days later, past the 5th working day.
-    w.at(&yunan, "weigh", json!({"item": drum, "weighed_mass_g": 100_000}))
-        .await;
+    cast.weigh("yunan", &drum, 100_000).await;
     let received_at = w.later(Duration::days(10));
-    let seq = w
-        .at(
-            &yunan,
-            "receive",
-            json!({"item": drum, "decision": "accept", "accepted_mass_g": 100_000, "refused_mass_g": 0}),
-        )
-        .await;
+    let seq = cast.accept_whole("yunan", &drum, 100_000).await;
     let due = w
         .app
         .state
         .calendar()
         .add_working_days(hwtrace::time::cst_date(arrived_at), 5);
     opened_and_resolved_by(
-        &w.alert("receipt_overdue", &drum).await,
+        &w.the_alert("receipt_overdue", &drum).await,
         hwtrace::service::reconcile::day_start(due + Duration::days(1)),
         seq,
         received_at,
@@ -696,15 +492,9 @@ async fn a_time_limit_broken_by_an_item_closed_before_any_sweep_is_alerted() {
 
     // -- storage: Yunan incinerates the drum 370 days after receiving it.
     let burnt_at = w.later(Duration::days(370));
-    let seq = w
-        .at(
-            &yunan,
-            "treat",
-            json!({"item": drum, "method": "incineration", "treated_mass_g": 100_000}),
-        )
-        .await;
+    let seq = w.treat("yunan", &drum, "incineration", 100_000).await;
     opened_and_resolved_by(
-        &w.alert("storage_over_year", &drum).await,
+        &w.the_alert("storage_over_year", &drum).await,
         received_at + Duration::days(365),
         seq,
         burnt_at,
@@ -712,9 +502,8 @@ async fn a_time_limit_broken_by_an_item_closed_before_any_sweep_is_alerted() {
 
     // -- storage applies to every holder: the shop's own drum, in its store for over a year,
     // is found by the sweep.
-    let (s, body) = w.admin.post("/api/v1/alerts/sweep", json!({})).await;
-    assert_eq!(s, StatusCode::OK, "{body}");
-    let a = w.alert("storage_over_year", &kept).await;
+    w.sweep().await;
+    let a = w.the_alert("storage_over_year", &kept).await;
     assert_eq!(
         (
             &a["state"],
@@ -725,7 +514,7 @@ async fn a_time_limit_broken_by_an_item_closed_before_any_sweep_is_alerted() {
         (
             &json!("open"),
             &json!(hwtrace::time::rfc3339(kept_since + Duration::days(365))),
-            &json!(shop_u),
+            &json!(cast["shop"].uscc),
             &json!(false)
         ),
         "{a}"

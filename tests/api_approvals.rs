@@ -8,7 +8,8 @@
 
 mod common;
 
-use common::{assert_refused, enterprise, spawn_app_at, uscc, Client, TestApp, YUNAN};
+use common::cast::Cast;
+use common::{assert_refused, spawn_app, uscc, Client, TestApp, YUNAN};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
@@ -20,43 +21,30 @@ struct World {
     /// A generator in Guang'an (Sichuan) and one in Wansheng (Chongqing).
     sichuan_shop: String,
     chongqing_shop: String,
-    _dir: tempfile::TempDir,
 }
 
+/// The two generators (`shop-admin`, `stranger-admin`), Yunan (`yunan-admin`), a clerk of the
+/// Sichuan shop and the regulators of Sichuan and Wansheng.
 async fn world() -> World {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("hwtrace.db");
-    let app = spawn_app_at(&db).await;
-    let admin = app.admin().await;
+    let app = spawn_app().await;
     let sichuan_shop = uscc("91511600MA6ABC001");
-    let chongqing_shop = uscc("91500110MA5U8F4X2");
-    let mut body = enterprise(&sichuan_shop, &["generator"], "");
-    body.as_object_mut().unwrap().remove("district");
-    let (s, shop) = admin.post("/api/v1/enterprises", body).await;
-    assert_eq!(s, StatusCode::CREATED, "{shop}");
+    let cast = Cast::on(&app)
+        .without_district("shop", &sichuan_shop, &["generator"])
+        .generator("stranger", "91500110MA5U8F4X2")
+        .seeded("yunan", YUNAN)
+        .regulator("sichuan-eeb", "province_51")
+        .regulator("wansheng-eeb", "wansheng")
+        .user("shop-clerk", "enterprise_clerk", Some(&sichuan_shop), None)
+        .build()
+        .await;
+    let shop = &cast["shop"].registered;
     assert_eq!(shop["district"], "province_51", "{shop}");
-    let (s, shop) = admin
-        .post(
-            "/api/v1/enterprises",
-            enterprise(&chongqing_shop, &["generator"], "wansheng"),
-        )
-        .await;
-    assert_eq!(s, StatusCode::CREATED, "{shop}");
-    app.user("sichuan-eeb", "regulator", None, Some("province_51")).await;
-    app.user("wansheng-eeb", "regulator", None, Some("wansheng")).await;
-    app.user("shop-clerk", "enterprise_clerk", Some(&sichuan_shop), None)
-        .await;
-    app.user("shop-admin", "enterprise_admin", Some(&sichuan_shop), None)
-        .await;
-    app.user("yunan-admin", "enterprise_admin", Some(YUNAN), None).await;
-    app.user("stranger-admin", "enterprise_admin", Some(&chongqing_shop), None)
-        .await;
+    let chongqing_shop = cast["stranger"].uscc.clone();
     World {
         app,
-        admin,
+        admin: cast.admin,
         sichuan_shop,
         chongqing_shop,
-        _dir: dir,
     }
 }
 

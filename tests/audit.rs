@@ -16,7 +16,8 @@ use std::sync::OnceLock;
 use std::time::{Duration, SystemTime};
 
 use anyhow::anyhow;
-use common::{enterprise, Client};
+use common::cast::Cast;
+use common::Client;
 use data_encoding::BASE64;
 use ed25519_dalek::SigningKey;
 use hwtrace::audit::{self, AuditArgs, AuditReport, Check, History, HistoryEntry, Options, Row, Source};
@@ -40,7 +41,8 @@ const GENERATOR: &str = "91500110MA5U8F4X2N";
 /// Items generated in all, and before the checkpoint the fixture saves.
 const ITEMS: usize = 20;
 const ITEMS_BEFORE_SAVE: usize = 10;
-/// Entries before the first item: log key, label key, phone-1, phone-2 and its revocation.
+/// Entries before the first item: log key, label key, the generator's devices gen-1 and
+/// gen-2, and the revocation of gen-2.
 const KEY_ENTRIES: u64 = 5;
 
 /// The template log, built once per test run.
@@ -113,19 +115,12 @@ async fn build_fixture() -> Fixture {
     let db = dir.join("hwtrace.db");
     let saved = dir.join("after-10-items.json");
     let app = common::spawn_app_at(&db).await;
-    let admin = app.admin().await;
-    let (s, body) = admin
-        .post("/api/v1/enterprises", enterprise(GENERATOR, &["generator"], "wansheng"))
-        .await;
-    assert_eq!(s, StatusCode::CREATED, "{body}");
-    app.user("gen-admin", "enterprise_admin", Some(GENERATOR), None).await;
-    let ent = app.login("gen-admin").await;
-    let phone = Device::generate(GENERATOR, "phone-1");
-    ent.register_device(&phone).await;
-    ent.register_device(&Device::generate(GENERATOR, "phone-2")).await;
+    let cast = Cast::on(&app).generator("gen", GENERATOR).devices(2).build().await;
+    let (admin, ent, phone) = (&cast.admin, &cast["gen"].client, &cast["gen"].device);
+    let revoked = &cast["gen"].spares[0].device;
     let (s, body) = ent
         .post(
-            &format!("/api/v1/enterprises/{GENERATOR}/devices/phone-2/revoke"),
+            &format!("/api/v1/enterprises/{GENERATOR}/devices/{revoked}/revoke"),
             json!({}),
         )
         .await;
@@ -137,7 +132,7 @@ async fn build_fixture() -> Fixture {
         .to_owned();
     let mut items = Vec::new();
     for n in 0..ITEMS_BEFORE_SAVE {
-        items.push(generate(&admin, &phone, n).await);
+        items.push(generate(admin, phone, n).await);
     }
     let args = AuditArgs {
         save_checkpoint: Some(saved.clone()),
@@ -147,7 +142,7 @@ async fn build_fixture() -> Fixture {
     assert!(report.ok(), "{report}");
     let saved_size = report.checkpoint_size;
     for n in ITEMS_BEFORE_SAVE..ITEMS {
-        items.push(generate(&admin, &phone, n).await);
+        items.push(generate(admin, phone, n).await);
     }
     app.stop().await;
     let conn = Connection::open(&db).unwrap();
@@ -471,7 +466,7 @@ async fn a_changed_server_key_is_found() {
 
 #[tokio::test]
 async fn a_changed_device_key_is_found() {
-    // Entry 2 registers phone-1.
+    // Entry 2 registers gen-1.
     let (_dir, db) = tampered(|c| {
         let pk = blob(c, "SELECT public_key FROM device_keys WHERE log_seq = ?1", 2);
         c.execute(

@@ -7,8 +7,9 @@ mod common;
 use std::process::Command;
 
 use chrono::{NaiveDate, Utc};
-use common::custody::{accepted, add_admin_with_device, add_enterprise, add_fleet, Fleet};
-use common::{assert_refused, now_cst, spawn_app, spawn_app_at, uscc, Client, YUNAN};
+use common::cast::Cast;
+use common::custody::{accepted, Fleet};
+use common::{assert_refused, now_cst, spawn_app, spawn_app_at, spawn_app_with_db, Client, YUNAN};
 use hwtrace::client::generate_fields;
 use hwtrace::store::reference::load_calendar;
 use hwtrace::time::cst_date;
@@ -167,75 +168,29 @@ async fn days_loaded_by_the_cli_are_served_and_used_after_the_next_start() {
 }
 
 async fn manifest(c: &Client, number: &str) -> Value {
-    let (s, m) = c.get(&format!("/api/v1/manifests/{number}")).await;
-    assert_eq!(s, StatusCode::OK, "{m}");
-    m
+    c.get_ok(&format!("/api/v1/manifests/{number}")).await
 }
 
 /// Two drums from a repair shop on one manifest, arrived at Yunan's gate.
 #[tokio::test]
 async fn arrived_items_show_when_receipt_is_due_and_whether_it_is_overdue() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("hwtrace.db");
-    let app = spawn_app_at(&db).await;
-    let admin = app.admin().await;
-    let repair = uscc("91500110MA5U8F4X2");
-    let carrier = uscc("91500110MA6TRN031");
-    add_enterprise(&admin, &repair, "generator", "wansheng").await;
-    add_enterprise(&admin, &carrier, "transporter", "wansheng").await;
-    let shop = add_admin_with_device(&app, "repair-admin", &repair, "phone-1").await;
-    let driver = add_admin_with_device(&app, "carrier-admin", &carrier, "driver-1").await;
-    let gate = add_admin_with_device(&app, "yunan-admin", YUNAN, "gate-1").await;
-    add_fleet(
-        &admin,
-        &carrier,
-        Fleet {
-            plate: PLATE,
-            vehicle_type: "van",
-            driver: ("赵师傅", LICENCE, "13800000001"),
-        },
-    )
-    .await;
+    let (app, db) = spawn_app_with_db().await;
+    let cast = Cast::on(&app)
+        .generator("shop", "91500110MA5U8F4X2")
+        .transporter("carrier", "91500110MA6TRN031", Fleet::van(PLATE, LICENCE))
+        .seeded("yunan", YUNAN)
+        .build()
+        .await;
+    let (admin, gate) = (&cast.admin, &cast["yunan"].device);
     let mut drums = Vec::new();
     for mass in [185_500, 50_000] {
-        let receipt = accepted(
-            &admin,
-            &shop,
-            "generate",
-            generate_fields("900-214-08", mass, "liquid", &["T", "I"], 200),
-        )
-        .await;
-        drums.push(receipt["item_code"].as_str().unwrap().to_owned());
+        let fields = generate_fields("900-214-08", mass, "liquid", &["T", "I"], 200);
+        drums.push(cast.generate("shop", fields).await);
     }
-    let number = accepted(
-        &admin,
-        &shop,
-        "manifest_open",
-        json!({
-            "transporters": [carrier],
-            "vehicle_plate": PLATE,
-            "driver_licence": LICENCE,
-            "receiver": YUNAN,
-            "items": drums,
-            "planned_date": &now_cst()[..10],
-        }),
-    )
-    .await["manifest_no"]
-        .as_str()
-        .unwrap()
-        .to_owned();
 
     // Released and accepted: on the road, nothing is due yet.
-    accepted(
-        &admin,
-        &shop,
-        "release",
-        json!({"items": drums, "to": carrier, "manifest": number}),
-    )
-    .await;
-    let handover = json!({"items": drums, "manifest": number});
-    accepted(&admin, &driver, "accept", handover.clone()).await;
-    let m = manifest(&admin, &number).await;
+    let number = cast.on_the_road("shop", "carrier", "yunan", &drums).await;
+    let m = manifest(admin, &number).await;
     assert!(m["receipt_due"].is_null(), "{m}");
     for item in m["items"].as_array().unwrap() {
         assert_eq!(
@@ -247,15 +202,14 @@ async fn arrived_items_show_when_receipt_is_due_and_whether_it_is_overdue() {
 
     // Arrived today: due the 5th working day after today (CST), not overdue.
     let before = cst_date(Utc::now());
-    accepted(&admin, &driver, "arrive", handover).await;
+    cast.arrive("carrier", &drums, &number).await;
     let after = cst_date(Utc::now());
     let cal = app.state.calendar();
     let expected: Vec<String> = [before, after]
         .iter()
         .map(|d| cal.receipt_due(*d).to_string())
         .collect();
-    let yunan = app.login("yunan-admin").await;
-    for c in [&admin, &yunan] {
+    for c in [admin, &cast["yunan"].client] {
         let m = manifest(c, &number).await;
         assert!(expected.iter().any(|e| m["receipt_due"] == e.as_str()), "{m}");
         for item in m["items"].as_array().unwrap() {
@@ -265,14 +219,8 @@ async fn arrived_items_show_when_receipt_is_due_and_whether_it_is_overdue() {
         }
     }
     // Weighing does not restart the clock.
-    accepted(
-        &admin,
-        &gate,
-        "weigh",
-        json!({"item": drums[0], "weighed_mass_g": 185_000}),
-    )
-    .await;
-    let due_today = manifest(&admin, &number).await["receipt_due"].clone();
+    cast.weigh("yunan", &drums[0], 185_000).await;
+    let due_today = manifest(admin, &number).await["receipt_due"].clone();
     assert!(expected.iter().any(|e| due_today == e.as_str()));
 
     // SIMULATED: the first drum arrived on Friday 26 September 2025 (CST). The service has no
@@ -307,7 +255,7 @@ async fn arrived_items_show_when_receipt_is_due_and_whether_it_is_overdue() {
     // Received (late): no longer waiting, so neither due nor overdue.
     accepted(
         &admin,
-        &gate,
+        gate,
         "receive",
         json!({"item": drums[0], "decision": "accept", "accepted_mass_g": 185_000, "refused_mass_g": 0}),
     )

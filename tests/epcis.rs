@@ -10,15 +10,14 @@ mod common;
 use std::collections::BTreeSet;
 use std::process::Command;
 
-use common::custody::{accepted, add_admin_with_device, add_enterprise, add_fleet, send_event, Fleet};
-use common::{assert_refused, now_cst, spawn_app, uscc, Client, YUNAN};
+use common::cast::{code_of, index_of, Cast};
+use common::custody::{accepted, send_event, Fleet};
+use common::{assert_refused, spawn_app, Client, YUNAN};
 use hwtrace::client::generate_fields;
 use jsonschema::Validator;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
-const PLATE: &str = "渝D44444";
-const LICENCE: &str = "500110199004041234";
 const OIL: &str = "900-249-08";
 const FLY_ASH: &str = "772-003-18";
 const VECTORS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors/epcis");
@@ -112,66 +111,49 @@ struct Story {
     seq: std::collections::BTreeMap<&'static str, u64>,
 }
 
-fn code_of(receipt: &Value) -> String {
-    receipt["item_code"].as_str().unwrap().to_owned()
-}
-
-fn index_of(receipt: &Value) -> u64 {
-    receipt["index"].as_u64().unwrap()
-}
-
 /// A plant sends three drums of waste oil to Yunan; one is burnt (leaving fly ash), two are
 /// consolidated into a tote, which is split; one half spills. One submission is refused.
 async fn story() -> Story {
     let app = spawn_app().await;
-    let admin = app.admin().await;
-    let plant = uscc("91500110MA6CHM002");
-    let carrier = uscc("91500110MA6TRN034");
-    add_enterprise(&admin, &plant, "generator", "wansheng").await;
-    add_enterprise(&admin, &carrier, "transporter", "wansheng").await;
-    let shop = add_admin_with_device(&app, "plant-admin", &plant, "phone-1").await;
-    let driver = add_admin_with_device(&app, "carrier-admin", &carrier, "driver-1").await;
-    let gate = add_admin_with_device(&app, "yunan-admin", YUNAN, "gate-1").await;
-    let fleet = Fleet {
-        plate: PLATE,
-        vehicle_type: "van",
-        driver: ("周师傅", LICENCE, "13800000004"),
-    };
-    add_fleet(&app.login("carrier-admin").await, &carrier, fleet).await;
+    let cast = Cast::on(&app)
+        .generator("plant", "91500110MA6CHM002")
+        .transporter(
+            "carrier",
+            "91500110MA6TRN034",
+            Fleet::van("渝D44444", "500110199004041234"),
+        )
+        .seeded("yunan", YUNAN)
+        .build()
+        .await;
+    let admin = &cast.admin;
+    let (shop, driver, gate) = (&cast["plant"].device, &cast["carrier"].device, &cast["yunan"].device);
     let mut seq = std::collections::BTreeMap::new();
 
     let mut drums = Vec::new();
     for mass_g in [210_500u64, 100_400, 50_001] {
         let fields = generate_fields(OIL, mass_g, "liquid", &["T", "I"], 200);
-        drums.push(code_of(&accepted(&admin, &shop, "generate", fields).await));
+        drums.push(cast.generate("plant", fields).await);
     }
     let drums: [String; 3] = drums.try_into().unwrap();
-    let receipt = accepted(
-        &admin,
-        &shop,
-        "manifest_open",
-        json!({"transporters": [carrier], "vehicle_plate": PLATE, "driver_licence": LICENCE,
-               "receiver": YUNAN, "items": drums, "planned_date": &now_cst()[..10]}),
-    )
-    .await;
+    let receipt = accepted(admin, shop, "manifest_open", cast.manifest("carrier", YUNAN, &drums)).await;
     let manifest = receipt["manifest_no"].as_str().unwrap().to_owned();
     let trip = json!({"items": drums, "manifest": manifest});
     let r = accepted(
-        &admin,
-        &shop,
+        admin,
+        shop,
         "release",
-        json!({"items": drums, "to": carrier, "manifest": manifest}),
+        json!({"items": drums, "to": cast["carrier"].uscc, "manifest": manifest}),
     )
     .await;
     seq.insert("release", index_of(&r));
     seq.insert(
         "accept",
-        index_of(&accepted(&admin, &driver, "accept", trip.clone()).await),
+        index_of(&accepted(admin, driver, "accept", trip.clone()).await),
     );
     // Accepting twice is refused, and the refusal is logged: it is not a custody event.
-    let (s, body) = send_event(&admin, &driver, "accept", trip.clone()).await;
+    let (s, body) = send_event(admin, driver, "accept", trip.clone()).await;
     assert!(s.is_client_error(), "{body}");
-    seq.insert("arrive", index_of(&accepted(&admin, &driver, "arrive", trip).await));
+    seq.insert("arrive", index_of(&accepted(admin, driver, "arrive", trip).await));
 
     let mut part = String::new();
     let receipts = [
@@ -192,12 +174,12 @@ async fn story() -> Story {
         ),
     ];
     for (i, (drum, weighed, mut decision)) in receipts.into_iter().enumerate() {
-        let r = accepted(&admin, &gate, "weigh", json!({"item": drum, "weighed_mass_g": weighed})).await;
+        let r = accepted(admin, gate, "weigh", json!({"item": drum, "weighed_mass_g": weighed})).await;
         if i == 1 {
             seq.insert("weigh", index_of(&r));
         }
         decision["item"] = json!(drum);
-        let r = accepted(&admin, &gate, "receive", decision).await;
+        let r = accepted(admin, gate, "receive", decision).await;
         if i == 1 {
             seq.insert("receive", index_of(&r));
             part = code_of(&r);
@@ -205,19 +187,19 @@ async fn story() -> Story {
     }
 
     accepted(
-        &admin,
-        &gate,
+        admin,
+        gate,
         "treat",
         json!({"item": drums[0], "method": "incineration", "treated_mass_g": 210_500}),
     )
     .await;
     let mut residue = generate_fields(FLY_ASH, 9_000, "solid", &["T"], 1000);
     residue["inputs"] = json!([drums[0]]);
-    let ash = code_of(&accepted(&admin, &gate, "generate", residue).await);
+    let ash = code_of(&accepted(admin, gate, "generate", residue).await);
     let output = generate_fields(OIL, 150_001, "liquid", &["T", "I"], 1000);
     let receipt = accepted(
-        &admin,
-        &gate,
+        admin,
+        gate,
         "consolidate",
         json!({"inputs": [drums[1], drums[2]], "output": output}),
     )
@@ -225,8 +207,8 @@ async fn story() -> Story {
     let tote = code_of(&receipt);
     let half = |g: u64| generate_fields(OIL, g, "liquid", &["T", "I"], 200);
     let receipt = accepted(
-        &admin,
-        &gate,
+        admin,
+        gate,
         "split",
         json!({"input": tote, "outputs": [half(75_000), half(75_001)]}),
     )
@@ -238,15 +220,16 @@ async fn story() -> Story {
         .map(|c| c["item_code"].as_str().unwrap().to_owned())
         .collect();
     accepted(
-        &admin,
-        &gate,
+        admin,
+        gate,
         "incident",
         json!({"item": halves[0], "kind": "spill", "lost_mass_g": 500, "description": "转运时桶盖渗漏"}),
     )
     .await;
+    let (plant, carrier) = (cast["plant"].uscc.clone(), cast["carrier"].uscc.clone());
     Story {
         app,
-        admin,
+        admin: cast.admin,
         plant,
         carrier,
         manifest,
@@ -565,29 +548,31 @@ async fn a_custody_story_exports_as_valid_epcis_with_its_parties_manifest_and_ma
 #[tokio::test]
 async fn the_export_is_for_regulators_and_admins_and_is_bounded() {
     let app = spawn_app().await;
-    let admin = app.admin().await;
-    app.user("wansheng-eeb", "regulator", None, Some("wansheng")).await;
-    app.user("yunan-clerk", "enterprise_clerk", Some(YUNAN), None).await;
-    let regulator = app.login("wansheng-eeb").await;
-    let (status, _, doc) = export(&regulator, "").await;
+    let cast = Cast::on(&app)
+        .regulator("wansheng-eeb", "wansheng")
+        .user("yunan-clerk", "enterprise_clerk", Some(YUNAN), None)
+        .build()
+        .await;
+    let admin = &cast.admin;
+    let (status, _, doc) = export(cast.user("wansheng-eeb"), "").await;
     assert_eq!(status, StatusCode::OK, "{doc}");
     assert_valid(&schema(), &doc);
     assert_eq!(events(&doc), &Vec::<Value>::new(), "a new log holds only key entries");
-    let (status, _, body) = export(&app.login("yunan-clerk").await, "").await;
+    let (status, _, body) = export(cast.user("yunan-clerk"), "").await;
     assert_refused(&(status, body), StatusCode::FORBIDDEN, "regulator_or_admin_only");
     let (status, _, body) = export(&app.anonymous(), "").await;
     assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
 
-    let (status, _, body) = export(&admin, "?from=5&to=4").await;
+    let (status, _, body) = export(admin, "?from=5&to=4").await;
     assert_refused(&(status, body), StatusCode::UNPROCESSABLE_ENTITY, "bad_export_range");
-    let (status, _, body) = export(&admin, "?from=0&to=10000").await;
+    let (status, _, body) = export(admin, "?from=0&to=10000").await;
     assert_refused(&(status, body), StatusCode::UNPROCESSABLE_ENTITY, "export_too_large");
-    let (status, _, body) = export(&admin, "?since=0").await;
+    let (status, _, body) = export(admin, "?since=0").await;
     assert_refused(&(status, body), StatusCode::BAD_REQUEST, "bad_query");
-    let (status, _, doc) = export(&admin, "?from=0&to=9999").await;
+    let (status, _, doc) = export(admin, "?from=0&to=9999").await;
     assert_eq!(status, StatusCode::OK, "{doc}");
     // Past the end: nothing yet, and the next export starts where this one asked.
-    let (status, _, doc) = export(&admin, "?from=1000").await;
+    let (status, _, doc) = export(admin, "?from=1000").await;
     assert_eq!(status, StatusCode::OK, "{doc}");
     assert_eq!((&doc["hwtrace:next"], doc.get("hwtrace:to")), (&json!(1000), None));
     assert_valid(&schema(), &doc);

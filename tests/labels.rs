@@ -6,7 +6,8 @@ mod common;
 
 use std::process::Command;
 
-use common::{assert_refused, enterprise, spawn_app, Client, TestApp};
+use common::cast::Cast;
+use common::{assert_refused, spawn_app, Client, TestApp};
 use data_encoding::BASE32_NOPAD;
 use hwtrace::client::{generate_fields, Device};
 use hwtrace::render::qr::decode_png;
@@ -16,23 +17,16 @@ use serde_json::{json, Value};
 const GENERATOR: &str = "91500110MA5U8F4X2N";
 const BIN: &str = env!("CARGO_BIN_EXE_hwtrace");
 
-async fn setup(app: &TestApp) -> (Client, Device) {
-    let admin = app.admin().await;
-    let (s, _) = admin
-        .post("/api/v1/enterprises", enterprise(GENERATOR, &["generator"], "wansheng"))
-        .await;
-    assert_eq!(s, StatusCode::CREATED);
-    app.user("gen-admin", "enterprise_admin", Some(GENERATOR), None).await;
-    let ent = app.login("gen-admin").await;
-    let phone = Device::generate(GENERATOR, "phone-1");
-    let (s, _) = ent
-        .post(
-            &format!("/api/v1/enterprises/{GENERATOR}/devices"),
-            json!({"device": "phone-1", "public_key": phone.public_key_b64()}),
-        )
-        .await;
-    assert_eq!(s, StatusCode::CREATED);
-    (ent, phone)
+/// The generator (its administrator's session and its phone), another generator, and a
+/// regulator of Wansheng and one of Qijiang.
+async fn cast(app: &TestApp) -> Cast {
+    Cast::on(app)
+        .generator("gen", GENERATOR)
+        .generator("other", "91500110MA6QXY120")
+        .regulator("wansheng-eeb", "wansheng")
+        .regulator("qijiang-eeb", "qijiang")
+        .build()
+        .await
 }
 
 async fn generate(c: &Client, phone: &Device, volume_l: u32) -> Value {
@@ -61,11 +55,12 @@ async fn get_bytes(c: &Client, path: &str) -> (StatusCode, String, Vec<u8>) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_rendered_png_decodes_and_verifies() {
     let app = spawn_app().await;
-    let (ent, phone) = setup(&app).await;
-    let r = generate(&ent, &phone, 200).await;
+    let cast = cast(&app).await;
+    let (ent, phone) = (&cast["gen"].client, &cast["gen"].device);
+    let r = generate(ent, phone, 200).await;
     let code = r["item_code"].as_str().unwrap();
 
-    let (s, ct, png) = get_bytes(&ent, &format!("/api/v1/items/{code}/qr.png")).await;
+    let (s, ct, png) = get_bytes(ent, &format!("/api/v1/items/{code}/qr.png")).await;
     assert_eq!((s, ct.as_str()), (StatusCode::OK, "image/png"));
     let texts = decode_png(&png).expect("a QR decoder reads the PNG");
     assert_eq!(texts, [r["label"]["qr_text"].as_str().unwrap()]);
@@ -130,27 +125,14 @@ async fn a_rendered_png_decodes_and_verifies() {
 #[tokio::test]
 async fn the_public_page_tells_genuine_from_forged() {
     let app = spawn_app().await;
-    let (ent, phone) = setup(&app).await;
-    let r = generate(&ent, &phone, 20).await;
+    let cast = cast(&app).await;
+    let (ent, phone) = (&cast["gen"].client, &cast["gen"].device);
+    let r = generate(ent, phone, 20).await;
     let qr = r["label"]["qr_text"].as_str().unwrap();
     let b32 = qr.rsplit('/').next().unwrap();
     let anon = app.anonymous();
-    let json_of = |path: String| {
-        let c = reqwest::Client::new();
-        let base = app.base.clone();
-        async move {
-            c.get(format!("{base}{path}"))
-                .header("accept", "application/json")
-                .send()
-                .await
-                .unwrap()
-                .json::<Value>()
-                .await
-                .unwrap()
-        }
-    };
 
-    let view = json_of(format!("/Q/{b32}")).await;
+    let view = app.verified(b32).await;
     assert_eq!(view["verdict"], "genuine", "{view}");
     assert_eq!(view["item"]["item_code"], r["item_code"]);
     assert_eq!(view["item"]["state_en"], "stored at its generator");
@@ -168,7 +150,7 @@ async fn the_public_page_tells_genuine_from_forged() {
         for bit in [0u8, 3, 7] {
             let mut tampered = raw.clone();
             tampered[byte] ^= 1 << bit;
-            let v = json_of(format!("/Q/{}", BASE32_NOPAD.encode(&tampered))).await;
+            let v = app.verified(&BASE32_NOPAD.encode(&tampered)).await;
             let want = if byte == 0 { "malformed" } else { "forged" };
             assert_eq!(v["verdict"], want, "byte {byte} bit {bit}: {v}");
         }
@@ -180,20 +162,21 @@ async fn the_public_page_tells_genuine_from_forged() {
         String::from_utf8(html).unwrap().contains("伪造标签"),
         "the forged page says so, loudly"
     );
-    let v = json_of("/Q/NOT-A-LABEL".into()).await;
+    let v = app.verified("NOT-A-LABEL").await;
     assert_eq!(v["verdict"], "malformed");
 }
 
 #[tokio::test]
 async fn label_pages_and_sheets_print_what_the_standard_asks() {
     let app = spawn_app().await;
-    let (ent, phone) = setup(&app).await;
-    let small = generate(&ent, &phone, 20).await;
-    let drum = generate(&ent, &phone, 200).await;
-    let tote = generate(&ent, &phone, 1000).await;
+    let cast = cast(&app).await;
+    let (ent, phone) = (&cast["gen"].client, &cast["gen"].device);
+    let small = generate(ent, phone, 20).await;
+    let drum = generate(ent, phone, 200).await;
+    let tote = generate(ent, phone, 1000).await;
     let code = small["item_code"].as_str().unwrap();
 
-    let (s, ct, page) = get_bytes(&ent, &format!("/api/v1/items/{code}/label")).await;
+    let (s, ct, page) = get_bytes(ent, &format!("/api/v1/items/{code}/label")).await;
     assert_eq!(s, StatusCode::OK);
     assert!(ct.starts_with("text/html"));
     let page = String::from_utf8(page).unwrap();
@@ -224,13 +207,13 @@ async fn label_pages_and_sheets_print_what_the_standard_asks() {
         tote["item_code"].as_str().unwrap(),
     ]
     .join(",");
-    let (s, _, sheet) = get_bytes(&ent, &format!("/api/v1/labels/sheet?items={items}")).await;
+    let (s, _, sheet) = get_bytes(ent, &format!("/api/v1/labels/sheet?items={items}")).await;
     assert_eq!(s, StatusCode::OK);
     let sheet = String::from_utf8(sheet).unwrap();
     assert_eq!(sheet.matches("<section class=\"label").count(), 3);
     assert!(sheet.contains("150mm") && sheet.contains("200mm"));
 
-    let (s, ct, svg) = get_bytes(&ent, &format!("/api/v1/items/{code}/qr.svg")).await;
+    let (s, ct, svg) = get_bytes(ent, &format!("/api/v1/items/{code}/qr.svg")).await;
     assert_eq!((s, ct.as_str()), (StatusCode::OK, "image/svg+xml"));
     assert!(String::from_utf8(svg).unwrap().starts_with("<svg"));
 
@@ -242,14 +225,7 @@ async fn label_pages_and_sheets_print_what_the_standard_asks() {
     );
 
     // Another enterprise may not print or read this item; nobody anonymous either.
-    let admin = app.login("admin").await;
-    let other = common::uscc("91500110MA6QXY120");
-    let (s, _) = admin
-        .post("/api/v1/enterprises", enterprise(&other, &["generator"], "wansheng"))
-        .await;
-    assert_eq!(s, StatusCode::CREATED);
-    app.user("other", "enterprise_admin", Some(&other), None).await;
-    let stranger = app.login("other").await;
+    let stranger = &cast["other"].client;
     assert_refused(
         &stranger.get(&format!("/api/v1/items/{code}")).await,
         StatusCode::FORBIDDEN,
@@ -275,15 +251,11 @@ async fn label_pages_and_sheets_print_what_the_standard_asks() {
 #[tokio::test]
 async fn items_are_listed_for_those_who_may_see_them() {
     let app = spawn_app().await;
-    let (ent, phone) = setup(&app).await;
+    let cast = cast(&app).await;
+    let (ent, phone) = (&cast["gen"].client, &cast["gen"].device);
     let mut codes = Vec::new();
     for _ in 0..3 {
-        codes.push(
-            generate(&ent, &phone, 20).await["item_code"]
-                .as_str()
-                .unwrap()
-                .to_owned(),
-        );
+        codes.push(generate(ent, phone, 20).await["item_code"].as_str().unwrap().to_owned());
     }
     let listed = |body: &Value| -> Vec<String> {
         body["items"]
@@ -309,11 +281,9 @@ async fn items_are_listed_for_those_who_may_see_them() {
     let (_, none) = ent.get("/api/v1/items?date=2020-01-01").await;
     assert!(listed(&none).is_empty());
 
-    app.user("wansheng-eeb", "regulator", None, Some("wansheng")).await;
-    app.user("qijiang-eeb", "regulator", None, Some("qijiang")).await;
-    let (_, w) = app.login("wansheng-eeb").await.get("/api/v1/items").await;
+    let (_, w) = cast.user("wansheng-eeb").get("/api/v1/items").await;
     assert_eq!(listed(&w).len(), 3);
-    let (_, q) = app.login("qijiang-eeb").await.get("/api/v1/items").await;
+    let (_, q) = cast.user("qijiang-eeb").get("/api/v1/items").await;
     assert!(listed(&q).is_empty(), "another district's regulator sees none");
     assert_refused(
         &ent.get("/api/v1/items?limit=0").await,
@@ -339,7 +309,8 @@ async fn items_are_listed_for_those_who_may_see_them() {
 #[tokio::test]
 async fn a_label_is_orange_yellow_fills_harmful_components_precautions_remarks_and_names_a_collector() {
     let app = spawn_app().await;
-    let (ent, phone) = setup(&app).await;
+    let cast = cast(&app).await;
+    let (ent, phone) = (&cast["gen"].client, &cast["gen"].device);
     let mut fields = generate_fields("900-249-08", 100_000, "liquid", &["T", "I"], 200);
     fields["remarks"] = json!("桶盖密封圈已更换");
     let env = phone.sign_event("generate", &common::now_cst(), fields);
@@ -400,8 +371,7 @@ async fn a_label_is_orange_yellow_fills_harmful_components_precautions_remarks_a
 /// signed by the generator, at the log's time.
 #[tokio::test]
 async fn the_public_page_names_each_event_its_signer_and_its_own_time() {
-    use common::cast::Cast;
-    use common::custody::{accepted, accepted_at, Fleet};
+    use common::custody::{accepted_at, Fleet};
     let app = spawn_app().await;
     let cast = Cast::on(&app)
         .generator("shop", "91500110MA5U8F4X2")
@@ -414,7 +384,7 @@ async fn the_public_page_names_each_event_its_signer_and_its_own_time() {
         .build()
         .await;
     let admin = &cast.admin;
-    let (shop, driver) = (&cast["shop"].device, &cast["carrier"].device);
+    let shop = &cast["shop"].device;
     let carrier = cast["carrier"].uscc.clone();
     // The phone signed the generation offline, an hour and a half before it synced.
     let signed = (chrono::Utc::now() - chrono::Duration::minutes(90))
@@ -435,35 +405,9 @@ async fn the_public_page_names_each_event_its_signer_and_its_own_time() {
         .next()
         .unwrap()
         .to_owned();
-    let number = accepted(
-        admin,
-        shop,
-        "manifest_open",
-        json!({"transporters": [carrier], "vehicle_plate": "渝D55701", "driver_licence": "500110198707071234",
-               "receiver": common::YUNAN, "items": [code], "planned_date": "2026-04-01"}),
-    )
-    .await["manifest_no"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    accepted(
-        admin,
-        shop,
-        "release",
-        json!({"items": [code], "to": carrier, "manifest": number}),
-    )
-    .await;
-    accepted(admin, driver, "accept", json!({"items": [code], "manifest": number})).await;
+    cast.on_the_road("shop", "carrier", "yunan", &[&code]).await;
 
-    let view: Value = reqwest::Client::new()
-        .get(format!("{}/Q/{b32}", app.base))
-        .header("accept", "application/json")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let view = app.verified(&b32).await;
     let lines = view["custody"].as_array().unwrap();
     let kinds: Vec<&str> = lines.iter().map(|l| l["event"].as_str().unwrap()).collect();
     assert_eq!(kinds, ["generate", "manifest_open", "release", "accept"], "{view}");

@@ -3,9 +3,10 @@
 
 mod common;
 
-use common::custody::{accepted, add_admin_with_device, add_enterprise, add_fleet, Fleet};
-use common::{assert_refused, now_cst, spawn_app, uscc, Client, TestApp, YUNAN};
-use hwtrace::client::{generate_fields, Device};
+use common::cast::Cast;
+use common::custody::Fleet;
+use common::{assert_refused, now_cst, spawn_app, uscc, Client, YUNAN};
+use hwtrace::client::generate_fields;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
@@ -37,109 +38,38 @@ fn states(ledger: &Value) -> Vec<(String, u64, i64)> {
 }
 
 async fn ledger_of(c: &Client, u: &str) -> Value {
-    let (s, body) = c.get(&format!("/api/v1/enterprises/{u}/ledger")).await;
-    assert_eq!(s, StatusCode::OK, "{body}");
-    body
-}
-
-struct World {
-    app: TestApp,
-    admin: Client,
-    shop: Device,
-    driver: Device,
-    gate: Device,
-    repair: String,
-    carrier: String,
-    stranger: String,
-}
-
-async fn world() -> World {
-    let app = spawn_app().await;
-    let admin = app.admin().await;
-    let repair = uscc("91500110MA5U8F4X2");
-    let carrier = uscc("91500110MA6TRN031");
-    let stranger = uscc("91500110MA6XTR001");
-    for (u, role) in [
-        (&repair, "generator"),
-        (&carrier, "transporter"),
-        (&stranger, "generator"),
-    ] {
-        add_enterprise(&admin, u, role, "wansheng").await;
-    }
-    let mut devices = Vec::new();
-    for (user, owner, device) in [
-        ("repair-admin", repair.as_str(), "phone-1"),
-        ("carrier-admin", carrier.as_str(), "driver-1"),
-        ("yunan-admin", YUNAN, "gate-1"),
-    ] {
-        devices.push(add_admin_with_device(&app, user, owner, device).await);
-    }
-    app.user("stranger-admin", "enterprise_admin", Some(&stranger), None)
-        .await;
-    app.user("wansheng-eeb", "regulator", None, Some("wansheng")).await;
-    app.user("qijiang-eeb", "regulator", None, Some("qijiang")).await;
-    let carrier_admin = app.login("carrier-admin").await;
-    add_fleet(
-        &carrier_admin,
-        &carrier,
-        Fleet {
-            plate: PLATE,
-            vehicle_type: "van",
-            driver: ("赵师傅", LICENCE, "13800000001"),
-        },
-    )
-    .await;
-    let [shop, driver, gate]: [Device; 3] = devices.try_into().ok().unwrap();
-    World {
-        app,
-        admin,
-        shop,
-        driver,
-        gate,
-        repair,
-        carrier,
-        stranger,
-    }
+    c.get_ok(&format!("/api/v1/enterprises/{u}/ledger")).await
 }
 
 #[tokio::test]
 async fn ledgers_and_manifest_follow_a_drum_along_its_path() {
-    let World {
-        app,
-        admin,
-        shop,
-        driver,
-        gate,
-        repair,
-        carrier,
-        stranger,
-    } = world().await;
+    let app = spawn_app().await;
+    let cast = Cast::on(&app)
+        .generator("shop", "91500110MA5U8F4X2")
+        .transporter("carrier", "91500110MA6TRN031", Fleet::van(PLATE, LICENCE))
+        .seeded("yunan", YUNAN)
+        .generator("stranger", "91500110MA6XTR001")
+        .regulator("wansheng-eeb", "wansheng")
+        .regulator("qijiang-eeb", "qijiang")
+        .build()
+        .await;
+    let admin = &cast.admin;
+    let (repair, carrier, stranger) = (&cast["shop"].uscc, &cast["carrier"].uscc, &cast["stranger"].uscc);
     let today = now_cst()[..10].to_owned();
 
     // Two drums at the shop.
-    let a = accepted(
-        &admin,
-        &shop,
-        "generate",
-        generate_fields("900-214-08", 185_500, "liquid", &["T", "I"], 200),
-    )
-    .await["item_code"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let b = accepted(
-        &admin,
-        &shop,
-        "generate",
-        generate_fields("900-214-08", 50_000, "liquid", &["T", "I"], 60),
-    )
-    .await["item_code"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let a = cast
+        .generate(
+            "shop",
+            generate_fields("900-214-08", 185_500, "liquid", &["T", "I"], 200),
+        )
+        .await;
+    let b = cast
+        .generate("shop", generate_fields("900-214-08", 50_000, "liquid", &["T", "I"], 60))
+        .await;
 
-    let shop_client = app.login("repair-admin").await;
-    let ledger = ledger_of(&shop_client, &repair).await;
+    let shop_client = &cast["shop"].client;
+    let ledger = ledger_of(shop_client, repair).await;
     assert_eq!(ledger["enterprise"], repair.as_str());
     assert_eq!(states(&ledger), [("stored".to_owned(), 2, 235_500)]);
     assert_eq!(
@@ -153,34 +83,9 @@ async fn ledgers_and_manifest_follow_a_drum_along_its_path() {
     }
 
     // A manifest for drum A only, released and accepted by the carrier.
-    let number = accepted(
-        &admin,
-        &shop,
-        "manifest_open",
-        json!({
-            "transporters": [carrier],
-            "vehicle_plate": PLATE,
-            "driver_licence": LICENCE,
-            "receiver": YUNAN,
-            "items": [a],
-            "planned_date": today,
-        }),
-    )
-    .await["manifest_no"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    accepted(
-        &admin,
-        &shop,
-        "release",
-        json!({"items": [a], "to": carrier, "manifest": number}),
-    )
-    .await;
-    let handover = json!({"items": [a], "manifest": number});
-    accepted(&admin, &driver, "accept", handover.clone()).await;
+    let number = cast.on_the_road("shop", "carrier", "yunan", &[&a]).await;
 
-    let ledger = ledger_of(&shop_client, &repair).await;
+    let ledger = ledger_of(shop_client, repair).await;
     assert_eq!(
         states(&ledger),
         [("in_transit".to_owned(), 1, 185_500), ("stored".to_owned(), 1, 50_000)]
@@ -197,22 +102,15 @@ async fn ledgers_and_manifest_follow_a_drum_along_its_path() {
     assert_eq!(group(&ledger, "stored")["oldest"]["code"], b.as_str());
     assert!(group(&ledger, "stored")["oldest"]["storage_age_days"].as_i64().unwrap() >= 0);
 
-    let carrier_client = app.login("carrier-admin").await;
-    let ledger = ledger_of(&carrier_client, &carrier).await;
+    let carrier_client = &cast["carrier"].client;
+    let ledger = ledger_of(carrier_client, carrier).await;
     assert_eq!(states(&ledger), [("in_transit".to_owned(), 1, 185_500)]);
 
     // At Yunan: arrive, weigh 183 kg, receive; the receiver's ledger shows it in store.
-    accepted(&admin, &driver, "arrive", handover).await;
-    accepted(&admin, &gate, "weigh", json!({"item": a, "weighed_mass_g": 183_000})).await;
-    accepted(
-        &admin,
-        &gate,
-        "receive",
-        json!({"item": a, "decision": "accept", "accepted_mass_g": 183_000, "refused_mass_g": 0}),
-    )
-    .await;
-    let yunan_client = app.login("yunan-admin").await;
-    let ledger = ledger_of(&yunan_client, YUNAN).await;
+    cast.arrive("carrier", &[&a], &number).await;
+    cast.receive("yunan", &a, 183_000).await;
+    let yunan_client = &cast["yunan"].client;
+    let ledger = ledger_of(yunan_client, YUNAN).await;
     let received = group(&ledger, "received");
     assert_eq!(
         (received["count"].as_u64(), received["mass_g"].as_i64()),
@@ -221,12 +119,12 @@ async fn ledgers_and_manifest_follow_a_drum_along_its_path() {
     assert_eq!(received["oldest"]["code"], a.as_str());
     assert!(received["oldest"]["storage_age_days"].as_i64().unwrap() >= 0);
     // The regulator of the district and the administrator see the same ledger.
-    let regulator = app.login("wansheng-eeb").await;
-    assert_eq!(states(&ledger_of(&regulator, YUNAN).await), states(&ledger));
-    assert_eq!(states(&ledger_of(&admin, YUNAN).await), states(&ledger));
+    let regulator = cast.user("wansheng-eeb");
+    assert_eq!(states(&ledger_of(regulator, YUNAN).await), states(&ledger));
+    assert_eq!(states(&ledger_of(admin, YUNAN).await), states(&ledger));
 
     // The manifest, for each party, the district's regulator and the administrator.
-    for c in [&shop_client, &carrier_client, &yunan_client, &regulator, &admin] {
+    for c in [shop_client, carrier_client, yunan_client, regulator, admin] {
         let (s, m) = c.get(&format!("/api/v1/manifests/{number}")).await;
         assert_eq!(s, StatusCode::OK, "{m}");
         assert_eq!(m["number"], number.as_str());
@@ -251,9 +149,9 @@ async fn ledgers_and_manifest_follow_a_drum_along_its_path() {
     }
 
     // Refusals.
-    let outsider = app.login("stranger-admin").await;
-    let elsewhere = app.login("qijiang-eeb").await;
-    for c in [&outsider, &elsewhere] {
+    let outsider = &cast["stranger"].client;
+    let elsewhere = cast.user("qijiang-eeb");
+    for c in [outsider, elsewhere] {
         assert_refused(
             &c.get(&format!("/api/v1/manifests/{number}")).await,
             StatusCode::FORBIDDEN,
@@ -271,7 +169,7 @@ async fn ledgers_and_manifest_follow_a_drum_along_its_path() {
         "not_your_enterprise",
     );
     // The stranger's own ledger is empty.
-    let own = ledger_of(&outsider, &stranger).await;
+    let own = ledger_of(outsider, stranger).await;
     assert_eq!(
         (own["total_items"].as_u64(), own["states"].as_array().map(Vec::len)),
         (Some(0), Some(0))

@@ -5,6 +5,7 @@ mod common;
 
 use std::collections::HashSet;
 
+use common::cast::Cast;
 use common::{assert_refused, enterprise, spawn_app, uscc, Client, TestApp};
 use hwtrace::client::{generate_fields, Device};
 use hwtrace::crypto::keys::VerifierKey;
@@ -16,18 +17,9 @@ use serde_json::{json, Value};
 
 const GENERATOR: &str = "91500110MA5U8F4X2N";
 
-/// A generator with an admin account and a registered phone.
-async fn generator(app: &TestApp) -> (Client, Device) {
-    let admin = app.admin().await;
-    let (s, body) = admin
-        .post("/api/v1/enterprises", enterprise(GENERATOR, &["generator"], "wansheng"))
-        .await;
-    assert_eq!(s, StatusCode::CREATED, "{body}");
-    app.user("gen-admin", "enterprise_admin", Some(GENERATOR), None).await;
-    let ent = app.login("gen-admin").await;
-    let phone = Device::generate(GENERATOR, "phone-1");
-    ent.register_device(&phone).await;
-    (admin, phone)
+/// A generator, `gen`, with an admin account (`gen-admin`) and a registered phone.
+async fn generator(app: &TestApp) -> Cast {
+    Cast::on(app).generator("gen", GENERATOR).build().await
 }
 
 fn drum(d: &Device) -> hwtrace::crypto::dsse::Envelope {
@@ -83,14 +75,15 @@ fn check_receipt(receipt: &Value, log_key: &VerifierKey) -> Checkpoint {
 #[tokio::test]
 async fn generation_issues_a_signed_label_and_a_logged_entry() {
     let app = spawn_app().await;
-    let (admin, phone) = generator(&app).await;
-    let log_key = server_key(&admin, "log").await;
-    let label_key = server_key(&admin, "label").await;
+    let cast = generator(&app).await;
+    let (admin, phone) = (&cast.admin, &cast["gen"].device);
+    let log_key = server_key(admin, "log").await;
+    let label_key = server_key(admin, "label").await;
     assert_eq!(log_key.name, "hwtrace.wansheng.example/log");
     assert_eq!(label_key.name, "hwtrace.wansheng.example/log/label");
 
     let (s, receipt) = admin
-        .post("/api/v1/events", serde_json::to_value(drum(&phone)).unwrap())
+        .post("/api/v1/events", serde_json::to_value(drum(phone)).unwrap())
         .await;
     assert_eq!(s, StatusCode::CREATED, "{receipt}");
     let code = receipt["item_code"].as_str().unwrap();
@@ -122,7 +115,7 @@ async fn generation_issues_a_signed_label_and_a_logged_entry() {
 
     // A second drum the same day takes serial 002 and chains nothing from the first.
     let (_, second) = admin
-        .post("/api/v1/events", serde_json::to_value(drum(&phone)).unwrap())
+        .post("/api/v1/events", serde_json::to_value(drum(phone)).unwrap())
         .await;
     assert!(second["item_code"].as_str().unwrap().ends_with("002"));
     check_receipt(&second, &log_key);
@@ -136,15 +129,16 @@ fn drum_payload_of(entry: &Value) -> hwtrace::crypto::dsse::Envelope {
 #[tokio::test]
 async fn entries_proofs_and_history_verify_against_the_checkpoint() {
     let app = spawn_app().await;
-    let (admin, phone) = generator(&app).await;
-    let log_key = server_key(&admin, "log").await;
+    let cast = generator(&app).await;
+    let (admin, phone) = (&cast.admin, &cast["gen"].device);
+    let log_key = server_key(admin, "log").await;
     let (_, first) = admin
-        .post("/api/v1/events", serde_json::to_value(drum(&phone)).unwrap())
+        .post("/api/v1/events", serde_json::to_value(drum(phone)).unwrap())
         .await;
     let old = check_receipt(&first, &log_key);
     for _ in 0..5 {
         let (s, _) = admin
-            .post("/api/v1/events", serde_json::to_value(drum(&phone)).unwrap())
+            .post("/api/v1/events", serde_json::to_value(drum(phone)).unwrap())
             .await;
         assert_eq!(s, StatusCode::CREATED);
     }
@@ -223,8 +217,9 @@ async fn entries_proofs_and_history_verify_against_the_checkpoint() {
 #[tokio::test]
 async fn bad_envelopes_are_refused_and_change_nothing() {
     let app = spawn_app().await;
-    let (admin, phone) = generator(&app).await;
-    let env = drum(&phone);
+    let cast = generator(&app).await;
+    let (admin, phone) = (&cast.admin, &cast["gen"].device);
+    let env = drum(phone);
     let (s, _) = admin.post("/api/v1/events", serde_json::to_value(&env).unwrap()).await;
     assert_eq!(s, StatusCode::CREATED);
     let size = |c: &Client| {
@@ -239,7 +234,7 @@ async fn bad_envelopes_are_refused_and_change_nothing() {
             text.lines().nth(1).unwrap().parse::<u64>().unwrap()
         }
     };
-    let before = size(&admin).await;
+    let before = size(admin).await;
 
     assert_refused(
         &admin.post("/api/v1/events", serde_json::to_value(&env).unwrap()).await,
@@ -247,7 +242,7 @@ async fn bad_envelopes_are_refused_and_change_nothing() {
         "replayed_nonce",
     );
 
-    let mut forged = drum(&phone);
+    let mut forged = drum(phone);
     let mut payload = forged.payload_bytes().unwrap();
     let pos = payload.windows(6).position(|w| w == b"185500").unwrap();
     payload[pos] = b'9';
@@ -271,7 +266,7 @@ async fn bad_envelopes_are_refused_and_change_nothing() {
 
     // A device of the generator signing an event that names another device.
     let other = Device::generate(GENERATOR, "phone-2");
-    let ent = app.login("gen-admin").await;
+    let ent = &cast["gen"].client;
     ent.register_device(&other).await;
     let mut lying = serde_json::to_value(drum(&other)).unwrap();
     let mut p: Value = serde_json::from_slice(
@@ -280,7 +275,7 @@ async fn bad_envelopes_are_refused_and_change_nothing() {
             .unwrap(),
     )
     .unwrap();
-    p["device"] = json!("phone-1");
+    p["device"] = json!(phone.device);
     let resigned = other.sign_bytes(p.to_string().as_bytes());
     lying = serde_json::to_value(resigned).unwrap();
     assert_refused(
@@ -321,7 +316,7 @@ async fn bad_envelopes_are_refused_and_change_nothing() {
         StatusCode::UNPROCESSABLE_ENTITY,
         "unknown_waste_code",
     );
-    let mut wrong_type = serde_json::to_value(drum(&phone)).unwrap();
+    let mut wrong_type = serde_json::to_value(drum(phone)).unwrap();
     wrong_type["payloadType"] = json!("application/json");
     assert_refused(
         &admin.post("/api/v1/events", wrong_type).await,
@@ -366,11 +361,11 @@ async fn bad_envelopes_are_refused_and_change_nothing() {
     );
 
     assert_eq!(
-        size(&admin).await,
+        size(admin).await,
         before + 4,
         "only phone-2, the truck, the truck's refused event and the revocation were logged"
     );
-    let kinds: Vec<Value> = keys(&admin).await;
+    let kinds: Vec<Value> = keys(admin).await;
     assert_eq!(kinds.iter().filter(|k| k["role"] == "device").count(), 3);
     assert!(kinds
         .iter()
@@ -380,13 +375,14 @@ async fn bad_envelopes_are_refused_and_change_nothing() {
 #[tokio::test]
 async fn a_batch_is_answered_per_envelope() {
     let app = spawn_app().await;
-    let (admin, phone) = generator(&app).await;
-    let repeated = drum(&phone);
+    let cast = generator(&app).await;
+    let (admin, phone) = (&cast.admin, &cast["gen"].device);
+    let repeated = drum(phone);
     let envelopes: Vec<Value> = vec![
-        serde_json::to_value(drum(&phone)).unwrap(),
+        serde_json::to_value(drum(phone)).unwrap(),
         serde_json::to_value(&repeated).unwrap(),
         serde_json::to_value(&repeated).unwrap(),
-        serde_json::to_value(drum(&phone)).unwrap(),
+        serde_json::to_value(drum(phone)).unwrap(),
     ];
     let (s, body) = admin
         .post("/api/v1/events/batch", json!({ "envelopes": envelopes }))
@@ -424,9 +420,9 @@ async fn a_batch_is_answered_per_envelope() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fifty_concurrent_clients_get_distinct_codes_and_indexes() {
     let app = spawn_app().await;
-    let (admin, _) = generator(&app).await;
-    let log_key = server_key(&admin, "log").await;
-    let ent = app.login("gen-admin").await;
+    let cast = generator(&app).await;
+    let (admin, ent) = (&cast.admin, &cast["gen"].client);
+    let log_key = server_key(admin, "log").await;
     let mut phones = Vec::new();
     for i in 0..50 {
         let d = Device::generate(GENERATOR, &format!("phone-c{i}"));
@@ -480,9 +476,10 @@ async fn a_restart_continues_the_log_and_the_serials() {
     let db = dir.path().join("hwtrace.db");
     let (code1, cp1) = {
         let app = common::spawn_app_at(&db).await;
-        let (admin, phone) = generator(&app).await;
+        let cast = generator(&app).await;
+        let (admin, phone) = (&cast.admin, &cast["gen"].device);
         let (_, r) = admin
-            .post("/api/v1/events", serde_json::to_value(drum(&phone)).unwrap())
+            .post("/api/v1/events", serde_json::to_value(drum(phone)).unwrap())
             .await;
         let cp = r["checkpoint"].as_str().unwrap().to_owned();
         let code = r["item_code"].as_str().unwrap().to_owned();

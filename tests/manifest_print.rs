@@ -15,8 +15,7 @@ mod common;
 
 use common::cast::Cast;
 use common::custody::{accepted, Fleet};
-use common::{spawn_app_at, Client, YUNAN};
-use hwtrace::audit::{self, AuditArgs};
+use common::{audit_clean, spawn_app_with_db, Client, YUNAN};
 use hwtrace::client::generate_fields;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -67,29 +66,9 @@ fn item_cells(page: &str, code: &str) -> Vec<String> {
         .collect()
 }
 
-async fn add_vehicle(c: &Client, carrier: &str, plate: &str, cert: &str, driver: (&str, &str, &str)) {
-    let (s, v) = c
-        .post(
-            &format!("/api/v1/enterprises/{carrier}/vehicles"),
-            json!({"plate": plate, "vehicle_type": "van", "road_transport_cert": cert}),
-        )
-        .await;
-    assert_eq!(s, StatusCode::CREATED, "{v}");
-    assert_eq!(v["road_transport_cert"], cert);
-    let (s, v) = c
-        .post(
-            &format!("/api/v1/enterprises/{carrier}/drivers"),
-            json!({"name": driver.0, "licence_no": driver.1, "phone": driver.2}),
-        )
-        .await;
-    assert_eq!(s, StatusCode::CREATED, "{v}");
-}
-
 #[tokio::test]
 async fn a_refused_manifest_prints_its_own_values_not_those_of_the_return_manifest() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("hwtrace.db");
-    let app = spawn_app_at(&db).await;
+    let (app, db) = spawn_app_with_db().await;
     let cast = Cast::on(&app)
         .generator("shop", "91500110MA5U8F4X2")
         .transporter("carrier", "91500110MA6TRN031", Fleet::van(PLATE_A, LICENCE_A))
@@ -100,16 +79,12 @@ async fn a_refused_manifest_prints_its_own_values_not_those_of_the_return_manife
     let (shop, driver, gate) = (&cast["shop"].device, &cast["carrier"].device, &cast["yunan"].device);
     let (repair, carrier) = (cast["shop"].uscc.clone(), cast["carrier"].uscc.clone());
 
-    let code = accepted(
-        admin,
-        shop,
-        "generate",
-        generate_fields("900-214-08", 100_000, "liquid", &["T", "I"], 200),
-    )
-    .await["item_code"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let code = cast
+        .generate(
+            "shop",
+            generate_fields("900-214-08", 100_000, "liquid", &["T", "I"], 200),
+        )
+        .await;
     let open = |receiver: &str, extra: Value| {
         let mut m = json!({"transporters": [carrier], "vehicle_plate": PLATE_A, "driver_licence": LICENCE_A,
             "receiver": receiver, "items": [code], "planned_date": "2026-04-01"});
@@ -202,20 +177,28 @@ async fn a_refused_manifest_prints_its_own_values_not_those_of_the_return_manife
     assert!(!p2.contains("含水率超标"), "the refusal belongs to the first manifest");
 
     app.stop().await;
-    let report = audit::run(AuditArgs::db(&db)).await.expect("the audit runs");
-    assert!(report.ok(), "{report}");
-    assert_eq!(report.findings_total, 0, "{report}");
+    audit_clean(&db).await;
 }
 
 #[tokio::test]
 async fn a_relay_prints_both_carriers_legs_and_every_field_order_23_asks() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("hwtrace.db");
-    let app = spawn_app_at(&db).await;
+    let (app, db) = spawn_app_with_db().await;
     let cast = Cast::on(&app)
         .generator("shop", "91500110MA5U8F4X2")
-        .party("first", "91500110MA6TRN031", &["transporter"], "wansheng")
-        .party("second", "91500110MA5UW0002", &["transporter"], "wansheng")
+        .transporter(
+            "first",
+            "91500110MA6TRN031",
+            Fleet::van(PLATE_A, LICENCE_A)
+                .driven_by("赵师傅", "13800000011")
+                .with_cert(CERT_A),
+        )
+        .transporter(
+            "second",
+            "91500110MA5UW0002",
+            Fleet::van(PLATE_B, LICENCE_B)
+                .driven_by("钱师傅", "13800000022")
+                .with_cert(CERT_B),
+        )
         .seeded("yunan", YUNAN)
         .build()
         .await;
@@ -227,22 +210,6 @@ async fn a_relay_prints_both_carriers_legs_and_every_field_order_23_asks() {
         &cast["yunan"].device,
     );
     let (t1, t2) = (cast["first"].uscc.clone(), cast["second"].uscc.clone());
-    add_vehicle(
-        &cast["first"].client,
-        &t1,
-        PLATE_A,
-        CERT_A,
-        ("赵师傅", LICENCE_A, "13800000011"),
-    )
-    .await;
-    add_vehicle(
-        &cast["second"].client,
-        &t2,
-        PLATE_B,
-        CERT_B,
-        ("钱师傅", LICENCE_B, "13800000022"),
-    )
-    .await;
     // The registry answers the certificate, and describes it; a bad one is refused.
     let (_, list) = cast["first"]
         .client
@@ -268,16 +235,12 @@ async fn a_relay_prints_both_carriers_legs_and_every_field_order_23_asks() {
         (StatusCode::UNPROCESSABLE_ENTITY, Some("field_too_long"))
     );
 
-    let code = accepted(
-        admin,
-        shop,
-        "generate",
-        generate_fields("900-249-08", 185_500, "liquid", &["T", "I"], 200),
-    )
-    .await["item_code"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let code = cast
+        .generate(
+            "shop",
+            generate_fields("900-249-08", 185_500, "liquid", &["T", "I"], 200),
+        )
+        .await;
     let number = accepted(
         admin,
         shop,
@@ -395,7 +358,5 @@ async fn a_relay_prints_both_carriers_legs_and_every_field_order_23_asks() {
     }
 
     app.stop().await;
-    let report = audit::run(AuditArgs::db(&db)).await.expect("the audit runs");
-    assert!(report.ok(), "{report}");
-    assert_eq!(report.findings_total, 0, "{report}");
+    audit_clean(&db).await;
 }

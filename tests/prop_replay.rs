@@ -11,56 +11,26 @@ mod common;
 
 use std::collections::BTreeMap;
 
-use common::custody::{add_admin_with_device, add_enterprise, add_fleet, send_event, Fleet};
-use common::{now_cst, spawn_app_at, uscc, Client, TestApp, YUNAN};
-use hwtrace::audit::{self, AuditArgs};
+use common::cast::{Cast, Party};
+use common::custody::{send_event, Fleet};
+use common::{audit_clean, now_cst, spawn_app_with_db, Client, TestApp, YUNAN};
 use hwtrace::client::{generate_fields, Device};
 use proptest::prelude::*;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-const PLATE: &str = "渝D77777";
-const LICENCE: &str = "500110199207071234";
 const WASTE: &str = "900-249-08";
 
-struct Cast {
-    admin: Client,
-    /// The generator's device.
-    generator: Device,
-    carriers: Vec<(String, Device)>,
-    gate: (String, Device),
-}
-
+/// A generator, two transporters (the first one's truck and driver carry every trip) and
+/// Yunan's gate, each with a device.
 async fn cast(app: &TestApp) -> Cast {
-    let admin = app.admin().await;
-    let g = uscc("91500110MA6PRP001");
-    add_enterprise(&admin, &g, "generator", "wansheng").await;
-    let shop = add_admin_with_device(app, "g-admin", &g, "phone-1").await;
-    let mut carriers = Vec::new();
-    for (i, first17) in ["91500110MA6PRT001", "91500110MA6PRT002"].iter().enumerate() {
-        let t = uscc(first17);
-        add_enterprise(&admin, &t, "transporter", "wansheng").await;
-        let d = add_admin_with_device(app, &format!("t{i}-admin"), &t, "driver-1").await;
-        carriers.push((t, d));
-    }
-    // The first carrier's truck and driver carry every trip.
-    add_fleet(
-        &admin,
-        &carriers[0].0,
-        Fleet {
-            plate: PLATE,
-            vehicle_type: "van",
-            driver: ("郑师傅", LICENCE, "13800000007"),
-        },
-    )
-    .await;
-    let gate = add_admin_with_device(app, "y-admin", YUNAN, "gate-1").await;
-    Cast {
-        admin,
-        generator: shop,
-        carriers,
-        gate: (YUNAN.to_owned(), gate),
-    }
+    Cast::on(app)
+        .generator("shop", "91500110MA6PRP001")
+        .transporter("t0", "91500110MA6PRT001", Fleet::van("渝D77777", "500110199207071234"))
+        .party("t1", "91500110MA6PRT002", &["transporter"], "wansheng")
+        .seeded("yunan", YUNAN)
+        .build()
+        .await
 }
 
 /// One step of a random history: which item, whether to follow its path or send noise, and
@@ -116,13 +86,12 @@ async fn look(c: &Client, code: &str) -> (String, String, Option<String>, u64, V
 }
 
 async fn run(steps: Vec<Step>) {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("hwtrace.db");
-    let app = spawn_app_at(&db).await;
+    let (app, db) = spawn_app_with_db().await;
     let c = cast(&app).await;
     let admin = &c.admin;
-    let shop = &c.generator;
-    let (y, gate) = (&c.gate.0, &c.gate.1);
+    let shop = &c["shop"].device;
+    let (y, gate) = (&c["yunan"].uscc, &c["yunan"].device);
+    let transporters: [&Party; 2] = [&c["t0"], &c["t1"]];
     let mut items: Vec<String> = Vec::new();
     let mut sent: BTreeMap<&'static str, (u32, u32)> = BTreeMap::new();
     for s in steps {
@@ -141,7 +110,7 @@ async fn run(steps: Vec<Step>) {
         }
         let code = items[s.item % items.len()].clone();
         let (state, holder, manifest, mass, carriers) = look(admin, &code).await;
-        let carrier_device = |u: &str| c.carriers.iter().find(|(t, _)| t == u).map(|(_, d)| d);
+        let carrier_device = |u: &str| transporters.iter().find(|t| t.uscc == u).map(|t| &t.device);
         let next_carrier = |after: Option<&str>| -> Option<String> {
             let at = match after {
                 None => 0,
@@ -153,14 +122,13 @@ async fn run(steps: Vec<Step>) {
         let (kind, device, fields): (&'static str, &Device, Value) = if s.follow {
             match state.as_str() {
                 "stored" if manifest.is_none() => {
-                    let ts: Vec<&str> = c
-                        .carriers
+                    let ts: Vec<&str> = transporters
                         .iter()
                         .take(1 + (p[1] % 2) as usize)
-                        .map(|(t, _)| t.as_str())
+                        .map(|t| t.uscc.as_str())
                         .collect();
-                    let f = json!({"transporters": ts, "vehicle_plate": PLATE, "driver_licence": LICENCE,
-                                   "receiver": y, "items": [code], "planned_date": &now_cst()[..10]});
+                    let mut f = c.manifest("t0", y, &[&code]);
+                    f["transporters"] = json!(ts);
                     ("manifest_open", shop, f)
                 }
                 "stored" if p[2] % 6 == 0 => ("manifest_cancel", shop, json!({"manifest": m, "reason": "计划变更"})),
@@ -170,7 +138,7 @@ async fn run(steps: Vec<Step>) {
                 }
                 "released" => {
                     // The first carrier, or the next one at a hand-over: try either.
-                    let d = &c.carriers[(p[1] % 2) as usize].1;
+                    let d = &transporters[(p[1] % 2) as usize].device;
                     ("accept", d, json!({"items": [code], "manifest": m}))
                 }
                 "in_transit" => {
@@ -229,11 +197,11 @@ async fn run(steps: Vec<Step>) {
             let kind = KINDS[(p[1] as usize) % KINDS.len()];
             let device = match p[2] % 4 {
                 0 => shop,
-                1 => &c.carriers[0].1,
-                2 => &c.carriers[1].1,
+                1 => &transporters[0].device,
+                2 => &transporters[1].device,
                 _ => gate,
             };
-            let to = &c.carriers[(p[3] % 2) as usize].0;
+            let to = &transporters[(p[3] % 2) as usize].uscc;
             let f = json!({"items": [code], "item": code, "manifest": m, "to": to, "weighed_mass_g": mass.max(1),
                            "decision": "accept", "accepted_mass_g": mass, "refused_mass_g": 0,
                            "method": "incineration", "treated_mass_g": mass.max(1), "kind": "loss",
@@ -308,10 +276,9 @@ async fn run(steps: Vec<Step>) {
         "{b}"
     );
     app.stop().await;
-    let report = audit::run(AuditArgs::db(&db)).await.unwrap();
-    assert!(report.ok(), "accepted/refused by type {sent:?}\n{report}");
-    assert_eq!((report.findings_total, report.unjudged), (0, 0), "{report}");
     eprintln!("accepted/refused by type: {sent:?}");
+    let report = audit_clean(&db).await;
+    assert_eq!((report.findings_total, report.unjudged), (0, 0), "{report}");
 }
 
 proptest! {

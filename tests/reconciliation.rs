@@ -7,124 +7,58 @@
 mod common;
 
 use chrono::Datelike;
-use common::custody::{accepted, add_admin_with_device, add_enterprise, add_fleet, Fleet};
-use common::{assert_refused, now_cst, spawn_app_at, uscc, Client, YUNAN};
-use hwtrace::client::{generate_fields, Device};
+use common::cast::{index_of, Cast};
+use common::custody::{accepted, Fleet};
+use common::{assert_refused, now_cst, spawn_app_at, spawn_app_with_db, Client, YUNAN};
+use hwtrace::client::generate_fields;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 const FENGYAN: &str = "12500110MB1FY0001C";
-const PLATE: &str = "渝D88888";
-const LICENCE: &str = "500110199308081234";
+/// The seeded cement kiln.
+const NANTONG: &str = "91500110MA61NTHB7C";
 
-/// Carries `item` from its generator's `shop` device to `receiver`, weighs it at `weighed_g`
-/// and receives it in full.
-#[allow(clippy::too_many_arguments)]
-async fn deliver(
-    admin: &Client,
-    shop: &Device,
-    driver: &Device,
-    gate: &Device,
-    carrier: &str,
-    receiver: &str,
-    item: &str,
-    weighed_g: u64,
-) {
-    let r = accepted(
-        admin,
-        shop,
-        "manifest_open",
-        json!({"transporters": [carrier], "vehicle_plate": PLATE, "driver_licence": LICENCE,
-               "receiver": receiver, "items": [item], "planned_date": &now_cst()[..10]}),
-    )
-    .await;
-    let m = r["manifest_no"].as_str().unwrap().to_owned();
-    accepted(
-        admin,
-        shop,
-        "release",
-        json!({"items": [item], "to": carrier, "manifest": m}),
-    )
-    .await;
-    accepted(admin, driver, "accept", json!({"items": [item], "manifest": m})).await;
-    accepted(admin, driver, "arrive", json!({"items": [item], "manifest": m})).await;
-    accepted(admin, gate, "weigh", json!({"item": item, "weighed_mass_g": weighed_g})).await;
-    accepted(
-        admin,
-        gate,
-        "receive",
-        json!({"item": item, "decision": "accept", "accepted_mass_g": weighed_g, "refused_mass_g": 0}),
-    )
-    .await;
-}
-
-async fn get(c: &Client, path: &str) -> Value {
-    let (s, v) = c.get(path).await;
-    assert_eq!(s, StatusCode::OK, "{path}: {v}");
-    v
+fn van() -> Fleet {
+    Fleet::van("渝D88888", "500110199308081234")
 }
 
 #[tokio::test]
 async fn the_figures_of_a_small_district_match_the_hand_worked_answers() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("hwtrace.db");
-    let app = spawn_app_at(&db).await;
-    let admin = app.admin().await;
-    let shop_u = uscc("91500110MA6PTR001");
-    let hospital_u = uscc("12500110MB6HPT001");
-    let carrier = uscc("91500110MA6TRN036");
-    add_enterprise(&admin, &shop_u, "generator", "wansheng").await;
-    add_enterprise(&admin, &hospital_u, "generator", "wansheng").await;
-    add_enterprise(&admin, &carrier, "transporter", "wansheng").await;
-    let shop = add_admin_with_device(&app, "shop-admin", &shop_u, "phone-1").await;
-    let hospital = add_admin_with_device(&app, "hospital-admin", &hospital_u, "phone-1").await;
-    let driver = add_admin_with_device(&app, "carrier-admin", &carrier, "driver-1").await;
-    let yunan = add_admin_with_device(&app, "yunan-admin", YUNAN, "gate-1").await;
-    let fengyan = add_admin_with_device(&app, "fengyan-admin", FENGYAN, "gate-1").await;
-    add_fleet(
-        &admin,
-        &carrier,
-        Fleet {
-            plate: PLATE,
-            vehicle_type: "van",
-            driver: ("冯师傅", LICENCE, "13800000008"),
-        },
-    )
-    .await;
+    let (app, db) = spawn_app_with_db().await;
+    let cast = Cast::on(&app)
+        .generator("shop", "91500110MA6PTR001")
+        .generator("hospital", "12500110MB6HPT001")
+        .transporter("carrier", "91500110MA6TRN036", van())
+        .seeded("yunan", YUNAN)
+        .seeded("fengyan", FENGYAN)
+        .regulator("qijiang-reg", "qijiang")
+        .build()
+        .await;
+    let (admin, yunan, fengyan) = (&cast.admin, &cast["yunan"].device, &cast["fengyan"].device);
+    let shop_u = &cast["shop"].uscc;
 
     let mut drums = Vec::new();
     for mass in [100_000u64, 200_000, 50_000] {
-        let r = accepted(
-            &admin,
-            &shop,
-            "generate",
-            generate_fields("900-252-12", mass, "liquid", &["T", "I"], 200),
-        )
-        .await;
-        drums.push(r["item_code"].as_str().unwrap().to_owned());
+        let fields = generate_fields("900-252-12", mass, "liquid", &["T", "I"], 200);
+        drums.push(cast.generate("shop", fields).await);
     }
-    let r = accepted(
-        &admin,
-        &hospital,
-        "generate",
-        generate_fields("841-001-01", 10_000, "solid", &["In"], 50),
-    )
-    .await;
-    let bag = r["item_code"].as_str().unwrap().to_owned();
+    let bag = cast
+        .generate("hospital", generate_fields("841-001-01", 10_000, "solid", &["In"], 50))
+        .await;
 
-    deliver(&admin, &shop, &driver, &yunan, &carrier, YUNAN, &drums[0], 98_000).await;
+    cast.deliver("shop", "carrier", "yunan", &[(&drums[0], 98_000)]).await;
     accepted(
-        &admin,
-        &yunan,
+        admin,
+        yunan,
         "treat",
         json!({"item": drums[0], "method": "incineration", "treated_mass_g": 98_000}),
     )
     .await;
-    deliver(&admin, &shop, &driver, &yunan, &carrier, YUNAN, &drums[1], 200_000).await;
-    deliver(&admin, &hospital, &driver, &fengyan, &carrier, FENGYAN, &bag, 10_000).await;
+    cast.deliver("shop", "carrier", "yunan", &[(&drums[1], 200_000)]).await;
+    cast.deliver("hospital", "carrier", "fengyan", &[(&bag, 10_000)]).await;
     accepted(
-        &admin,
-        &fengyan,
+        admin,
+        fengyan,
         "treat",
         json!({"item": bag, "method": "steam", "treated_mass_g": 10_000}),
     )
@@ -132,11 +66,9 @@ async fn the_figures_of_a_small_district_match_the_hand_worked_answers() {
 
     // Yunan today: received A (98 kg) and B (200 kg); incinerated A; B in store.
     let today = chrono::NaiveDate::parse_from_str(&now_cst()[..10], "%Y-%m-%d").unwrap();
-    let r = get(
-        &admin,
-        &format!("/api/v1/reconciliation/facilities/{YUNAN}?date={today}"),
-    )
-    .await;
+    let r = admin
+        .get_ok(&format!("/api/v1/reconciliation/facilities/{YUNAN}?date={today}"))
+        .await;
     assert_eq!(
         (&r["received_ytd_g"], &r["received_ytd_items"]),
         (&json!(298_000), &json!(2)),
@@ -175,14 +107,12 @@ async fn the_figures_of_a_small_district_match_the_hand_worked_answers() {
         json!({"licensed_m3": 400_000, "used_l": 0, "remaining_l": 400_000_000, "used_permille": 0})
     );
     // The day before anything happened, Yunan had received nothing and held nothing.
-    let before = get(
-        &admin,
-        &format!(
+    let before = admin
+        .get_ok(&format!(
             "/api/v1/reconciliation/facilities/{YUNAN}?date={}",
             today.pred_opt().unwrap()
-        ),
-    )
-    .await;
+        ))
+        .await;
     assert_eq!(
         (&before["received_ytd_g"], &before["inventory_g"]),
         (&json!(0), &json!(0)),
@@ -194,7 +124,9 @@ async fn the_figures_of_a_small_district_match_the_hand_worked_answers() {
     // all disposed (1000 ‰).
     let year_start = format!("{}-01-01", today.year());
     let q = format!("from={year_start}&to={today}&district=wansheng");
-    let d = get(&admin, &format!("/api/v1/indicators/disposal?{q}&by=generator")).await;
+    let d = admin
+        .get_ok(&format!("/api/v1/indicators/disposal?{q}&by=generator"))
+        .await;
     assert_eq!(
         d["industrial"],
         json!({"items": 3, "generated_g": 350_000, "treated_g": 100_000, "at_generator_g": 50_000,
@@ -208,7 +140,7 @@ async fn the_figures_of_a_small_district_match_the_hand_worked_answers() {
 
     // Mass balance: 360 kg generated = 50 at the shop + 200 at Yunan + 98 + 10 treated + the
     // 2 kg weighing difference of drum A, listed item by item.
-    let b = get(&admin, &format!("/api/v1/indicators/mass-balance?{q}")).await;
+    let b = admin.get_ok(&format!("/api/v1/indicators/mass-balance?{q}")).await;
     assert_eq!(
         (
             &b["generated_g"],
@@ -235,14 +167,13 @@ async fn the_figures_of_a_small_district_match_the_hand_worked_answers() {
 
     // Who sees what: a Qijiang regulator not Wansheng's figures; an enterprise no district
     // figures; the public page without login, without enterprise-private data.
-    app.user("qijiang-reg", "regulator", None, Some("qijiang")).await;
-    let qijiang = app.login("qijiang-reg").await;
+    let qijiang = cast.user("qijiang-reg");
     assert_refused(
         &qijiang.get(&format!("/api/v1/indicators/disposal?{q}")).await,
         StatusCode::FORBIDDEN,
         "not_your_district",
     );
-    let shop_admin = app.login("shop-admin").await;
+    let shop_admin = &cast["shop"].client;
     assert_refused(
         &shop_admin.get("/api/v1/indicators/mass-balance").await,
         StatusCode::FORBIDDEN,
@@ -256,7 +187,7 @@ async fn the_figures_of_a_small_district_match_the_hand_worked_answers() {
         "not_your_enterprise",
     );
     let public = app.anonymous();
-    let list = get(&public, &format!("/api/v1/public/facilities?date={today}")).await;
+    let list = public.get_ok(&format!("/api/v1/public/facilities?date={today}")).await;
     let yunan_public = list.as_array().unwrap().iter().find(|f| f["uscc"] == YUNAN).unwrap();
     assert_eq!(yunan_public["reconciliation"]["received_ytd_g"], 298_000);
     let page = reqwest::get(format!("{}/public/facilities?date={today}", app.base))
@@ -266,7 +197,10 @@ async fn the_figures_of_a_small_district_match_the_hand_worked_answers() {
         .await
         .unwrap();
     assert!(page.contains("渝南循环经济项目"), "{page}");
-    assert!(!page.contains(&shop_u) && !page.contains(&drums[0]), "no private data");
+    assert!(
+        !page.contains(shop_u.as_str()) && !page.contains(&drums[0]),
+        "no private data"
+    );
     app.stop().await;
 
     // The same reconciliation from the command line, as a table.
@@ -294,24 +228,12 @@ async fn the_figures_of_a_small_district_match_the_hand_worked_answers() {
     );
 }
 
-/// A device time for the service's clock: RFC 3339 in China Standard Time.
-fn cst(t: chrono::DateTime<chrono::Utc>) -> String {
-    t.with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).unwrap())
-        .to_rfc3339()
-}
-
 /// A district on a manual clock: a shop, a hospital and a carrier, with Yunan's and Fengyan's
-/// gates; every event is signed at the clock's time.
+/// gates and the cement kiln; every event is signed at the clock's time.
 struct Timed {
     app: common::TestApp,
     clock: hwtrace::time::Clock,
-    admin: Client,
-    carrier: String,
-    driver: Device,
-    shop: Device,
-    hospital: Device,
-    yunan: Device,
-    fengyan: Device,
+    cast: Cast,
 }
 
 impl Timed {
@@ -327,98 +249,24 @@ impl Timed {
             ..hwtrace::config::Config::with_db(dir.path().join("hwtrace.db"))
         };
         let app = common::start_with(config, dir).await;
-        let admin = app.admin().await;
-        let (shop_u, hospital_u, carrier) = (
-            uscc("91500110MA6PTR002"),
-            uscc("12500110MB6HPT002"),
-            uscc("91500110MA6TRN037"),
-        );
-        add_enterprise(&admin, &shop_u, "generator", "wansheng").await;
-        add_enterprise(&admin, &hospital_u, "generator", "wansheng").await;
-        add_enterprise(&admin, &carrier, "transporter", "wansheng").await;
-        let shop = add_admin_with_device(&app, "shop-admin", &shop_u, "phone-1").await;
-        let hospital = add_admin_with_device(&app, "hospital-admin", &hospital_u, "phone-1").await;
-        let driver = add_admin_with_device(&app, "carrier-admin", &carrier, "driver-1").await;
-        let yunan = add_admin_with_device(&app, "yunan-admin", YUNAN, "gate-1").await;
-        let fengyan = add_admin_with_device(&app, "fengyan-admin", FENGYAN, "gate-1").await;
-        add_fleet(
-            &admin,
-            &carrier,
-            Fleet {
-                plate: PLATE,
-                vehicle_type: "van",
-                driver: ("冯师傅", LICENCE, "13800000008"),
-            },
-        )
-        .await;
-        Timed {
-            app,
-            clock,
-            admin,
-            carrier,
-            driver,
-            shop,
-            hospital,
-            yunan,
-            fengyan,
-        }
-    }
-
-    async fn at(&self, d: &Device, kind: &str, fields: Value) -> Value {
-        common::custody::accepted_at(&self.admin, d, &cst(self.clock.now()), kind, fields).await
-    }
-
-    async fn generate(&self, d: &Device, waste: &str, g: u64) -> String {
-        let r = self
-            .at(d, "generate", generate_fields(waste, g, "solid", &["T"], 200))
+        let cast = Cast::on(&app)
+            .clock(&clock)
+            .generator("shop", "91500110MA6PTR002")
+            .generator("hospital", "12500110MB6HPT002")
+            .transporter("carrier", "91500110MA6TRN037", van())
+            .seeded("yunan", YUNAN)
+            .seeded("fengyan", FENGYAN)
+            .seeded("nantong", NANTONG)
+            .regulator("wansheng-reg", "wansheng")
+            .build()
             .await;
-        r["item_code"].as_str().unwrap().to_owned()
+        Timed { app, clock, cast }
     }
 
-    /// Books `items` from `from` to `receiver` on one manifest, released to the carrier.
-    async fn released(&self, from: &Device, receiver: &str, items: &[String]) -> String {
-        let r = self
-            .at(
-                from,
-                "manifest_open",
-                json!({"transporters": [self.carrier], "vehicle_plate": PLATE, "driver_licence": LICENCE,
-                       "receiver": receiver, "items": items, "planned_date": &cst(self.clock.now())[..10]}),
-            )
-            .await;
-        let m = r["manifest_no"].as_str().unwrap().to_owned();
-        self.at(
-            from,
-            "release",
-            json!({"items": items, "to": self.carrier, "manifest": m}),
-        )
-        .await;
-        m
-    }
-
-    /// Carries `items` to `receiver`'s gate, where they are weighed as declared.
-    async fn at_the_gate(&self, from: &Device, receiver: &str, gate: &Device, items: &[(String, u64)]) {
-        let codes: Vec<String> = items.iter().map(|(c, _)| c.clone()).collect();
-        let m = self.released(from, receiver, &codes).await;
-        for kind in ["accept", "arrive"] {
-            self.at(&self.driver, kind, json!({"items": codes, "manifest": m}))
-                .await;
-        }
-        for (code, g) in items {
-            self.at(gate, "weigh", json!({"item": code, "weighed_mass_g": g})).await;
-        }
-    }
-
-    /// Carries `items` to `receiver`, which receives them in full.
-    async fn deliver(&self, from: &Device, receiver: &str, gate: &Device, items: &[(String, u64)]) {
-        self.at_the_gate(from, receiver, gate, items).await;
-        for (code, g) in items {
-            self.at(
-                gate,
-                "receive",
-                json!({"item": code, "decision": "accept", "accepted_mass_g": g, "refused_mass_g": 0}),
-            )
-            .await;
-        }
+    async fn generate(&self, party: &str, waste: &str, g: u64) -> String {
+        self.cast
+            .generate(party, generate_fields(waste, g, "solid", &["T"], 200))
+            .await
     }
 
     fn later(&self, by: chrono::Duration) -> chrono::DateTime<chrono::Utc> {
@@ -434,23 +282,22 @@ impl Timed {
 #[tokio::test]
 async fn the_facility_inventory_counts_everything_it_holds() {
     let w = Timed::start().await;
-    let t0 = w.clock.now();
+    let (cast, t0) = (&w.cast, w.clock.now());
     // Yunan's own waste from before the period: a 700 kg bag of sludge in its store.
-    let sludge = w.generate(&w.yunan, "772-006-49", 700_000).await;
+    let sludge = w.generate("yunan", "772-006-49", 700_000).await;
     w.later(chrono::Duration::days(10));
     // Ten days on: the shop's 200 kg drum is received; Yunan's 300 kg bag of fly ash is booked
     // for the kiln and released to the carrier, who has not yet taken it; the shop's 50 kg
     // drum is refused at Yunan's gate and stays with the carrier.
-    let drum = w.generate(&w.shop, "900-252-12", 200_000).await;
-    w.deliver(&w.shop, YUNAN, &w.yunan, &[(drum.clone(), 200_000)]).await;
-    let ash = w.generate(&w.yunan, "772-003-18", 300_000).await;
-    w.released(&w.yunan, "91500110MA61NTHB7C", std::slice::from_ref(&ash))
+    let drum = w.generate("shop", "900-252-12", 200_000).await;
+    cast.deliver("shop", "carrier", "yunan", &[(&drum, 200_000)]).await;
+    let ash = w.generate("yunan", "772-003-18", 300_000).await;
+    cast.released("yunan", "carrier", "nantong", &[&ash]).await;
+    let leaking = w.generate("shop", "900-252-12", 50_000).await;
+    cast.at_the_gate("shop", "carrier", "yunan", &[(&leaking, 50_000)])
         .await;
-    let leaking = w.generate(&w.shop, "900-252-12", 50_000).await;
-    w.at_the_gate(&w.shop, YUNAN, &w.yunan, &[(leaking.clone(), 50_000)])
-        .await;
-    w.at(
-        &w.yunan,
+    cast.accepted(
+        "yunan",
         "receive",
         json!({"item": leaking, "decision": "refuse", "accepted_mass_g": 0, "refused_mass_g": 50_000,
                "reason": "桶身渗漏"}),
@@ -459,11 +306,10 @@ async fn the_facility_inventory_counts_everything_it_holds() {
     w.later(chrono::Duration::days(10));
 
     let today = w.today();
-    let r = get(
-        &w.admin,
-        &format!("/api/v1/reconciliation/facilities/{YUNAN}?date={today}"),
-    )
-    .await;
+    let r = cast
+        .admin
+        .get_ok(&format!("/api/v1/reconciliation/facilities/{YUNAN}?date={today}"))
+        .await;
     assert_eq!(
         r["inventory"],
         json!([{"waste_code": "772-003-18", "items": 1, "mass_g": 300_000},
@@ -496,24 +342,25 @@ async fn the_facility_inventory_counts_everything_it_holds() {
 #[tokio::test]
 async fn a_daily_capacity_is_judged_per_day() {
     let w = Timed::start().await;
+    let cast = &w.cast;
     // Fengyan is licensed 3 t a day. On Monday it steams four 1 t bags, on Tuesday two.
     let mut days = Vec::new();
     let mut treats = Vec::new();
     for bags in [4u64, 2] {
         let mut items = Vec::new();
         for _ in 0..bags {
-            items.push((w.generate(&w.hospital, "841-001-01", 1_000_000).await, 1_000_000));
+            items.push((w.generate("hospital", "841-001-01", 1_000_000).await, 1_000_000));
         }
-        w.deliver(&w.hospital, FENGYAN, &w.fengyan, &items).await;
+        cast.deliver("hospital", "carrier", "fengyan", &items).await;
         for (bag, g) in &items {
-            let r = w
-                .at(
-                    &w.fengyan,
+            let r = cast
+                .accepted(
+                    "fengyan",
                     "treat",
                     json!({"item": bag, "method": "steam", "treated_mass_g": g}),
                 )
                 .await;
-            treats.push(r["index"].as_u64().unwrap());
+            treats.push(index_of(&r));
         }
         days.push(w.today());
         w.later(chrono::Duration::days(1));
@@ -529,11 +376,10 @@ async fn a_daily_capacity_is_judged_per_day() {
             .cloned()
             .unwrap()
     };
-    let r = get(
-        &w.admin,
-        &format!("/api/v1/reconciliation/facilities/{FENGYAN}?date={monday}"),
-    )
-    .await;
+    let r = cast
+        .admin
+        .get_ok(&format!("/api/v1/reconciliation/facilities/{FENGYAN}?date={monday}"))
+        .await;
     let s = steam(&r);
     assert_eq!(
         (
@@ -544,11 +390,10 @@ async fn a_daily_capacity_is_judged_per_day() {
         (&json!(3_000_000), &json!(4_000_000), &json!(1)),
         "{r}"
     );
-    let r = get(
-        &w.admin,
-        &format!("/api/v1/reconciliation/facilities/{FENGYAN}?date={tuesday}"),
-    )
-    .await;
+    let r = cast
+        .admin
+        .get_ok(&format!("/api/v1/reconciliation/facilities/{FENGYAN}?date={tuesday}"))
+        .await;
     let s = steam(&r);
     let day = u64::from(tuesday.ordinal());
     assert_eq!(
@@ -579,9 +424,8 @@ async fn a_daily_capacity_is_judged_per_day() {
 
     // The capacity alert is Monday's, raised by the treatment that went past 3 t; Tuesday's
     // 2 t raised none.
-    w.app.user("wansheng-reg", "regulator", None, Some("wansheng")).await;
-    let reg = w.app.login("wansheng-reg").await;
-    let list = get(&reg, "/api/v1/alerts?rule=capacity_exceeded").await;
+    let reg = cast.user("wansheng-reg");
+    let list = reg.get_ok("/api/v1/alerts?rule=capacity_exceeded").await;
     let list = list.as_array().unwrap();
     assert_eq!(list.len(), 1, "{list:?}");
     assert_eq!(list[0]["subject"], format!("{FENGYAN}/steam/{monday}"));
@@ -604,8 +448,8 @@ async fn a_daily_capacity_is_judged_per_day() {
 async fn figures(admin: &Client) -> (Value, Value) {
     let today = &now_cst()[..10];
     let q = format!("from={}-01-01&to={today}&district=wansheng", &today[..4]);
-    let d = get(admin, &format!("/api/v1/indicators/disposal?{q}")).await;
-    let b = get(admin, &format!("/api/v1/indicators/mass-balance?{q}")).await;
+    let d = admin.get_ok(&format!("/api/v1/indicators/disposal?{q}")).await;
+    let b = admin.get_ok(&format!("/api/v1/indicators/mass-balance?{q}")).await;
     (d["industrial"].clone(), b)
 }
 
@@ -632,66 +476,37 @@ fn balance(b: &Value) -> Vec<i64> {
 async fn a_part_refused_at_the_gate_is_followed_by_the_mass_balance_and_the_disposal_rates() {
     let dir = tempfile::tempdir().unwrap();
     let app = spawn_app_at(&dir.path().join("hwtrace.db")).await;
-    let admin = app.admin().await;
-    let shop_u = uscc("91500110MA6PTR001");
-    let carrier = uscc("91500110MA6TRN036");
-    add_enterprise(&admin, &shop_u, "generator", "wansheng").await;
-    add_enterprise(&admin, &carrier, "transporter", "wansheng").await;
-    let shop = add_admin_with_device(&app, "shop-admin", &shop_u, "phone-1").await;
-    let driver = add_admin_with_device(&app, "carrier-admin", &carrier, "driver-1").await;
-    let yunan = add_admin_with_device(&app, "yunan-admin", YUNAN, "gate-1").await;
-    add_fleet(
-        &admin,
-        &carrier,
-        Fleet {
-            plate: PLATE,
-            vehicle_type: "van",
-            driver: ("冯师傅", LICENCE, "13800000008"),
-        },
-    )
-    .await;
-    let trip = |item: &str, receiver: &str| {
-        json!({"transporters": [carrier], "vehicle_plate": PLATE, "driver_licence": LICENCE,
-               "receiver": receiver, "items": [item], "planned_date": &now_cst()[..10]})
-    };
+    let cast = Cast::on(&app)
+        .generator("shop", "91500110MA6PTR001")
+        .transporter("carrier", "91500110MA6TRN036", van())
+        .seeded("yunan", YUNAN)
+        .build()
+        .await;
+    let (admin, shop, driver) = (&cast.admin, &cast["shop"].device, &cast["carrier"].device);
+    let shop_u = &cast["shop"].uscc;
 
     // A 100 kg drum reaches Yunan, weighs 100 kg; Yunan accepts 70 kg and refuses 29,999 g
     // (the scale's 1 g of slack).
-    let r = accepted(
-        &admin,
-        &shop,
-        "generate",
-        generate_fields("900-252-12", 100_000, "liquid", &["T", "I"], 200),
-    )
-    .await;
-    let drum = r["item_code"].as_str().unwrap().to_owned();
-    let r = accepted(&admin, &shop, "manifest_open", trip(&drum, YUNAN)).await;
-    let m = json!({"items": [drum], "manifest": r["manifest_no"]});
-    let mut release = m.clone();
-    release["to"] = json!(carrier);
-    accepted(&admin, &shop, "release", release).await;
-    accepted(&admin, &driver, "accept", m.clone()).await;
-    accepted(&admin, &driver, "arrive", m).await;
-    accepted(
-        &admin,
-        &yunan,
-        "weigh",
-        json!({"item": drum, "weighed_mass_g": 100_000}),
-    )
-    .await;
-    let r = accepted(
-        &admin,
-        &yunan,
-        "receive",
-        json!({"item": drum, "decision": "partial", "accepted_mass_g": 70_000, "refused_mass_g": 29_999,
-               "reason": "桶内混有未申报杂物"}),
-    )
-    .await;
+    let drum = cast
+        .generate(
+            "shop",
+            generate_fields("900-252-12", 100_000, "liquid", &["T", "I"], 200),
+        )
+        .await;
+    cast.at_the_gate("shop", "carrier", "yunan", &[(&drum, 100_000)]).await;
+    let r = cast
+        .accepted(
+            "yunan",
+            "receive",
+            json!({"item": drum, "decision": "partial", "accepted_mass_g": 70_000, "refused_mass_g": 29_999,
+                   "reason": "桶内混有未申报杂物"}),
+        )
+        .await;
     let part = r["created"][0]["item_code"].as_str().unwrap().to_owned();
 
     // 100 kg = 70 kg at Yunan + 29,999 g refused, on the carrier's truck + 1 g at the gate. In
     // the disposal rates the part carries its declared 29,999 g, the drum the rest.
-    let (d, b) = figures(&admin).await;
+    let (d, b) = figures(admin).await;
     assert_eq!(balance(&b), [100_000, 0, 29_999, 70_000, 0, 29_999, 0, 1, 0], "{b}");
     assert_eq!(b["closes"], json!(true), "{b}");
     let lines = b["lines"].as_array().unwrap();
@@ -729,28 +544,20 @@ async fn a_part_refused_at_the_gate_is_followed_by_the_mass_balance_and_the_disp
     );
 
     // The part goes back to the shop, which weighs 29,800 g; Yunan incinerates the rest.
-    let r = accepted(&admin, &shop, "manifest_open", trip(&part, &shop_u)).await;
+    let r = accepted(admin, shop, "manifest_open", cast.manifest("carrier", shop_u, &[&part])).await;
     let back = json!({"items": [part], "manifest": r["manifest_no"]});
-    accepted(&admin, &driver, "return", back.clone()).await;
-    accepted(&admin, &driver, "arrive", back).await;
-    accepted(&admin, &shop, "weigh", json!({"item": part, "weighed_mass_g": 29_800})).await;
-    accepted(
-        &admin,
-        &shop,
-        "receive",
-        json!({"item": part, "decision": "accept", "accepted_mass_g": 29_800, "refused_mass_g": 0}),
-    )
-    .await;
-    accepted(
-        &admin,
-        &yunan,
+    accepted(admin, driver, "return", back.clone()).await;
+    accepted(admin, driver, "arrive", back).await;
+    cast.receive("shop", &part, 29_800).await;
+    cast.accepted(
+        "yunan",
         "treat",
         json!({"item": drum, "method": "incineration", "treated_mass_g": 70_000}),
     )
     .await;
 
     // 100 kg = 70 kg treated + 29,800 g back at the shop + 199 g weighing + 1 g at the gate.
-    let (d, b) = figures(&admin).await;
+    let (d, b) = figures(admin).await;
     assert_eq!(balance(&b), [100_000, 29_800, 0, 0, 70_000, 29_999, 199, 1, 0], "{b}");
     assert_eq!(b["closes"], json!(true), "{b}");
     assert_eq!(

@@ -7,8 +7,9 @@
 
 mod common;
 
-use common::custody::{accepted_at, add_admin_with_device, add_enterprise, add_fleet, Fleet};
-use common::{assert_refused, start_with, uscc, Client, YUNAN};
+use common::cast::Cast;
+use common::custody::{accepted_at, Fleet};
+use common::{assert_refused, start_with, Client, TestApp, YUNAN};
 use hwtrace::client::generate_fields;
 use hwtrace::config::Config;
 use hwtrace::time::Clock;
@@ -34,12 +35,6 @@ async fn raw(c: &Client, path: &str) -> (StatusCode, reqwest::header::HeaderMap,
     let resp = c.request(Method::GET, path).send().await.unwrap();
     let (status, headers) = (resp.status(), resp.headers().clone());
     (status, headers, resp.bytes().await.unwrap().to_vec())
-}
-
-async fn get(c: &Client, path: &str) -> Value {
-    let (s, v) = c.get(path).await;
-    assert_eq!(s, StatusCode::OK, "{path}: {v}");
-    v
 }
 
 /// A CSV answer's records after its byte-order mark, header rows included.
@@ -85,28 +80,28 @@ struct Story {
     manifest: String,
 }
 
-async fn story(app: &common::TestApp, clock: &Clock, admin: &Client) -> Story {
-    let shop = uscc("91500110MA6RPT001");
-    let carrier = uscc("91500110MA6RPC001");
-    let stranger = uscc("91500110MA6RPX001");
-    add_enterprise(admin, &shop, "generator", "wansheng").await;
-    add_enterprise(admin, &carrier, "transporter", "wansheng").await;
-    add_enterprise(admin, &stranger, "generator", "wansheng").await;
-    let phone = add_admin_with_device(app, "shop-admin", &shop, "phone-1").await;
-    let driver = add_admin_with_device(app, "carrier-admin", &carrier, "driver-1").await;
-    let gate = add_admin_with_device(app, "yunan-admin", YUNAN, "gate-1").await;
-    app.user("stranger-admin", "enterprise_admin", Some(&stranger), None)
-        .await;
-    add_fleet(
-        admin,
-        &carrier,
-        Fleet {
-            plate: PLATE,
-            vehicle_type: "van",
-            driver: ("钱师傅", LICENCE, "13800000055"),
-        },
-    )
-    .await;
+/// The paint shop, its transporter with the vehicle and driver of the story, a stranger, and
+/// the Yunan facility's gate, each with a device; two regulators.
+async fn cast(app: &TestApp) -> Cast {
+    Cast::on(app)
+        .generator("shop", "91500110MA6RPT001")
+        .transporter(
+            "carrier",
+            "91500110MA6RPC001",
+            Fleet::van(PLATE, LICENCE).driven_by("钱师傅", "13800000055"),
+        )
+        .seeded("yunan", YUNAN)
+        .generator("stranger", "91500110MA6RPX001")
+        .regulator("qijiang-reg", "qijiang")
+        .regulator("wansheng-reg", "wansheng")
+        .build()
+        .await
+}
+
+async fn story(cast: &Cast, clock: &Clock) -> Story {
+    let admin = &cast.admin;
+    let (phone, driver, gate) = (&cast["shop"].device, &cast["carrier"].device, &cast["yunan"].device);
+    let (shop, carrier) = (cast["shop"].uscc.clone(), cast["carrier"].uscc.clone());
 
     let mut drums = Vec::new();
     let mut gen = Vec::new();
@@ -117,13 +112,13 @@ async fn story(app: &common::TestApp, clock: &Clock, admin: &Client) -> Story {
     ] {
         let mut fields = generate_fields(code, mass, form, hazards, 200);
         fields["facility_code"] = json!(FACILITY);
-        let r = accepted_at(admin, &phone, &at(clock, "2026-03-31T22:10:00"), "generate", fields).await;
+        let r = accepted_at(admin, phone, &at(clock, "2026-03-31T22:10:00"), "generate", fields).await;
         drums.push(r["item_code"].as_str().unwrap().to_owned());
         gen.push(r["index"].as_u64().unwrap());
     }
     let moved = accepted_at(
         admin,
-        &phone,
+        phone,
         &at(clock, "2026-03-31T22:20:00"),
         "store",
         json!({"items": [drums[2]], "storage_place": "危废暂存间B"}),
@@ -134,7 +129,7 @@ async fn story(app: &common::TestApp, clock: &Clock, admin: &Client) -> Story {
 
     let r = accepted_at(
         admin,
-        &phone,
+        phone,
         &at(clock, "2026-04-01T09:00:00"),
         "manifest_open",
         json!({"transporters": [carrier], "vehicle_plate": PLATE, "driver_licence": LICENCE,
@@ -147,7 +142,7 @@ async fn story(app: &common::TestApp, clock: &Clock, admin: &Client) -> Story {
     for d in &drums[..2] {
         let r = accepted_at(
             admin,
-            &phone,
+            phone,
             &at(clock, "2026-04-01T09:05:00"),
             "release",
             json!({"items": [d], "to": carrier, "manifest": manifest}),
@@ -156,26 +151,19 @@ async fn story(app: &common::TestApp, clock: &Clock, admin: &Client) -> Story {
         released.push(r["index"].as_u64().unwrap());
     }
     let both = json!({"items": [drums[0], drums[1]], "manifest": manifest});
-    let accepted = accepted_at(
-        admin,
-        &driver,
-        &at(clock, "2026-04-01T09:10:00"),
-        "accept",
-        both.clone(),
-    )
-    .await["index"]
+    let accepted = accepted_at(admin, driver, &at(clock, "2026-04-01T09:10:00"), "accept", both.clone()).await["index"]
         .as_u64()
         .unwrap();
-    let arrived = accepted_at(admin, &driver, &at(clock, "2026-04-01T11:30:00"), "arrive", both).await["index"]
+    let arrived = accepted_at(admin, driver, &at(clock, "2026-04-01T11:30:00"), "arrive", both).await["index"]
         .as_u64()
         .unwrap();
     let mut received = Vec::new();
     for (d, g) in [(&drums[0], 183_000u64), (&drums[1], 50_000)] {
         let t = at(clock, "2026-04-01T11:40:00");
-        accepted_at(admin, &gate, &t, "weigh", json!({"item": d, "weighed_mass_g": g})).await;
+        accepted_at(admin, gate, &t, "weigh", json!({"item": d, "weighed_mass_g": g})).await;
         let r = accepted_at(
             admin,
-            &gate,
+            gate,
             &t,
             "receive",
             json!({"item": d, "decision": "accept", "accepted_mass_g": g, "refused_mass_g": 0}),
@@ -185,7 +173,7 @@ async fn story(app: &common::TestApp, clock: &Clock, admin: &Client) -> Story {
     }
     let treated = accepted_at(
         admin,
-        &gate,
+        gate,
         &at(clock, "2026-04-02T10:00:00"),
         "treat",
         json!({"item": drums[0], "method": "incineration", "treated_mass_g": 183_000}),
@@ -199,7 +187,7 @@ async fn story(app: &common::TestApp, clock: &Clock, admin: &Client) -> Story {
     };
     let r = accepted_at(
         admin,
-        &gate,
+        gate,
         &at(clock, "2026-04-03T15:00:00"),
         "split",
         json!({"input": drums[1], "outputs": [part(30_000, "暂存区1"), part(20_000, "暂存区2")]}),
@@ -244,8 +232,9 @@ async fn the_hj1259_ledger_reports_and_printed_manifest_match_the_hand_worked_st
         ..Config::with_db(dir.path().join("hwtrace.db"))
     };
     let app = start_with(config, dir).await;
-    let admin = app.admin().await;
-    let s = story(&app, &clock, &admin).await;
+    let cast = cast(&app).await;
+    let admin = &cast.admin;
+    let s = story(&cast, &clock).await;
     let [a, b, c] = &s.drums;
     let shop_name = format!("测试企业{}", &s.shop[10..14]);
     let carrier_name = format!("测试企业{}", &s.carrier[10..14]);
@@ -253,7 +242,7 @@ async fn the_hj1259_ledger_reports_and_printed_manifest_match_the_hand_worked_st
     let base = format!("/api/v1/enterprises/{}/hj1259?from=2026-03-01&to=2026-04-30", s.shop);
 
     // Production (table B.1): the three drums, declared masses, in kg from integer grams.
-    let (st, headers, body) = raw(&admin, &format!("{base}&stage=production&format=csv")).await;
+    let (st, headers, body) = raw(admin, &format!("{base}&stage=production&format=csv")).await;
     assert_eq!(st, StatusCode::OK);
     assert_eq!(headers["content-type"], "text/csv; charset=utf-8");
     assert_eq!(
@@ -286,7 +275,7 @@ async fn the_hj1259_ledger_reports_and_printed_manifest_match_the_hand_worked_st
             "日志序号"
         ]
     );
-    let shop_device = format!("{}/phone-1", s.shop);
+    let shop_device = format!("{}/shop-1", s.shop);
     assert_eq!(recs.len(), 4, "{recs:?}");
     for (i, (drum, kg, code)) in [
         (a, "185.500", "900-214-08"),
@@ -314,7 +303,7 @@ async fn the_hj1259_ledger_reports_and_printed_manifest_match_the_hand_worked_st
     }
 
     // Into store (B.2): the three drums as generated, then C moved to the other store room.
-    let (_, _, body) = raw(&admin, &format!("{base}&stage=into_store&format=csv")).await;
+    let (_, _, body) = raw(admin, &format!("{base}&stage=into_store&format=csv")).await;
     let into = rows(&body);
     assert_eq!(into.len(), 4);
     assert_eq!(
@@ -343,7 +332,7 @@ async fn the_hj1259_ledger_reports_and_printed_manifest_match_the_hand_worked_st
     assert_eq!(into[0]["贮存部门经办人（签名设备）"], shop_device);
 
     // Out of store (B.3): A and B released on 1 April, from the store room they went into.
-    let (_, _, body) = raw(&admin, &format!("{base}&stage=out_of_store&format=csv")).await;
+    let (_, _, body) = raw(admin, &format!("{base}&stage=out_of_store&format=csv")).await;
     let out = rows(&body);
     assert_eq!(out.len(), 2);
     for (i, r) in out.iter().enumerate() {
@@ -355,7 +344,7 @@ async fn the_hj1259_ledger_reports_and_printed_manifest_match_the_hand_worked_st
         assert_eq!(r["贮存设施类型"], "贮存库");
         assert_eq!(r["出库部门经办人（签名设备）"], shop_device);
         // The carrier's driver took it over: 运送部门经办人.
-        assert_eq!(r["运送部门经办人（签名设备）"], format!("{}/driver-1", s.carrier));
+        assert_eq!(r["运送部门经办人（签名设备）"], format!("{}/carrier-1", s.carrier));
         assert_eq!(r["转移联单编号"], s.manifest);
         assert_eq!(
             r["去向"],
@@ -368,12 +357,12 @@ async fn the_hj1259_ledger_reports_and_printed_manifest_match_the_hand_worked_st
     );
 
     // Own treatment (B.4): none at the shop; just the header.
-    let (_, _, body) = raw(&admin, &format!("{base}&stage=own_treatment&format=csv")).await;
+    let (_, _, body) = raw(admin, &format!("{base}&stage=own_treatment&format=csv")).await;
     assert_eq!(records(&body).len(), 1);
 
     // Sent out (B.5): A and B leave with the transporter at its acceptance; Yunan's permit;
     // A's method, recorded later by Yunan, is known; B's is not yet.
-    let (_, _, body) = raw(&admin, &format!("{base}&stage=sent_out&format=csv")).await;
+    let (_, _, body) = raw(admin, &format!("{base}&stage=sent_out&format=csv")).await;
     let sent = rows(&body);
     assert_eq!(sent.len(), 2);
     for (i, r) in sent.iter().enumerate() {
@@ -388,7 +377,7 @@ async fn the_hj1259_ledger_reports_and_printed_manifest_match_the_hand_worked_st
         assert_eq!(r["接收单位类型"], "利用处置单位");
         assert_eq!(r["危险废物经营许可证编码"], YUNAN_PERMIT);
         assert_eq!(r["运输单位"], format!("{carrier_name}（{}）", s.carrier));
-        assert_eq!(r["承运人经办人（签名设备）"], format!("{}/driver-1", s.carrier));
+        assert_eq!(r["承运人经办人（签名设备）"], format!("{}/carrier-1", s.carrier));
         assert_eq!(r["转移联单编号"], s.manifest);
         // Yunan holds a permit and nothing leaves the country: the exempt-unit and export
         // columns of B.5 are there, empty.
@@ -408,7 +397,7 @@ async fn the_hj1259_ledger_reports_and_printed_manifest_match_the_hand_worked_st
     );
 
     // All stages at once, with English headers: 3 + 4 + 2 + 0 + 2 rows in log order.
-    let (_, _, body) = raw(&admin, &format!("{base}&format=csv&lang=en")).await;
+    let (_, _, body) = raw(admin, &format!("{base}&format=csv&lang=en")).await;
     let recs = records(&body);
     assert_eq!(recs[0][..3], ["No.", "Stage", "Batch code"]);
     let stages: Vec<&str> = recs[1..].iter().map(|r| r[1].as_str()).collect();
@@ -428,7 +417,7 @@ async fn the_hj1259_ledger_reports_and_printed_manifest_match_the_hand_worked_st
             "sent out"
         ]
     );
-    let (_, _, body) = raw(&admin, &format!("{base}&stage=production&format=csv&lang=both")).await;
+    let (_, _, body) = raw(admin, &format!("{base}&stage=production&format=csv&lang=both")).await;
     let recs = records(&body);
     assert_eq!(
         (recs[0][0].as_str(), recs[1][0].as_str(), recs.len()),
@@ -436,11 +425,12 @@ async fn the_hj1259_ledger_reports_and_printed_manifest_match_the_hand_worked_st
     );
 
     // March alone has no hand-overs; a day in CST starts at 16:00 UTC the day before.
-    let march = get(
-        &admin,
-        &format!("/api/v1/enterprises/{}/hj1259?from=2026-03-01&to=2026-03-31", s.shop),
-    )
-    .await;
+    let march = admin
+        .get_ok(&format!(
+            "/api/v1/enterprises/{}/hj1259?from=2026-03-01&to=2026-03-31",
+            s.shop
+        ))
+        .await;
     assert_eq!(march["rows"].as_array().unwrap().len(), 7, "{march}");
     assert_eq!(march["name"], shop_name.as_str());
     assert_eq!(march["rows"][0]["at"], "2026-03-31T14:10:00Z");
@@ -448,11 +438,11 @@ async fn the_hj1259_ledger_reports_and_printed_manifest_match_the_hand_worked_st
 
     // The receiver's side: two receptions from the shop, one incineration, and drum B split
     // into two containers that go to two store places.
-    let yunan = get(
-        &admin,
-        &format!("/api/v1/enterprises/{YUNAN}/hj1259?from=2026-04-01&to=2026-04-30"),
-    )
-    .await;
+    let yunan = admin
+        .get_ok(&format!(
+            "/api/v1/enterprises/{YUNAN}/hj1259?from=2026-04-01&to=2026-04-30"
+        ))
+        .await;
     let yrows = yunan["rows"].as_array().unwrap();
     assert_eq!(yrows.len(), 7, "{yunan}");
     let split_rows: Vec<_> = yrows[4..]
@@ -543,7 +533,7 @@ async fn the_hj1259_ledger_reports_and_printed_manifest_match_the_hand_worked_st
     );
     // Yunan's own-treatment table: the standard's headers, read back from the CSV.
     let (_, _, body) = raw(
-        &admin,
+        admin,
         &format!("/api/v1/enterprises/{YUNAN}/hj1259?from=2026-04-01&to=2026-04-30&stage=own_treatment&format=csv"),
     )
     .await;
@@ -557,7 +547,7 @@ async fn the_hj1259_ledger_reports_and_printed_manifest_match_the_hand_worked_st
     assert_eq!(b4[0]["自行利用/处置方式"], "焚烧");
 
     // XLSX: a zip with one sheet per stage; the cells hold the same values.
-    let (st, headers, body) = raw(&admin, &format!("{base}&format=xlsx")).await;
+    let (st, headers, body) = raw(admin, &format!("{base}&format=xlsx")).await;
     assert_eq!(st, StatusCode::OK);
     assert_eq!(
         headers["content-type"],
@@ -606,7 +596,9 @@ async fn the_hj1259_ledger_reports_and_printed_manifest_match_the_hand_worked_st
 
     // Period reports. The shop generated 255.5 kg this year and had nothing before: a
     // registration unit (登记管理), reporting annually.
-    let r = get(&admin, &format!("/api/v1/enterprises/{}/reports?year=2026", s.shop)).await;
+    let r = admin
+        .get_ok(&format!("/api/v1/enterprises/{}/reports?year=2026", s.shop))
+        .await;
     assert_eq!(
         (
             &r["supervision"]["class"],
@@ -653,16 +645,12 @@ async fn the_hj1259_ledger_reports_and_printed_manifest_match_the_hand_worked_st
     let paint = row(&reports[0], "900-252-12");
     assert_eq!(figures(&paint), [0, 50_000, 0, 0, 50_000, 0, 0], "{paint}");
     // March and April: the store at the end of March is the store at the start of April.
-    let m3 = get(
-        &admin,
-        &format!("/api/v1/enterprises/{}/reports?year=2026&period=m3", s.shop),
-    )
-    .await;
-    let m4 = get(
-        &admin,
-        &format!("/api/v1/enterprises/{}/reports?year=2026&period=M04", s.shop),
-    )
-    .await;
+    let m3 = admin
+        .get_ok(&format!("/api/v1/enterprises/{}/reports?year=2026&period=m3", s.shop))
+        .await;
+    let m4 = admin
+        .get_ok(&format!("/api/v1/enterprises/{}/reports?year=2026&period=M04", s.shop))
+        .await;
     assert_eq!(m3["period_kind"], "month");
     assert_eq!(m3["reports"][0]["from"], "2026-03-01");
     assert_eq!(m3["reports"][0]["to"], "2026-03-31");
@@ -683,7 +671,9 @@ async fn the_hj1259_ledger_reports_and_printed_manifest_match_the_hand_worked_st
 
     // Yunan holds a permit: key supervision, monthly. April: received 233 kg, incinerated A,
     // B still in store. March: nothing.
-    let y = get(&admin, &format!("/api/v1/enterprises/{YUNAN}/reports?year=2026")).await;
+    let y = admin
+        .get_ok(&format!("/api/v1/enterprises/{YUNAN}/reports?year=2026"))
+        .await;
     assert_eq!(
         (
             &y["supervision"]["class"],
@@ -711,7 +701,7 @@ async fn the_hj1259_ledger_reports_and_printed_manifest_match_the_hand_worked_st
     assert_eq!(figures(&row(&months[4], "900-252-12")), [50_000, 0, 0, 0, 0, 0, 50_000]);
     // The same as CSV.
     let (st, headers, body) = raw(
-        &admin,
+        admin,
         &format!("/api/v1/enterprises/{}/reports?year=2026&period=m4&format=csv", s.shop),
     )
     .await;
@@ -734,7 +724,7 @@ async fn the_hj1259_ledger_reports_and_printed_manifest_match_the_hand_worked_st
 
     // The printed manifest: every field, the custody events with CST times, signers and log
     // indexes.
-    let (st, headers, page) = raw(&admin, &format!("/api/v1/manifests/{}/print", s.manifest)).await;
+    let (st, headers, page) = raw(admin, &format!("/api/v1/manifests/{}/print", s.manifest)).await;
     assert_eq!(st, StatusCode::OK);
     assert!(headers["content-type"].to_str().unwrap().starts_with("text/html"));
     let page = String::from_utf8(page).unwrap();
@@ -777,8 +767,8 @@ async fn the_hj1259_ledger_reports_and_printed_manifest_match_the_hand_worked_st
         "运抵",
         "过磅",
         "接收确认",
-        &format!("{}/driver-1", s.carrier),
-        &format!("{YUNAN}/gate-1"),
+        &format!("{}/carrier-1", s.carrier),
+        &format!("{YUNAN}/yunan-1"),
         "size:A4",
     ] {
         assert!(page.contains(text), "the manifest page lacks {text}");
@@ -805,16 +795,16 @@ async fn the_hj1259_ledger_reports_and_printed_manifest_match_the_hand_worked_st
 
     // Who may see what: the shop its own, the carrier the manifest it carries, a stranger
     // and another district's regulator nothing of it.
-    let shop_admin = app.login("shop-admin").await;
-    assert_eq!(raw(&shop_admin, &format!("{base}&format=xlsx")).await.0, StatusCode::OK);
-    let carrier_admin = app.login("carrier-admin").await;
+    let shop_admin = &cast["shop"].client;
+    assert_eq!(raw(shop_admin, &format!("{base}&format=xlsx")).await.0, StatusCode::OK);
+    let carrier_admin = &cast["carrier"].client;
     assert_eq!(
-        raw(&carrier_admin, &format!("/api/v1/manifests/{}/print", s.manifest))
+        raw(carrier_admin, &format!("/api/v1/manifests/{}/print", s.manifest))
             .await
             .0,
         StatusCode::OK
     );
-    let stranger = app.login("stranger-admin").await;
+    let stranger = &cast["stranger"].client;
     assert_refused(&stranger.get(&base).await, StatusCode::FORBIDDEN, "not_your_enterprise");
     assert_refused(
         &stranger.get(&format!("/api/v1/enterprises/{}/reports", s.shop)).await,
@@ -831,11 +821,9 @@ async fn the_hj1259_ledger_reports_and_printed_manifest_match_the_hand_worked_st
         StatusCode::FORBIDDEN,
         "not_your_enterprise",
     );
-    app.user("qijiang-reg", "regulator", None, Some("qijiang")).await;
-    let qijiang = app.login("qijiang-reg").await;
+    let qijiang = cast.user("qijiang-reg");
     assert_refused(&qijiang.get(&base).await, StatusCode::FORBIDDEN, "not_your_enterprise");
-    app.user("wansheng-reg", "regulator", None, Some("wansheng")).await;
-    let wansheng = app.login("wansheng-reg").await;
+    let wansheng = cast.user("wansheng-reg");
     assert_eq!(wansheng.get(&base).await.0, StatusCode::OK);
 
     // Bad requests, each with its stable code.

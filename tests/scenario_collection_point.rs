@@ -9,55 +9,47 @@
 
 mod common;
 
-use common::cast::Cast;
+use common::cast::{code_of, Cast};
 use common::custody::{accepted, refused, stands, Fleet};
-use common::{now_cst, spawn_app_at};
-use hwtrace::audit::{self, AuditArgs};
-use hwtrace::client::{generate_fields, Device};
+use common::{audit_clean, now_cst, spawn_app_with_db};
+use hwtrace::client::generate_fields;
 use reqwest::StatusCode;
-use serde_json::{json, Value};
+use serde_json::json;
 
 const OIL: &str = "900-214-08";
 const BATTERIES: &str = "900-052-31";
-const PLATE: &str = "渝D23457";
-const LICENCE: &str = "500110198502023456";
-
-fn manifest(carrier: &str, point: &str, item: &str) -> Value {
-    json!({"transporters": [carrier], "vehicle_plate": PLATE, "driver_licence": LICENCE,
-           "receiver": point, "items": [item], "planned_date": &now_cst()[..10]})
-}
 
 #[tokio::test]
 async fn a_collection_point_with_a_collection_licence_receives_stores_and_consolidates() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("hwtrace.db");
-    let app = spawn_app_at(&db).await;
+    let (app, db) = spawn_app_with_db().await;
     let cast = Cast::on(&app)
         .generator("shop1", "91500110MA6XMD001")
         .generator("shop2", "91500110MA6XMD002")
-        .transporter("carrier", "91500110MA6TRN032", Fleet::van(PLATE, LICENCE))
-        .party("point", "91500110MA6CLP002", &["collection_point"], "wansheng")
+        .transporter(
+            "carrier",
+            "91500110MA6TRN032",
+            Fleet::van("渝D23457", "500110198502023456"),
+        )
+        .collection_point("point", "91500110MA6CLP002")
+        .permit(
+            json!({"kind": "collection", "number": "CQSJ-2026-900", "valid_from": "2026-01-01",
+                       "valid_until": "2028-12-31", "waste_codes": [OIL, BATTERIES], "collection_t_per_year": 900}),
+        )
         .build()
         .await;
     let admin = &cast.admin;
-    let (point, carrier) = (cast["point"].uscc.clone(), cast["carrier"].uscc.clone());
-    let (s, licence) = admin
-        .post(
-            &format!("/api/v1/enterprises/{point}/permits"),
-            json!({"kind": "collection", "number": "CQSJ-2026-900", "valid_from": "2026-01-01",
-                   "valid_until": "2028-12-31", "waste_codes": [OIL, BATTERIES], "collection_t_per_year": 900}),
-        )
-        .await;
-    assert_eq!(s, StatusCode::CREATED, "{licence}");
-    let (gate, driver) = (&cast["point"].device, &cast["carrier"].device);
+    let point = cast["point"].uscc.clone();
+    let gate = &cast["point"].device;
 
-    // Each shop sends an oil drum and a battery crate; the point weighs and receives them.
+    // Each shop sends an oil drum and a battery crate under its own manifest; the point weighs
+    // and receives them.
     let mut received: Vec<(String, &str, u64)> = Vec::new();
-    for (shop, base) in [(&cast["shop1"].device, 0u64), (&cast["shop2"].device, 1_000)] {
+    for (shop, base) in [("shop1", 0u64), ("shop2", 1_000)] {
         for (waste, form, mass) in [(OIL, "liquid", 180_000 + base), (BATTERIES, "solid", 20_000 + base)] {
-            let r = accepted(admin, shop, "generate", generate_fields(waste, mass, form, &["T"], 200)).await;
-            let code = r["item_code"].as_str().unwrap().to_owned();
-            deliver(admin, shop, driver, gate, &carrier, &point, &code, mass).await;
+            let code = cast
+                .generate(shop, generate_fields(waste, mass, form, &["T"], 200))
+                .await;
+            cast.deliver(shop, "carrier", "point", &[(&code, mass)]).await;
             stands(admin, &code, "received", &point).await;
             received.push((code, waste, mass));
         }
@@ -81,8 +73,7 @@ async fn a_collection_point_with_a_collection_licence_receives_stores_and_consol
         .collect();
     let mut output = generate_fields(BATTERIES, 41_000, "solid", &["T", "C"], 1000);
     output["packaging"] = json!("1000L吨箱");
-    let r = accepted(admin, gate, "consolidate", json!({"inputs": crates, "output": output})).await;
-    let tote = r["item_code"].as_str().unwrap().to_owned();
+    let tote = code_of(&accepted(admin, gate, "consolidate", json!({"inputs": crates, "output": output})).await);
     assert!(tote.starts_with(&point), "the tote is numbered under the point: {tote}");
     stands(admin, &tote, "stored", &point).await;
     for c in &crates {
@@ -101,20 +92,14 @@ async fn a_collection_point_with_a_collection_licence_receives_stores_and_consol
     .await;
     stands(admin, drums[0], "received", &point).await;
     // Nor may it be sent waste its licence does not list (waste oil from elsewhere, 900-249-08).
-    let shop = &cast["shop1"].device;
-    let r = accepted(
-        admin,
-        shop,
-        "generate",
-        generate_fields("900-249-08", 50_000, "liquid", &["T"], 60),
-    )
-    .await;
-    let other = r["item_code"].as_str().unwrap().to_owned();
+    let other = cast
+        .generate("shop1", generate_fields("900-249-08", 50_000, "liquid", &["T"], 60))
+        .await;
     refused(
         admin,
-        shop,
+        &cast["shop1"].device,
         "manifest_open",
-        manifest(&carrier, &point, &other),
+        cast.manifest("carrier", &point, &[&other]),
         StatusCode::FORBIDDEN,
         "permit_scope",
     )
@@ -124,10 +109,9 @@ async fn a_collection_point_with_a_collection_licence_receives_stores_and_consol
     // Its reconciliation: 402 kg received against 900 t a year, everything it holds on site
     // (the two drums and the tote), no treatment method.
     let today = &now_cst()[..10];
-    let (s, r) = admin
-        .get(&format!("/api/v1/reconciliation/facilities/{point}?date={today}"))
+    let r = admin
+        .get_ok(&format!("/api/v1/reconciliation/facilities/{point}?date={today}"))
         .await;
-    assert_eq!(s, StatusCode::OK, "{r}");
     let received_g: u64 = received.iter().map(|r| r.2).sum();
     assert_eq!(received_g, 402_000);
     assert_eq!(
@@ -149,42 +133,5 @@ async fn a_collection_point_with_a_collection_licence_receives_stores_and_consol
     );
 
     app.stop().await;
-    let report = audit::run(AuditArgs::db(&db)).await.expect("the audit runs");
-    assert!(report.ok(), "{report}");
-    assert_eq!(report.findings_total, 0, "{report}");
-}
-
-/// Carries `item` from `shop` to the point under its own manifest; the point weighs it at
-/// `mass` and accepts it.
-#[allow(clippy::too_many_arguments)]
-async fn deliver(
-    admin: &common::Client,
-    shop: &Device,
-    driver: &Device,
-    gate: &Device,
-    carrier: &str,
-    point: &str,
-    item: &str,
-    mass: u64,
-) {
-    let r = accepted(admin, shop, "manifest_open", manifest(carrier, point, item)).await;
-    let number = r["manifest_no"].as_str().unwrap().to_owned();
-    let trip = json!({"items": [item], "manifest": number});
-    accepted(
-        admin,
-        shop,
-        "release",
-        json!({"items": [item], "to": carrier, "manifest": number}),
-    )
-    .await;
-    accepted(admin, driver, "accept", trip.clone()).await;
-    accepted(admin, driver, "arrive", trip).await;
-    accepted(admin, gate, "weigh", json!({"item": item, "weighed_mass_g": mass})).await;
-    accepted(
-        admin,
-        gate,
-        "receive",
-        json!({"item": item, "decision": "accept", "accepted_mass_g": mass, "refused_mass_g": 0}),
-    )
-    .await;
+    audit_clean(&db).await;
 }

@@ -8,79 +8,38 @@
 
 mod common;
 
-use common::custody::{
-    accepted, add_admin_with_device, add_enterprise, add_fleet, event_kinds, refused, stands, Fleet,
-};
-use common::{now_cst, spawn_app_at, uscc, YUNAN};
-use hwtrace::audit::{self, AuditArgs};
+use common::cast::{code_of, Cast};
+use common::custody::{accepted, event_kinds, refused, send_event, stands, Fleet};
+use common::{audit_clean, spawn_app_with_db, YUNAN};
 use hwtrace::client::generate_fields;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-const PLATE: &str = "渝D33333";
-const LICENCE: &str = "500110198803031234";
 const FLY_ASH: &str = "772-003-18";
 
 #[tokio::test]
 async fn fly_ash_from_the_incinerator_is_solidified_and_landfilled() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("hwtrace.db");
-    let app = spawn_app_at(&db).await;
-    let admin = app.admin().await;
-    let plant = uscc("91500110MA6CHM001");
-    let carrier = uscc("91500110MA6TRN033");
-    add_enterprise(&admin, &plant, "generator", "wansheng").await;
-    add_enterprise(&admin, &carrier, "transporter", "wansheng").await;
-    let shop = add_admin_with_device(&app, "plant-admin", &plant, "phone-1").await;
-    let driver = add_admin_with_device(&app, "carrier-admin", &carrier, "driver-1").await;
-    let gate = add_admin_with_device(&app, "yunan-admin", YUNAN, "gate-1").await;
-    add_fleet(
-        &app.login("carrier-admin").await,
-        &carrier,
-        Fleet {
-            plate: PLATE,
-            vehicle_type: "van",
-            driver: ("孙师傅", LICENCE, "13800000003"),
-        },
-    )
-    .await;
+    let (app, db) = spawn_app_with_db().await;
+    let cast = Cast::on(&app)
+        .generator("plant", "91500110MA6CHM001")
+        .transporter(
+            "carrier",
+            "91500110MA6TRN033",
+            Fleet::van("渝D33333", "500110198803031234"),
+        )
+        .seeded("yunan", YUNAN)
+        .build()
+        .await;
+    let (admin, shop, gate) = (&cast.admin, &cast["plant"].device, &cast["yunan"].device);
 
     // The drum travels to Yunan and is received in full.
-    let receipt = accepted(
-        &admin,
-        &shop,
-        "generate",
-        generate_fields("900-013-11", 210_000, "semi_solid", &["T"], 200),
-    )
-    .await;
-    let drum = receipt["item_code"].as_str().unwrap().to_owned();
-    let receipt = accepted(
-        &admin,
-        &shop,
-        "manifest_open",
-        json!({"transporters": [carrier], "vehicle_plate": PLATE, "driver_licence": LICENCE,
-               "receiver": YUNAN, "items": [drum], "planned_date": &now_cst()[..10]}),
-    )
-    .await;
-    let number = receipt["manifest_no"].as_str().unwrap().to_owned();
-    let trip = json!({"items": [drum], "manifest": number});
-    accepted(
-        &admin,
-        &shop,
-        "release",
-        json!({"items": [drum], "to": carrier, "manifest": number}),
-    )
-    .await;
-    accepted(&admin, &driver, "accept", trip.clone()).await;
-    accepted(&admin, &driver, "arrive", trip).await;
-    accepted(&admin, &gate, "weigh", json!({"item": drum, "weighed_mass_g": 209_000})).await;
-    accepted(
-        &admin,
-        &gate,
-        "receive",
-        json!({"item": drum, "decision": "accept", "accepted_mass_g": 209_000, "refused_mass_g": 0}),
-    )
-    .await;
+    let drum = cast
+        .generate(
+            "plant",
+            generate_fields("900-013-11", 210_000, "semi_solid", &["T"], 200),
+        )
+        .await;
+    cast.deliver("plant", "carrier", "yunan", &[(&drum, 209_000)]).await;
 
     // A residue of an item not yet treated is refused; so is one its maker does not hold.
     let residue = |inputs: &[&str], waste: &str, mass_g: u64, volume_l: u32| {
@@ -90,8 +49,8 @@ async fn fly_ash_from_the_incinerator_is_solidified_and_landfilled() {
         g
     };
     refused(
-        &admin,
-        &gate,
+        admin,
+        gate,
         "generate",
         residue(&[&drum], FLY_ASH, 9_000, 1000),
         StatusCode::CONFLICT,
@@ -101,16 +60,16 @@ async fn fly_ash_from_the_incinerator_is_solidified_and_landfilled() {
 
     // The incinerator burns the drum.
     accepted(
-        &admin,
-        &gate,
+        admin,
+        gate,
         "treat",
         json!({"item": drum, "method": "incineration", "treated_mass_g": 209_000}),
     )
     .await;
-    stands(&admin, &drum, "treated", YUNAN).await;
+    stands(admin, &drum, "treated", YUNAN).await;
     refused(
-        &admin,
-        &shop,
+        admin,
+        shop,
         "generate",
         residue(&[&drum], FLY_ASH, 9_000, 1000),
         StatusCode::FORBIDDEN,
@@ -119,13 +78,13 @@ async fn fly_ash_from_the_incinerator_is_solidified_and_landfilled() {
     .await;
 
     // 9 kg of fly ash, a residue naming the drum.
-    let receipt = accepted(&admin, &gate, "generate", residue(&[&drum], FLY_ASH, 9_000, 1000)).await;
+    let receipt = accepted(admin, gate, "generate", residue(&[&drum], FLY_ASH, 9_000, 1000)).await;
     let ash = receipt["item_code"].as_str().unwrap().to_owned();
     assert!(ash.starts_with(&format!("{YUNAN}77200318")), "{ash}");
     let entry: Value = serde_json::from_str(receipt["entry"].as_str().unwrap()).unwrap();
     assert_eq!(entry["prev"][&ash], "", "the ash's first entry");
     assert!(entry["prev"][&drum].as_str().is_some_and(|h| h.len() == 64), "{entry}");
-    stands(&admin, &ash, "stored", YUNAN).await;
+    stands(admin, &ash, "stored", YUNAN).await;
     let (_, item) = admin.get(&format!("/api/v1/items/{ash}")).await;
     assert_eq!(item["custody"]["inputs"], json!([drum]), "{item}");
     // The treated drum lists the residue it left among its outputs (the projection the auditor
@@ -133,39 +92,38 @@ async fn fly_ash_from_the_incinerator_is_solidified_and_landfilled() {
     let (_, item) = admin.get(&format!("/api/v1/items/{drum}")).await;
     assert_eq!(item["custody"]["outputs"], json!([ash]), "{item}");
     assert_eq!(
-        event_kinds(&admin, &drum).await.last().map(String::as_str),
+        event_kinds(admin, &drum).await.last().map(String::as_str),
         Some("generate"),
         "the drum's history ends with the residue it left"
     );
 
     // The ash is solidified (stabilisation), and the 14 kg block it makes is a residue of it.
     accepted(
-        &admin,
-        &gate,
+        admin,
+        gate,
         "treat",
         json!({"item": ash, "method": "stabilisation", "treated_mass_g": 9_000}),
     )
     .await;
-    let receipt = accepted(&admin, &gate, "generate", residue(&[&ash], FLY_ASH, 14_000, 1000)).await;
-    let block = receipt["item_code"].as_str().unwrap().to_owned();
+    let block = code_of(&accepted(admin, gate, "generate", residue(&[&ash], FLY_ASH, 14_000, 1000)).await);
 
     // A landfill without its volume is refused at parsing; with it, the block is landfilled.
-    let (s, body) = common::custody::send_event(
-        &admin,
-        &gate,
+    let (s, body) = send_event(
+        admin,
+        gate,
         "treat",
         json!({"item": block, "method": "landfill", "treated_mass_g": 14_000}),
     )
     .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     accepted(
-        &admin,
-        &gate,
+        admin,
+        gate,
         "treat",
         json!({"item": block, "method": "landfill", "treated_mass_g": 14_000, "volume_l": 9}),
     )
     .await;
-    stands(&admin, &block, "treated", YUNAN).await;
+    stands(admin, &block, "treated", YUNAN).await;
     let (_, item) = admin.get(&format!("/api/v1/items/{block}")).await;
     let c = &item["custody"];
     assert_eq!(
@@ -176,7 +134,6 @@ async fn fly_ash_from_the_incinerator_is_solidified_and_landfilled() {
 
     // The chain from drum to landfill is in the log, and the auditor agrees with the database.
     app.stop().await;
-    let report = audit::run(AuditArgs::db(&db)).await.unwrap();
-    assert!(report.ok(), "{report}");
+    let report = audit_clean(&db).await;
     assert_eq!((report.items, report.unjudged), (3, 0));
 }

@@ -9,116 +9,63 @@
 
 mod common;
 
-use common::custody::{
-    accepted, add_admin_with_device, add_enterprise, add_fleet, event_kinds, refused, send_event, stands, Fleet,
-};
-use common::{assert_refused, now_cst, spawn_app_at, uscc, Client, TestApp, YUNAN};
-use hwtrace::audit::{self, AuditArgs};
-use hwtrace::client::{generate_fields, Device};
+use common::cast::Cast;
+use common::custody::{accepted, event_kinds, refused, send_event, stands, Fleet};
+use common::{assert_refused, audit_clean, now_cst, spawn_app_with_db, TestApp, YUNAN};
+use hwtrace::client::generate_fields;
 use reqwest::StatusCode;
 use serde_json::json;
 
 const PLATE: &str = "渝D12345";
 const LICENCE: &str = "500110198001011234";
 
-struct Cast {
-    admin: Client,
-    shop: Device,
-    first: Device,
-    second: Device,
-    gate: Device,
-    repair: String,
-    carrier_a: String,
-    carrier_b: String,
-    outsider: String,
-}
-
 /// The auto-repair shop, two transporters (the first with the vehicle and driver the manifest
-/// names), a third transporter that no manifest names, and a device for each party that signs,
-/// plus the gate device of the seeded Yunan facility.
+/// names: the service accepts them when they are registered with any transporter of the
+/// manifest), a third transporter that no manifest names, and a device for each, plus the
+/// gate of the seeded Yunan facility.
 async fn cast(app: &TestApp) -> Cast {
-    let admin = app.admin().await;
-    let repair = uscc("91500110MA5U8F4X2");
-    let carrier_a = uscc("91500110MA6TRN031");
-    let carrier_b = uscc("91500110MA5UW0002");
-    let outsider = uscc("91500110MA6XTR001");
-    for (u, role) in [
-        (&repair, "generator"),
-        (&carrier_a, "transporter"),
-        (&carrier_b, "transporter"),
-        (&outsider, "transporter"),
-    ] {
-        add_enterprise(&admin, u, role, "wansheng").await;
-    }
-    let mut devices = Vec::new();
-    for (user, owner, device) in [
-        ("repair-admin", repair.as_str(), "phone-1"),
-        ("carrier-a-admin", carrier_a.as_str(), "driver-1"),
-        ("carrier-b-admin", carrier_b.as_str(), "driver-2"),
-        ("yunan-admin", YUNAN, "gate-1"),
-    ] {
-        devices.push(add_admin_with_device(app, user, owner, device).await);
-    }
-    // The manifest names one vehicle and one driver; the service accepts them when they are
-    // registered with any transporter of the manifest, here the first.
-    let carrier_admin = app.login("carrier-a-admin").await;
-    add_fleet(
-        &carrier_admin,
-        &carrier_a,
-        Fleet {
-            plate: PLATE,
-            vehicle_type: "van",
-            driver: ("赵师傅", LICENCE, "13800000001"),
-        },
-    )
-    .await;
-    let [shop, first, second, gate]: [Device; 4] = devices.try_into().ok().unwrap();
-    Cast {
-        admin,
-        shop,
-        first,
-        second,
-        gate,
-        repair,
-        carrier_a,
-        carrier_b,
-        outsider,
-    }
+    Cast::on(app)
+        .generator("shop", "91500110MA5U8F4X2")
+        .transporter("first", "91500110MA6TRN031", Fleet::van(PLATE, LICENCE))
+        .party("second", "91500110MA5UW0002", &["transporter"], "wansheng")
+        .party("outsider", "91500110MA6XTR001", &["transporter"], "wansheng")
+        .seeded("yunan", YUNAN)
+        .build()
+        .await
 }
 
 #[tokio::test]
 async fn a_drum_changes_transporters_at_a_transfer_point_on_its_way_to_the_incinerator() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("hwtrace.db");
-    let app = spawn_app_at(&db).await;
-    let Cast {
-        admin,
-        shop,
-        first,
-        second,
-        gate,
-        repair,
-        carrier_a,
-        carrier_b,
-        outsider,
-    } = cast(&app).await;
+    let (app, db) = spawn_app_with_db().await;
+    let cast = cast(&app).await;
+    let admin = &cast.admin;
+    let (shop, first, second, gate) = (
+        &cast["shop"].device,
+        &cast["first"].device,
+        &cast["second"].device,
+        &cast["yunan"].device,
+    );
+    let (repair, carrier_a, carrier_b, outsider) = (
+        &cast["shop"].uscc,
+        &cast["first"].uscc,
+        &cast["second"].uscc,
+        &cast["outsider"].uscc,
+    );
     let today = &now_cst()[..10];
 
     // The shop registers a 200 L drum holding 185.5 kg of waste mineral oil.
-    let receipt = accepted(
-        &admin,
-        &shop,
-        "generate",
-        generate_fields("900-214-08", 185_500, "liquid", &["T", "I"], 200),
-    )
-    .await;
-    let code = receipt["item_code"].as_str().unwrap().to_owned();
-    stands(&admin, &code, "stored", &repair).await;
+    let code = cast
+        .generate(
+            "shop",
+            generate_fields("900-214-08", 185_500, "liquid", &["T", "I"], 200),
+        )
+        .await;
+    stands(admin, &code, "stored", repair).await;
 
     // One manifest names both transporters in carrying order: A picks up, B delivers to Yunan.
     let receipt = accepted(
-        &admin,
-        &shop,
+        admin,
+        shop,
         "manifest_open",
         json!({
             "transporters": [carrier_a, carrier_b],
@@ -131,37 +78,37 @@ async fn a_drum_changes_transporters_at_a_transfer_point_on_its_way_to_the_incin
     )
     .await;
     let number = receipt["manifest_no"].as_str().unwrap().to_owned();
-    stands(&admin, &code, "stored", &repair).await;
+    stands(admin, &code, "stored", repair).await;
     let scan = json!({"items": [code], "manifest": number});
 
     // The shop releases the drum to the first transporter; B cannot take what was released to A.
     accepted(
-        &admin,
-        &shop,
+        admin,
+        shop,
         "release",
         json!({"items": [code], "to": carrier_a, "manifest": number}),
     )
     .await;
-    stands(&admin, &code, "released", &repair).await;
+    stands(admin, &code, "released", repair).await;
     refused(
-        &admin,
-        &second,
+        admin,
+        second,
         "accept",
         scan.clone(),
         StatusCode::FORBIDDEN,
         "not_named_receiver",
     )
     .await;
-    stands(&admin, &code, "released", &repair).await;
+    stands(admin, &code, "released", repair).await;
 
     // A's driver scans and accepts it: custody moves to A.
-    accepted(&admin, &first, "accept", scan.clone()).await;
-    stands(&admin, &code, "in_transit", &carrier_a).await;
+    accepted(admin, first, "accept", scan.clone()).await;
+    stands(admin, &code, "in_transit", carrier_a).await;
 
     // B cannot accept before A has released the drum to it.
     refused(
-        &admin,
-        &second,
+        admin,
+        second,
         "accept",
         scan.clone(),
         StatusCode::CONFLICT,
@@ -171,8 +118,8 @@ async fn a_drum_changes_transporters_at_a_transfer_point_on_its_way_to_the_incin
     // A cannot hand it to a transporter the manifest does not name.
     assert_refused(
         &send_event(
-            &admin,
-            &first,
+            admin,
+            first,
             "release",
             json!({"items": [code], "to": outsider, "manifest": number}),
         )
@@ -182,34 +129,34 @@ async fn a_drum_changes_transporters_at_a_transfer_point_on_its_way_to_the_incin
     );
     // Nor may A declare it at Yunan's gate: B is the last transporter on the manifest.
     refused(
-        &admin,
-        &first,
+        admin,
+        first,
         "arrive",
         scan.clone(),
         StatusCode::FORBIDDEN,
         "not_last_transporter",
     )
     .await;
-    stands(&admin, &code, "in_transit", &carrier_a).await;
+    stands(admin, &code, "in_transit", carrier_a).await;
 
     // At the transfer point A releases the drum to B; custody has not moved yet.
     accepted(
-        &admin,
-        &first,
+        admin,
+        first,
         "release",
         json!({"items": [code], "to": carrier_b, "manifest": number}),
     )
     .await;
-    stands(&admin, &code, "released", &carrier_a).await;
+    stands(admin, &code, "released", carrier_a).await;
 
     // B's driver scans and accepts it: the second signature completes the hand-over.
-    accepted(&admin, &second, "accept", scan.clone()).await;
-    stands(&admin, &code, "in_transit", &carrier_b).await;
+    accepted(admin, second, "accept", scan.clone()).await;
+    stands(admin, &code, "in_transit", carrier_b).await;
 
     // A no longer holds it and cannot declare it anywhere.
     refused(
-        &admin,
-        &first,
+        admin,
+        first,
         "arrive",
         scan.clone(),
         StatusCode::FORBIDDEN,
@@ -218,32 +165,32 @@ async fn a_drum_changes_transporters_at_a_transfer_point_on_its_way_to_the_incin
     .await;
 
     // B, the last transporter, declares it at Yunan's gate.
-    accepted(&admin, &second, "arrive", scan).await;
-    stands(&admin, &code, "arrived", &carrier_b).await;
+    accepted(admin, second, "arrive", scan).await;
+    stands(admin, &code, "arrived", carrier_b).await;
 
     // The gate weighs 184 kg, receives the whole drum and incinerates it.
-    accepted(&admin, &gate, "weigh", json!({"item": code, "weighed_mass_g": 184_000})).await;
-    stands(&admin, &code, "arrived", &carrier_b).await;
+    accepted(admin, gate, "weigh", json!({"item": code, "weighed_mass_g": 184_000})).await;
+    stands(admin, &code, "arrived", carrier_b).await;
     accepted(
-        &admin,
-        &gate,
+        admin,
+        gate,
         "receive",
         json!({"item": code, "decision": "accept", "accepted_mass_g": 184_000, "refused_mass_g": 0}),
     )
     .await;
-    stands(&admin, &code, "received", YUNAN).await;
+    stands(admin, &code, "received", YUNAN).await;
     accepted(
-        &admin,
-        &gate,
+        admin,
+        gate,
         "treat",
         json!({"item": code, "method": "incineration", "treated_mass_g": 184_000}),
     )
     .await;
-    stands(&admin, &code, "treated", YUNAN).await;
+    stands(admin, &code, "treated", YUNAN).await;
 
     // The drum's history shows two hand-overs before the gate, each a release and an accept.
     assert_eq!(
-        event_kinds(&admin, &code).await,
+        event_kinds(admin, &code).await,
         [
             "generate",
             "manifest_open",
@@ -260,7 +207,5 @@ async fn a_drum_changes_transporters_at_a_transfer_point_on_its_way_to_the_incin
 
     // The auditor re-derives the items from the log and finds the database in agreement.
     app.stop().await;
-    let report = audit::run(AuditArgs::db(&db)).await.expect("the audit runs");
-    assert!(report.ok(), "{report}");
-    assert_eq!(report.findings_total, 0, "{report}");
+    audit_clean(&db).await;
 }

@@ -8,8 +8,9 @@
 
 mod common;
 
-use common::custody::{accepted, add_admin_with_device, add_enterprise, add_fleet, refused, stands, Fleet};
-use common::{now_cst, spawn_app_at, uscc, YUNAN};
+use common::cast::Cast;
+use common::custody::{accepted, refused, stands, Fleet};
+use common::{audit_clean, spawn_app_with_db, YUNAN};
 use hwtrace::audit::{self, AuditArgs};
 use hwtrace::client::generate_fields;
 use reqwest::StatusCode;
@@ -17,34 +18,27 @@ use serde_json::{json, Value};
 
 const PLATE: &str = "渝D55555";
 const PLATE_2: &str = "渝D56666";
-const LICENCE: &str = "500110199105051234";
 const SLUDGE: &str = "336-064-17";
 
 #[tokio::test]
 async fn a_manifest_is_amended_and_another_cancelled_and_losses_and_a_split_are_recorded() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("hwtrace.db");
-    let app = spawn_app_at(&db).await;
-    let admin = app.admin().await;
-    let works = uscc("91500110MA6EPL001");
-    let carrier = uscc("91500110MA6TRN035");
-    add_enterprise(&admin, &works, "generator", "wansheng").await;
-    add_enterprise(&admin, &carrier, "transporter", "wansheng").await;
-    let shop = add_admin_with_device(&app, "works-admin", &works, "phone-1").await;
-    let driver = add_admin_with_device(&app, "carrier-admin", &carrier, "driver-1").await;
-    let gate = add_admin_with_device(&app, "yunan-admin", YUNAN, "gate-1").await;
-    let fleet_admin = app.login("carrier-admin").await;
-    add_fleet(
-        &fleet_admin,
-        &carrier,
-        Fleet {
-            plate: PLATE,
-            vehicle_type: "van",
-            driver: ("吴师傅", LICENCE, "13800000005"),
-        },
-    )
-    .await;
-    let (s, body) = fleet_admin
+    let (app, db) = spawn_app_with_db().await;
+    let cast = Cast::on(&app)
+        .generator("works", "91500110MA6EPL001")
+        .transporter("carrier", "91500110MA6TRN035", Fleet::van(PLATE, "500110199105051234"))
+        .seeded("yunan", YUNAN)
+        .build()
+        .await;
+    let (admin, shop, driver, gate) = (
+        &cast.admin,
+        &cast["works"].device,
+        &cast["carrier"].device,
+        &cast["yunan"].device,
+    );
+    let (works, carrier) = (&cast["works"].uscc, &cast["carrier"].uscc);
+    // The carrier's second truck, with no driver of its own.
+    let (s, body) = cast["carrier"]
+        .client
         .post(
             &format!("/api/v1/enterprises/{carrier}/vehicles"),
             json!({"plate": PLATE_2, "vehicle_type": "flatbed"}),
@@ -54,21 +48,12 @@ async fn a_manifest_is_amended_and_another_cancelled_and_losses_and_a_split_are_
 
     let mut drums = Vec::new();
     for mass in [120_000u64, 130_000, 140_000] {
-        let r = accepted(
-            &admin,
-            &shop,
-            "generate",
-            generate_fields(SLUDGE, mass, "semi_solid", &["T"], 200),
-        )
-        .await;
-        drums.push(r["item_code"].as_str().unwrap().to_owned());
+        let fields = generate_fields(SLUDGE, mass, "semi_solid", &["T"], 200);
+        drums.push(cast.generate("works", fields).await);
     }
     let (d1, d2, d3) = (&drums[0], &drums[1], &drums[2]);
-    let open = |items: &[&String]| {
-        json!({"transporters": [carrier], "vehicle_plate": PLATE, "driver_licence": LICENCE,
-               "receiver": YUNAN, "items": items, "planned_date": &now_cst()[..10]})
-    };
-    let r = accepted(&admin, &shop, "manifest_open", open(&[d1, d2])).await;
+    let open = |items: &[&String]| cast.manifest("carrier", YUNAN, items);
+    let r = accepted(admin, shop, "manifest_open", open(&[d1, d2])).await;
     let m1 = r["manifest_no"].as_str().unwrap().to_owned();
 
     // The amendment: d2 stays, d3 goes, on the second truck. Only the issuer amends, and a
@@ -78,8 +63,8 @@ async fn a_manifest_is_amended_and_another_cancelled_and_losses_and_a_split_are_
                "reason": "2号桶待检测，改运3号桶；改派平板车"})
     };
     refused(
-        &admin,
-        &driver,
+        admin,
+        driver,
         "manifest_amend",
         amend(PLATE_2),
         StatusCode::FORBIDDEN,
@@ -87,15 +72,15 @@ async fn a_manifest_is_amended_and_another_cancelled_and_losses_and_a_split_are_
     )
     .await;
     refused(
-        &admin,
-        &shop,
+        admin,
+        shop,
         "manifest_amend",
         amend("渝D99999"),
         StatusCode::UNPROCESSABLE_ENTITY,
         "unknown_vehicle",
     )
     .await;
-    let r = accepted(&admin, &shop, "manifest_amend", amend(PLATE_2)).await;
+    let r = accepted(admin, shop, "manifest_amend", amend(PLATE_2)).await;
     let entry: Value = serde_json::from_str(r["entry"].as_str().unwrap()).unwrap();
     let mut named: Vec<&str> = entry["prev"].as_object().unwrap().keys().map(String::as_str).collect();
     named.sort_unstable();
@@ -117,18 +102,18 @@ async fn a_manifest_is_amended_and_another_cancelled_and_losses_and_a_split_are_
 
     // A second manifest for d2, cancelled: d2 is free again, and the cancelled manifest
     // carries nothing.
-    let r = accepted(&admin, &shop, "manifest_open", open(&[d2])).await;
+    let r = accepted(admin, shop, "manifest_open", open(&[d2])).await;
     let m2 = r["manifest_no"].as_str().unwrap().to_owned();
     accepted(
-        &admin,
-        &shop,
+        admin,
+        shop,
         "manifest_cancel",
         json!({"manifest": m2, "reason": "检测未完成，本次不转移"}),
     )
     .await;
     refused(
-        &admin,
-        &shop,
+        admin,
+        shop,
         "release",
         json!({"items": [d2], "to": carrier, "manifest": m2}),
         StatusCode::CONFLICT,
@@ -137,21 +122,21 @@ async fn a_manifest_is_amended_and_another_cancelled_and_losses_and_a_split_are_
     .await;
     let (_, view) = admin.get(&format!("/api/v1/manifests/{m2}")).await;
     assert_eq!(view["state"], "cancelled", "{view}");
-    stands(&admin, d2, "stored", &works).await;
+    stands(admin, d2, "stored", works).await;
 
     // Loaded: once a carrier holds the drums the manifest can no longer change.
     let trip = json!({"items": [d1, d3], "manifest": m1});
     accepted(
-        &admin,
-        &shop,
+        admin,
+        shop,
         "release",
         json!({"items": [d1, d3], "to": carrier, "manifest": m1}),
     )
     .await;
-    accepted(&admin, &driver, "accept", trip).await;
+    accepted(admin, driver, "accept", trip).await;
     refused(
-        &admin,
-        &shop,
+        admin,
+        shop,
         "manifest_amend",
         json!({"manifest": m1, "remove_items": [d3], "reason": "太迟"}),
         StatusCode::CONFLICT,
@@ -162,8 +147,8 @@ async fn a_manifest_is_amended_and_another_cancelled_and_losses_and_a_split_are_
     // On the road: d1 leaks 5 kg; d3 is lost. Only the holder reports, and no more than is there.
     let incident = |code: &str, kind: &str, g: u64| json!({"item": code, "kind": kind, "lost_mass_g": g, "description": "运输途中事故"});
     refused(
-        &admin,
-        &shop,
+        admin,
+        shop,
         "incident",
         incident(d1, "spill", 5_000),
         StatusCode::FORBIDDEN,
@@ -171,29 +156,29 @@ async fn a_manifest_is_amended_and_another_cancelled_and_losses_and_a_split_are_
     )
     .await;
     refused(
-        &admin,
-        &driver,
+        admin,
+        driver,
         "incident",
         incident(d3, "loss", 140_001),
         StatusCode::UNPROCESSABLE_ENTITY,
         "mass_imbalance",
     )
     .await;
-    accepted(&admin, &driver, "incident", incident(d1, "spill", 5_000)).await;
-    accepted(&admin, &driver, "incident", incident(d3, "loss", 140_000)).await;
-    stands(&admin, d3, "lost", &carrier).await;
+    accepted(admin, driver, "incident", incident(d1, "spill", 5_000)).await;
+    accepted(admin, driver, "incident", incident(d3, "loss", 140_000)).await;
+    stands(admin, d3, "lost", carrier).await;
     refused(
-        &admin,
-        &driver,
+        admin,
+        driver,
         "arrive",
         json!({"items": [d1, d3], "manifest": m1}),
         StatusCode::CONFLICT,
         "item_closed",
     )
     .await;
-    accepted(&admin, &driver, "arrive", json!({"items": [d1], "manifest": m1})).await;
+    accepted(admin, driver, "arrive", json!({"items": [d1], "manifest": m1})).await;
     // 115 kg weighed against 120 kg declared less 5 kg spilt: no discrepancy.
-    accepted(&admin, &gate, "weigh", json!({"item": d1, "weighed_mass_g": 115_000})).await;
+    accepted(admin, gate, "weigh", json!({"item": d1, "weighed_mass_g": 115_000})).await;
     let (_, item) = admin.get(&format!("/api/v1/items/{d1}")).await;
     assert_eq!(
         (&item["custody"]["lost_g"], &item["custody"]["discrepancy"]),
@@ -201,8 +186,8 @@ async fn a_manifest_is_amended_and_another_cancelled_and_losses_and_a_split_are_
         "{item}"
     );
     accepted(
-        &admin,
-        &gate,
+        admin,
+        gate,
         "receive",
         json!({"item": d1, "decision": "accept", "accepted_mass_g": 115_000, "refused_mass_g": 0}),
     )
@@ -211,8 +196,8 @@ async fn a_manifest_is_amended_and_another_cancelled_and_losses_and_a_split_are_
     // The facility splits d1 into two smaller containers; the masses must add up.
     let out = |g: u64| generate_fields(SLUDGE, g, "semi_solid", &["T"], 100);
     refused(
-        &admin,
-        &gate,
+        admin,
+        gate,
         "split",
         json!({"input": d1, "outputs": [out(50_000), out(50_000)]}),
         StatusCode::UNPROCESSABLE_ENTITY,
@@ -220,8 +205,8 @@ async fn a_manifest_is_amended_and_another_cancelled_and_losses_and_a_split_are_
     )
     .await;
     let r = accepted(
-        &admin,
-        &gate,
+        admin,
+        gate,
         "split",
         json!({"input": d1, "outputs": [out(60_000), out(55_000)]}),
     )
@@ -239,13 +224,12 @@ async fn a_manifest_is_amended_and_another_cancelled_and_losses_and_a_split_are_
     for (i, code) in created.iter().enumerate() {
         assert_eq!(labels[i], r["created"][i]["label"]["b64"]);
         assert_eq!(entry["prev"][code], "", "{code}'s first entry");
-        stands(&admin, code, "stored", YUNAN).await;
+        stands(admin, code, "stored", YUNAN).await;
     }
-    stands(&admin, d1, "split", YUNAN).await;
+    stands(admin, d1, "split", YUNAN).await;
 
     app.stop().await;
-    let report = audit::run(AuditArgs::db(&db)).await.unwrap();
-    assert!(report.ok(), "{report}");
+    let report = audit_clean(&db).await;
     assert_eq!((report.items, report.unjudged), (5, 0), "{report}");
     for kind in ["manifest_amend", "manifest_cancel", "incident", "split"] {
         assert!(report.events.contains_key(kind), "{kind}: {report}");

@@ -7,148 +7,102 @@
 mod common;
 
 use chrono::{DateTime, Duration, FixedOffset};
-use common::custody::{accepted, add_admin_with_device, add_enterprise, add_fleet, send_event, stands, Fleet};
-use common::{assert_refused, now_cst, spawn_app_at, uscc, Client, TestApp};
-use hwtrace::audit::{self, AuditArgs};
-use hwtrace::client::{generate_fields, Device};
-use hwtrace::crypto::dsse::Envelope;
+use common::cast::Cast;
+use common::custody::{accepted, events, send_event, stands, Fleet};
+use common::{assert_refused, audit_clean, spawn_app_with_db};
+use hwtrace::client::generate_fields;
 use reqwest::StatusCode;
-use serde_json::{json, Value};
+use serde_json::json;
 
 const FENGYAN: &str = "12500110MB1FY0001C";
 const PLATE: &str = "渝D34567";
 const LICENCE: &str = "500110198203041234";
 
-/// The hospital, the medical-waste transporter with its vehicle and driver, and a device for
-/// each plus Fengyan's gate.
-async fn cast(app: &TestApp) -> (Client, Device, Device, Device, String, String) {
-    let admin = app.admin().await;
-    let hospital = uscc("12500110MB1HPT001");
-    let carrier = uscc("91500110MA6MED001");
-    for (u, role) in [(&hospital, "generator"), (&carrier, "transporter")] {
-        add_enterprise(&admin, u, role, "wansheng").await;
-    }
-    let mut devices = Vec::new();
-    for (user, owner, device) in [
-        ("hospital-admin", hospital.as_str(), "ward-1"),
-        ("carrier-admin", carrier.as_str(), "driver-1"),
-        ("fengyan-admin", FENGYAN, "gate-1"),
-    ] {
-        devices.push(add_admin_with_device(app, user, owner, device).await);
-    }
-    let carrier_admin = app.login("carrier-admin").await;
-    add_fleet(
-        &carrier_admin,
-        &carrier,
-        Fleet {
-            plate: PLATE,
-            vehicle_type: "medical_waste",
-            driver: ("钱师傅", LICENCE, "13800000002"),
-        },
-    )
-    .await;
-    let [ward, driver, gate]: [Device; 3] = devices.try_into().ok().unwrap();
-    (admin, ward, driver, gate, hospital, carrier)
-}
-
 #[tokio::test]
 async fn infectious_waste_goes_from_the_hospital_to_the_steam_station_within_48_hours() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("hwtrace.db");
-    let app = spawn_app_at(&db).await;
-    let (admin, ward, driver, gate, hospital, carrier) = cast(&app).await;
-    let today = now_cst()[..10].to_owned();
+    let (app, db) = spawn_app_with_db().await;
+    // The hospital, the medical-waste transporter with its vehicle and driver, and Fengyan's
+    // gate, each with a device.
+    let cast = Cast::on(&app)
+        .generator("hospital", "12500110MB1HPT001")
+        .transporter(
+            "carrier",
+            "91500110MA6MED001",
+            Fleet::van(PLATE, LICENCE).of_type("medical_waste"),
+        )
+        .seeded("fengyan", FENGYAN)
+        .build()
+        .await;
+    let admin = &cast.admin;
+    let (ward, driver, gate) = (
+        &cast["hospital"].device,
+        &cast["carrier"].device,
+        &cast["fengyan"].device,
+    );
+    let (hospital, carrier) = (&cast["hospital"].uscc, &cast["carrier"].uscc);
 
     // The ward seals a 12.4 kg box of infectious waste.
-    let receipt = accepted(
-        &admin,
-        &ward,
-        "generate",
-        generate_fields("841-001-01", 12_400, "solid", &["In"], 50),
-    )
-    .await;
-    let code = receipt["item_code"].as_str().unwrap().to_owned();
-    stands(&admin, &code, "stored", &hospital).await;
+    let code = cast
+        .generate("hospital", generate_fields("841-001-01", 12_400, "solid", &["In"], 50))
+        .await;
+    stands(admin, &code, "stored", hospital).await;
 
     // Manifest to Fengyan, release, acceptance by the medical-waste carrier, arrival.
     let receipt = accepted(
-        &admin,
-        &ward,
+        admin,
+        ward,
         "manifest_open",
-        json!({
-            "transporters": [carrier],
-            "vehicle_plate": PLATE,
-            "driver_licence": LICENCE,
-            "receiver": FENGYAN,
-            "items": [code],
-            "planned_date": today,
-        }),
+        cast.manifest("carrier", FENGYAN, &[&code]),
     )
     .await;
     let number = receipt["manifest_no"].as_str().unwrap().to_owned();
     accepted(
-        &admin,
-        &ward,
+        admin,
+        ward,
         "release",
         json!({"items": [code], "to": carrier, "manifest": number}),
     )
     .await;
-    stands(&admin, &code, "released", &hospital).await;
+    stands(admin, &code, "released", hospital).await;
     let handover = json!({"items": [code], "manifest": number});
-    accepted(&admin, &driver, "accept", handover.clone()).await;
-    stands(&admin, &code, "in_transit", &carrier).await;
-    accepted(&admin, &driver, "arrive", handover).await;
-    stands(&admin, &code, "arrived", &carrier).await;
+    accepted(admin, driver, "accept", handover.clone()).await;
+    stands(admin, &code, "in_transit", carrier).await;
+    accepted(admin, driver, "arrive", handover).await;
+    stands(admin, &code, "arrived", carrier).await;
 
     // Weighed at 12.3 kg and received whole.
-    accepted(&admin, &gate, "weigh", json!({"item": code, "weighed_mass_g": 12_300})).await;
-    accepted(
-        &admin,
-        &gate,
-        "receive",
-        json!({"item": code, "decision": "accept", "accepted_mass_g": 12_300, "refused_mass_g": 0}),
-    )
-    .await;
-    stands(&admin, &code, "received", FENGYAN).await;
+    cast.receive("fengyan", &code, 12_300).await;
+    stands(admin, &code, "received", FENGYAN).await;
 
     // Fengyan's permit lists steam only: incineration is refused as outside the permit's
     // scope, and changes nothing.
     let (s, refusal) = send_event(
-        &admin,
-        &gate,
+        admin,
+        gate,
         "treat",
         json!({"item": code, "method": "incineration", "treated_mass_g": 12_300}),
     )
     .await;
     assert_refused(&(s, refusal), StatusCode::FORBIDDEN, "permit_scope");
-    stands(&admin, &code, "received", FENGYAN).await;
+    stands(admin, &code, "received", FENGYAN).await;
 
     // Steam sterilisation ends the custody.
     accepted(
-        &admin,
-        &gate,
+        admin,
+        gate,
         "treat",
         json!({"item": code, "method": "steam", "treated_mass_g": 12_300}),
     )
     .await;
-    stands(&admin, &code, "treated", FENGYAN).await;
+    stands(admin, &code, "treated", FENGYAN).await;
 
     // Every accepted event's device time lies within 48 hours of the generation.
-    let (s, history) = admin.get(&format!("/api/v1/items/{code}/history")).await;
-    assert_eq!(s, StatusCode::OK, "{history}");
-    let events: Vec<(String, DateTime<FixedOffset>)> = history["entries"]
-        .as_array()
-        .unwrap()
+    let events: Vec<(String, DateTime<FixedOffset>)> = events(admin, &code)
+        .await
         .iter()
-        .filter_map(|e| {
-            let entry: Value = serde_json::from_str(e["entry"].as_str().unwrap()).unwrap();
-            if entry["kind"] != "event" {
-                return None;
-            }
-            let env: Envelope = serde_json::from_value(entry["envelope"].clone()).unwrap();
-            let payload: Value = serde_json::from_slice(&env.payload_bytes().unwrap()).unwrap();
+        .map(|payload| {
             let at = DateTime::parse_from_rfc3339(payload["at"].as_str().unwrap()).unwrap();
-            Some((payload["type"].as_str().unwrap().to_owned(), at))
+            (payload["type"].as_str().unwrap().to_owned(), at)
         })
         .collect();
     let kinds: Vec<&str> = events.iter().map(|(k, _)| k.as_str()).collect();
@@ -176,7 +130,5 @@ async fn infectious_waste_goes_from_the_hospital_to_the_steam_station_within_48_
 
     // The auditor finds the log and the database in agreement.
     app.stop().await;
-    let report = audit::run(AuditArgs::db(&db)).await.expect("the audit runs");
-    assert!(report.ok(), "{report}");
-    assert_eq!(report.findings_total, 0, "{report}");
+    audit_clean(&db).await;
 }

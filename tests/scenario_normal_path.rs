@@ -7,11 +7,10 @@
 mod common;
 
 use common::cast::Cast;
-use common::custody::{accepted, refused, stands, Fleet};
-use common::{now_cst, spawn_app_at, TestApp, YUNAN};
+use common::custody::{accepted, event_kinds, refused, stands, Fleet};
+use common::{audit_clean, now_cst, spawn_app_with_db, TestApp, YUNAN};
 use hwtrace::audit::{self, AuditArgs};
 use hwtrace::client::generate_fields;
-use hwtrace::crypto::dsse::Envelope;
 use hwtrace::crypto::merkle::leaf_hash;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -35,9 +34,7 @@ async fn cast(app: &TestApp) -> Cast {
 
 #[tokio::test]
 async fn a_drum_of_waste_oil_goes_from_the_repair_shop_to_the_incinerator() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("hwtrace.db");
-    let app = spawn_app_at(&db).await;
+    let (app, db) = spawn_app_with_db().await;
     let cast = cast(&app).await;
     let admin = &cast.admin;
     let (shop, driver, gate, stranger) = (
@@ -50,27 +47,16 @@ async fn a_drum_of_waste_oil_goes_from_the_repair_shop_to_the_incinerator() {
     let today = &now_cst()[..10];
 
     // The shop fills a 200 L drum with 185.5 kg of waste mineral oil and registers it.
-    let receipt = accepted(
-        admin,
-        shop,
-        "generate",
-        generate_fields("900-214-08", 185_500, "liquid", &["T", "I"], 200),
-    )
-    .await;
-    let code = receipt["item_code"].as_str().unwrap().to_owned();
+    let code = cast
+        .generate(
+            "shop",
+            generate_fields("900-214-08", 185_500, "liquid", &["T", "I"], 200),
+        )
+        .await;
     stands(admin, &code, "stored", repair).await;
 
     // A manifest to the Fengyan steam station is refused: its permit does not cover HW08.
-    let manifest = |receiver: &str| {
-        json!({
-            "transporters": [carrier],
-            "vehicle_plate": PLATE,
-            "driver_licence": LICENCE,
-            "receiver": receiver,
-            "items": [code],
-            "planned_date": today,
-        })
-    };
+    let manifest = |receiver: &str| cast.manifest("carrier", receiver, &[&code]);
     refused(
         admin,
         shop,
@@ -150,17 +136,8 @@ async fn a_drum_of_waste_oil_goes_from_the_repair_shop_to_the_incinerator() {
     let (s, history) = admin.get(&format!("/api/v1/items/{code}/history")).await;
     assert_eq!(s, StatusCode::OK, "{history}");
     let entries = history["entries"].as_array().unwrap();
-    let kinds: Vec<String> = entries
-        .iter()
-        .map(|e| {
-            let entry: Value = serde_json::from_str(e["entry"].as_str().unwrap()).unwrap();
-            let env: Envelope = serde_json::from_value(entry["envelope"].clone()).unwrap();
-            let payload: Value = serde_json::from_slice(&env.payload_bytes().unwrap()).unwrap();
-            payload["type"].as_str().unwrap().to_owned()
-        })
-        .collect();
     assert_eq!(
-        kinds,
+        event_kinds(admin, &code).await,
         [
             "generate",
             "manifest_open",
@@ -183,9 +160,7 @@ async fn a_drum_of_waste_oil_goes_from_the_repair_shop_to_the_incinerator() {
 
     // The auditor re-derives the items from the log and finds the database in agreement.
     app.stop().await;
-    let report = audit::run(AuditArgs::db(&db)).await.expect("the audit runs");
-    assert!(report.ok(), "{report}");
-    assert_eq!(report.findings_total, 0, "{report}");
+    audit_clean(&db).await;
 
     // And it would notice a holder changed behind the service's back.
     let conn = rusqlite::Connection::open(&db).unwrap();
@@ -199,20 +174,16 @@ async fn a_drum_of_waste_oil_goes_from_the_repair_shop_to_the_incinerator() {
 
 #[tokio::test]
 async fn the_holder_moves_a_drum_within_its_store_and_nobody_else_can() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("hwtrace.db");
-    let app = spawn_app_at(&db).await;
+    let (app, db) = spawn_app_with_db().await;
     let cast = cast(&app).await;
     let (admin, shop, stranger) = (&cast.admin, &cast["shop"].device, &cast["stranger"].device);
     let repair = &cast["shop"].uscc;
-    let receipt = accepted(
-        admin,
-        shop,
-        "generate",
-        generate_fields("900-214-08", 185_500, "liquid", &["T", "I"], 200),
-    )
-    .await;
-    let code = receipt["item_code"].as_str().unwrap().to_owned();
+    let code = cast
+        .generate(
+            "shop",
+            generate_fields("900-214-08", 185_500, "liquid", &["T", "I"], 200),
+        )
+        .await;
     let moved = json!({"items": [code], "storage_place": "危废暂存间B"});
     refused(
         admin,
@@ -238,6 +209,5 @@ async fn the_holder_moves_a_drum_within_its_store_and_nobody_else_can() {
     .await;
     stands(admin, &code, "stored", repair).await;
     app.stop().await;
-    let report = audit::run(AuditArgs::db(&db)).await.expect("the audit runs");
-    assert!(report.ok(), "{report}");
+    audit_clean(&db).await;
 }

@@ -12,87 +12,43 @@
 
 mod common;
 
-use chrono::{Duration, FixedOffset, Utc};
-use common::custody::{accepted_at, add_admin_with_device, add_enterprise, add_fleet, stands, Fleet};
-use common::{now_cst, spawn_app_at, uscc, Client, TestApp, YUNAN};
-use hwtrace::audit::{self, AuditArgs};
-use hwtrace::client::{generate_fields, Device};
+use chrono::{Duration, Utc};
+use common::cast::{code_of, Cast};
+use common::custody::{accepted_at, stands, Fleet};
+use common::{audit_clean, cst, spawn_app_with_db, TestApp, YUNAN};
+use hwtrace::client::generate_fields;
 use reqwest::StatusCode;
-use serde_json::{json, Value};
+use serde_json::json;
 
-/// Each carrier's vehicle and driver.
-const FLEET: [(&str, &str); 2] = [("渝D12345", "500110198001011234"), ("渝D67890", "500110198502023456")];
-
-struct Cast {
-    admin: Client,
-    shop: Device,
-    /// The first carrier's phone, offline for a day.
-    offline: Device,
-    /// The second carrier's phone, online.
-    online: Device,
-    first: String,
-    second: String,
-}
-
-/// The shop, two carriers each with a vehicle and a driver, and a device for each.
+/// The shop, two carriers each with a vehicle and a driver, and a device for each: the first
+/// carrier's phone goes offline for a day, the second's stays online.
 async fn cast(app: &TestApp) -> Cast {
-    let admin = app.admin().await;
-    let repair = uscc("91500110MA5U8F4X2");
-    let first = uscc("91500110MA6TRN031");
-    let second = uscc("91500110MA6TRN042");
-    for (u, role) in [
-        (&repair, "generator"),
-        (&first, "transporter"),
-        (&second, "transporter"),
-    ] {
-        add_enterprise(&admin, u, role, "wansheng").await;
-    }
-    let mut devices = Vec::new();
-    for (user, owner, device) in [
-        ("repair-admin", repair.as_str(), "phone-1"),
-        ("first-admin", first.as_str(), "driver-1"),
-        ("second-admin", second.as_str(), "driver-2"),
-    ] {
-        devices.push(add_admin_with_device(app, user, owner, device).await);
-    }
-    for ((user, carrier), (plate, licence)) in [("first-admin", &first), ("second-admin", &second)]
-        .into_iter()
-        .zip(FLEET)
-    {
-        let carrier_admin = app.login(user).await;
-        add_fleet(
-            &carrier_admin,
-            carrier,
-            Fleet {
-                plate,
-                vehicle_type: "van",
-                driver: ("赵师傅", licence, "13800000001"),
-            },
+    Cast::on(app)
+        .generator("shop", "91500110MA5U8F4X2")
+        .transporter(
+            "first",
+            "91500110MA6TRN031",
+            Fleet::van("渝D12345", "500110198001011234"),
         )
-        .await;
-    }
-    let [shop, offline, online]: [Device; 3] = devices.try_into().ok().unwrap();
-    Cast {
-        admin,
-        shop,
-        offline,
-        online,
-        first,
-        second,
-    }
+        .transporter(
+            "second",
+            "91500110MA6TRN042",
+            Fleet::van("渝D67890", "500110198502023456"),
+        )
+        .seeded("yunan", YUNAN)
+        .build()
+        .await
 }
 
 /// A time `hours` ago on a device's clock, in China Standard Time.
 fn hours_ago(hours: i64) -> String {
-    (Utc::now() - Duration::hours(hours))
-        .with_timezone(&FixedOffset::east_opt(8 * 3600).unwrap())
-        .to_rfc3339()
+    cst(Utc::now() - Duration::hours(hours))
 }
 
 /// The shop fills a drum, opens a manifest to Yunan carried by `carrier` with its vehicle and
 /// driver, and releases the drum to it; all signed yesterday. Answers the code and manifest.
-async fn released_drum(cast: &Cast, carrier: &str, (plate, licence): (&str, &str)) -> (String, String) {
-    let Cast { admin, shop, .. } = cast;
+async fn released_drum(cast: &Cast, carrier: &str) -> (String, String) {
+    let (admin, shop) = (&cast.admin, &cast["shop"].device);
     let receipt = accepted_at(
         admin,
         shop,
@@ -101,15 +57,8 @@ async fn released_drum(cast: &Cast, carrier: &str, (plate, licence): (&str, &str
         generate_fields("900-214-08", 180_000, "liquid", &["T", "I"], 200),
     )
     .await;
-    let code = receipt["item_code"].as_str().unwrap().to_owned();
-    let manifest = json!({
-        "transporters": [carrier],
-        "vehicle_plate": plate,
-        "driver_licence": licence,
-        "receiver": YUNAN,
-        "items": [code],
-        "planned_date": &now_cst()[..10],
-    });
+    let code = code_of(&receipt);
+    let manifest = cast.manifest(carrier, YUNAN, &[&code]);
     let receipt = accepted_at(admin, shop, &hours_ago(25), "manifest_open", manifest).await;
     let number = receipt["manifest_no"].as_str().unwrap().to_owned();
     accepted_at(
@@ -117,48 +66,24 @@ async fn released_drum(cast: &Cast, carrier: &str, (plate, licence): (&str, &str
         shop,
         &hours_ago(25),
         "release",
-        json!({"items": [code], "to": carrier, "manifest": number}),
+        json!({"items": [code], "to": cast[carrier].uscc, "manifest": number}),
     )
     .await;
     stands(admin, &code, "released", shop.owner.as_str()).await;
     (code, number)
 }
 
-/// The log's size, from the latest checkpoint (its second line).
-async fn log_size(app: &TestApp) -> u64 {
-    let note = reqwest::get(format!("{}/log/checkpoint", app.base))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    note.lines().nth(1).unwrap().parse().unwrap()
-}
-
-/// The log's entries `start..end`, parsed.
-async fn entries(app: &TestApp, start: u64, end: u64) -> Vec<Value> {
-    let text = reqwest::get(format!("{}/log/entries?start={start}&end={end}", app.base))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    text.lines().map(|l| serde_json::from_str(l).unwrap()).collect()
-}
-
 #[tokio::test]
 async fn an_offline_phone_syncs_its_queue_and_the_conflicting_scan_is_refused_and_logged() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("hwtrace.db");
-    let app = spawn_app_at(&db).await;
+    let (app, db) = spawn_app_with_db().await;
     let cast = cast(&app).await;
-    let (admin, offline, online) = (&cast.admin, &cast.offline, &cast.online);
-    let (first, second) = (cast.first.as_str(), cast.second.as_str());
+    let (admin, offline, online) = (&cast.admin, &cast["first"].device, &cast["second"].device);
+    let (first, second) = (cast["first"].uscc.as_str(), cast["second"].uscc.as_str());
 
     // Yesterday: one drum released to the first carrier, the other to the second carrier,
     // whose driver scans it and accepts it online straight away.
-    let (free, free_manifest) = released_drum(&cast, first, FLEET[0]).await;
-    let (taken, taken_manifest) = released_drum(&cast, second, FLEET[1]).await;
+    let (free, free_manifest) = released_drum(&cast, "first").await;
+    let (taken, taken_manifest) = released_drum(&cast, "second").await;
     accepted_at(
         admin,
         online,
@@ -205,9 +130,9 @@ async fn an_offline_phone_syncs_its_queue_and_the_conflicting_scan_is_refused_an
     // The refusal is in the log: an entry of kind `refusal`, right after the accepted event,
     // holding the envelope as the phone sent it and the reason it was given.
     let accepted_at = results[0]["receipt"]["index"].as_u64().unwrap();
-    let size = log_size(&app).await;
+    let size = app.log_size().await;
     assert_eq!(size, accepted_at + 2, "one event and one refusal were logged");
-    let logged = entries(&app, accepted_at, size).await;
+    let logged = app.entries(accepted_at, size).await;
     assert_eq!(logged[0]["kind"], json!("event"), "{}", logged[0]);
     let refusal = &logged[1];
     assert_eq!(refusal["kind"], json!("refusal"), "{refusal}");
@@ -229,7 +154,7 @@ async fn an_offline_phone_syncs_its_queue_and_the_conflicting_scan_is_refused_an
     for r in again["results"].as_array().unwrap() {
         assert_eq!(r["error"]["error"], json!("replayed_nonce"), "{again}");
     }
-    assert_eq!(log_size(&app).await, size, "a re-delivered queue is not logged twice");
+    assert_eq!(app.log_size().await, size, "a re-delivered queue is not logged twice");
 
     // The drum stays with the carrier who accepted it online; the free one is the first's.
     stands(admin, &taken, "in_transit", second).await;
@@ -238,20 +163,16 @@ async fn an_offline_phone_syncs_its_queue_and_the_conflicting_scan_is_refused_an
     // The auditor checks the refusal's signature and nonce like any event's, and finds the
     // log and the database in agreement.
     app.stop().await;
-    let report = audit::run(AuditArgs::db(&db)).await.expect("the audit runs");
-    assert!(report.ok(), "{report}");
-    assert_eq!(report.findings_total, 0, "{report}");
+    let report = audit_clean(&db).await;
     assert_eq!(report.refusals, 1, "{report}");
 }
 
 #[tokio::test]
 async fn a_queue_synced_out_of_order_is_applied_in_time_order() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("hwtrace.db");
-    let app = spawn_app_at(&db).await;
+    let (app, db) = spawn_app_with_db().await;
     let cast = cast(&app).await;
-    let (admin, shop, offline) = (&cast.admin, &cast.shop, &cast.offline);
-    let first = cast.first.as_str();
+    let (admin, shop, offline) = (&cast.admin, &cast["shop"].device, &cast["first"].device);
+    let first = cast["first"].uscc.as_str();
     let receipt = accepted_at(
         admin,
         shop,
@@ -260,11 +181,8 @@ async fn a_queue_synced_out_of_order_is_applied_in_time_order() {
         generate_fields("900-214-08", 180_000, "liquid", &["T", "I"], 200),
     )
     .await;
-    let code = receipt["item_code"].as_str().unwrap().to_owned();
-    let manifest = json!({
-        "transporters": [first], "vehicle_plate": FLEET[0].0, "driver_licence": FLEET[0].1,
-        "receiver": YUNAN, "items": [code], "planned_date": &now_cst()[..10],
-    });
+    let code = code_of(&receipt);
+    let manifest = cast.manifest("first", YUNAN, &[&code]);
     let receipt = accepted_at(admin, shop, &hours_ago(3), "manifest_open", manifest).await;
     let number = receipt["manifest_no"].as_str().unwrap().to_owned();
     let trip = json!({"items": [code], "manifest": number});
@@ -273,13 +191,10 @@ async fn a_queue_synced_out_of_order_is_applied_in_time_order() {
     // the wrong order, with an envelope that fails its checks in the middle.
     let mut release = trip.clone();
     release["to"] = json!(first);
-    let ago = |minutes: i64| {
-        (Utc::now() - Duration::minutes(minutes))
-            .with_timezone(&FixedOffset::east_opt(8 * 3600).unwrap())
-            .to_rfc3339()
-    };
+    let ago = |minutes: i64| cst(Utc::now() - Duration::minutes(minutes));
     let twice = format!(
-        r#"{{"type":"arrive","actor":"{first}","device":"driver-1","at":"{}","nonce":"x-1","items":["{code}"],"items":[],"manifest":"{number}"}}"#,
+        r#"{{"type":"arrive","actor":"{first}","device":"{}","at":"{}","nonce":"x-1","items":["{code}"],"items":[],"manifest":"{number}"}}"#,
+        offline.device,
         ago(60)
     );
     let queue = vec![
@@ -288,7 +203,7 @@ async fn a_queue_synced_out_of_order_is_applied_in_time_order() {
         offline.sign_event("accept", &ago(120), trip.clone()),
         shop.sign_event("release", &ago(121), release),
     ];
-    let size = log_size(&app).await;
+    let size = app.log_size().await;
     let (s, answer) = admin.post("/api/v1/events/batch", json!({"envelopes": queue})).await;
     assert_eq!(s, StatusCode::OK, "{answer}");
     let results = answer["results"].as_array().unwrap();
@@ -305,14 +220,13 @@ async fn a_queue_synced_out_of_order_is_applied_in_time_order() {
         "applied in time order: {answer}"
     );
     // Nothing refused for its order, no refusal entry, no nonce burnt.
-    assert_eq!(log_size(&app).await, size + 3);
-    for e in entries(&app, size, size + 3).await {
+    assert_eq!(app.log_size().await, size + 3);
+    for e in app.entries(size, size + 3).await {
         assert_eq!(e["kind"], json!("event"), "{e}");
     }
     stands(admin, &code, "arrived", first).await;
 
     app.stop().await;
-    let report = audit::run(AuditArgs::db(&db)).await.expect("the audit runs");
-    assert!(report.ok(), "{report}");
+    let report = audit_clean(&db).await;
     assert_eq!((report.findings_total, report.refusals), (0, 0), "{report}");
 }

@@ -9,142 +9,67 @@
 
 mod common;
 
-use common::custody::{accepted, add_admin_with_device, add_enterprise, add_fleet, refused, stands, Fleet};
-use common::{now_cst, spawn_app_at, uscc, Client, TestApp, YUNAN};
-use hwtrace::audit::{self, AuditArgs};
-use hwtrace::client::{generate_fields, Device};
+use common::cast::Cast;
+use common::custody::{accepted, item, refused, stands, Fleet};
+use common::{audit_clean, spawn_app_with_db, Client, TestApp, YUNAN};
+use hwtrace::client::generate_fields;
 use hwtrace::time::cst_date;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-const PLATE: &str = "渝D12345";
 /// The seeded cement kiln, whose permit covers waste oil (HW08).
 const NANTONG: &str = "91500110MA61NTHB7C";
-const LICENCE: &str = "500110198001011234";
-
-struct Cast {
-    admin: Client,
-    shop: Device,
-    driver: Device,
-    gate: Device,
-    kiln: Device,
-    stranger: Device,
-    repair: String,
-    carrier: String,
-}
 
 /// The auto-repair shop, the transporter with its vehicle and driver, a stranger, and a
-/// device for each, plus the gate device of the seeded Yunan facility.
+/// device for each, plus the gates of the seeded Yunan facility and cement kiln.
 async fn cast(app: &TestApp) -> Cast {
-    let admin = app.admin().await;
-    let repair = uscc("91500110MA5U8F4X2");
-    let carrier = uscc("91500110MA6TRN031");
-    let stranger = uscc("91500110MA6XTR001");
-    for (u, role) in [
-        (&repair, "generator"),
-        (&carrier, "transporter"),
-        (&stranger, "generator"),
-    ] {
-        add_enterprise(&admin, u, role, "wansheng").await;
-    }
-    let mut devices = Vec::new();
-    for (user, owner, device) in [
-        ("repair-admin", repair.as_str(), "phone-1"),
-        ("carrier-admin", carrier.as_str(), "driver-1"),
-        ("yunan-admin", YUNAN, "gate-1"),
-        ("nantong-admin", NANTONG, "gate-1"),
-        ("stranger-admin", stranger.as_str(), "phone-9"),
-    ] {
-        devices.push(add_admin_with_device(app, user, owner, device).await);
-    }
-    let carrier_admin = app.login("carrier-admin").await;
-    add_fleet(
-        &carrier_admin,
-        &carrier,
-        Fleet {
-            plate: PLATE,
-            vehicle_type: "van",
-            driver: ("赵师傅", LICENCE, "13800000001"),
-        },
-    )
-    .await;
-    let [shop, driver, gate, kiln, stranger]: [Device; 5] = devices.try_into().ok().unwrap();
-    Cast {
-        admin,
-        shop,
-        driver,
-        gate,
-        kiln,
-        stranger,
-        repair,
-        carrier,
-    }
-}
-
-/// A manifest for one item from its holder to `receiver`, carried by `carrier`.
-fn manifest(code: &str, carrier: &str, receiver: &str) -> Value {
-    json!({
-        "transporters": [carrier],
-        "vehicle_plate": PLATE,
-        "driver_licence": LICENCE,
-        "receiver": receiver,
-        "items": [code],
-        "planned_date": &now_cst()[..10],
-    })
+    Cast::on(app)
+        .generator("shop", "91500110MA5U8F4X2")
+        .transporter(
+            "carrier",
+            "91500110MA6TRN031",
+            Fleet::van("渝D12345", "500110198001011234"),
+        )
+        .seeded("yunan", YUNAN)
+        .seeded("nantong", NANTONG)
+        .generator("stranger", "91500110MA6XTR001")
+        .build()
+        .await
 }
 
 /// A drum generated at the shop and carried to Yunan's gate, where it is weighed:
 /// answers its code and the manifest number.
 async fn drum_at_the_gate(cast: &Cast, mass_g: u64) -> (String, String) {
-    let Cast {
-        admin,
-        shop,
-        driver,
-        gate,
-        carrier,
-        ..
-    } = cast;
-    let receipt = accepted(
-        admin,
-        shop,
-        "generate",
-        generate_fields("900-214-08", mass_g, "liquid", &["T", "I"], 200),
-    )
-    .await;
-    let code = receipt["item_code"].as_str().unwrap().to_owned();
-    let receipt = accepted(admin, shop, "manifest_open", manifest(&code, carrier, YUNAN)).await;
-    let number = receipt["manifest_no"].as_str().unwrap().to_owned();
-    accepted(
-        admin,
-        shop,
-        "release",
-        json!({"items": [code], "to": carrier, "manifest": number}),
-    )
-    .await;
-    let trip = json!({"items": [code], "manifest": number});
-    accepted(admin, driver, "accept", trip.clone()).await;
-    accepted(admin, driver, "arrive", trip).await;
-    accepted(admin, gate, "weigh", json!({"item": code, "weighed_mass_g": mass_g})).await;
-    stands(admin, &code, "arrived", carrier).await;
+    let code = cast
+        .generate(
+            "shop",
+            generate_fields("900-214-08", mass_g, "liquid", &["T", "I"], 200),
+        )
+        .await;
+    let number = cast.at_the_gate("shop", "carrier", "yunan", &[(&code, mass_g)]).await;
+    stands(&cast.admin, &code, "arrived", &cast["carrier"].uscc).await;
     (code, number)
 }
 
 /// The item's `custody` as the API shows it.
 async fn custody(c: &Client, code: &str) -> Value {
-    let (s, item) = c.get(&format!("/api/v1/items/{code}")).await;
-    assert_eq!(s, StatusCode::OK, "{item}");
-    item["custody"].clone()
+    item(c, code).await["custody"].clone()
 }
 
 #[tokio::test]
 async fn a_drum_refused_at_the_gate_goes_back_and_the_part_refused_of_another_goes_on_to_the_kiln() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("hwtrace.db");
-    let app = spawn_app_at(&db).await;
+    let (app, db) = spawn_app_with_db().await;
     let cast = cast(&app).await;
-    let (admin, shop, driver, gate, stranger) = (&cast.admin, &cast.shop, &cast.driver, &cast.gate, &cast.stranger);
-    let kiln = &cast.kiln;
-    let (repair, carrier) = (cast.repair.as_str(), cast.carrier.as_str());
+    let admin = &cast.admin;
+    let (shop, driver, gate, kiln, stranger) = (
+        &cast["shop"].device,
+        &cast["carrier"].device,
+        &cast["yunan"].device,
+        &cast["nantong"].device,
+        &cast["stranger"].device,
+    );
+    let (repair, carrier) = (cast["shop"].uscc.as_str(), cast["carrier"].uscc.as_str());
+    let manifest = |code: &str, receiver: &str| cast.manifest("carrier", receiver, &[code]);
 
     // Yunan weighs the first drum and refuses all of it: it stays with the carrier.
     let (code, first) = drum_at_the_gate(&cast, 185_500).await;
@@ -181,7 +106,7 @@ async fn a_drum_refused_at_the_gate_goes_back_and_the_part_refused_of_another_go
             admin,
             who,
             "manifest_open",
-            manifest(&code, carrier, YUNAN),
+            manifest(&code, YUNAN),
             StatusCode::FORBIDDEN,
             "bad_return_manifest",
         )
@@ -189,7 +114,7 @@ async fn a_drum_refused_at_the_gate_goes_back_and_the_part_refused_of_another_go
     }
 
     // The shop opens the return manifest; the drum is still refused, with the carrier.
-    let receipt = accepted(admin, shop, "manifest_open", manifest(&code, carrier, repair)).await;
+    let receipt = accepted(admin, shop, "manifest_open", manifest(&code, repair)).await;
     let back = receipt["manifest_no"].as_str().unwrap().to_owned();
     assert_ne!(back, first);
     stands(admin, &code, "refused", carrier).await;
@@ -281,7 +206,7 @@ async fn a_drum_refused_at_the_gate_goes_back_and_the_part_refused_of_another_go
         "bad_return_manifest",
     )
     .await;
-    let receipt = accepted(admin, shop, "manifest_open", manifest(&part, carrier, NANTONG)).await;
+    let receipt = accepted(admin, shop, "manifest_open", manifest(&part, NANTONG)).await;
     let onward = json!({"items": [part], "manifest": receipt["manifest_no"]});
     accepted(admin, driver, "return", onward.clone()).await;
     stands(admin, &part, "in_transit", carrier).await;
@@ -298,9 +223,7 @@ async fn a_drum_refused_at_the_gate_goes_back_and_the_part_refused_of_another_go
 
     // The auditor re-derives the items from the log and finds the database in agreement.
     app.stop().await;
-    let report = audit::run(AuditArgs::db(&db)).await.expect("the audit runs");
-    assert!(report.ok(), "{report}");
-    assert_eq!(report.findings_total, 0, "{report}");
+    audit_clean(&db).await;
 
     // The quantities are recorded: Yunan holds 70 kg, 30 kg were refused and are at the kiln.
     let conn = rusqlite::Connection::open(&db).unwrap();

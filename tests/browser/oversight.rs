@@ -2,81 +2,17 @@
 //! acknowledgement from a key made in the page), the disposal indicators and mass balance,
 //! and a facility's capacity reconciliation. What the pages show is checked against the API.
 
-use hwtrace::client::{generate_fields, Device};
-use reqwest::StatusCode;
+use hwtrace::client::generate_fields;
 use serde_json::{json, Value};
 
 use super::cdp::{js, Browser};
-use super::common::custody::{accepted, add_admin_with_device, add_enterprise, add_fleet, Fleet};
-use super::common::{self, now_cst, uscc, Client, YUNAN};
+use super::common::cast::Cast;
+use super::common::custody::{accepted, Fleet};
+use super::common::{self, now_cst, YUNAN};
 use super::{block_on, has_cjk, log_in, with_browser};
 
 /// The Wansheng ecology and environment bureau (seeded, role regulator).
 const WANSHENG_EEB: &str = "11500110MB0WAEE01L";
-const PLATE: &str = "渝D77777";
-const LICENCE: &str = "500110199207071234";
-
-/// Who does what in the small district of these tests.
-struct Parties {
-    shop: Device,
-    driver: Device,
-    gate: Device,
-    carrier: String,
-}
-
-/// Carries `item` from the shop to Yunan, weighs it at `weighed_g` and receives that much.
-async fn deliver(admin: &Client, p: &Parties, item: &str, weighed_g: u64) {
-    let r = accepted(
-        admin,
-        &p.shop,
-        "manifest_open",
-        json!({"transporters": [p.carrier], "vehicle_plate": PLATE, "driver_licence": LICENCE,
-               "receiver": YUNAN, "items": [item], "planned_date": &now_cst()[..10]}),
-    )
-    .await;
-    let m = r["manifest_no"].as_str().expect("manifest number").to_owned();
-    let on_manifest = json!({"items": [item], "manifest": m});
-    accepted(
-        admin,
-        &p.shop,
-        "release",
-        json!({"items": [item], "to": p.carrier, "manifest": m}),
-    )
-    .await;
-    accepted(admin, &p.driver, "accept", on_manifest.clone()).await;
-    accepted(admin, &p.driver, "arrive", on_manifest).await;
-    accepted(
-        admin,
-        &p.gate,
-        "weigh",
-        json!({"item": item, "weighed_mass_g": weighed_g}),
-    )
-    .await;
-    accepted(
-        admin,
-        &p.gate,
-        "receive",
-        json!({"item": item, "decision": "accept", "accepted_mass_g": weighed_g, "refused_mass_g": 0}),
-    )
-    .await;
-}
-
-async fn generate(admin: &Client, device: &Device, waste: &str, g: u64, hazards: &[&str]) -> String {
-    let r = accepted(
-        admin,
-        device,
-        "generate",
-        generate_fields(waste, g, "solid", hazards, 200),
-    )
-    .await;
-    r["item_code"].as_str().expect("item code").to_owned()
-}
-
-async fn get(c: &Client, path: &str) -> Value {
-    let (s, v) = c.get(path).await;
-    assert_eq!(s, StatusCode::OK, "{path}: {v}");
-    v
-}
 
 /// A ‰ figure as the pages show it: a percentage with one decimal.
 fn percent(permille: &Value) -> String {
@@ -103,45 +39,36 @@ fn column(b: &mut Browser, id: &str, key: &str) -> Vec<String> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn admin_sees_alerts_indicators_and_a_facility_reconciliation() {
     let app = common::spawn_app().await;
-    let admin = app.admin().await;
-    let shop_u = uscc("91500110MA6BRG001");
-    let hospital_u = uscc("12500110MB6BRH001");
-    let carrier = uscc("91500110MA6BRT001");
-    add_enterprise(&admin, &shop_u, "generator", "wansheng").await;
-    add_enterprise(&admin, &hospital_u, "generator", "wansheng").await;
-    add_enterprise(&admin, &carrier, "transporter", "wansheng").await;
-    let p = Parties {
-        shop: add_admin_with_device(&app, "shop-admin", &shop_u, "phone-1").await,
-        driver: add_admin_with_device(&app, "carrier-admin", &carrier, "driver-1").await,
-        gate: add_admin_with_device(&app, "yunan-admin", YUNAN, "gate-1").await,
-        carrier: carrier.clone(),
+    let cast = Cast::on(&app)
+        .generator("shop", "91500110MA6BRG001")
+        .generator("hospital", "12500110MB6BRH001")
+        .transporter(
+            "carrier",
+            "91500110MA6BRT001",
+            Fleet::van("渝D77777", "500110199207071234"),
+        )
+        .seeded("yunan", YUNAN)
+        .build()
+        .await;
+    let generate = |party: &'static str, waste: &'static str, g: u64, hazards: &'static [&'static str]| {
+        cast.generate(party, generate_fields(waste, g, "solid", hazards, 200))
     };
-    let hospital = add_admin_with_device(&app, "hospital-admin", &hospital_u, "phone-1").await;
-    add_fleet(
-        &admin,
-        &carrier,
-        Fleet {
-            plate: PLATE,
-            vehicle_type: "van",
-            driver: ("欧师傅", LICENCE, "13800000007"),
-        },
-    )
-    .await;
-    let light = generate(&admin, &p.shop, "900-252-12", 100_000, &["T", "I"]).await;
-    let burnt = generate(&admin, &p.shop, "900-249-08", 200_000, &["T", "I"]).await;
-    generate(&admin, &p.shop, "900-252-12", 50_000, &["T", "I"]).await;
-    generate(&admin, &hospital, "841-001-01", 10_000, &["In"]).await;
-    deliver(&admin, &p, &light, 80_000).await;
-    deliver(&admin, &p, &burnt, 200_000).await;
+    let light = generate("shop", "900-252-12", 100_000, &["T", "I"]).await;
+    let burnt = generate("shop", "900-249-08", 200_000, &["T", "I"]).await;
+    generate("shop", "900-252-12", 50_000, &["T", "I"]).await;
+    generate("hospital", "841-001-01", 10_000, &["In"]).await;
+    cast.deliver("shop", "carrier", "yunan", &[(&light, 80_000)]).await;
+    cast.deliver("shop", "carrier", "yunan", &[(&burnt, 200_000)]).await;
     accepted(
-        &admin,
-        &p.gate,
+        &cast.admin,
+        &cast["yunan"].device,
         "treat",
         json!({"item": burnt, "method": "incineration", "treated_mass_g": 200_000}),
     )
     .await;
+    let admin = cast.admin;
 
-    let alerts = get(&admin, "/api/v1/alerts?rule=weight_discrepancy").await;
+    let alerts = admin.get_ok("/api/v1/alerts?rule=weight_discrepancy").await;
     let alert = alerts
         .as_array()
         .and_then(|a| a.iter().find(|a| a["subject"] == json!(light)))
@@ -149,7 +76,8 @@ async fn admin_sees_alerts_indicators_and_a_facility_reconciliation() {
         .clone();
     assert_eq!(alert["state"], "open", "{alert}");
     let alert_id = alert["id"].as_i64().expect("alert id").to_string();
-    let open_count = get(&admin, "/api/v1/alerts?state=open")
+    let open_count = admin
+        .get_ok("/api/v1/alerts?state=open")
         .await
         .as_array()
         .map(Vec::len)
@@ -235,7 +163,7 @@ async fn admin_sees_alerts_indicators_and_a_facility_reconciliation() {
             ),
             "the acknowledged alert",
         );
-        let acked = block_on(get(&admin, &format!("/api/v1/alerts/{alert_id}")));
+        let acked = block_on(admin.get_ok(&format!("/api/v1/alerts/{alert_id}")));
         assert_eq!(acked["state"], "acknowledged", "{acked}");
         let acked_seq = acked["acked_seq"].as_u64().expect("acked_seq");
         assert_eq!(b.text(&format!("{row} [data-entry=acked] a")), json!(format!("#{acked_seq}")));
@@ -256,8 +184,8 @@ async fn admin_sees_alerts_indicators_and_a_facility_reconciliation() {
         let to = to.as_str().expect("to").to_owned();
         assert!(from.ends_with("-01-01") && to == now_cst()[..10], "default period {from}..{to}");
         let period = format!("from={from}&to={to}");
-        let rates = block_on(get(&admin, &format!("/api/v1/indicators/disposal?{period}")));
-        let balance = block_on(get(&admin, &format!("/api/v1/indicators/mass-balance?{period}")));
+        let rates = block_on(admin.get_ok(&format!("/api/v1/indicators/disposal?{period}")));
+        let balance = block_on(admin.get_ok(&format!("/api/v1/indicators/mass-balance?{period}")));
         assert_eq!(rates["industrial"]["generated_g"], 350_000, "{rates}");
         assert_eq!(rates["industrial"]["disposal_permille"], 571, "{rates}");
         assert_eq!(rates["medical"]["disposal_permille"], 0, "{rates}");
@@ -304,7 +232,7 @@ async fn admin_sees_alerts_indicators_and_a_facility_reconciliation() {
         assert!(column(b, "facility-list", "uscc").contains(&YUNAN.to_owned()));
         b.click(&format!("#facility-list tr[data-uscc={}] a", js(YUNAN)));
         b.wait_ready("facility");
-        let r = block_on(get(&admin, &format!("/api/v1/reconciliation/facilities/{YUNAN}")));
+        let r = block_on(admin.get_ok(&format!("/api/v1/reconciliation/facilities/{YUNAN}")));
         assert_eq!(b.eval("document.querySelector('#facility').dataset.date"), r["date"]);
         let incineration = r["methods"]
             .as_array()

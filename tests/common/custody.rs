@@ -1,5 +1,6 @@
 //! Custody-scenario support shared by the scenario tests: signing and posting events as a
-//! device, asserting where an item stands, and registering a transporter's vehicle and driver.
+//! device, asserting where an item stands, reading its events, and registering an enterprise
+//! administrator with a device and a transporter's vehicle and driver.
 #![allow(dead_code)]
 
 use hwtrace::client::Device;
@@ -7,7 +8,7 @@ use hwtrace::crypto::dsse::Envelope;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-use super::{assert_refused, enterprise, now_cst, Client, TestApp};
+use super::{assert_refused, now_cst, Client, TestApp};
 
 /// Signs an event at device time `at` and posts it; answers `(status, body)`.
 pub async fn send_event_at(c: &Client, device: &Device, at: &str, kind: &str, fields: Value) -> (StatusCode, Value) {
@@ -39,10 +40,14 @@ pub async fn refused(c: &Client, device: &Device, kind: &str, fields: Value, sta
     answer.1
 }
 
+/// The item as the API shows it to `c`.
+pub async fn item(c: &Client, code: &str) -> Value {
+    c.get_ok(&format!("/api/v1/items/{code}")).await
+}
+
 /// Asserts where the item stands: its `state` and `holder`.
 pub async fn stands(c: &Client, code: &str, state: &str, holder: &str) {
-    let (s, item) = c.get(&format!("/api/v1/items/{code}")).await;
-    assert_eq!(s, StatusCode::OK, "{item}");
+    let item = item(c, code).await;
     assert_eq!(
         (item["state"].as_str(), item["holder"].as_str()),
         (Some(state), Some(holder)),
@@ -50,10 +55,9 @@ pub async fn stands(c: &Client, code: &str, state: &str, holder: &str) {
     );
 }
 
-/// The event types in the item's history, in log order.
-pub async fn event_kinds(c: &Client, code: &str) -> Vec<String> {
-    let (s, history) = c.get(&format!("/api/v1/items/{code}/history")).await;
-    assert_eq!(s, StatusCode::OK, "{history}");
+/// The payloads of the events in the item's history, in log order.
+pub async fn events(c: &Client, code: &str) -> Vec<Value> {
+    let history = c.get_ok(&format!("/api/v1/items/{code}/history")).await;
     history["entries"]
         .as_array()
         .unwrap()
@@ -62,41 +66,87 @@ pub async fn event_kinds(c: &Client, code: &str) -> Vec<String> {
         .filter(|entry| entry["kind"] == "event")
         .map(|entry| {
             let env: Envelope = serde_json::from_value(entry["envelope"].clone()).unwrap();
-            let payload: Value = serde_json::from_slice(&env.payload_bytes().unwrap()).unwrap();
-            payload["type"].as_str().unwrap().to_owned()
+            serde_json::from_slice(&env.payload_bytes().unwrap()).unwrap()
         })
         .collect()
 }
 
-/// A transporter's vehicle and its driver `(name, licence_no, phone)`.
-pub struct Fleet<'a> {
-    pub plate: &'a str,
-    pub vehicle_type: &'a str,
-    pub driver: (&'a str, &'a str, &'a str),
+/// The event types in the item's history, in log order.
+pub async fn event_kinds(c: &Client, code: &str) -> Vec<String> {
+    events(c, code)
+        .await
+        .iter()
+        .map(|payload| payload["type"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// A transporter's vehicle and its driver.
+#[derive(Clone, Copy)]
+pub struct Fleet {
+    pub plate: &'static str,
+    pub vehicle_type: &'static str,
+    /// The vehicle's road transport certificate (道路运输证号), if the story names one.
+    pub road_transport_cert: Option<&'static str>,
+    /// The driver: `(name, licence_no, phone)`.
+    pub driver: (&'static str, &'static str, &'static str),
+}
+
+impl Fleet {
+    /// A van with its driver (a synthetic name and phone).
+    pub fn van(plate: &'static str, licence: &'static str) -> Fleet {
+        Fleet {
+            plate,
+            vehicle_type: "van",
+            road_transport_cert: None,
+            driver: ("测试司机", licence, "13800000001"),
+        }
+    }
+
+    /// The same with a vehicle of another type (`medical_waste`, `flatbed`, ...).
+    pub fn of_type(self, vehicle_type: &'static str) -> Fleet {
+        Fleet { vehicle_type, ..self }
+    }
+
+    /// The same with the driver's name and phone.
+    pub fn driven_by(self, name: &'static str, phone: &'static str) -> Fleet {
+        Fleet {
+            driver: (name, self.driver.1, phone),
+            ..self
+        }
+    }
+
+    /// The same with a road transport certificate.
+    pub fn with_cert(self, cert: &'static str) -> Fleet {
+        Fleet {
+            road_transport_cert: Some(cert),
+            ..self
+        }
+    }
+
+    /// The driver's licence number, as a manifest names it.
+    pub fn licence(&self) -> &'static str {
+        self.driver.1
+    }
 }
 
 /// Registers the transporter's vehicle and driver through `c` (an admin of `carrier` or the
-/// system admin), asserting both are created.
-pub async fn add_fleet(c: &Client, carrier: &str, fleet: Fleet<'_>) {
+/// system admin), asserting both are created and the certificate, if any, recorded.
+pub async fn add_fleet(c: &Client, carrier: &str, fleet: Fleet) {
     let (name, licence, phone) = fleet.driver;
+    let mut vehicle = json!({"plate": fleet.plate, "vehicle_type": fleet.vehicle_type});
+    if let Some(cert) = fleet.road_transport_cert {
+        vehicle["road_transport_cert"] = json!(cert);
+    }
     for (path, body) in [
-        (
-            "vehicles",
-            json!({"plate": fleet.plate, "vehicle_type": fleet.vehicle_type}),
-        ),
+        ("vehicles", vehicle),
         ("drivers", json!({"name": name, "licence_no": licence, "phone": phone})),
     ] {
         let (s, answer) = c.post(&format!("/api/v1/enterprises/{carrier}/{path}"), body).await;
         assert_eq!(s, StatusCode::CREATED, "{answer}");
+        if let (Some(cert), "vehicles") = (fleet.road_transport_cert, path) {
+            assert_eq!(answer["road_transport_cert"], cert, "{answer}");
+        }
     }
-}
-
-/// Creates an enterprise with one role through the system admin `admin`, asserting success.
-pub async fn add_enterprise(admin: &Client, uscc: &str, role: &str, district: &str) {
-    let (s, body) = admin
-        .post("/api/v1/enterprises", enterprise(uscc, &[role], district))
-        .await;
-    assert_eq!(s, StatusCode::CREATED, "{body}");
 }
 
 /// Creates the enterprise admin `user` of `owner`, and as that user registers a new device

@@ -41,6 +41,35 @@ pub async fn spawn_app_at(db: &std::path::Path) -> TestApp {
     start(db.to_owned(), tempfile::tempdir().expect("temp dir")).await
 }
 
+/// A database file that outlives the service using it (for the auditor after `stop`, or a
+/// restart); removed with its directory when dropped.
+pub struct DbFile {
+    _dir: TempDir,
+    path: std::path::PathBuf,
+}
+
+impl std::ops::Deref for DbFile {
+    type Target = std::path::Path;
+
+    fn deref(&self) -> &std::path::Path {
+        &self.path
+    }
+}
+
+impl AsRef<std::path::Path> for DbFile {
+    fn as_ref(&self) -> &std::path::Path {
+        &self.path
+    }
+}
+
+/// Starts the service on a fresh database file the test keeps past `stop`.
+pub async fn spawn_app_with_db() -> (TestApp, DbFile) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("hwtrace.db");
+    let app = spawn_app_at(&path).await;
+    (app, DbFile { _dir: dir, path })
+}
+
 async fn start(db: std::path::PathBuf, dir: TempDir) -> TestApp {
     start_with(Config::with_db(db), dir).await
 }
@@ -126,6 +155,54 @@ impl TestApp {
         self.user("admin", "admin", None, None).await;
         self.login("admin").await
     }
+
+    /// The public verification of a label (`/Q/...`, the part after the last `/` of its QR
+    /// text), as JSON.
+    pub async fn verified(&self, b32: &str) -> Value {
+        reqwest::Client::new()
+            .get(format!("{}/Q/{b32}", self.base))
+            .header("accept", "application/json")
+            .send()
+            .await
+            .expect("verification page")
+            .json()
+            .await
+            .expect("verification JSON")
+    }
+
+    /// The log's size, from the latest checkpoint (its second line).
+    pub async fn log_size(&self) -> u64 {
+        let note = reqwest::get(format!("{}/log/checkpoint", self.base))
+            .await
+            .expect("checkpoint")
+            .text()
+            .await
+            .expect("checkpoint text");
+        note.lines().nth(1).expect("a size line").parse().expect("a size")
+    }
+
+    /// The log's entries `start..end`, parsed.
+    pub async fn entries(&self, start: u64, end: u64) -> Vec<Value> {
+        let text = reqwest::get(format!("{}/log/entries?start={start}&end={end}", self.base))
+            .await
+            .expect("entries")
+            .text()
+            .await
+            .expect("entries text");
+        text.lines()
+            .map(|l| serde_json::from_str(l).expect("an entry"))
+            .collect()
+    }
+}
+
+/// Runs the auditor on the database of a stopped service and asserts it finds nothing wrong;
+/// answers the report for the test's further checks.
+pub async fn audit_clean(db: &std::path::Path) -> hwtrace::audit::AuditReport {
+    let report = hwtrace::audit::run(hwtrace::audit::AuditArgs::db(db))
+        .await
+        .expect("the audit runs");
+    assert!(report.ok(), "{report}");
+    report
 }
 
 fn http_client() -> reqwest::Client {
@@ -177,6 +254,13 @@ impl Client {
 
     pub async fn get(&self, path: &str) -> (StatusCode, Value) {
         self.send(self.request(Method::GET, path)).await
+    }
+
+    /// A GET that must answer 200 OK; answers the body.
+    pub async fn get_ok(&self, path: &str) -> Value {
+        let (s, body) = self.get(path).await;
+        assert_eq!(s, StatusCode::OK, "{path}: {body}");
+        body
     }
 
     pub async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
@@ -245,7 +329,11 @@ impl Client {
 
 /// Now, in China Standard Time, as a device writes `at`.
 pub fn now_cst() -> String {
-    chrono::Utc::now()
-        .with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).unwrap())
+    cst(chrono::Utc::now())
+}
+
+/// A time as a device writes it: RFC 3339 in China Standard Time.
+pub fn cst(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).unwrap())
         .to_rfc3339()
 }
