@@ -1068,10 +1068,12 @@ fn bad_return_manifest(s: &ItemState) -> Refusal {
 fn not_started(get: Lookup<'_, '_>, m: &ManifestRecord, allow_released: bool) -> Result<(), Refusal> {
     for code in &m.items {
         let s = found(get, code)?;
+        // Released counts as not started only when the issuer released it from its own store
+        // and nobody accepted it yet; a carrier's release to the next one is mid-trip.
         let ok = s.manifest.as_ref() == Some(&m.number)
             && match s.kind() {
                 K::Stored | K::Received => true,
-                K::Released => allow_released,
+                K::Released => allow_released && s.holder == m.issuer,
                 _ => false,
             };
         if !ok {
@@ -2239,6 +2241,27 @@ mod tests {
             reason: "晚了".into(),
         });
         assert_eq!(w.refused(G, cancel2), "manifest_in_use");
+    }
+
+    /// Regression (found by the replay property): a carrier's release to the next carrier is
+    /// mid-trip, not a pending first release, so the issuer may not cancel the manifest then
+    /// (which put the drum "at rest" on the first carrier's truck).
+    #[test]
+    fn a_manifest_is_not_cancelled_once_a_carrier_hands_its_items_on() {
+        let mut w = World::new();
+        let i = w.item(G, 1000);
+        w.ok(G, open(one(&i), &[T1, T2], F));
+        let m = w.last_manifest();
+        w.ok(G, release(one(&i), T1, &m));
+        w.ok(T1, accept(one(&i), &m));
+        w.ok(T1, release(one(&i), T2, &m));
+        let cancel = EventBody::ManifestCancel(ManifestCancel {
+            manifest: m.clone(),
+            reason: "太晚了".into(),
+        });
+        assert_eq!(w.refused(G, cancel), "manifest_in_use");
+        w.ok(T2, accept(one(&i), &m));
+        assert_eq!(w.state(&i).holder, u(T2));
     }
 
     #[test]
