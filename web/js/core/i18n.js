@@ -50,8 +50,6 @@ const tables = {
     'common.uscc': '统一社会信用代码',
     'common.district': '区县',
     'common.label': '标签',
-    'common.state': '状态',
-    'common.coming': '即将提供',
     'common.definition': '口径',
   },
   en: {
@@ -89,8 +87,6 @@ const tables = {
     'common.uscc': 'Unified social credit code (USCC)',
     'common.district': 'District',
     'common.label': 'Label',
-    'common.state': 'State',
-    'common.coming': 'Coming soon',
     'common.definition': 'Definition',
   },
 };

@@ -69,6 +69,12 @@ register({
     'alert.detail.index': '条目',
     'alert.detail.item': '物品',
     'alert.detail.message': '说明',
+    'alert.detail.licensed_holder': '持有单位有相应许可',
+    'alert.detail.per': '能力口径',
+    'alert.detail.treated_day_g': '当日处置',
+    'alert.detail.day': '日期',
+    'alert.per.year': '按年',
+    'alert.per.day': '按日',
   },
   en: {
     'nav.alerts': 'Alerts',
@@ -125,6 +131,12 @@ register({
     'alert.detail.index': 'entry',
     'alert.detail.item': 'item',
     'alert.detail.message': 'message',
+    'alert.detail.licensed_holder': 'holder licensed',
+    'alert.detail.per': 'capacity per',
+    'alert.detail.treated_day_g': 'treated that day',
+    'alert.detail.day': 'day',
+    'alert.per.year': 'year',
+    'alert.per.day': 'day',
   },
 });
 
@@ -260,6 +272,7 @@ function alertDetail(detail) {
   if (!detail || typeof detail !== 'object') return t('common.none');
   const value = (k, v) => {
     if (typeof v === 'boolean') return v ? t('common.yes') : t('common.no');
+    if (k === 'per' && has(`alert.per.${v}`)) return t(`alert.per.${v}`);
     if (k.endsWith('_g') && Number.isInteger(v)) return formatMass(v);
     if (k.endsWith('_permille') && Number.isInteger(v)) return formatPermille(v);
     if (typeof v === 'string' && /^\d{4}-\d\d-\d\dT/.test(v)) return formatTime(v);
