@@ -166,6 +166,50 @@ async fn reference_lists_and_health() {
     assert_eq!(body["catalogue_version"], "2021");
 }
 
+/// The web app shows custody states, event types and alert rules by the server's names, so
+/// the reference lists name every one of them in both languages (the Chinese UI showed raw
+/// `in_transit`, `treated`).
+#[tokio::test]
+async fn reference_names_every_item_state_event_type_and_alert_rule() {
+    let app = spawn_app().await;
+    let (s, body) = app.anonymous().get("/api/v1/reference").await;
+    assert_eq!(s, StatusCode::OK);
+    let codes = |list: &str| -> Vec<String> {
+        let entries = body[list]
+            .as_array()
+            .unwrap_or_else(|| panic!("no list {list}: {body}"));
+        for e in entries {
+            let zh = e["name_zh"].as_str().unwrap_or_default();
+            let en = e["name_en"].as_str().unwrap_or_default();
+            assert!(
+                zh.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+                "{list}: no Chinese name: {e}"
+            );
+            assert!(!en.is_empty() && en != zh, "{list}: no English name: {e}");
+        }
+        entries
+            .iter()
+            .map(|e| e["code"].as_str().unwrap_or_default().to_owned())
+            .collect()
+    };
+    let states: Vec<&str> = hwtrace::domain::custody::StateKind::ALL
+        .iter()
+        .map(|s| s.code())
+        .collect();
+    assert_eq!(codes("item_states"), states);
+    assert!(states.contains(&"in_transit") && states.contains(&"treated"));
+    assert_eq!(codes("event_types"), hwtrace::domain::event::EVENT_TYPES);
+    let rules: Vec<&str> = hwtrace::service::alerts::Rule::ALL.iter().map(|r| r.code()).collect();
+    assert_eq!(codes("alert_rules"), rules);
+    assert_eq!(codes("receive_decisions"), ["accept", "refuse", "partial"]);
+    assert_eq!(codes("incident_kinds"), ["loss", "spill", "other"]);
+    for list in ["treatment_methods", "user_roles", "enterprise_roles", "permit_kinds"] {
+        assert!(!codes(list).is_empty(), "{list}");
+    }
+    // The label page's name of a generator's stored item, the one the item list shows.
+    assert_eq!(body["item_states"][0]["name_zh"], "在产生单位贮存");
+}
+
 #[tokio::test]
 async fn unknown_routes_and_methods_answer_json() {
     let app = spawn_app().await;

@@ -8,11 +8,16 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::error::{ApiResult, ErrorBody};
 use super::extract::ApiQuery;
+use crate::domain::custody::StateKind;
+use crate::domain::event::{IncidentKind, ReceiveDecision, EVENT_TYPES};
 use crate::domain::hazard::hazard_names;
 use crate::domain::waste::{waste_digits, MAX_SEARCH_RESULTS};
 use crate::domain::{
     EnterpriseRole, Named, PermitKind, PhysicalForm, Refusal, TreatmentMethod, UserRole, VehicleType, WasteCode,
 };
+use crate::service::alerts::Rule;
+use crate::service::items::state_names;
+use crate::service::reports::manifest::event_names;
 use crate::service::AppState;
 use crate::store::reference::{active_exemptions, exemptions_of, Exemption, ExemptionRows};
 
@@ -78,6 +83,27 @@ pub struct Reference {
     pub treatment_methods: Vec<NamedCode>,
     pub vehicle_types: Vec<NamedCode>,
     pub user_roles: Vec<NamedCode>,
+    /// Every custody state an item can be in (`stored`, `in_transit`, ...), named as the
+    /// label page names them.
+    pub item_states: Vec<NamedCode>,
+    /// Every signed event type, in the order of the custody chain, named as the printed
+    /// manifest names them.
+    pub event_types: Vec<NamedCode>,
+    /// Every alert rule.
+    pub alert_rules: Vec<NamedCode>,
+    /// The receiver's decisions at the gate (`receive` events).
+    pub receive_decisions: Vec<NamedCode>,
+    /// The kinds of `incident` events.
+    pub incident_kinds: Vec<NamedCode>,
+}
+
+/// A code with a (Chinese, English) name from one of the service's name tables.
+fn pair(code: &str, (name_zh, name_en): (&str, &str)) -> NamedCode {
+    NamedCode {
+        code: code.into(),
+        name_zh: name_zh.into(),
+        name_en: name_en.into(),
+    }
 }
 
 fn named(n: Named) -> NamedCode {
@@ -134,6 +160,14 @@ pub async fn reference(State(st): State<AppState>) -> ApiResult<Json<Reference>>
         treatment_methods: TreatmentMethod::ALL.iter().map(|m| named(m.named())).collect(),
         vehicle_types: VehicleType::ALL.iter().map(|v| named(v.named())).collect(),
         user_roles: UserRole::ALL.iter().map(|r| named(r.named())).collect(),
+        item_states: StateKind::ALL
+            .iter()
+            .map(|s| pair(s.code(), state_names(s.code())))
+            .collect(),
+        event_types: EVENT_TYPES.iter().map(|t| pair(t, event_names(t))).collect(),
+        alert_rules: Rule::ALL.iter().map(|r| named(r.named())).collect(),
+        receive_decisions: ReceiveDecision::ALL.iter().map(|d| named(d.named())).collect(),
+        incident_kinds: IncidentKind::ALL.iter().map(|k| named(k.named())).collect(),
     }))
 }
 

@@ -154,6 +154,27 @@ impl Browser {
         browser
     }
 
+    /// Makes the page a phone held upright: 390×844 CSS pixels, a mobile viewport, touch.
+    pub fn phone(&mut self) {
+        self.send(
+            "Emulation.setDeviceMetricsOverride",
+            json!({"width": 390, "height": 844, "deviceScaleFactor": 2, "mobile": true}),
+        );
+        self.send(
+            "Emulation.setTouchEmulationEnabled",
+            json!({"enabled": true, "maxTouchPoints": 5}),
+        );
+    }
+
+    /// Makes the page a desktop window of `width`×`height`, with a mouse.
+    pub fn desktop(&mut self, width: u32, height: u32) {
+        self.send("Emulation.setTouchEmulationEnabled", json!({"enabled": false}));
+        self.send(
+            "Emulation.setDeviceMetricsOverride",
+            json!({"width": width, "height": height, "deviceScaleFactor": 1, "mobile": false}),
+        );
+    }
+
     // ------------------------------------------------------------------ protocol
 
     /// Sends one command (to the browser, or to a page session) and returns its result.
@@ -420,6 +441,60 @@ impl Browser {
     /// enabled and not covered, and sends a real mouse press and release at the centre of
     /// its (first) box.
     pub fn click(&mut self, selector: &str) {
+        let (x, y) = self.point_at(selector, "click");
+        self.send(
+            "Input.dispatchMouseEvent",
+            json!({"type": "mouseMoved", "x": x, "y": y}),
+        );
+        for kind in ["mousePressed", "mouseReleased"] {
+            self.send(
+                "Input.dispatchMouseEvent",
+                json!({"type": kind, "x": x, "y": y, "button": "left", "buttons": 1, "clickCount": 1}),
+            );
+        }
+    }
+
+    /// Taps the element with a finger (after [`Browser::phone`]): the same checks as
+    /// [`Browser::click`], then a touch start and end at the centre of its box.
+    pub fn tap(&mut self, selector: &str) {
+        let (x, y) = self.point_at(selector, "tap");
+        let point = json!([{"x": x, "y": y}]);
+        self.send(
+            "Input.dispatchTouchEvent",
+            json!({"type": "touchStart", "touchPoints": point}),
+        );
+        self.send(
+            "Input.dispatchTouchEvent",
+            json!({"type": "touchEnd", "touchPoints": []}),
+        );
+    }
+
+    /// Is the element there, with a box of its own inside the viewport?
+    pub fn visible(&mut self, selector: &str) -> bool {
+        self.eval(&format!(
+            r#"(() => {{
+                const el = document.querySelector({sel});
+                if (!el) return false;
+                const r = [...el.getClientRects()].find((b) => b.width > 0 && b.height > 0);
+                return !!r && r.right > 0 && r.bottom > 0 && r.left < innerWidth && r.top < innerHeight;
+            }})()"#,
+            sel = js(selector)
+        )) == Value::Bool(true)
+    }
+
+    /// Saves a PNG of what the viewport shows at `path`.
+    pub fn screenshot(&mut self, path: &std::path::Path) {
+        let shot = self.send("Page.captureScreenshot", json!({"format": "png"}));
+        let png = shot["data"]
+            .as_str()
+            .and_then(|d| data_encoding::BASE64.decode(d.as_bytes()).ok())
+            .expect("a PNG screenshot");
+        std::fs::write(path, png).unwrap_or_else(|e| panic!("cannot write {}: {e}", path.display()));
+    }
+
+    /// Where a person would press the element: scrolled into view, visible, enabled and not
+    /// covered; fails the test (`doing` it) otherwise.
+    fn point_at(&mut self, selector: &str, doing: &str) -> (Value, Value) {
         let at = self.eval(&format!(
             r#"(() => {{
                 const el = document.querySelector({sel});
@@ -439,19 +514,9 @@ impl Browser {
         ));
         if let Some(err) = at.get("err") {
             let page = self.snapshot();
-            panic!("cannot click `{selector}`: {err}\n{page}");
+            panic!("cannot {doing} `{selector}`: {err}\n{page}");
         }
-        let (x, y) = (at["x"].clone(), at["y"].clone());
-        self.send(
-            "Input.dispatchMouseEvent",
-            json!({"type": "mouseMoved", "x": x, "y": y}),
-        );
-        for kind in ["mousePressed", "mouseReleased"] {
-            self.send(
-                "Input.dispatchMouseEvent",
-                json!({"type": kind, "x": x, "y": y, "button": "left", "buttons": 1, "clickCount": 1}),
-            );
-        }
+        (at["x"].clone(), at["y"].clone())
     }
 
     /// Types `text` into a text field as a keyboard would (focus by click, select what is

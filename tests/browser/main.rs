@@ -8,7 +8,9 @@
 mod cdp;
 #[path = "../common/mod.rs"]
 mod common;
+mod everywhere;
 mod oversight;
+mod register;
 
 use std::future::Future;
 
@@ -45,18 +47,20 @@ fn block_on<T>(f: impl Future<Output = T>) -> T {
     tokio::runtime::Handle::current().block_on(f)
 }
 
-/// Logs in through the login form and waits for the enterprise list the app goes to.
-fn log_in(b: &mut Browser, base: &str, username: &str, role: &str) {
+/// Logs in through the login form and waits for the user's home page, the view `home` the app
+/// goes to for this user (core/roles.js: the administrator's is the enterprise list).
+fn log_in(b: &mut Browser, base: &str, username: &str, role: &str, home: &str) {
     b.open(&format!("{base}/#/login"), "login");
     b.type_into("#login-user", username);
     b.type_into("#login-pass", common::PASSWORD);
     b.click("#login-submit");
     b.wait_for(
         &format!(
-            "document.body.dataset.ready === 'enterprises' && document.querySelector('#whoami').dataset.role === {}",
+            "document.body.dataset.ready === {} && document.querySelector('#whoami').dataset.role === {}",
+            js(home),
             js(role)
         ),
-        &format!("{username} logged in and on the enterprise list"),
+        &format!("{username} logged in and on the home page `{home}`"),
     );
 }
 
@@ -87,6 +91,16 @@ fn wait_error(b: &mut Browser, code: &str, view: &str) {
 
 fn has_cjk(s: &str) -> bool {
     s.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
+}
+
+/// Saves a screenshot of the page as `<name>.png` in the directory named by the environment
+/// variable `HWTRACE_SCREENSHOTS`, when it is set (to look at the screens, or for the docs).
+fn shoot(b: &mut Browser, name: &str) {
+    if let Some(dir) = std::env::var_os("HWTRACE_SCREENSHOTS") {
+        let dir = std::path::PathBuf::from(dir);
+        std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("cannot create {}: {e}", dir.display()));
+        b.screenshot(&dir.join(format!("{name}.png")));
+    }
 }
 
 // ---------------------------------------------------------------------------------- tests
@@ -330,7 +344,9 @@ async fn enterprise_admin_registers_a_vehicle_and_a_browser_generated_device_key
     app.user("fleet-admin", "enterprise_admin", Some(&fleet), None).await;
 
     with_browser(app, move |app, b| {
-        log_in(b, &app.base, "fleet-admin", "enterprise_admin");
+        log_in(b, &app.base, "fleet-admin", "enterprise_admin", "trips");
+        b.click("#nav-enterprises");
+        b.wait_ready("enterprises");
         assert_eq!(listed_enterprises(b), vec![fleet.clone()], "an enterprise admin sees only its own enterprise");
         assert_eq!(b.count("#nav-users"), 0, "#nav-users shown to a non-administrator");
         assert_eq!(b.count("#enterprise-form"), 0, "the add-enterprise form shown to a non-administrator");
@@ -458,7 +474,9 @@ async fn logout_ends_the_session_and_writes_need_the_csrf_token() {
     app.user("regulator-ws", "regulator", None, Some("wansheng")).await;
 
     with_browser(app, |app, b| {
-        log_in(b, &app.base, "regulator-ws", "regulator");
+        log_in(b, &app.base, "regulator-ws", "regulator", "alerts");
+        b.click("#nav-enterprises");
+        b.wait_ready("enterprises");
         assert!(listed_enterprises(b).contains(&YUNAN.to_owned()), "the regulator does not see its district");
 
         // The session cookie is HttpOnly: scripts cannot read it, and a write needs the token.
@@ -550,7 +568,7 @@ async fn enterprise_admin_registers_containers_signed_by_a_browser_key_and_print
     app.user("plant-admin", "enterprise_admin", Some(&plant), None).await;
 
     with_browser(app, move |app, b| {
-        log_in(b, &app.base, "plant-admin", "enterprise_admin");
+        log_in(b, &app.base, "plant-admin", "enterprise_admin", "items");
 
         // Without a key of this browser, the form says how to get one.
         b.open(&format!("{}/#/items/new", app.base), "items-new");

@@ -84,7 +84,7 @@ async fn admin_sees_alerts_indicators_and_a_facility_reconciliation() {
         .unwrap_or(0);
 
     with_browser(app, move |app, b| {
-        log_in(b, &app.base, "admin", "admin");
+        log_in(b, &app.base, "admin", "admin", "enterprises");
         for link in ["#nav-alerts", "#nav-indicators", "#nav-facilities"] {
             assert_eq!(b.count(link), 1, "{link} is not offered to the administrator");
         }
@@ -273,7 +273,7 @@ async fn facility_users_see_their_reconciliation_and_regulators_their_district()
     app.user("ws-reg", "regulator", None, Some("wansheng")).await;
 
     with_browser(app, |app, b| {
-        log_in(b, &app.base, "yunan-admin", "enterprise_admin");
+        log_in(b, &app.base, "yunan-admin", "enterprise_admin", "gate");
         assert_eq!(b.count("#nav-alerts") + b.count("#nav-indicators") + b.count("#nav-facilities"), 0);
         b.click("#nav-my-facility");
         b.wait_for(
@@ -292,7 +292,7 @@ async fn facility_users_see_their_reconciliation_and_regulators_their_district()
             "the logged-out home page",
         );
 
-        log_in(b, &app.base, "ws-reg", "regulator");
+        log_in(b, &app.base, "ws-reg", "regulator", "alerts");
         b.click("#nav-indicators");
         b.wait_ready("indicators");
         assert_eq!(b.count("#ind-district"), 0, "a regulator is offered other districts");

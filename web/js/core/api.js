@@ -1,4 +1,4 @@
-// api.js: the one place that talks to the server (/api/v1, same origin, JSON).
+// core/api.js: the one place that talks to the server (/api/v1, same origin, JSON).
 // The session cookie is HttpOnly, so the only secret JS holds is the CSRF token from
 // the session answer; it goes on every non-GET request while logged in.
 
@@ -100,6 +100,9 @@ export const reference = (signal) => request('GET', '/reference', { signal });
 // No limit by default: the server's default returns every code of the largest category.
 export const catalogue = (q, signal, limit) =>
   request('GET', '/catalogue', { query: { q, limit }, signal });
+
+/** One code of the current catalogue, with its category and exemptions. */
+export const catalogueEntry = (code, signal) => request('GET', `/catalogue/${seg(code)}`, { signal });
 
 // ---- enterprises and what they hold ----
 

@@ -1,0 +1,35 @@
+// js/routes.js: every screen of the app, one line each. A screen is a module under
+// js/screens/<who uses it>/ that registers its strings (core/i18n.js `register`) and exports
+// `routes` (core/router.js; a route with `nav` is also a section of the navigation). To add a
+// screen, or a new role's screens: write the module, add its line here, and, for a new
+// role's start page, a line in core/roles.js HOMES. The first route whose pattern matches wins.
+
+import * as home from './screens/public/home.js';
+import * as catalogue from './screens/public/catalogue.js';
+import * as login from './screens/public/login.js';
+import * as trips from './screens/driver/trips.js';
+import * as gate from './screens/gate/gate.js';
+import * as items from './screens/generator/items.js';
+import * as register from './screens/generator/register.js';
+import * as enterprises from './screens/registry/enterprises.js';
+import * as enterprise from './screens/registry/enterprise.js';
+import * as alerts from './screens/oversight/alerts.js';
+import * as indicators from './screens/oversight/indicators.js';
+import * as facilities from './screens/oversight/facilities.js';
+import * as users from './screens/admin/users.js';
+import * as tokens from './screens/account/tokens.js';
+
+export { notFound } from './screens/public/notfound.js';
+
+export const screens = [
+  home, catalogue, login,
+  trips,
+  gate,
+  items, register,
+  enterprises, enterprise,
+  alerts, indicators, facilities,
+  users,
+  tokens,
+];
+
+export const routes = screens.flatMap((s) => s.routes);
