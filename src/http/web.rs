@@ -1,5 +1,7 @@
-//! The browser app: static files from `web/`, embedded in the binary, served at the root.
-//! Unknown paths get the service's JSON 404.
+//! The browser app: static files from `web/` and its folders (`web/vendor/`: third-party
+//! browser code), embedded in the binary, served at the root with the MIME type of their
+//! extension (`.js` as `text/javascript`, which module scripts need). Unknown paths get the
+//! service's JSON 404.
 
 use axum::http::{header, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
