@@ -21,7 +21,8 @@
 //!   (about two seconds after a navigation) is fetched by the browser process, which DevTools
 //!   emulation does not reach, so a server may still see `GET /sw.js` while "offline".
 //! - **Hands.** [`Browser::click`] (mouse), [`Browser::tap`] (a touch: touchstart, touchend,
-//!   then the click a phone makes of it), [`Browser::type_into`], [`Browser::select`].
+//!   then the click a phone makes of it), [`Browser::type_into`], [`Browser::select`],
+//!   [`Browser::keyboard_scan`] (a USB scanner in keyboard mode: key by key, then Enter).
 //! - **Eyes.** [`Browser::screenshot`] of the viewport, the full page or one element, at any
 //!   scale; [`Browser::save_screenshot_as`] writes it to a path; [`Browser::idb_records`] reads
 //!   an IndexedDB object store through the page (CryptoKeys and bytes made JSON-safe).
@@ -859,6 +860,28 @@ impl Browser {
         assert_eq!(value, json!(text), "`{selector}` does not hold the typed text");
     }
 
+    /// Types `text` key by key into whatever has the focus, then presses Enter: what a
+    /// barcode scanner in keyboard mode (a "wedge") does at a gate PC. Unlike
+    /// [`Browser::type_into`], the page sees `keydown`/`keyup` for every character.
+    pub fn keyboard_scan(&mut self, text: &str) {
+        for ch in text.chars() {
+            let key = ch.to_string();
+            self.send(
+                "Input.dispatchKeyEvent",
+                json!({"type": "keyDown", "key": key, "text": key, "unmodifiedText": key}),
+            );
+            self.send("Input.dispatchKeyEvent", json!({"type": "keyUp", "key": key}));
+        }
+        let enter = json!({"key": "Enter", "code": "Enter", "windowsVirtualKeyCode": 13, "nativeVirtualKeyCode": 13});
+        let mut down = enter.clone();
+        down["type"] = json!("keyDown");
+        down["text"] = json!("\r");
+        self.send("Input.dispatchKeyEvent", down);
+        let mut up = enter;
+        up["type"] = json!("keyUp");
+        self.send("Input.dispatchKeyEvent", up);
+    }
+
     /// Chooses the option with `value` in a `<select>` (as picking it does: `input` and
     /// `change` events); the option must exist.
     pub fn select(&mut self, selector: &str, value: &str) {
@@ -979,7 +1002,9 @@ impl Browser {
     }
 
     /// The documents (URLs) that called `window.print()` since the top document loaded, in
-    /// order (needs [`Browser::capture_prints`]).
+    /// order (needs [`Browser::capture_prints`]). To see what a hidden iframe printed, `goto`
+    /// its URL (same cookies) and take [`Browser::printed_png`] there; a document opened in a
+    /// new window is another target, which this client does not follow.
     pub fn print_requests(&mut self) -> Vec<String> {
         let v = self.eval("(window.__hwtracePrints || []).slice()");
         serde_json::from_value(v).expect("a list of URLs")

@@ -10,15 +10,15 @@
 //!
 //! ```ignore
 //! let cast = Cast::on(&app).generator("shop", SHOP).build().await;
-//! let (code, qr_text) = label(&cast, "shop").await;
-//! let png = qr_png(&cast["shop"].client, &code).await;
+//! let (code, qr_text) = infra::label(&cast, "shop").await;
+//! let png = infra::qr_png(&cast["shop"].client, &code).await;
 //! let dir = tempfile::tempdir().unwrap();
 //! let video = media::label_video(dir.path(), &png);
 //! let phone = Launch::phone().camera(&video).grant_camera(&app.base);
 //! with_browsers(app, [phone], move |app, [phone]| {
 //!     phone.open(&format!("{}/#/scan", app.base), "scan");
 //!     phone.tap("#scan-camera");
-//!     phone.wait_for_within("document.querySelector('#scan-result')?.dataset.text", "a scan", SCAN_DEADLINE);
+//!     phone.wait_for_within("document.querySelector('#scan-result')?.dataset.text", "a scan", infra::SCAN_DEADLINE);
 //!     assert_eq!(phone.eval("document.querySelector('#scan-result').dataset.text"), json!(qr_text));
 //! })
 //! .await;
@@ -119,7 +119,8 @@ fn vendored_jsqr_is_the_published_file_with_its_licence() {
 /// The service serves the vendored decoder as JavaScript (a module script of another type
 /// is refused by the browser) and its licence as text; in a page, `/vendor/qr.js` decodes
 /// the label's QR picture the service renders (fetched with the session, drawn on a canvas)
-/// to the label's QR text, and finds nothing on a blank canvas.
+/// to the label's QR text, and finds nothing on a blank canvas. A keyboard-wedge scanner's
+/// keystrokes bring the same text into a field.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn vendored_qr_decoder_reads_the_label_qr_png_the_service_renders() {
     let app = common::spawn_app().await;
@@ -170,6 +171,18 @@ async fn vendored_qr_decoder_reads_the_label_qr_png_the_service_renders() {
             "a blank canvas decoded to something: {found}"
         );
         assert_eq!(found["global"], json!("function"));
+
+        // The same text from a keyboard-wedge scanner: key by key into a field, then Enter.
+        b.eval(
+            "(() => { const i = document.createElement('input'); i.id = 'wedge'; document.body.prepend(i);
+                window.__keys = 0; window.__entered = null;
+                i.addEventListener('keydown', (e) => { __keys += 1; if (e.key === 'Enter') __entered = i.value; }); })()",
+        );
+        b.click("#wedge");
+        b.keyboard_scan(&qr_text);
+        b.wait_for("window.__entered !== null", "Enter after the scanned text");
+        assert_eq!(b.eval("window.__entered"), json!(qr_text));
+        assert_eq!(b.eval("window.__keys"), json!(qr_text.len() + 1), "not one keydown per character");
     })
     .await;
 }

@@ -11,7 +11,7 @@
 //! How a screen test uses them (`Launch` is in `cdp.rs`, `with_browsers` in `main.rs`):
 //!
 //! ```ignore
-//! let png = get_png(&cast["shop"].client, &format!("/api/v1/items/{code}/qr.png")).await;
+//! let png = infra::qr_png(&cast["shop"].client, &code).await; // the service's QR picture
 //! let dir = tempfile::tempdir().unwrap();
 //! let video = media::label_video(dir.path(), &png);
 //! let phone = Launch::phone().camera(&video).grant_camera(&app.base);
