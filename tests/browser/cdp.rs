@@ -1012,8 +1012,9 @@ impl Browser {
 
     /// The page as the printer gets it: laid out with print media (the print CSS applies,
     /// screen-only parts go), the whole document, as a PNG at `scale` times the device's
-    /// resolution (4 on a desktop is about 384 dpi, like a label printer). `@page` sizes are
-    /// not applied to a screen rendering; [`Browser::print_pdf`] has them.
+    /// resolution (2 on a desktop, 192 dpi, reads a label's QR code; a larger scale costs
+    /// seconds of decoding). `@page` sizes are not applied to a screen rendering;
+    /// [`Browser::print_pdf`] has them.
     pub fn printed_png(&mut self, scale: f64) -> Vec<u8> {
         self.send("Emulation.setEmulatedMedia", json!({"media": "print"}));
         let png = self.screenshot(Shot::FullPage, scale);

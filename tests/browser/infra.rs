@@ -526,13 +526,13 @@ async fn printed_label_decodes_to_the_label_text() {
         b.eval("window.print()");
         assert_eq!(b.print_requests(), [label_url.as_str()]);
 
-        let printed = b.printed_png(4.0);
+        let printed = b.printed_png(2.0);
         assert_eq!(
             media::decode_qr(&printed),
             [qr_text.as_str()],
             "the printed label does not read back"
         );
-        let qr_only = b.screenshot(Shot::Element(".qr svg"), 4.0);
+        let qr_only = b.screenshot(Shot::Element(".qr svg"), 2.0);
         assert_eq!(media::decode_qr(&qr_only), [qr_text.as_str()]);
 
         let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("label-{}.png", b.pid()));

@@ -22,7 +22,7 @@
 //! drop(dir); // after the browser is gone
 //!
 //! // A screenshot, or the printed label (cdp.rs `printed_png`), read back:
-//! assert_eq!(media::decode_qr(&b.printed_png(4.0)), [qr_text]);
+//! assert_eq!(media::decode_qr(&b.printed_png(2.0)), [qr_text]);
 //! ```
 #![allow(dead_code)]
 
