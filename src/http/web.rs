@@ -1,6 +1,8 @@
-//! The browser app: static files from `web/` (nested folders included: `web/js/core/...`,
-//! `web/js/screens/<role>/...`), embedded in the binary, served at the root. Text is served as
-//! UTF-8 (the app's strings are Chinese). Unknown paths get the service's JSON 404.
+//! The browser app: static files from `web/` and its folders (`web/js/core/...`,
+//! `web/js/screens/<role>/...`; `web/vendor/`: third-party browser code), embedded in the
+//! binary, served at the root with the MIME type of their extension (`.js` as
+//! `text/javascript`, which module scripts need; text as UTF-8, the app's strings are Chinese).
+//! Unknown paths get the service's JSON 404.
 
 use axum::http::{header, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};

@@ -1,12 +1,61 @@
 //! A small Chrome DevTools Protocol client for the browser tests: it starts Debian's headless
 //! Chromium with a fresh profile, talks CDP over one WebSocket (flattened sessions), and offers
-//! the few page operations the tests need. Every wait has a deadline, and running into it is a
+//! the page operations the tests need. Every wait has a deadline, and running into it is a
 //! test failure that shows where the page was; nothing here ever passes by timing out.
+//!
+//! What a screen test can ask for (each browser is its own Chromium process, with its own
+//! profile directory and DevTools port, so several run side by side):
+//!
+//! - **A device.** [`Launch::desktop`] (1366×900) or [`Launch::phone`] (390×844 CSS px at 3×,
+//!   `mobile`, touch with `(pointer: coarse)`, an Android Chrome user agent); [`Browser::launch`]
+//!   is the desktop.
+//! - **A camera.** [`Launch::camera`] plays a Y4M file (`media::label_video`) as the only
+//!   camera and answers every permission prompt; [`Launch::grant_camera`] grants the origin
+//!   the camera permission up front (`navigator.permissions` says `granted`).
+//! - **No network.** [`Browser::set_offline`] emulates a lost connection for the page *and*
+//!   for every service worker (and shared worker) of the browser, including a worker started
+//!   or restarted later; [`Browser::stop_service_workers`] stops them as a phone does to save
+//!   power. (A starting worker waits, paused, until this client next talks to Chromium, which
+//!   a test does all the time: any `eval`, `wait_for`, ...; a worker's errors count as the
+//!   page's.) One thing escapes: the browser's own update check of a service worker's script
+//!   (about two seconds after a navigation) is fetched by the browser process, which DevTools
+//!   emulation does not reach, so a server may still see `GET /sw.js` while "offline".
+//! - **Hands.** [`Browser::click`] (mouse), [`Browser::tap`] (a touch: touchstart, touchend,
+//!   then the click a phone makes of it), [`Browser::type_into`], [`Browser::select`],
+//!   [`Browser::keyboard_scan`] (a USB scanner in keyboard mode: key by key, then Enter).
+//! - **Eyes.** [`Browser::screenshot`] of the viewport, the full page or one element, at any
+//!   scale; [`Browser::save_screenshot_as`] writes it to a path; [`Browser::idb_records`] reads
+//!   an IndexedDB object store through the page (CryptoKeys and bytes made JSON-safe).
+//! - **A printer.** [`Browser::capture_prints`] makes `window.print()` (in any frame) record
+//!   the printed document instead of opening a dialog; [`Browser::printed_png`] renders the
+//!   page with print media (as the printer gets it) to a PNG whose QR codes
+//!   `media::decode_qr` reads; [`Browser::print_pdf`] answers Chromium's PDF of it.
+//! - **Patience.** [`Browser::wait_for`] (20 s) and [`Browser::wait_for_within`] (any
+//!   deadline), [`Browser::wait_ready`] for the app's `data-ready` hook, [`Browser::goto`] for
+//!   a page that is not the app.
+//!
+//! ```ignore
+//! with_browsers(app, [Launch::phone(), Launch::phone()], |app, [driver, next]| {
+//!     driver.open(&format!("{}/#/trips", app.base), "trips");
+//!     driver.set_offline(true);
+//!     driver.reload("trips"); // the app's service worker serves it
+//!     driver.tap("#scan-start");
+//!     let queued = driver.idb_records("hwtrace", "queue");
+//!     next.open(&format!("{}/#/trips", app.base), "trips");
+//!     driver.set_offline(false);
+//! })
+//! .await;
+//! ```
+//!
+//! Why not `Network.setBlockedURLs` for offline: it blocks a controlled page's requests
+//! before its service worker sees them, which no real loss of network does.
 
-use std::collections::VecDeque;
+#![allow(dead_code)] // a harness: some helpers wait for the screen tests that will use them
+
+use std::collections::{HashMap, VecDeque};
 use std::io::{BufRead, BufReader, ErrorKind};
 use std::net::TcpStream;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
@@ -29,14 +78,29 @@ const FLAGS: &[&str] = &[
     "--no-first-run",
 ];
 
+/// The flags of a browser with a fake camera: Chromium's fake capture device (playing the file
+/// given with `--use-file-for-fake-video-capture`) and a permission prompt that always allows.
+const CAMERA_FLAGS: &[&str] = &["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream"];
+
 /// Upper bound for Chromium to print its DevTools address.
 const LAUNCH_DEADLINE: Duration = Duration::from_secs(30);
 /// Upper bound for one CDP command to be answered.
 const COMMAND_DEADLINE: Duration = Duration::from_secs(30);
+/// Upper bound for Chromium to exit when asked to close.
+const CLOSE_DEADLINE: Duration = Duration::from_secs(5);
 /// Upper bound for a page condition to become true (generous: the machine is shared).
 pub const WAIT_DEADLINE: Duration = Duration::from_secs(20);
 /// Pause between two checks of a page condition.
 const POLL_INTERVAL: Duration = Duration::from_millis(25);
+
+/// A desktop's window, in CSS pixels.
+pub const DESKTOP_VIEWPORT: (u32, u32) = (1366, 900);
+/// A phone's screen, in CSS pixels (held upright).
+pub const PHONE_VIEWPORT: (u32, u32) = (390, 844);
+/// Device pixels per CSS pixel of the phone.
+pub const PHONE_SCALE: u32 = 3;
+/// Touch points the phone reports (`navigator.maxTouchPoints`).
+const PHONE_TOUCH_POINTS: u32 = 5;
 
 /// The Chromium binary: `/usr/bin/chromium`, or `chromium` found on `PATH`.
 fn chromium_binary() -> PathBuf {
@@ -57,29 +121,101 @@ fn chromium_binary() -> PathBuf {
     })
 }
 
+/// The device a browser plays.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Device {
+    /// [`DESKTOP_VIEWPORT`], a mouse, the headless user agent.
+    Desktop,
+    /// [`PHONE_VIEWPORT`] at [`PHONE_SCALE`], `mobile`, touch, an Android Chrome user agent.
+    Phone,
+}
+
+/// How to start a browser: the device, and optionally a fake camera and permissions.
+#[derive(Clone, Debug)]
+pub struct Launch {
+    device: Device,
+    camera: Option<PathBuf>,
+    camera_origins: Vec<String>,
+}
+
+impl Launch {
+    /// A desktop PC.
+    pub fn desktop() -> Launch {
+        Launch {
+            device: Device::Desktop,
+            camera: None,
+            camera_origins: Vec::new(),
+        }
+    }
+
+    /// A phone held in one hand.
+    pub fn phone() -> Launch {
+        Launch {
+            device: Device::Phone,
+            ..Launch::desktop()
+        }
+    }
+
+    /// The browser's only camera plays `y4m` (see `media::label_video`) in a loop, and every
+    /// camera prompt is answered "allow".
+    pub fn camera(mut self, y4m: &Path) -> Launch {
+        assert!(y4m.is_file(), "no camera video at {}", y4m.display());
+        self.camera = Some(y4m.to_owned());
+        self
+    }
+
+    /// Grants `origin` (e.g. the app's base URL) the camera permission before any page asks.
+    pub fn grant_camera(mut self, origin: &str) -> Launch {
+        self.camera_origins.push(origin.trim_end_matches('/').to_owned());
+        self
+    }
+
+    /// Starts the browser.
+    pub fn launch(&self) -> Browser {
+        Browser::start(self)
+    }
+}
+
 /// A running headless Chromium with one page attached. Dropping it closes the browser (killing
 /// it if it does not go) and removes the profile, also when a test panics.
 pub struct Browser {
     child: Child,
     ws: WebSocket<TcpStream>,
+    devtools_url: String,
+    device: Device,
     session: String,
     next_id: u64,
-    /// Uncaught exceptions, unhandled rejections and `console.error` calls of the page.
+    /// Answers read while waiting for another one (a command sent while handling an event).
+    answers: HashMap<u64, Value>,
+    /// Sessions of the service and shared workers the browser runs (attached automatically).
+    workers: Vec<String>,
+    offline: bool,
+    /// Uncaught exceptions, unhandled rejections and `console.error` calls of the page and of
+    /// its workers.
     js_errors: Vec<String>,
     stderr_tail: Arc<Mutex<VecDeque<String>>>,
     // Last: removed after the browser is gone.
-    _profile: TempDir,
+    profile: TempDir,
 }
 
 impl Browser {
-    /// Starts Chromium, opens a blank page and attaches to it with the Runtime domain on.
+    /// Starts a desktop Chromium ([`Launch::desktop`]).
     pub fn launch() -> Browser {
+        Launch::desktop().launch()
+    }
+
+    fn start(launch: &Launch) -> Browser {
         let binary = chromium_binary();
         let profile = tempfile::tempdir().expect("temporary Chromium profile");
-        let mut child = Command::new(&binary)
-            .args(FLAGS)
+        let mut cmd = Command::new(&binary);
+        cmd.args(FLAGS)
             .arg("--remote-debugging-port=0")
-            .arg(format!("--user-data-dir={}", profile.path().display()))
+            .arg(format!("--user-data-dir={}", profile.path().display()));
+        if let Some(video) = &launch.camera {
+            cmd.args(CAMERA_FLAGS)
+                .arg(format!("--use-file-for-fake-video-capture={}", video.display()));
+        }
+        let mut child = cmd
             .arg("about:blank")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -130,12 +266,36 @@ impl Browser {
         let mut browser = Browser {
             child,
             ws,
+            devtools_url: url,
+            device: launch.device,
             session: String::new(),
             next_id: 0,
+            answers: HashMap::new(),
+            workers: Vec::new(),
+            offline: false,
             js_errors: Vec::new(),
             stderr_tail: tail,
-            _profile: profile,
+            profile,
         };
+        // Every service or shared worker the browser starts (or restarts) is attached paused,
+        // given the network conditions of the moment, and only then let run (see `event`).
+        browser.call(
+            None,
+            "Target.setAutoAttach",
+            json!({
+                "autoAttach": true,
+                "waitForDebuggerOnStart": true,
+                "flatten": true,
+                "filter": [{"type": "service_worker"}, {"type": "shared_worker"}, {"exclude": true}],
+            }),
+        );
+        for origin in &launch.camera_origins {
+            browser.call(
+                None,
+                "Browser.grantPermissions",
+                json!({"origin": origin, "permissions": ["videoCapture"]}),
+            );
+        }
         let target = browser.call(None, "Target.createTarget", json!({"url": "about:blank"}));
         let target_id = target["targetId"].as_str().expect("targetId").to_owned();
         let attached = browser.call(
@@ -146,11 +306,9 @@ impl Browser {
         browser.session = attached["sessionId"].as_str().expect("sessionId").to_owned();
         browser.send("Runtime.enable", json!({}));
         browser.send("Page.enable", json!({}));
-        // A desktop window (headless defaults to a small one).
-        browser.send(
-            "Emulation.setDeviceMetricsOverride",
-            json!({"width": 1280, "height": 900, "deviceScaleFactor": 1, "mobile": false}),
-        );
+        // Network emulation only applies to a session with the Network domain on.
+        browser.send("Network.enable", json!({}));
+        browser.emulate_device();
         browser
     }
 
@@ -175,10 +333,101 @@ impl Browser {
         );
     }
 
+    /// The window size, and for a phone the touch screen and a phone's user agent. Headless
+    /// Chromium's own window is small; these overrides hold for every document of the page.
+    fn emulate_device(&mut self) {
+        match self.device {
+            Device::Desktop => {
+                let (width, height) = DESKTOP_VIEWPORT;
+                self.send(
+                    "Emulation.setDeviceMetricsOverride",
+                    json!({"width": width, "height": height, "deviceScaleFactor": 1, "mobile": false}),
+                );
+            }
+            Device::Phone => {
+                let (width, height) = PHONE_VIEWPORT;
+                self.send(
+                    "Emulation.setDeviceMetricsOverride",
+                    json!({
+                        "width": width, "height": height, "deviceScaleFactor": PHONE_SCALE, "mobile": true,
+                        "screenOrientation": {"type": "portraitPrimary", "angle": 0},
+                    }),
+                );
+                self.send(
+                    "Emulation.setTouchEmulationEnabled",
+                    json!({"enabled": true, "maxTouchPoints": PHONE_TOUCH_POINTS}),
+                );
+                // Chrome on Android, with the reduced user agent it sends today.
+                let version = self.call(None, "Browser.getVersion", json!({}));
+                let major = version["product"]
+                    .as_str()
+                    .and_then(|p| p.strip_prefix("Chrome/"))
+                    .and_then(|v| v.split('.').next())
+                    .unwrap_or("120")
+                    .to_owned();
+                self.send(
+                    "Emulation.setUserAgentOverride",
+                    json!({
+                        "userAgent": format!(
+                            "Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) \
+                             Chrome/{major}.0.0.0 Mobile Safari/537.36"
+                        ),
+                        "platform": "Linux armv8l",
+                        "userAgentMetadata": {
+                            "brands": [{"brand": "Chromium", "version": major}],
+                            "platform": "Android", "platformVersion": "10.0.0",
+                            "architecture": "", "model": "K", "mobile": true,
+                        },
+                    }),
+                );
+            }
+        }
+    }
+
+    /// The device this browser plays.
+    pub fn device(&self) -> Device {
+        self.device
+    }
+
+    /// Chromium's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// The DevTools WebSocket address.
+    pub fn devtools_url(&self) -> &str {
+        &self.devtools_url
+    }
+
+    /// The DevTools port (Chromium picks a free one per browser).
+    pub fn devtools_port(&self) -> u16 {
+        self.devtools_url
+            .trim_start_matches("ws://")
+            .split('/')
+            .next()
+            .and_then(|host_port| host_port.rsplit(':').next())
+            .and_then(|port| port.parse().ok())
+            .unwrap_or_else(|| panic!("no port in the DevTools address {}", self.devtools_url))
+    }
+
+    /// The profile directory (cookies, IndexedDB, service workers, caches).
+    pub fn profile_dir(&self) -> &Path {
+        self.profile.path()
+    }
+
     // ------------------------------------------------------------------ protocol
 
-    /// Sends one command (to the browser, or to a page session) and returns its result.
+    /// Sends one command (to the browser, or to a session) and returns its result; a CDP
+    /// error fails the test.
     fn call(&mut self, session: Option<&str>, method: &str, params: Value) -> Value {
+        match self.try_call(session, method, params) {
+            Ok(result) => result,
+            Err(err) => panic!("CDP {method} failed: {err}{}", self.stderr_hint()),
+        }
+    }
+
+    /// Sends one command and returns its result, or the error CDP answered.
+    fn try_call(&mut self, session: Option<&str>, method: &str, params: Value) -> Result<Value, Value> {
         self.next_id += 1;
         let id = self.next_id;
         let mut msg = json!({"id": id, "method": method, "params": params});
@@ -190,20 +439,24 @@ impl Browser {
             .unwrap_or_else(|e| panic!("CDP {method}: cannot send ({e}){}", self.stderr_hint()));
         let deadline = Instant::now() + COMMAND_DEADLINE;
         loop {
+            // Handling an event may have sent commands of its own, whose reading may have
+            // come across this answer.
+            if let Some(answer) = self.answers.remove(&id) {
+                return unwrap_answer(answer);
+            }
             let Some(incoming) = self.read_until(deadline) else {
                 panic!(
                     "CDP {method}: no answer within {COMMAND_DEADLINE:?}{}",
                     self.stderr_hint()
                 );
             };
-            if incoming["id"].as_u64() == Some(id) {
-                if let Some(err) = incoming.get("error") {
-                    panic!("CDP {method} failed: {err}");
+            match incoming["id"].as_u64() {
+                Some(got) if got == id => return unwrap_answer(incoming),
+                Some(other) => {
+                    self.answers.insert(other, incoming);
                 }
-                return incoming["result"].clone();
-            }
-            if incoming.get("method").is_some() {
-                self.event(incoming);
+                None if incoming.get("method").is_some() => self.event(incoming),
+                None => {}
             }
         }
     }
@@ -241,11 +494,15 @@ impl Browser {
         }
     }
 
-    /// Looks at an event: page errors are recorded, a crash or detach is fatal, the rest is
-    /// of no interest to these tests.
+    /// Looks at an event: page and worker errors are recorded, a new worker gets the network
+    /// conditions before it runs, a crash or detach of the page is fatal, the rest is of no
+    /// interest to these tests.
     fn event(&mut self, ev: Value) {
         let method = ev["method"].as_str().unwrap_or_default();
         let params = &ev["params"];
+        let from = ev["sessionId"].as_str().unwrap_or_default().to_owned();
+        let on_page = from == self.session;
+        let source = if on_page { "" } else { "worker: " };
         match method {
             "Runtime.exceptionThrown" => {
                 let d = &params["exceptionDetails"];
@@ -259,7 +516,8 @@ impl Browser {
                     d["lineNumber"].as_i64().unwrap_or(-1) + 1,
                     d["columnNumber"].as_i64().unwrap_or(-1) + 1
                 );
-                self.js_errors.push(format!("uncaught exception at {at}: {what}"));
+                self.js_errors
+                    .push(format!("{source}uncaught exception at {at}: {what}"));
             }
             "Runtime.consoleAPICalled" if params["type"] == "error" || params["type"] == "assert" => {
                 let args: Vec<String> = params["args"]
@@ -276,14 +534,41 @@ impl Browser {
                     })
                     .collect();
                 self.js_errors.push(format!(
-                    "console.{}: {}",
+                    "{source}console.{}: {}",
                     params["type"].as_str().unwrap_or(""),
                     args.join(" ")
                 ));
             }
-            "Inspector.targetCrashed" => panic!("the page crashed{}", self.stderr_hint()),
+            "Target.attachedToTarget" => {
+                let session = params["sessionId"].as_str().unwrap_or_default().to_owned();
+                let kind = params["targetInfo"]["type"].as_str().unwrap_or_default();
+                if matches!(kind, "service_worker" | "shared_worker") {
+                    self.workers.push(session.clone());
+                    // The worker may already be gone again: not an error of the test.
+                    let _ = self.try_call(Some(&session), "Runtime.enable", json!({}));
+                    let _ = self.try_call(Some(&session), "Network.enable", json!({}));
+                    let _ = self.try_call(
+                        Some(&session),
+                        "Network.emulateNetworkConditions",
+                        network_conditions(self.offline),
+                    );
+                }
+                if params["waitingForDebugger"] == json!(true) {
+                    let _ = self.try_call(Some(&session), "Runtime.runIfWaitingForDebugger", json!({}));
+                }
+            }
+            // A stopped service worker starting again keeps its session (and its network
+            // conditions) and waits to be let run, as on its first start.
+            "Inspector.targetReloadedAfterCrash" if self.workers.contains(&from) => {
+                let _ = self.try_call(Some(&from), "Runtime.runIfWaitingForDebugger", json!({}));
+            }
+            "Inspector.targetCrashed" if on_page => panic!("the page crashed{}", self.stderr_hint()),
             "Target.detachedFromTarget" if params["sessionId"].as_str() == Some(&self.session) => {
                 panic!("the page was detached ({params}){}", self.stderr_hint())
+            }
+            "Target.detachedFromTarget" => {
+                let gone = params["sessionId"].as_str().unwrap_or_default();
+                self.workers.retain(|w| w != gone);
             }
             _ => {}
         }
@@ -325,6 +610,42 @@ impl Browser {
         }
     }
 
+    // ------------------------------------------------------------------ network
+
+    /// Cuts the network (or gives it back) for the page and every service or shared worker,
+    /// as a phone losing its signal: `navigator.onLine` turns false and `offline` fires, the
+    /// page's and the workers' fetches fail with a network error, a navigation to a page no
+    /// service worker answers shows the browser's error page. What a service worker serves
+    /// from its caches still loads. (The browser process's own update check of a worker's
+    /// script is not covered; see the module comment.)
+    pub fn set_offline(&mut self, offline: bool) {
+        self.offline = offline;
+        let conditions = network_conditions(offline);
+        self.send("Network.emulateNetworkConditions", conditions.clone());
+        for worker in self.workers.clone() {
+            let _ = self.try_call(Some(&worker), "Network.emulateNetworkConditions", conditions.clone());
+        }
+    }
+
+    /// Whether [`Browser::set_offline`] last cut the network.
+    pub fn is_offline(&self) -> bool {
+        self.offline
+    }
+
+    /// How many service and shared workers are attached (running, or stopped and startable).
+    pub fn worker_count(&mut self) -> usize {
+        self.pump();
+        self.workers.len()
+    }
+
+    /// Stops every running service worker, as a phone does with an idle one; the next event
+    /// for it starts it again (offline still, if the network is cut).
+    pub fn stop_service_workers(&mut self) {
+        self.send("ServiceWorker.enable", json!({}));
+        self.send("ServiceWorker.stopAllWorkers", json!({}));
+        self.send("ServiceWorker.disable", json!({}));
+    }
+
     // ------------------------------------------------------------------ page
 
     /// Evaluates a JS expression in the page (awaiting a promise) and returns its JSON value
@@ -347,16 +668,22 @@ impl Browser {
     /// Polls `condition` (a JS expression) until it is truthy. Not getting there within
     /// [`WAIT_DEADLINE`] fails the test, with `what` and a snapshot of the page.
     pub fn wait_for(&mut self, condition: &str, what: &str) {
-        let deadline = Instant::now() + WAIT_DEADLINE;
+        self.wait_for_within(condition, what, WAIT_DEADLINE);
+    }
+
+    /// [`Browser::wait_for`] with another deadline (a camera finding a code, a queue that
+    /// drains on a timer).
+    pub fn wait_for_within(&mut self, condition: &str, what: &str, deadline: Duration) {
+        let until = Instant::now() + deadline;
         let probe = format!("(() => {{ try {{ return !!({condition}); }} catch (e) {{ return false; }} }})()");
         loop {
             if self.eval(&probe) == Value::Bool(true) {
                 return;
             }
-            if Instant::now() >= deadline {
+            if Instant::now() >= until {
                 let page = self.snapshot();
                 panic!(
-                    "timed out after {WAIT_DEADLINE:?} waiting for {what}\n  condition: {condition}\n{page}\n  JS errors: {:?}",
+                    "timed out after {deadline:?} waiting for {what}\n  condition: {condition}\n{page}\n  JS errors: {:?}",
                     self.js_errors
                 );
             }
@@ -437,11 +764,47 @@ impl Browser {
         );
     }
 
+    /// Tries to load `url` as a new document (via about:blank, like [`Browser::open`]);
+    /// answers the browser's error (`net::ERR_INTERNET_DISCONNECTED`, ...) if it got none.
+    /// Does not wait for the document to finish loading.
+    pub fn navigate(&mut self, url: &str) -> Result<(), String> {
+        self.send("Page.navigate", json!({"url": "about:blank"}));
+        self.wait_for("location.href === 'about:blank'", "about:blank");
+        let nav = self.send("Page.navigate", json!({"url": url}));
+        match nav.get("errorText").and_then(Value::as_str) {
+            Some(err) if !err.is_empty() => Err(err.to_owned()),
+            _ => Ok(()),
+        }
+    }
+
+    /// Loads `url` (a page that is not the app, or the app without waiting for a view) and
+    /// waits until it has loaded.
+    pub fn goto(&mut self, url: &str) {
+        if let Err(err) = self.navigate(url) {
+            panic!("navigating to {url} failed: {err}");
+        }
+        self.wait_for(
+            "location.href !== 'about:blank' && document.readyState === 'complete'",
+            &format!("{url} to load"),
+        );
+    }
+
+    /// Reloads the page and waits until the new document has loaded (for pages that are not
+    /// the app; the app's views: [`Browser::reload`]).
+    pub fn reload_page(&mut self) {
+        self.eval("window.__hwtraceOldDocument = true");
+        self.send("Page.reload", json!({}));
+        self.wait_for(
+            "!window.__hwtraceOldDocument && document.readyState === 'complete'",
+            "the reloaded document",
+        );
+    }
+
     /// Clicks the element like a person: scrolls it into view, checks that it is visible,
     /// enabled and not covered, and sends a real mouse press and release at the centre of
     /// its (first) box.
     pub fn click(&mut self, selector: &str) {
-        let (x, y) = self.point_at(selector, "click");
+        let (x, y) = self.target_point(selector, "click");
         self.send(
             "Input.dispatchMouseEvent",
             json!({"type": "mouseMoved", "x": x, "y": y}),
@@ -454,14 +817,15 @@ impl Browser {
         }
     }
 
-    /// Taps the element with a finger (after [`Browser::phone`]): the same checks as
-    /// [`Browser::click`], then a touch start and end at the centre of its box.
+    /// Taps the element with a finger, with the checks of [`Browser::click`]: a touch starts
+    /// and ends at the centre of its box. The page gets `pointerdown`/`touchstart`,
+    /// `pointerup`/`touchend`, then the `click` a phone makes of a tap (its `pointerType` is
+    /// `touch`). Meant for [`Launch::phone`].
     pub fn tap(&mut self, selector: &str) {
-        let (x, y) = self.point_at(selector, "tap");
-        let point = json!([{"x": x, "y": y}]);
+        let (x, y) = self.target_point(selector, "tap");
         self.send(
             "Input.dispatchTouchEvent",
-            json!({"type": "touchStart", "touchPoints": point}),
+            json!({"type": "touchStart", "touchPoints": [{"x": x, "y": y, "radiusX": 4, "radiusY": 4, "force": 1}]}),
         );
         self.send(
             "Input.dispatchTouchEvent",
@@ -482,19 +846,9 @@ impl Browser {
         )) == Value::Bool(true)
     }
 
-    /// Saves a PNG of what the viewport shows at `path`.
-    pub fn screenshot(&mut self, path: &std::path::Path) {
-        let shot = self.send("Page.captureScreenshot", json!({"format": "png"}));
-        let png = shot["data"]
-            .as_str()
-            .and_then(|d| data_encoding::BASE64.decode(d.as_bytes()).ok())
-            .expect("a PNG screenshot");
-        std::fs::write(path, png).unwrap_or_else(|e| panic!("cannot write {}: {e}", path.display()));
-    }
-
-    /// Where a person would press the element: scrolled into view, visible, enabled and not
-    /// covered; fails the test (`doing` it) otherwise.
-    fn point_at(&mut self, selector: &str, doing: &str) -> (Value, Value) {
+    /// The viewport point at the centre of the element's first box, after scrolling it into
+    /// view; fails the test if the element is missing, hidden, disabled or covered.
+    fn target_point(&mut self, selector: &str, action: &str) -> (f64, f64) {
         let at = self.eval(&format!(
             r#"(() => {{
                 const el = document.querySelector({sel});
@@ -514,9 +868,12 @@ impl Browser {
         ));
         if let Some(err) = at.get("err") {
             let page = self.snapshot();
-            panic!("cannot {doing} `{selector}`: {err}\n{page}");
+            panic!("cannot {action} `{selector}`: {err}\n{page}");
         }
-        (at["x"].clone(), at["y"].clone())
+        (
+            at["x"].as_f64().expect("an x coordinate"),
+            at["y"].as_f64().expect("a y coordinate"),
+        )
     }
 
     /// Types `text` into a text field as a keyboard would (focus by click, select what is
@@ -535,6 +892,28 @@ impl Browser {
         self.send("Input.insertText", json!({"text": text}));
         let value = self.eval(&format!("document.querySelector({}).value", js(selector)));
         assert_eq!(value, json!(text), "`{selector}` does not hold the typed text");
+    }
+
+    /// Types `text` key by key into whatever has the focus, then presses Enter: what a
+    /// barcode scanner in keyboard mode (a "wedge") does at a gate PC. Unlike
+    /// [`Browser::type_into`], the page sees `keydown`/`keyup` for every character.
+    pub fn keyboard_scan(&mut self, text: &str) {
+        for ch in text.chars() {
+            let key = ch.to_string();
+            self.send(
+                "Input.dispatchKeyEvent",
+                json!({"type": "keyDown", "key": key, "text": key, "unmodifiedText": key}),
+            );
+            self.send("Input.dispatchKeyEvent", json!({"type": "keyUp", "key": key}));
+        }
+        let enter = json!({"key": "Enter", "code": "Enter", "windowsVirtualKeyCode": 13, "nativeVirtualKeyCode": 13});
+        let mut down = enter.clone();
+        down["type"] = json!("keyDown");
+        down["text"] = json!("\r");
+        self.send("Input.dispatchKeyEvent", down);
+        let mut up = enter;
+        up["type"] = json!("keyUp");
+        self.send("Input.dispatchKeyEvent", up);
     }
 
     /// Chooses the option with `value` in a `<select>` (as picking it does: `input` and
@@ -569,6 +948,126 @@ impl Browser {
         n.as_u64().expect("a count") as usize
     }
 
+    // ------------------------------------------------------------------ pictures
+
+    /// A PNG of `shot`, rendered at `scale` times the device's own resolution (2 or 4 for a
+    /// QR code that must stay readable when the page draws it small).
+    pub fn screenshot(&mut self, shot: Shot<'_>, scale: f64) -> Vec<u8> {
+        let clip = match shot {
+            Shot::Viewport => {
+                let m = self.send("Page.getLayoutMetrics", json!({}));
+                let v = &m["cssVisualViewport"];
+                json!({"x": v["pageX"], "y": v["pageY"], "width": v["clientWidth"], "height": v["clientHeight"]})
+            }
+            Shot::FullPage => {
+                let m = self.send("Page.getLayoutMetrics", json!({}));
+                let c = &m["cssContentSize"];
+                json!({"x": 0, "y": 0, "width": c["width"], "height": c["height"]})
+            }
+            Shot::Element(selector) => {
+                let r = self.eval(&format!(
+                    r#"(() => {{
+                        const el = document.querySelector({sel});
+                        if (!el) return null;
+                        const r = el.getBoundingClientRect();
+                        return {{ x: r.left + scrollX, y: r.top + scrollY, width: r.width, height: r.height }};
+                    }})()"#,
+                    sel = js(selector)
+                ));
+                if r.is_null() || r["width"] == json!(0) || r["height"] == json!(0) {
+                    let page = self.snapshot();
+                    panic!("cannot take a screenshot of `{selector}`: no such element, or an empty box\n{page}");
+                }
+                r
+            }
+        };
+        let mut clip = clip;
+        clip["scale"] = json!(scale);
+        let shot = self.send(
+            "Page.captureScreenshot",
+            json!({"format": "png", "clip": clip, "captureBeyondViewport": true}),
+        );
+        let data = shot["data"].as_str().expect("screenshot data");
+        data_encoding::BASE64.decode(data.as_bytes()).expect("base64 PNG")
+    }
+
+    /// Takes a [`Browser::screenshot`] at the device's resolution and writes it to `path`
+    /// (its directory is created); answers the PNG.
+    pub fn save_screenshot_as(&mut self, path: &Path, shot: Shot<'_>) -> Vec<u8> {
+        let png = self.screenshot(shot, 1.0);
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).unwrap_or_else(|e| panic!("cannot create {}: {e}", dir.display()));
+        }
+        std::fs::write(path, &png).unwrap_or_else(|e| panic!("cannot write {}: {e}", path.display()));
+        png
+    }
+
+    // ------------------------------------------------------------------ storage
+
+    /// The IndexedDB databases of the page's origin, as `{name, version}`.
+    pub fn idb_databases(&mut self) -> Vec<Value> {
+        let v =
+            self.eval("indexedDB.databases().then((dbs) => dbs.map((d) => ({ name: d.name, version: d.version })))");
+        serde_json::from_value(v).expect("a list of databases")
+    }
+
+    /// Every record of object store `store` of database `db` of the page's origin, in key
+    /// order, as `{key, value}`. Values are made JSON: a CryptoKey becomes `{"$cryptoKey":
+    /// {type, algorithm, extractable, usages}}`, bytes `{"$bytes": base64}`, a Date
+    /// `{"$date": ISO}`, a Blob `{"$blob": {size, type}}`. A missing database or store fails
+    /// the test (nothing is created by looking).
+    pub fn idb_records(&mut self, db: &str, store: &str) -> Vec<Value> {
+        let v = self.eval(&format!("({READ_IDB})({}, {})", js(db), js(store)));
+        if let Some(err) = v.get("err") {
+            let page = self.snapshot();
+            panic!("cannot read IndexedDB {db}/{store}: {err}\n{page}");
+        }
+        serde_json::from_value(v["records"].clone()).expect("a list of records")
+    }
+
+    // ------------------------------------------------------------------ printing
+
+    /// From now on (this document and every later one, in every frame), `window.print()`
+    /// does not open a print dialog (a headless browser has none) but records that it was
+    /// called, and by which document: see [`Browser::print_requests`].
+    pub fn capture_prints(&mut self) {
+        self.send("Page.addScriptToEvaluateOnNewDocument", json!({"source": PRINT_HOOK}));
+        self.eval(PRINT_HOOK);
+    }
+
+    /// The documents (URLs) that called `window.print()` since the top document loaded, in
+    /// order (needs [`Browser::capture_prints`]). To see what a hidden iframe printed, `goto`
+    /// its URL (same cookies) and take [`Browser::printed_png`] there; a document opened in a
+    /// new window is another target, which this client does not follow.
+    pub fn print_requests(&mut self) -> Vec<String> {
+        let v = self.eval("(window.__hwtracePrints || []).slice()");
+        serde_json::from_value(v).expect("a list of URLs")
+    }
+
+    /// The page as the printer gets it: laid out with print media (the print CSS applies,
+    /// screen-only parts go), the whole document, as a PNG at `scale` times the device's
+    /// resolution (2 on a desktop, 192 dpi, reads a label's QR code; a larger scale costs
+    /// seconds of decoding). `@page` sizes are not applied to a screen rendering;
+    /// [`Browser::print_pdf`] has them.
+    pub fn printed_png(&mut self, scale: f64) -> Vec<u8> {
+        self.send("Emulation.setEmulatedMedia", json!({"media": "print"}));
+        let png = self.screenshot(Shot::FullPage, scale);
+        self.send("Emulation.setEmulatedMedia", json!({"media": ""}));
+        png
+    }
+
+    /// Chromium's PDF of the page (`@page` sizes honoured, backgrounds printed): what it would
+    /// send to a printer. Nothing here rasterises PDF: read QR codes from
+    /// [`Browser::printed_png`].
+    pub fn print_pdf(&mut self) -> Vec<u8> {
+        let pdf = self.send(
+            "Page.printToPDF",
+            json!({"printBackground": true, "preferCSSPageSize": true}),
+        );
+        let data = pdf["data"].as_str().expect("PDF data");
+        data_encoding::BASE64.decode(data.as_bytes()).expect("base64 PDF")
+    }
+
     /// Fails the test if the page threw, rejected a promise unhandled, or logged an error.
     pub fn assert_no_js_errors(&mut self) {
         self.pump();
@@ -580,20 +1079,39 @@ impl Browser {
     }
 }
 
-impl Drop for Browser {
-    fn drop(&mut self) {
-        // Ask Chromium to close (it then ends its helper processes), give it a moment, then
-        // kill it by its own process id. Nothing here may panic: this also runs while a
-        // failing test unwinds.
-        let close = json!({"id": u64::MAX, "method": "Browser.close"}).to_string();
+impl Browser {
+    /// Closes the browser: asks Chromium to close (it then ends its helper processes) and
+    /// waits up to [`CLOSE_DEADLINE`] for it to exit. Answers whether it exited by itself
+    /// (dropping the browser kills it if it did not).
+    pub fn close(mut self) -> bool {
+        self.shut_down()
+    }
+
+    fn shut_down(&mut self) -> bool {
+        if let Ok(Some(_)) = self.child.try_wait() {
+            return true;
+        }
+        // A command id Chromium accepts: it refuses ids beyond 32 bits and then never closes.
+        self.next_id += 1;
+        let close = json!({"id": self.next_id, "method": "Browser.close"}).to_string();
         let _ = self.ws.send(Message::text(close));
-        let deadline = Instant::now() + Duration::from_secs(5);
+        let deadline = Instant::now() + CLOSE_DEADLINE;
         while Instant::now() < deadline {
             match self.child.try_wait() {
                 Ok(None) => std::thread::sleep(Duration::from_millis(20)),
-                _ => break,
+                Ok(Some(_)) => return true,
+                Err(_) => return false,
             }
         }
+        false
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        // Close, then kill whatever is left by Chromium's own process id. Nothing here may
+        // panic: this also runs while a failing test unwinds.
+        self.shut_down();
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
@@ -616,3 +1134,74 @@ fn connect(url: &str) -> WebSocket<TcpStream> {
         tungstenite::client(url, stream).unwrap_or_else(|e| panic!("DevTools WebSocket handshake with {url}: {e}"));
     ws
 }
+
+/// What [`Browser::screenshot`] takes.
+#[derive(Clone, Copy, Debug)]
+pub enum Shot<'a> {
+    /// What is on screen.
+    Viewport,
+    /// The whole document, also what is scrolled out of view.
+    FullPage,
+    /// The box of the first element matching a selector.
+    Element(&'a str),
+}
+
+/// Network conditions for `Network.emulateNetworkConditions`: cut, or unthrottled.
+fn network_conditions(offline: bool) -> Value {
+    json!({"offline": offline, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1})
+}
+
+/// The result of a CDP answer, or its error.
+fn unwrap_answer(answer: Value) -> Result<Value, Value> {
+    match answer.get("error") {
+        Some(err) => Err(err.clone()),
+        None => Ok(answer["result"].clone()),
+    }
+}
+
+/// Replaces `window.print` in a document by a recorder; the record is kept by the top
+/// document (same origin), or by the frame itself.
+const PRINT_HOOK: &str = r#"(() => {
+    const record = () => {
+        let top = window;
+        try { if (window.top && window.top.document) top = window.top; } catch (e) { /* another origin */ }
+        (top.__hwtracePrints = top.__hwtracePrints || []).push(location.href);
+    };
+    window.print = record;
+})()"#;
+
+/// Reads one object store; `{records}` or `{err}`. Opening an existing database without a
+/// version never upgrades it; the connection is closed at once so the app's own upgrades are
+/// not blocked.
+const READ_IDB: &str = r#"async (dbName, storeName) => {
+    const known = await indexedDB.databases();
+    if (!known.some((d) => d.name === dbName)) return { err: 'no database ' + dbName + ' (have: ' + known.map((d) => d.name).join(', ') + ')' };
+    const db = await new Promise((resolve, reject) => {
+        const req = indexedDB.open(dbName);
+        req.onsuccess = () => resolve(req.result);
+        req.onerror = () => reject(req.error);
+    });
+    try {
+        if (!db.objectStoreNames.contains(storeName)) return { err: 'no store ' + storeName + ' (have: ' + [...db.objectStoreNames].join(', ') + ')' };
+        const store = db.transaction(storeName, 'readonly').objectStore(storeName);
+        const all = (req) => new Promise((resolve, reject) => { req.onsuccess = () => resolve(req.result); req.onerror = () => reject(req.error); });
+        const [keys, values] = await Promise.all([all(store.getAllKeys()), all(store.getAll())]);
+        const bytes = (b) => btoa(String.fromCharCode(...new Uint8Array(b.buffer ? b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) : b)));
+        const plain = (v) => {
+            if (v === null || v === undefined) return null;
+            if (typeof CryptoKey !== 'undefined' && v instanceof CryptoKey)
+                return { $cryptoKey: { type: v.type, algorithm: v.algorithm.name, extractable: v.extractable, usages: [...v.usages] } };
+            if (v instanceof ArrayBuffer || ArrayBuffer.isView(v)) return { $bytes: bytes(v) };
+            if (v instanceof Date) return { $date: v.toISOString() };
+            if (v instanceof Blob) return { $blob: { size: v.size, type: v.type } };
+            if (v instanceof Map) return [...v].map(([k, x]) => [plain(k), plain(x)]);
+            if (v instanceof Set) return [...v].map(plain);
+            if (Array.isArray(v)) return v.map(plain);
+            if (typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, plain(x)]));
+            return v;
+        };
+        return { records: keys.map((k, i) => ({ key: plain(k), value: plain(values[i]) })) };
+    } finally {
+        db.close();
+    }
+}"#;

@@ -9,29 +9,52 @@ mod cdp;
 #[path = "../common/mod.rs"]
 mod common;
 mod everywhere;
+mod infra;
+mod media;
 mod oversight;
 mod register;
+mod site;
 
 use std::future::Future;
 
-use cdp::{js, Browser};
+use cdp::{js, Browser, Launch};
 use common::{TestApp, YUNAN};
 use data_encoding::BASE64;
 use ed25519_dalek::{Signature, Verifier, VerifyingKey};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-/// Runs `body` with a fresh browser on a blocking thread (the service keeps serving on the
-/// runtime's workers), then fails if the page reported any JS error. A panic in `body` fails
-/// the test with its own message, and the browser is killed either way.
+/// Runs `body` with a fresh desktop browser on a blocking thread (the service keeps serving
+/// on the runtime's workers), then fails if the page reported any JS error. A panic in `body`
+/// fails the test with its own message, and the browser is killed either way.
 async fn with_browser<F>(app: TestApp, body: F)
 where
     F: FnOnce(&TestApp, &mut Browser) + Send + 'static,
 {
+    with_browsers(app, [Launch::desktop()], move |app, [b]| body(app, b)).await;
+}
+
+/// Like [`with_browser`], with one browser per launch, all running at once (two phones
+/// handing over, a phone and the gate's PC). Each is its own Chromium with its own profile;
+/// every one of them must end without JS errors.
+///
+/// ```ignore
+/// with_browsers(app, [Launch::phone(), Launch::phone()], |app, [first, second]| {
+///     first.open(&format!("{}/#/", app.base), "home");
+///     second.open(&format!("{}/#/", app.base), "home");
+/// })
+/// .await;
+/// ```
+async fn with_browsers<const N: usize, F>(app: TestApp, launches: [Launch; N], body: F)
+where
+    F: FnOnce(&TestApp, &mut [Browser; N]) + Send + 'static,
+{
     let outcome = tokio::task::spawn_blocking(move || {
-        let mut browser = Browser::launch();
-        body(&app, &mut browser);
-        browser.assert_no_js_errors();
+        let mut browsers = launches.map(|l| l.launch());
+        body(&app, &mut browsers);
+        for b in &mut browsers {
+            b.assert_no_js_errors();
+        }
     })
     .await;
     if let Err(e) = outcome {
@@ -99,7 +122,7 @@ fn shoot(b: &mut Browser, name: &str) {
     if let Some(dir) = std::env::var_os("HWTRACE_SCREENSHOTS") {
         let dir = std::path::PathBuf::from(dir);
         std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("cannot create {}: {e}", dir.display()));
-        b.screenshot(&dir.join(format!("{name}.png")));
+        b.save_screenshot_as(&dir.join(format!("{name}.png")), cdp::Shot::Viewport);
     }
 }
 
