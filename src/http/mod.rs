@@ -7,6 +7,7 @@ mod accounts;
 mod alerts;
 mod approvals;
 mod catalogue;
+mod enrolments;
 pub mod error;
 mod event_schema;
 mod events;
@@ -59,6 +60,10 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(registry::list_drivers, registry::create_driver))
         .routes(routes!(registry::list_devices, registry::register_device))
         .routes(routes!(registry::revoke_device))
+        .routes(routes!(enrolments::request, enrolments::list))
+        .routes(routes!(enrolments::get))
+        .routes(routes!(enrolments::approve))
+        .routes(routes!(enrolments::reject))
         .routes(routes!(approvals::list_approvals, approvals::create_approval))
         .routes(routes!(approvals::get_approval))
         .routes(routes!(events::submit))

@@ -21,6 +21,7 @@ use crate::log::keyring::{log_key_change, KeyChange};
 use crate::log::Log;
 use crate::store::StoreResult;
 use crate::time::{now_rfc3339, rfc3339};
+use ed25519_dalek::VerifyingKey;
 
 /// Most rows one list answer carries.
 pub const MAX_LIST_ROWS: usize = 1000;
@@ -957,25 +958,31 @@ fn device_row(r: &rusqlite::Row<'_>) -> StoreResult<Device> {
 
 const DEVICE_COLUMNS: &str = "owner, device, key_id, public_key, registered_at, revoked_at";
 
-/// Registers a device key, as a `key` entry of the log approved by `approved_by`.
-pub fn register_device(
-    conn: &Connection,
-    log: &Log,
-    owner: &Uscc,
-    new: &NewDevice,
-    approved_by: &str,
-) -> StoreResult<Device> {
-    let device = DeviceName::parse(&new.device)?;
-    let key = parse_public_key_b64(new.public_key.trim()).map_err(|e| {
+/// A device name and its Ed25519 public key (standard base64), checked (`bad_device_name`,
+/// `bad_public_key`).
+pub fn parse_device_key(device: &str, public_key_b64: &str) -> Result<(DeviceName, VerifyingKey), Refusal> {
+    let device = DeviceName::parse(device)?;
+    let key = parse_public_key_b64(public_key_b64.trim()).map_err(|e| {
         Refusal::invalid(
             "bad_public_key",
             e.to_string(),
             "公钥应为32字节Ed25519公钥的标准base64编码",
         )
     })?;
-    enterprise_district(conn, owner)?;
-    let vkey = VerifierKey::new(&device.key_name(owner), key)
-        .map_err(|e| Refusal::invalid("bad_device_name", e.to_string(), "设备密钥名称不合法"))?;
+    Ok((device, key))
+}
+
+/// The device's SPEC §2 verifier key `<owner>/<device>` (`bad_device_name` when the name
+/// cannot be a key name).
+pub fn device_vkey(owner: &Uscc, device: &DeviceName, key: VerifyingKey) -> Result<VerifierKey, Refusal> {
+    VerifierKey::new(&device.key_name(owner), key)
+        .map_err(|e| Refusal::invalid("bad_device_name", e.to_string(), "设备密钥名称不合法"))
+}
+
+/// Refuses a device key that could not be registered now: the device name of `owner` already
+/// has a key in force (`device_exists`), or the public key is registered already
+/// (`public_key_in_use`).
+pub fn check_device_free(conn: &Connection, owner: &Uscc, vkey: &VerifierKey, device: &DeviceName) -> StoreResult<()> {
     let in_force: bool = conn.query_row(
         "SELECT EXISTS(SELECT 1 FROM device_keys WHERE owner = ?1 AND device = ?2 AND revoked_at IS NULL)",
         params![owner.as_str(), device.as_str()],
@@ -991,7 +998,7 @@ pub fn register_device(
     }
     let key_used: bool = conn.query_row(
         "SELECT EXISTS(SELECT 1 FROM device_keys WHERE public_key = ?1)",
-        [key.as_bytes().as_slice()],
+        [vkey.public_key.as_bytes().as_slice()],
         |r| r.get(0),
     )?;
     if key_used {
@@ -1002,6 +1009,32 @@ pub fn register_device(
         )
         .into());
     }
+    Ok(())
+}
+
+/// Registers a device key, as a `key` entry of the log approved by `approved_by`.
+pub fn register_device(
+    conn: &Connection,
+    log: &Log,
+    owner: &Uscc,
+    new: &NewDevice,
+    approved_by: &str,
+) -> StoreResult<Device> {
+    register_device_row(conn, log, owner, new, approved_by).map(|(_, d)| d)
+}
+
+/// As [`register_device`], answering also the `device_keys` row it made.
+pub fn register_device_row(
+    conn: &Connection,
+    log: &Log,
+    owner: &Uscc,
+    new: &NewDevice,
+    approved_by: &str,
+) -> StoreResult<(i64, Device)> {
+    let (device, key) = parse_device_key(&new.device, &new.public_key)?;
+    enterprise_district(conn, owner)?;
+    let vkey = device_vkey(owner, &device, key)?;
+    check_device_free(conn, owner, &vkey, &device)?;
     let change = KeyChange {
         vkey: vkey.to_string(),
         role: "device",
@@ -1025,10 +1058,11 @@ pub fn register_device(
     let id = conn.last_insert_rowid();
     let mut stmt = conn.prepare_cached(&format!("SELECT {DEVICE_COLUMNS} FROM device_keys WHERE id = ?1"))?;
     let mut rows = stmt.query([id])?;
-    device_row(
+    let device = device_row(
         rows.next()?
             .ok_or_else(|| crate::store::StoreError::Other("device vanished".into()))?,
-    )
+    )?;
+    Ok((id, device))
 }
 
 /// Revokes a device key in force, as a `key` entry of the log approved by `approved_by`.
