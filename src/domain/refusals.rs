@@ -160,6 +160,7 @@ refusals! {
     "enrolment_decided" Conflict, No "the request was already approved or rejected" "该申请已批准或驳回";
     "bad_enrolment_state" Invalid, No "an enrolment state is pending, approved, rejected, expired or all" "申请状态应为pending、approved、rejected、expired或all";
     "too_many_storage_places" Limit, No "an enterprise registers at most 50 storage capacities" "每个企业最多登记50个贮存能力";
+    "unknown_storage_capacity" NotFound, No "no storage capacity is registered for this place" "该贮存场所未登记贮存能力";
     // ---- reference data ----------------------------------------------------------------
     "bad_waste_code_format" Invalid, No "a waste code is written NNN-NNN-NN" "废物代码应为NNN-NNN-NN格式";
     "unknown_waste_code" Invalid | NotFound, InWriter "the waste code is not in the loaded edition of the national list" "废物代码不在已加载版本的国家危险废物名录中";

@@ -11,6 +11,8 @@ pub mod export;
 pub mod ingest;
 pub mod items;
 pub mod ledger;
+pub mod manifests;
+pub mod receivers;
 pub mod reconcile;
 pub mod registry;
 pub mod reports;

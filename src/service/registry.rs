@@ -1126,6 +1126,119 @@ pub fn list_devices(conn: &Connection, owner: &Uscc) -> StoreResult<Vec<Device>>
     Ok(out)
 }
 
+// ---------------------------------------------------------------- storage capacities
+
+/// Most storage capacities one enterprise registers.
+pub const MAX_STORAGE_PLACES: i64 = 50;
+/// Largest storage capacity accepted, in grams (1,000,000 t).
+pub const MAX_STORAGE_CAPACITY_G: i64 = 1_000_000_000_000;
+/// Longest storage place name, in characters.
+pub const MAX_STORAGE_PLACE_CHARS: usize = 64;
+
+/// A registered storage capacity (设计贮存能力) of an enterprise's store.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct StorageCapacity {
+    /// The storage place it is for, exactly as items name it (`storage_place`), or null for the
+    /// whole store.
+    pub place: Option<String>,
+    pub capacity_g: i64,
+    /// User name of who set it, and when (RFC 3339 UTC).
+    pub set_by: String,
+    pub set_at: String,
+}
+
+/// A storage capacity to set (replacing the one of the same place).
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewStorageCapacity {
+    /// The storage place, as items name it; null or absent for the whole store.
+    #[serde(default)]
+    pub place: Option<String>,
+    /// Grams, 1 to 10^12 (1,000,000 t).
+    pub capacity_g: i64,
+}
+
+fn storage_place(place: Option<&str>) -> Result<String, Refusal> {
+    Ok(text::optional("place", place, MAX_STORAGE_PLACE_CHARS)?.unwrap_or_default())
+}
+
+pub fn list_storage_capacities(conn: &Connection, uscc: &Uscc) -> StoreResult<Vec<StorageCapacity>> {
+    let rows = conn
+        .prepare_cached(
+            "SELECT place, capacity_g, set_by, set_at FROM storage_capacities WHERE uscc = ?1 ORDER BY place",
+        )?
+        .query_map([uscc.as_str()], |r| {
+            let place: String = r.get(0)?;
+            Ok(StorageCapacity {
+                place: (!place.is_empty()).then_some(place),
+                capacity_g: r.get(1)?,
+                set_by: r.get(2)?,
+                set_at: r.get(3)?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
+/// Sets a storage capacity of `uscc` (`bad_capacity`, `too_many_storage_places`).
+pub fn set_storage_capacity(
+    conn: &Connection,
+    uscc: &Uscc,
+    new: &NewStorageCapacity,
+    set_by: &str,
+) -> StoreResult<Vec<StorageCapacity>> {
+    let place = storage_place(new.place.as_deref())?;
+    if !(1..=MAX_STORAGE_CAPACITY_G).contains(&new.capacity_g) {
+        return Err(Refusal::invalid(
+            "bad_capacity",
+            format!("capacity_g must be a whole number of grams from 1 to {MAX_STORAGE_CAPACITY_G}"),
+            format!("capacity_g应为1至{MAX_STORAGE_CAPACITY_G}的整数克"),
+        )
+        .into());
+    }
+    enterprise_district(conn, uscc)?;
+    let (count, exists): (i64, bool) = conn
+        .prepare_cached("SELECT count(*), coalesce(max(place = ?2), 0) FROM storage_capacities WHERE uscc = ?1")?
+        .query_row(params![uscc.as_str(), place], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    if !exists && count >= MAX_STORAGE_PLACES {
+        return Err(Refusal::new(
+            crate::domain::RefusalKind::Limit,
+            "too_many_storage_places",
+            format!("enterprise {uscc} has {count} storage capacities registered; at most {MAX_STORAGE_PLACES}"),
+            format!("企业{uscc}已登记{count}个贮存能力，最多{MAX_STORAGE_PLACES}个"),
+        )
+        .into());
+    }
+    conn.prepare_cached(
+        "INSERT INTO storage_capacities(uscc, place, capacity_g, set_by, set_at) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT(uscc, place) DO UPDATE SET capacity_g = ?3, set_by = ?4, set_at = ?5",
+    )?
+    .execute(params![uscc.as_str(), place, new.capacity_g, set_by, now_rfc3339()])?;
+    list_storage_capacities(conn, uscc)
+}
+
+/// Removes the storage capacity of `place` (null: the whole store's) of `uscc`
+/// (`unknown_storage_capacity`).
+pub fn remove_storage_capacity(
+    conn: &Connection,
+    uscc: &Uscc,
+    place: Option<&str>,
+) -> StoreResult<Vec<StorageCapacity>> {
+    let place = storage_place(place)?;
+    let n = conn
+        .prepare_cached("DELETE FROM storage_capacities WHERE uscc = ?1 AND place = ?2")?
+        .execute(params![uscc.as_str(), place])?;
+    if n == 0 {
+        return Err(Refusal::not_found(
+            "unknown_storage_capacity",
+            format!("enterprise {uscc} has no storage capacity registered for '{place}'"),
+            format!("企业{uscc}未登记“{place}”的贮存能力"),
+        )
+        .into());
+    }
+    list_storage_capacities(conn, uscc)
+}
+
 /// The enterprise's Chinese name.
 pub fn enterprise_name(conn: &Connection, uscc: &Uscc) -> StoreResult<String> {
     Ok(conn
