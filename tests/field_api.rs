@@ -7,7 +7,7 @@ mod common;
 
 use chrono::Duration;
 use common::cast::{code_of, Cast};
-use common::custody::{accepted, Fleet};
+use common::custody::{accepted, accepted_at, Fleet};
 use common::{assert_refused, spawn_app, start_with, Client, YUNAN};
 use hwtrace::cli::offline::{self, KeyList, OfflineRefusal};
 use hwtrace::client::generate_fields;
@@ -568,9 +568,11 @@ async fn the_inventory_warns_of_items_over_age_and_stores_over_capacity() {
     // Within the limits: no warning.
     let drum = cast.generate("shop", oil(100_000)).await;
     let gone = cast.generate("shop", oil(40_000)).await;
-    let bag = cast
-        .generate("hospital", generate_fields("841-001-01", 5_000, "solid", &["In"], 50))
-        .await;
+    // The hospital's phone was offline: it signed the bag ten hours before the service saw it.
+    let signed = common::cst(clock.now() - Duration::hours(10));
+    let fields = generate_fields("841-001-01", 5_000, "solid", &["In"], 50);
+    let receipt = accepted_at(&cast.admin, &cast["hospital"].device, &signed, "generate", fields).await;
+    let bag = code_of(&receipt);
     let l = ledger(&clerk, &shop).await;
     assert_eq!((&l["warnings"], &l["in_store_g"]), (&json!([]), &json!(140_000)), "{l}");
     assert_eq!(
@@ -600,8 +602,12 @@ async fn the_inventory_warns_of_items_over_age_and_stores_over_capacity() {
     );
     assert!(w["message_zh"].as_str().unwrap().contains("超过登记的贮存能力"), "{w}");
 
-    // The medical bag passes its 48 hours at the hospital.
-    clock.set(clock.now() + Duration::hours(49));
+    // The medical bag passes its 48 hours at the hospital, counted from when it was signed:
+    // 38 hours after the service saw it.
+    clock.set(clock.now() + Duration::hours(38) - Duration::minutes(1));
+    let h = ledger(&cast["hospital"].client, &cast["hospital"].uscc).await;
+    assert_eq!(h["warnings_total"], 0, "48 hours less a minute: {h}");
+    clock.set(clock.now() + Duration::minutes(2));
     let h = ledger(&cast["hospital"].client, &cast["hospital"].uscc).await;
     assert_eq!(h["warnings_total"], 1, "{h}");
     let w = &h["warnings"][0];
@@ -610,7 +616,7 @@ async fn the_inventory_warns_of_items_over_age_and_stores_over_capacity() {
         (&json!("over_age"), &json!("medical_48h"), &json!(bag))
     );
     assert!(w["basis_zh"].as_str().unwrap().contains("医疗废物管理条例"));
-    assert!(w["age_hours"].as_i64().unwrap() >= 49);
+    assert_eq!(w["age_hours"], 48, "{w}");
     assert!(stored_item(&h, &bag)["over_age"] == true);
     assert_eq!(
         ledger(&clerk, &shop).await["warnings_total"],

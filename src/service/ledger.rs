@@ -40,7 +40,7 @@ pub struct LedgerItem {
     /// Whole days in this enterprise's store (`stored` or `received` and held by it); absent
     /// for items not in its store.
     pub storage_age_days: Option<i64>,
-    /// The same in whole hours (medical waste is counted from its generation, as logged).
+    /// The same in whole hours (medical waste: from its generation, wherever it is stored).
     pub storage_age_hours: Option<i64>,
     /// For an item in store: the limit its age is judged by (`medical_48h`,
     /// `licensed_one_year`, `generator_one_year`), when it is passed (RFC 3339 UTC), and
@@ -142,7 +142,6 @@ struct LedgerRow {
     holder: String,
     custody: Option<String>,
     storage_place: String,
-    logged_at: String,
 }
 
 fn is_medical(waste_code: &str) -> bool {
@@ -167,7 +166,7 @@ fn over_age_warning(item: &LedgerItem, check: &AgeCheck) -> StorageWarning {
             item.code, item.waste_name, check.age_hours
         ),
         message_en: format!(
-            "{} ({}) has been stored {} hours, longer than {limit_en}",
+            "{} ({}) has been stored {} hours, past its limit of {limit_en}",
             item.code, item.waste_code, check.age_hours
         ),
         item: Some(item.code.clone()),
@@ -217,10 +216,8 @@ fn over_quantity_warning(line: &StorageLine) -> StorageWarning {
 fn ledger_rows(conn: &Connection, uscc: &Uscc) -> StoreResult<Vec<LedgerRow>> {
     let rows = conn
         .prepare_cached(
-            "SELECT i.code, i.waste_code, i.waste_name, i.mass_g, i.generated_at, i.state, i.holder, i.custody,
-                    i.storage_place, l.logged_at
-             FROM items i JOIN log_entries l ON l.seq = i.created_seq
-             WHERE i.generator = ?1 OR i.holder = ?1 ORDER BY i.created_seq",
+            "SELECT code, waste_code, waste_name, mass_g, generated_at, state, holder, custody, storage_place
+             FROM items WHERE generator = ?1 OR holder = ?1 ORDER BY created_seq",
         )?
         .query_map(params![uscc.as_str()], |r| {
             Ok(LedgerRow {
@@ -233,7 +230,6 @@ fn ledger_rows(conn: &Connection, uscc: &Uscc) -> StoreResult<Vec<LedgerRow>> {
                 holder: r.get(6)?,
                 custody: r.get(7)?,
                 storage_place: r.get(8)?,
-                logged_at: r.get(9)?,
             })
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
@@ -270,8 +266,6 @@ pub fn enterprise_ledger(conn: &Connection, uscc: &Uscc, now: DateTime<Utc>) -> 
         let code = &row.code;
         let generated =
             parse_time(&row.generated_at).ok_or_else(|| StoreError::Other(format!("item {code}: bad generated_at")))?;
-        let logged =
-            parse_time(&row.logged_at).ok_or_else(|| StoreError::Other(format!("item {code}: bad logged_at")))?;
         let state_since = custody
             .as_ref()
             .and_then(|c| c.get("state_since"))
@@ -283,10 +277,11 @@ pub fn enterprise_ledger(conn: &Connection, uscc: &Uscc, now: DateTime<Utc>) -> 
             (_, Some(t)) => t,
         };
         let stored_here = row.holder == uscc.as_str() && (row.state == "stored" || row.state == "received");
-        // Medical waste counts from its generation as logged (as the medical_over_48h alert).
+        // Medical waste counts from the generation its generator signed (as the
+        // medical_over_48h alert), wherever it is stored now.
         let rule = AgeRule::of(is_medical(&row.waste_code), licensed);
         let check = stored_here.then(|| {
-            let from = if rule == AgeRule::Medical { logged } else { since };
+            let from = if rule == AgeRule::Medical { generated } else { since };
             check_age(rule, from, now)
         });
         let item = LedgerItem {
