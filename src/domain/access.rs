@@ -1,6 +1,8 @@
 //! Who may see and do what: pure rules over the caller's role, enterprise and district.
 //! An enterprise sees its own records only, a regulator sees its district, an admin manages
-//! accounts and the registry. No I/O: handlers ask, then act.
+//! accounts and the registry; a user asks for its browser to be enrolled as a device of its
+//! enterprise (a regulator: of its district's bureau), which that enterprise's administrator
+//! decides. No I/O: handlers ask, then act.
 
 use crate::domain::{District, Refusal, Uscc, UserRole};
 
@@ -37,6 +39,26 @@ fn admin_only() -> Refusal {
         "only an administrator may do this",
         "只有系统管理员可以执行此操作",
     )
+}
+
+/// Whose device a user's enrolment request asks for: its enterprise's, or, for a regulator,
+/// the bureau's of its district (the enterprise with the `regulator` role there, whose devices
+/// sign acknowledgements).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EnrolmentOwner {
+    Enterprise(Uscc),
+    Bureau(District),
+}
+
+/// The enrolment requests a caller may list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EnrolmentScope {
+    /// An administrator: every request.
+    All,
+    /// An enterprise's administrator: its enterprise's requests, whoever made them.
+    Enterprise(Uscc),
+    /// Anyone else: the requests the user made.
+    Requester(i64),
 }
 
 impl Caller {
@@ -121,6 +143,50 @@ impl Caller {
         }
     }
 
+    /// For whom this caller's browser may be enrolled as a device: an enterprise user's
+    /// enterprise, a regulator's district bureau. An administrator has no enterprise; it
+    /// registers devices directly (`no_device_owner`).
+    pub fn enrolment_owner(&self) -> Result<EnrolmentOwner, Refusal> {
+        match (self.role, &self.enterprise, &self.district) {
+            (r, Some(u), _) if r.is_enterprise() => Ok(EnrolmentOwner::Enterprise(u.clone())),
+            (UserRole::Regulator, _, Some(d)) => Ok(EnrolmentOwner::Bureau(d.clone())),
+            _ => Err(Refusal::forbidden(
+                "no_device_owner",
+                "you belong to no enterprise or bureau a device could be enrolled for; an administrator registers devices directly",
+                "您不属于任何企业或监管部门，无法申请登记设备；系统管理员可直接登记设备",
+            )),
+        }
+    }
+
+    /// May this caller approve or reject a request to enrol a device of `owner`? Whoever may
+    /// register that enterprise's devices directly: an administrator, or the enterprise's own
+    /// administrator (a bureau's requests: an administrator, or the bureau's administrator).
+    pub fn may_decide_enrolment(&self, owner: &Uscc) -> Result<(), Refusal> {
+        self.may_manage_assets(owner)
+    }
+
+    /// May this caller see a request made by user `requester` for a device of `owner`? The
+    /// requester itself (to poll it), and whoever may decide it.
+    pub fn may_see_enrolment(&self, requester: i64, owner: &Uscc) -> Result<(), Refusal> {
+        if self.user_id == requester || self.may_decide_enrolment(owner).is_ok() {
+            return Ok(());
+        }
+        Err(Refusal::forbidden(
+            "not_your_enrolment",
+            "this device enrolment request is neither yours nor one you may decide",
+            "该设备登记申请不是您提交的，您也无权审批",
+        ))
+    }
+
+    /// Which enrolment requests this caller lists.
+    pub fn enrolment_scope(&self) -> EnrolmentScope {
+        match (self.role, &self.enterprise) {
+            (UserRole::Admin, _) => EnrolmentScope::All,
+            (UserRole::EnterpriseAdmin, Some(u)) => EnrolmentScope::Enterprise(u.clone()),
+            _ => EnrolmentScope::Requester(self.user_id),
+        }
+    }
+
     /// May this caller manage accounts, enterprises and permits?
     pub fn must_be_admin(&self) -> Result<(), Refusal> {
         if self.role == UserRole::Admin {
@@ -176,6 +242,40 @@ mod tests {
         for c in [&ent_admin, &clerk] {
             assert_eq!(c.may_export_events().unwrap_err().code, "regulator_or_admin_only");
         }
+
+        // Enrolling a browser: for one's enterprise or one's district's bureau; decided by
+        // whoever may register the enterprise's devices; seen by the requester too.
+        assert_eq!(clerk.enrolment_owner().unwrap(), EnrolmentOwner::Enterprise(a.clone()));
+        assert_eq!(
+            reg.enrolment_owner().unwrap(),
+            EnrolmentOwner::Bureau(District::parse("wansheng").unwrap())
+        );
+        assert_eq!(admin.enrolment_owner().unwrap_err().code, "no_device_owner");
+        assert!(admin.may_decide_enrolment(&a).is_ok() && ent_admin.may_decide_enrolment(&a).is_ok());
+        assert_eq!(
+            clerk.may_decide_enrolment(&a).unwrap_err().code,
+            "enterprise_admin_only"
+        );
+        assert_eq!(
+            ent_admin.may_decide_enrolment(&b).unwrap_err().code,
+            "not_your_enterprise"
+        );
+        assert_eq!(reg.may_decide_enrolment(&b).unwrap_err().code, "not_your_enterprise");
+        let mut other_clerk = clerk.clone();
+        other_clerk.user_id = 2;
+        assert!(
+            clerk.may_see_enrolment(1, &a).is_ok(),
+            "the requester polls its request"
+        );
+        assert!(ent_admin.may_see_enrolment(2, &a).is_ok(), "the approver sees it");
+        assert_eq!(
+            other_clerk.may_see_enrolment(1, &a).unwrap_err().code,
+            "not_your_enrolment"
+        );
+        assert_eq!(admin.enrolment_scope(), EnrolmentScope::All);
+        assert_eq!(ent_admin.enrolment_scope(), EnrolmentScope::Enterprise(a.clone()));
+        assert_eq!(clerk.enrolment_scope(), EnrolmentScope::Requester(1));
+        assert_eq!(reg.enrolment_scope(), EnrolmentScope::Requester(1));
 
         assert!(admin.must_be_admin().is_ok());
         for c in [&reg, &ent_admin, &clerk] {

@@ -13,6 +13,7 @@ pub mod mass;
 pub mod refusal;
 pub mod refusals;
 pub mod registry;
+pub mod storage;
 pub mod text;
 pub mod uscc;
 pub mod waste;

@@ -150,6 +150,17 @@ refusals! {
     "public_key_in_use" Conflict, No "the public key is already registered; every device needs its own" "该公钥已登记，每台设备须有自己的密钥";
     "unknown_device" NotFound, No "the device has no key in force" "该设备没有有效密钥";
     "key_in_use" Conflict, No "the server key is in use; rotate it before revoking it" "该服务器密钥正在使用，请先轮换再吊销";
+    "no_device_owner" Forbidden, No "an enrolment request needs an enterprise user or a regulator; an administrator registers devices directly" "设备登记申请须由企业用户或监管人员提出，系统管理员可直接登记设备";
+    "no_bureau" NotFound, No "the regulator's district has no single bureau (enterprise with the regulator role) to own its devices" "监管人员所在辖区没有唯一的生态环境部门单位可拥有其设备";
+    "enrolment_pending" Conflict, No "a request for this device name or public key is already waiting" "该设备名称或公钥已有待审批的登记申请";
+    "too_many_enrolments" Limit, No "the user has the most device enrolment requests waiting at a time (3)" "待审批的设备登记申请已达上限（3个）";
+    "unknown_enrolment" NotFound, No "there is no device enrolment request with this number" "没有该编号的设备登记申请";
+    "not_your_enrolment" Forbidden, No "a device enrolment request the caller neither made nor may decide" "既非本人提交也无权审批的设备登记申请";
+    "enrolment_expired" Conflict, No "the request waited longer than 24 hours without a decision; ask again" "申请超过24小时未审批已过期，请重新申请";
+    "enrolment_decided" Conflict, No "the request was already approved or rejected" "该申请已批准或驳回";
+    "bad_enrolment_state" Invalid, No "an enrolment state is pending, approved, rejected, expired or all" "申请状态应为pending、approved、rejected、expired或all";
+    "too_many_storage_places" Limit, No "an enterprise registers at most 50 storage capacities" "每个企业最多登记50个贮存能力";
+    "unknown_storage_capacity" NotFound, No "no storage capacity is registered for this place" "该贮存场所未登记贮存能力";
     // ---- reference data ----------------------------------------------------------------
     "bad_waste_code_format" Invalid, No "a waste code is written NNN-NNN-NN" "废物代码应为NNN-NNN-NN格式";
     "unknown_waste_code" Invalid | NotFound, InWriter "the waste code is not in the loaded edition of the national list" "废物代码不在已加载版本的国家危险废物名录中";
@@ -271,4 +282,7 @@ refusals! {
     "bad_movement" Invalid, No "an unknown ledger movement" "未知的台账流向";
     "bad_supervision_class" Invalid, No "an unknown supervision class" "未知的管理类别";
     "bad_period_kind" Invalid, No "an unknown report period" "未知的申报周期";
+    "bad_manifest_role" Invalid, No "a party's role on a manifest is issuer, carrier or receiver" "联单相关方角色应为issuer、carrier或receiver";
+    "bad_manifest_state" Invalid, No "a manifest state is open, in_progress, closed or cancelled" "联单状态应为open、in_progress、closed或cancelled";
+    "too_many_codes" Limit, No "a query names at most 20 waste codes" "查询最多列出20个废物代码";
 }

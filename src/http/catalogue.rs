@@ -1,7 +1,9 @@
-//! Public reference endpoints: health, closed lists and districts, catalogue search, the
-//! working-day calendar.
+//! Public reference endpoints: health, closed lists and districts, catalogue search and the
+//! whole catalogue (cacheable), the working-day calendar.
 
 use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::response::Response;
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -114,9 +116,15 @@ fn named(n: Named) -> NamedCode {
     }
 }
 
-/// Every closed list with Chinese and English names, and the districts.
-#[utoipa::path(get, path = "/api/v1/reference", tag = "reference", responses((status = 200, body = Reference)))]
-pub async fn reference(State(st): State<AppState>) -> ApiResult<Json<Reference>> {
+/// Every closed list with Chinese and English names, and the districts. Cacheable like the
+/// key list (`ETag`, `304 Not Modified`).
+#[utoipa::path(get, path = "/api/v1/reference", tag = "reference",
+    params(("If-None-Match" = Option<String>, Header, description = "the ETag of a copy held; answered 304 while it is current")),
+    responses(
+        (status = 200, body = Reference, headers(("ETag" = String, description = "strong tag of the body"),
+            ("Cache-Control" = String, description = "public, no-cache"))),
+        (status = 304, description = "the copy named by If-None-Match is current")))]
+pub async fn reference(State(st): State<AppState>, headers: HeaderMap) -> ApiResult<Response> {
     let provinces = st
         .db
         .read(crate::store::reference::provinces)
@@ -131,7 +139,7 @@ pub async fn reference(State(st): State<AppState>) -> ApiResult<Json<Reference>>
         .into_iter()
         .map(|(code, name_zh, name_en)| NamedCode { code, name_zh, name_en })
         .collect();
-    Ok(Json(Reference {
+    let answer = Reference {
         districts,
         provinces,
         permit_kinds: PermitKind::ALL.iter().map(|k| named(k.named())).collect(),
@@ -168,7 +176,8 @@ pub async fn reference(State(st): State<AppState>) -> ApiResult<Json<Reference>>
         alert_rules: Rule::ALL.iter().map(|r| named(r.named())).collect(),
         receive_decisions: ReceiveDecision::ALL.iter().map(|d| named(d.named())).collect(),
         incident_kinds: IncidentKind::ALL.iter().map(|k| named(k.named())).collect(),
-    }))
+    };
+    super::cache::json(&headers, &answer)
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -251,6 +260,38 @@ pub async fn search(State(st): State<AppState>, ApiQuery(p): ApiQuery<SearchPara
         total,
         results: found.into_iter().map(|e| item(e, &exemptions)).collect(),
     }))
+}
+
+/// The whole active list in one answer.
+#[derive(Serialize, ToSchema)]
+pub struct CatalogueAll {
+    pub version: String,
+    /// Number of codes, all of them in `codes`.
+    pub count: usize,
+    /// Every code of the active edition, in code order, with its exemptions.
+    pub codes: Vec<CatalogueItem>,
+}
+
+/// The whole active national list in one answer (public), for a phone to keep: every code with
+/// its category, description, hazards and exemptions. It changes only when another edition is
+/// activated, so it carries an `ETag` (`Cache-Control: public, no-cache`) and answers `304 Not
+/// Modified` to an `If-None-Match` naming the current tag.
+#[utoipa::path(get, path = "/api/v1/catalogue/all", tag = "reference",
+    params(("If-None-Match" = Option<String>, Header, description = "the ETag of a copy held; answered 304 while it is current")),
+    responses(
+        (status = 200, body = CatalogueAll, headers(("ETag" = String, description = "strong tag of the body"),
+            ("Cache-Control" = String, description = "public, no-cache"))),
+        (status = 304, description = "the copy named by If-None-Match is current")))]
+pub async fn all(State(st): State<AppState>, headers: HeaderMap) -> ApiResult<Response> {
+    let cat = st.catalogue();
+    let exemptions = st.db.read(active_exemptions).await?;
+    let codes: Vec<CatalogueItem> = cat.entries().iter().map(|e| item(e, &exemptions)).collect();
+    let answer = CatalogueAll {
+        version: cat.version.clone(),
+        count: codes.len(),
+        codes,
+    };
+    super::cache::json(&headers, &answer)
 }
 
 /// One waste code of the active list.

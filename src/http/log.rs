@@ -2,7 +2,7 @@
 //! consistency proofs, an item's history with inclusion proofs, and every key ever used.
 
 use axum::extract::{Path, State};
-use axum::http::header;
+use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::{Deserialize, Serialize};
@@ -211,9 +211,16 @@ pub struct KeyList {
     pub keys: Vec<PublishedKey>,
 }
 
-/// Every key the service has ever used or accepted (SPEC §2).
-#[utoipa::path(get, path = "/api/v1/keys", tag = "log", responses((status = 200, body = KeyList)))]
-pub async fn keys(State(st): State<AppState>) -> ApiResult<Json<KeyList>> {
+/// Every key the service has ever used or accepted (SPEC §2): all a phone needs to verify a
+/// label with no network. Cacheable: an `ETag` over the body, `Cache-Control: public,
+/// no-cache`, and `304 Not Modified` when `If-None-Match` names the current tag.
+#[utoipa::path(get, path = "/api/v1/keys", tag = "log",
+    params(("If-None-Match" = Option<String>, Header, description = "the ETag of a copy held; answered 304 while it is current")),
+    responses(
+        (status = 200, body = KeyList, headers(("ETag" = String, description = "strong tag of the body"),
+            ("Cache-Control" = String, description = "public, no-cache"))),
+        (status = 304, description = "the copy named by If-None-Match is current")))]
+pub async fn keys(State(st): State<AppState>, headers: HeaderMap) -> ApiResult<Response> {
     let keys = st.db.read(keyring::published_keys).await?;
-    Ok(Json(KeyList { keys }))
+    super::cache::json(&headers, &KeyList { keys })
 }

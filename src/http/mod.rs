@@ -6,7 +6,9 @@
 mod accounts;
 mod alerts;
 mod approvals;
+mod cache;
 mod catalogue;
+mod enrolments;
 pub mod error;
 mod event_schema;
 mod events;
@@ -46,6 +48,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(catalogue::health))
         .routes(routes!(catalogue::reference))
         .routes(routes!(catalogue::search))
+        .routes(routes!(catalogue::all))
         .routes(routes!(catalogue::entry))
         .routes(routes!(catalogue::calendar))
         .routes(routes!(accounts::login, accounts::whoami, accounts::logout))
@@ -59,6 +62,16 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(registry::list_drivers, registry::create_driver))
         .routes(routes!(registry::list_devices, registry::register_device))
         .routes(routes!(registry::revoke_device))
+        .routes(routes!(registry::receivers))
+        .routes(routes!(
+            registry::list_storage_capacities,
+            registry::set_storage_capacity,
+            registry::remove_storage_capacity
+        ))
+        .routes(routes!(enrolments::request, enrolments::list))
+        .routes(routes!(enrolments::get))
+        .routes(routes!(enrolments::approve))
+        .routes(routes!(enrolments::reject))
         .routes(routes!(approvals::list_approvals, approvals::create_approval))
         .routes(routes!(approvals::get_approval))
         .routes(routes!(events::submit))
@@ -76,6 +89,8 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(items::verify))
         .routes(routes!(ledger::enterprise_ledger))
         .routes(routes!(ledger::manifest))
+        .routes(routes!(ledger::list_manifests))
+        .routes(routes!(ledger::arrivals))
         .routes(routes!(reports::hj1259))
         .routes(routes!(reports::enterprise_reports))
         .routes(routes!(reports::manifest_print))

@@ -1,5 +1,6 @@
-//! Registry endpoints: enterprises, permits, vehicles, drivers and device keys. Reads are
-//! scoped by `access`; writes go through the single writer.
+//! Registry endpoints: enterprises, permits, vehicles, drivers, device keys, storage
+//! capacities, and the receivers whose permits cover a load. Reads are scoped by `access`;
+//! writes go through the single writer.
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -11,9 +12,10 @@ use super::error::{ApiResult, ErrorBody};
 use super::extract::{ApiJson, ApiQuery, Auth};
 use crate::domain::access::Caller;
 use crate::domain::Uscc;
+use crate::service::receivers::{self as rcv, ReceiverQuery, Receivers};
 use crate::service::registry::{
     self as reg, Device, Driver, Enterprise, EnterpriseFilter, NewDevice, NewDriver, NewEnterprise, NewPermit,
-    NewVehicle, Permit, Vehicle,
+    NewStorageCapacity, NewVehicle, Permit, StorageCapacity, Vehicle,
 };
 use crate::service::AppState;
 
@@ -256,4 +258,124 @@ pub async fn revoke_device(
         .write(move |conn| reg::revoke_device(conn, &log, &uscc, &device, &by))
         .await?;
     Ok(Json(d))
+}
+
+/// The facilities and collection points that may receive a load of these waste codes on a day:
+/// those holding a permit valid on it that covers every code (operating or collection
+/// licence), each with the permit's number, kind and methods, its province, and whether the
+/// transfer from the issuer needs a cross-province approval, with the issuer's approvals that
+/// would cover it. For the generator's manifest form; any signed-in user.
+#[utoipa::path(get, path = "/api/v1/receivers", tag = "registry", params(ReceiverQuery),
+    responses((status = 200, body = Receivers), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody)),
+    security(("session" = []), ("bearer" = [])))]
+pub async fn receivers(
+    State(st): State<AppState>,
+    auth: Auth,
+    ApiQuery(q): ApiQuery<ReceiverQuery>,
+) -> ApiResult<Json<Receivers>> {
+    let codes = rcv::parse_codes(q.codes.as_deref(), &st.catalogue())?;
+    let day = match q.date.as_deref().filter(|d| !d.is_empty()) {
+        Some(d) => reg::check_date("date", d)?,
+        None => crate::time::cst_date(st.log.now()),
+    };
+    let named = q
+        .issuer
+        .as_deref()
+        .filter(|i| !i.is_empty())
+        .map(|i| Uscc::parse(i).map_err(|r| r.in_field("issuer")))
+        .transpose()?;
+    let caller = auth.caller;
+    Ok(Json(
+        st.db
+            .read(move |conn| {
+                let issuer = match named {
+                    Some(u) => {
+                        let district = reg::enterprise_district(conn, &u)?;
+                        caller.may_read(&u, &district)?;
+                        Some(u)
+                    }
+                    None => caller.enterprise.clone(),
+                };
+                rcv::receivers(conn, &codes, day, issuer.as_ref())
+            })
+            .await?,
+    ))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct StorageCapacityList {
+    pub capacities: Vec<StorageCapacity>,
+}
+
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct PlaceParam {
+    /// The storage place whose capacity is removed; absent for the whole store's.
+    pub place: Option<String>,
+}
+
+/// The registered storage capacities of an enterprise's store (optional; the ledger warns when
+/// what is in store exceeds one).
+#[utoipa::path(get, path = "/api/v1/enterprises/{uscc}/storage-capacities", tag = "registry",
+    params(("uscc" = String, Path, description = "unified social credit code")),
+    responses((status = 200, body = StorageCapacityList), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("session" = []), ("bearer" = [])))]
+pub async fn list_storage_capacities(
+    State(st): State<AppState>,
+    auth: Auth,
+    Path(uscc): Path<String>,
+) -> ApiResult<Json<StorageCapacityList>> {
+    let uscc = readable(&st, &auth.caller, &uscc).await?;
+    let capacities = st
+        .db
+        .read(move |conn| reg::list_storage_capacities(conn, &uscc))
+        .await?;
+    Ok(Json(StorageCapacityList { capacities }))
+}
+
+/// Sets the storage capacity (grams) of the whole store or of one storage place, replacing the
+/// one set before (the enterprise's administrator, or an administrator); answers them all.
+#[utoipa::path(post, path = "/api/v1/enterprises/{uscc}/storage-capacities", tag = "registry",
+    request_body = NewStorageCapacity,
+    params(("uscc" = String, Path, description = "unified social credit code")),
+    responses((status = 200, body = StorageCapacityList), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("session" = []), ("bearer" = [])))]
+pub async fn set_storage_capacity(
+    State(st): State<AppState>,
+    auth: Auth,
+    Path(uscc): Path<String>,
+    ApiJson(body): ApiJson<NewStorageCapacity>,
+) -> ApiResult<Json<StorageCapacityList>> {
+    let uscc = Uscc::parse(&uscc)?;
+    auth.caller.may_manage_assets(&uscc)?;
+    let by = auth.caller.username.clone();
+    let capacities = st
+        .db
+        .write(move |conn| reg::set_storage_capacity(conn, &uscc, &body, &by))
+        .await?;
+    Ok(Json(StorageCapacityList { capacities }))
+}
+
+/// Removes a storage capacity (`place` absent: the whole store's); answers those left.
+#[utoipa::path(delete, path = "/api/v1/enterprises/{uscc}/storage-capacities", tag = "registry",
+    params(("uscc" = String, Path, description = "unified social credit code"), PlaceParam),
+    responses((status = 200, body = StorageCapacityList), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("session" = []), ("bearer" = [])))]
+pub async fn remove_storage_capacity(
+    State(st): State<AppState>,
+    auth: Auth,
+    Path(uscc): Path<String>,
+    ApiQuery(p): ApiQuery<PlaceParam>,
+) -> ApiResult<Json<StorageCapacityList>> {
+    let uscc = Uscc::parse(&uscc)?;
+    auth.caller.may_manage_assets(&uscc)?;
+    let capacities = st
+        .db
+        .write(move |conn| reg::remove_storage_capacity(conn, &uscc, p.place.as_deref()))
+        .await?;
+    Ok(Json(StorageCapacityList { capacities }))
 }

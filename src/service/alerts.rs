@@ -25,10 +25,11 @@ use crate::store::projection;
 use crate::store::StoreResult;
 use crate::time::{cst_date, rfc3339};
 
-/// Waste at rest with one holder longer than this raises `storage_over_year`.
-pub const MAX_STORAGE_DAYS: i64 = 365;
+/// Waste at rest with one holder longer than this raises `storage_over_year` (the limit the
+/// inventory warns against too, `domain::storage`).
+pub const MAX_STORAGE_DAYS: i64 = crate::domain::storage::MAX_STORAGE_DAYS;
 /// Medical waste must be disposed of within this many hours of generation.
-pub const MEDICAL_HOURS: i64 = 48;
+pub const MEDICAL_HOURS: i64 = crate::domain::storage::MEDICAL_HOURS;
 /// Default limit for an item released or on the road.
 pub const DEFAULT_TRANSIT_HOURS: i64 = 72;
 /// Treatment beyond the licensed annual capacity by more than this (‰) needs a re-application.

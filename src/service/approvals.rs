@@ -314,6 +314,33 @@ pub fn list(conn: &Connection, caller: &Caller) -> StoreResult<Vec<Approval>> {
     rows.into_iter().map(|a| with_codes(conn, a)).collect()
 }
 
+/// The approvals from `issuer` to `receiver` valid on `day` that list every code of `codes`,
+/// with what manifests have used of each: those a manifest of these codes could name.
+pub fn covering(
+    conn: &Connection,
+    issuer: &Uscc,
+    receiver: &Uscc,
+    codes: &[WasteCode],
+    day: NaiveDate,
+) -> StoreResult<Vec<Approval>> {
+    let day = day.to_string();
+    let rows = conn
+        .prepare_cached(&format!(
+            "{APPROVAL_SELECT} WHERE a.issuer = ?1 AND a.receiver = ?2 AND a.valid_from <= ?3 AND a.valid_until >= ?3
+             ORDER BY a.valid_until DESC, a.number"
+        ))?
+        .query_map(params![issuer.as_str(), receiver.as_str(), day], approval_row)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let mut out = Vec::new();
+    for a in rows {
+        let a = with_codes(conn, a)?;
+        if codes.iter().all(|c| a.waste_codes.contains(&c.to_string())) {
+            out.push(a);
+        }
+    }
+    Ok(out)
+}
+
 fn unknown_approval(number: &str, kind: RefusalKind) -> Refusal {
     Refusal::new(
         kind,

@@ -6,10 +6,13 @@
 pub mod accounts;
 pub mod alerts;
 pub mod approvals;
+pub mod enrolments;
 pub mod export;
 pub mod ingest;
 pub mod items;
 pub mod ledger;
+pub mod manifests;
+pub mod receivers;
 pub mod reconcile;
 pub mod registry;
 pub mod reports;

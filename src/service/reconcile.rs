@@ -123,8 +123,9 @@ pub struct MethodLine {
     /// Licensed daily capacity (permits valid on the date that state it per day), grams per
     /// day; null when the method is licensed per year only.
     pub daily_capacity_g: Option<u64>,
-    /// Treated on the date (by the day of each item's first treatment).
+    /// Treated on the date (by the day of each item's first treatment), and how many items.
     pub treated_on_date_g: u64,
+    pub treated_on_date_items: u64,
     /// Days from 1 January to the date whose treatment exceeded the daily capacity (null
     /// without one).
     pub days_over_daily_capacity: Option<u64>,
@@ -188,6 +189,9 @@ pub struct FacilityReconciliation {
     pub days_in_year: u32,
     pub received_ytd_g: u64,
     pub received_ytd_items: u64,
+    /// Received on the date itself (the gate's "today"), by the same rule.
+    pub received_on_date_g: u64,
+    pub received_on_date_items: u64,
     pub methods: Vec<MethodLine>,
     /// For a holder of a collection licence: received against its collection capacity.
     pub collection: Option<CollectionLine>,
@@ -283,6 +287,8 @@ pub fn collection_capacity(conn: &Connection, uscc: &str, day: NaiveDate) -> Sto
 #[derive(Debug, Default)]
 struct Days {
     by_day: BTreeMap<NaiveDate, u64>,
+    /// Items first treated per day.
+    items_by_day: BTreeMap<NaiveDate, u64>,
 }
 
 impl Days {
@@ -321,15 +327,20 @@ pub fn facility(conn: &Connection, uscc: &str, date: NaiveDate) -> StoreResult<F
     let (start, end) = bounds(year_start, date);
     let day_str = date.to_string();
 
-    // Received this year: each item's first row received by the facility.
-    let (received_g, received_items): (i64, i64) = conn
-        .prepare_cached(
-            "SELECT COALESCE(SUM(h.mass_g), 0), COUNT(*) FROM item_history h
-             JOIN (SELECT item, MIN(seq) AS s FROM item_history WHERE holder = ?1 AND event = 'receive'
-                   AND state = 'received' GROUP BY item) f ON f.item = h.item AND f.s = h.seq
-             WHERE h.at >= ?2 AND h.at < ?3",
-        )?
-        .query_row(params![uscc, start, end], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    // Received this year, and on the date: each item's first row received by the facility.
+    let received_between = |from: &str, to: &str| -> StoreResult<(i64, i64)> {
+        Ok(conn
+            .prepare_cached(
+                "SELECT COALESCE(SUM(h.mass_g), 0), COUNT(*) FROM item_history h
+                 JOIN (SELECT item, MIN(seq) AS s FROM item_history WHERE holder = ?1 AND event = 'receive'
+                       AND state = 'received' GROUP BY item) f ON f.item = h.item AND f.s = h.seq
+                 WHERE h.at >= ?2 AND h.at < ?3",
+            )?
+            .query_row(params![uscc, from, to], |r| Ok((r.get(0)?, r.get(1)?)))?)
+    };
+    let (received_g, received_items) = received_between(&start, &end)?;
+    let (today_start, _) = bounds(date, date);
+    let (received_today_g, received_today_items) = received_between(&today_start, &end)?;
 
     // Treated this year, by method: the item's first treated row dates it, its latest row up
     // to the date gives the mass (a correction of the treated mass counts).
@@ -354,12 +365,9 @@ pub fn facility(conn: &Connection, uscc: &str, date: NaiveDate) -> StoreResult<F
                 let g = r.treated_g.unwrap_or(r.mass_g);
                 if let Ok(t) = DateTime::parse_from_rfc3339(&first_at) {
                     let day = crate::time::cst_date(t.with_timezone(&Utc));
-                    *days_of
-                        .entry(method.clone())
-                        .or_default()
-                        .by_day
-                        .entry(day)
-                        .or_default() += g;
+                    let d = days_of.entry(method.clone()).or_default();
+                    *d.by_day.entry(day).or_default() += g;
+                    *d.items_by_day.entry(day).or_default() += 1;
                 }
                 let e = treated.entry(method).or_default();
                 e.0 += g;
@@ -411,6 +419,7 @@ pub fn facility(conn: &Connection, uscc: &str, date: NaiveDate) -> StoreResult<F
             days_of_capacity_left: u.days_left(),
             daily_capacity_g,
             treated_on_date_g: d.by_day.get(&date).copied().unwrap_or(0),
+            treated_on_date_items: d.items_by_day.get(&date).copied().unwrap_or(0),
             days_over_daily_capacity: daily_capacity_g.map(|limit| d.over(limit)),
             peak_day: peak.map(|(d, _)| d),
             peak_day_g: peak.map_or(0, |(_, g)| g),
@@ -497,6 +506,8 @@ pub fn facility(conn: &Connection, uscc: &str, date: NaiveDate) -> StoreResult<F
         days_in_year: days,
         received_ytd_g: received_g as u64,
         received_ytd_items: received_items as u64,
+        received_on_date_g: received_today_g.max(0) as u64,
+        received_on_date_items: received_today_items.max(0) as u64,
         inventory_g: inventory.values().map(|(_, g)| g).sum(),
         inventory: inventory
             .into_iter()
@@ -513,13 +524,14 @@ pub fn facility(conn: &Connection, uscc: &str, date: NaiveDate) -> StoreResult<F
         definition_zh: "年初至统计日（北京时间）：接收量为本单位首次接收的废物的接收重量；处置量按方式统计首次处置发生在本年的废物的处置重量；\
             按比例产能 = 许可年产能 × 已过天数 ÷ 全年天数；利用率 = 处置量 ÷ 按比例产能；年末预计 = 处置量 × 全年天数 ÷ 已过天数；\
             按日许可的处置能力以日计：统计日处置量、本年超过日处置能力的天数、日均利用率 = 处置量 ÷（日处置能力 × 已过天数）；\
-            收集经营许可证以接收量对照年收集能力；库存为统计日结束时本单位持有的全部废物（接收的、自产的和已交付待运的），不含在本单位门口被拒收的废物。"
+            统计日接收量与各方式统计日处置量按同样规则只计该日；收集经营许可证以接收量对照年收集能力；库存为统计日结束时本单位持有的全部废物（接收的、自产的和已交付待运的），不含在本单位门口被拒收的废物。"
             .into(),
         definition_en: "Year to the date (China time): received = accepted mass of items the facility first received this \
             year; treated = treated mass, by method, of items first treated this year; pro-rated capacity = licensed \
             annual capacity × days elapsed ÷ days in the year; utilisation = treated ÷ pro-rated capacity; projected = \
             treated × days in the year ÷ days elapsed. A capacity licensed per day is judged per day: treated on the date, \
-            days this year over the daily capacity, and average use = treated ÷ (daily capacity × days elapsed). A \
+            days this year over the daily capacity, and average use = treated ÷ (daily capacity × days elapsed). Received \
+            and treated on the date count that day only, by the same rules. A \
             collection licence compares received with its annual collection capacity. Inventory = everything the facility \
             holds at the end of the date (received, its own waste and residues, released awaiting pickup), not items \
             refused at its gate."

@@ -21,6 +21,7 @@ use crate::log::keyring::{log_key_change, KeyChange};
 use crate::log::Log;
 use crate::store::StoreResult;
 use crate::time::{now_rfc3339, rfc3339};
+use ed25519_dalek::VerifyingKey;
 
 /// Most rows one list answer carries.
 pub const MAX_LIST_ROWS: usize = 1000;
@@ -957,25 +958,31 @@ fn device_row(r: &rusqlite::Row<'_>) -> StoreResult<Device> {
 
 const DEVICE_COLUMNS: &str = "owner, device, key_id, public_key, registered_at, revoked_at";
 
-/// Registers a device key, as a `key` entry of the log approved by `approved_by`.
-pub fn register_device(
-    conn: &Connection,
-    log: &Log,
-    owner: &Uscc,
-    new: &NewDevice,
-    approved_by: &str,
-) -> StoreResult<Device> {
-    let device = DeviceName::parse(&new.device)?;
-    let key = parse_public_key_b64(new.public_key.trim()).map_err(|e| {
+/// A device name and its Ed25519 public key (standard base64), checked (`bad_device_name`,
+/// `bad_public_key`).
+pub fn parse_device_key(device: &str, public_key_b64: &str) -> Result<(DeviceName, VerifyingKey), Refusal> {
+    let device = DeviceName::parse(device)?;
+    let key = parse_public_key_b64(public_key_b64.trim()).map_err(|e| {
         Refusal::invalid(
             "bad_public_key",
             e.to_string(),
             "公钥应为32字节Ed25519公钥的标准base64编码",
         )
     })?;
-    enterprise_district(conn, owner)?;
-    let vkey = VerifierKey::new(&device.key_name(owner), key)
-        .map_err(|e| Refusal::invalid("bad_device_name", e.to_string(), "设备密钥名称不合法"))?;
+    Ok((device, key))
+}
+
+/// The device's SPEC §2 verifier key `<owner>/<device>` (`bad_device_name` when the name
+/// cannot be a key name).
+pub fn device_vkey(owner: &Uscc, device: &DeviceName, key: VerifyingKey) -> Result<VerifierKey, Refusal> {
+    VerifierKey::new(&device.key_name(owner), key)
+        .map_err(|e| Refusal::invalid("bad_device_name", e.to_string(), "设备密钥名称不合法"))
+}
+
+/// Refuses a device key that could not be registered now: the device name of `owner` already
+/// has a key in force (`device_exists`), or the public key is registered already
+/// (`public_key_in_use`).
+pub fn check_device_free(conn: &Connection, owner: &Uscc, vkey: &VerifierKey, device: &DeviceName) -> StoreResult<()> {
     let in_force: bool = conn.query_row(
         "SELECT EXISTS(SELECT 1 FROM device_keys WHERE owner = ?1 AND device = ?2 AND revoked_at IS NULL)",
         params![owner.as_str(), device.as_str()],
@@ -991,7 +998,7 @@ pub fn register_device(
     }
     let key_used: bool = conn.query_row(
         "SELECT EXISTS(SELECT 1 FROM device_keys WHERE public_key = ?1)",
-        [key.as_bytes().as_slice()],
+        [vkey.public_key.as_bytes().as_slice()],
         |r| r.get(0),
     )?;
     if key_used {
@@ -1002,6 +1009,32 @@ pub fn register_device(
         )
         .into());
     }
+    Ok(())
+}
+
+/// Registers a device key, as a `key` entry of the log approved by `approved_by`.
+pub fn register_device(
+    conn: &Connection,
+    log: &Log,
+    owner: &Uscc,
+    new: &NewDevice,
+    approved_by: &str,
+) -> StoreResult<Device> {
+    register_device_row(conn, log, owner, new, approved_by).map(|(_, d)| d)
+}
+
+/// As [`register_device`], answering also the `device_keys` row it made.
+pub fn register_device_row(
+    conn: &Connection,
+    log: &Log,
+    owner: &Uscc,
+    new: &NewDevice,
+    approved_by: &str,
+) -> StoreResult<(i64, Device)> {
+    let (device, key) = parse_device_key(&new.device, &new.public_key)?;
+    enterprise_district(conn, owner)?;
+    let vkey = device_vkey(owner, &device, key)?;
+    check_device_free(conn, owner, &vkey, &device)?;
     let change = KeyChange {
         vkey: vkey.to_string(),
         role: "device",
@@ -1025,10 +1058,11 @@ pub fn register_device(
     let id = conn.last_insert_rowid();
     let mut stmt = conn.prepare_cached(&format!("SELECT {DEVICE_COLUMNS} FROM device_keys WHERE id = ?1"))?;
     let mut rows = stmt.query([id])?;
-    device_row(
+    let device = device_row(
         rows.next()?
             .ok_or_else(|| crate::store::StoreError::Other("device vanished".into()))?,
-    )
+    )?;
+    Ok((id, device))
 }
 
 /// Revokes a device key in force, as a `key` entry of the log approved by `approved_by`.
@@ -1090,6 +1124,119 @@ pub fn list_devices(conn: &Connection, owner: &Uscc) -> StoreResult<Vec<Device>>
         out.push(device_row(r)?);
     }
     Ok(out)
+}
+
+// ---------------------------------------------------------------- storage capacities
+
+/// Most storage capacities one enterprise registers.
+pub const MAX_STORAGE_PLACES: i64 = 50;
+/// Largest storage capacity accepted, in grams (1,000,000 t).
+pub const MAX_STORAGE_CAPACITY_G: i64 = 1_000_000_000_000;
+/// Longest storage place name, in characters.
+pub const MAX_STORAGE_PLACE_CHARS: usize = 64;
+
+/// A registered storage capacity (设计贮存能力) of an enterprise's store.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct StorageCapacity {
+    /// The storage place it is for, exactly as items name it (`storage_place`), or null for the
+    /// whole store.
+    pub place: Option<String>,
+    pub capacity_g: i64,
+    /// User name of who set it, and when (RFC 3339 UTC).
+    pub set_by: String,
+    pub set_at: String,
+}
+
+/// A storage capacity to set (replacing the one of the same place).
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewStorageCapacity {
+    /// The storage place, as items name it; null or absent for the whole store.
+    #[serde(default)]
+    pub place: Option<String>,
+    /// Grams, 1 to 10^12 (1,000,000 t).
+    pub capacity_g: i64,
+}
+
+fn storage_place(place: Option<&str>) -> Result<String, Refusal> {
+    Ok(text::optional("place", place, MAX_STORAGE_PLACE_CHARS)?.unwrap_or_default())
+}
+
+pub fn list_storage_capacities(conn: &Connection, uscc: &Uscc) -> StoreResult<Vec<StorageCapacity>> {
+    let rows = conn
+        .prepare_cached(
+            "SELECT place, capacity_g, set_by, set_at FROM storage_capacities WHERE uscc = ?1 ORDER BY place",
+        )?
+        .query_map([uscc.as_str()], |r| {
+            let place: String = r.get(0)?;
+            Ok(StorageCapacity {
+                place: (!place.is_empty()).then_some(place),
+                capacity_g: r.get(1)?,
+                set_by: r.get(2)?,
+                set_at: r.get(3)?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
+/// Sets a storage capacity of `uscc` (`bad_capacity`, `too_many_storage_places`).
+pub fn set_storage_capacity(
+    conn: &Connection,
+    uscc: &Uscc,
+    new: &NewStorageCapacity,
+    set_by: &str,
+) -> StoreResult<Vec<StorageCapacity>> {
+    let place = storage_place(new.place.as_deref())?;
+    if !(1..=MAX_STORAGE_CAPACITY_G).contains(&new.capacity_g) {
+        return Err(Refusal::invalid(
+            "bad_capacity",
+            format!("capacity_g must be a whole number of grams from 1 to {MAX_STORAGE_CAPACITY_G}"),
+            format!("capacity_g应为1至{MAX_STORAGE_CAPACITY_G}的整数克"),
+        )
+        .into());
+    }
+    enterprise_district(conn, uscc)?;
+    let (count, exists): (i64, bool) = conn
+        .prepare_cached("SELECT count(*), coalesce(max(place = ?2), 0) FROM storage_capacities WHERE uscc = ?1")?
+        .query_row(params![uscc.as_str(), place], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    if !exists && count >= MAX_STORAGE_PLACES {
+        return Err(Refusal::new(
+            crate::domain::RefusalKind::Limit,
+            "too_many_storage_places",
+            format!("enterprise {uscc} has {count} storage capacities registered; at most {MAX_STORAGE_PLACES}"),
+            format!("企业{uscc}已登记{count}个贮存能力，最多{MAX_STORAGE_PLACES}个"),
+        )
+        .into());
+    }
+    conn.prepare_cached(
+        "INSERT INTO storage_capacities(uscc, place, capacity_g, set_by, set_at) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT(uscc, place) DO UPDATE SET capacity_g = ?3, set_by = ?4, set_at = ?5",
+    )?
+    .execute(params![uscc.as_str(), place, new.capacity_g, set_by, now_rfc3339()])?;
+    list_storage_capacities(conn, uscc)
+}
+
+/// Removes the storage capacity of `place` (null: the whole store's) of `uscc`
+/// (`unknown_storage_capacity`).
+pub fn remove_storage_capacity(
+    conn: &Connection,
+    uscc: &Uscc,
+    place: Option<&str>,
+) -> StoreResult<Vec<StorageCapacity>> {
+    let place = storage_place(place)?;
+    let n = conn
+        .prepare_cached("DELETE FROM storage_capacities WHERE uscc = ?1 AND place = ?2")?
+        .execute(params![uscc.as_str(), place])?;
+    if n == 0 {
+        return Err(Refusal::not_found(
+            "unknown_storage_capacity",
+            format!("enterprise {uscc} has no storage capacity registered for '{place}'"),
+            format!("企业{uscc}未登记“{place}”的贮存能力"),
+        )
+        .into());
+    }
+    list_storage_capacities(conn, uscc)
 }
 
 /// The enterprise's Chinese name.

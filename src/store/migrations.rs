@@ -25,6 +25,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0007_print_fields.sql",
         include_str!("../../schema/0007_print_fields.sql"),
     ),
+    ("0008_field.sql", include_str!("../../schema/0008_field.sql")),
 ];
 
 pub fn migrations() -> Migrations<'static> {
