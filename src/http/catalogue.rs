@@ -10,7 +10,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::error::{ApiResult, ErrorBody};
 use super::extract::ApiQuery;
-use crate::domain::custody::StateKind;
+use crate::domain::custody::{StateKind, DEFAULT_TOLERANCE_PPT, SCALE_SLACK_G};
 use crate::domain::event::{IncidentKind, ReceiveDecision, EVENT_TYPES};
 use crate::domain::hazard::hazard_names;
 use crate::domain::waste::{waste_digits, MAX_SEARCH_RESULTS};
@@ -97,6 +97,18 @@ pub struct Reference {
     pub receive_decisions: Vec<NamedCode>,
     /// The kinds of `incident` events.
     pub incident_kinds: Vec<NamedCode>,
+    /// The tolerance the custody rules weigh by: a `weigh` off the item's mass by more is a
+    /// discrepancy, and `treat`, `consolidate` and `split` must balance within it.
+    pub mass_tolerance: MassTolerance,
+}
+
+/// `|weighed − expected| ≤ expected × permille ÷ 1000 + slack_g` is within the tolerance.
+#[derive(Serialize, ToSchema)]
+pub struct MassTolerance {
+    /// Parts per thousand of the expected mass (50 = 5 %).
+    pub permille: u32,
+    /// The scale's slack in grams, added to the tolerance.
+    pub slack_g: u64,
 }
 
 /// A code with a (Chinese, English) name from one of the service's name tables.
@@ -176,6 +188,10 @@ pub async fn reference(State(st): State<AppState>, headers: HeaderMap) -> ApiRes
         alert_rules: Rule::ALL.iter().map(|r| named(r.named())).collect(),
         receive_decisions: ReceiveDecision::ALL.iter().map(|d| named(d.named())).collect(),
         incident_kinds: IncidentKind::ALL.iter().map(|k| named(k.named())).collect(),
+        mass_tolerance: MassTolerance {
+            permille: DEFAULT_TOLERANCE_PPT,
+            slack_g: SCALE_SLACK_G,
+        },
     };
     super::cache::json(&headers, &answer)
 }

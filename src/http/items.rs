@@ -24,7 +24,8 @@ pub const MAX_SHEET_LABELS: usize = 500;
 /// Pixels per QR module of the PNG rendering.
 const PNG_MODULE_PX: u32 = 8;
 
-/// Reads an item the caller may see: its generator's or its holder's records.
+/// Reads an item the caller may see: in the records of its generator, its holder or a party of
+/// its manifest (`items::item_parties`).
 async fn readable_item(st: &AppState, caller: &Caller, code: &str) -> ApiResult<Item> {
     let code = ItemCode::parse(code)?;
     let caller = caller.clone();
@@ -32,7 +33,7 @@ async fn readable_item(st: &AppState, caller: &Caller, code: &str) -> ApiResult<
         .db
         .read(move |conn| {
             let item = items::get_item(conn, &code)?;
-            let allowed = [&item.generator, &item.holder].into_iter().any(|u| {
+            let allowed = items::item_parties(conn, &item)?.iter().any(|u| {
                 Uscc::parse(u)
                     .ok()
                     .and_then(|u| {
@@ -90,7 +91,9 @@ pub async fn list_items(
     Ok(Json(ItemList { items }))
 }
 
-/// One item with its custody state.
+/// One item with its custody state, for the parties whose records hold it: its generator, its
+/// holder, and the parties of the manifest it is booked on or travels under (the gate reads
+/// what arrives, and the part it refused). The label, QR and sheet endpoints allow the same.
 #[utoipa::path(get, path = "/api/v1/items/{code}", tag = "items",
     params(("code" = String, Path, description = "37-character item code")),
     responses((status = 200, body = Item), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),

@@ -232,6 +232,31 @@ pub fn list_items(conn: &Connection, scope: &crate::domain::access::Scope, f: &I
     Ok(items)
 }
 
+/// The enterprises whose records hold `item`: its generator, its holder, and the parties of
+/// the manifest it is booked on or travels under (issuer, carriers, receiver). So the gate of
+/// the receiver reads an item arriving there, and prints the label of a part it refused,
+/// which its carrier holds.
+pub fn item_parties(conn: &Connection, item: &Item) -> StoreResult<Vec<String>> {
+    let mut parties = vec![item.generator.clone(), item.holder.clone()];
+    let manifest = item.custody.as_ref().and_then(|c| c.manifest.as_deref());
+    if let Some(number) = manifest {
+        let row: Option<(String, String, String)> = conn
+            .prepare_cached("SELECT issuer, transporters, receiver FROM manifests WHERE number = ?1")?
+            .query_row([number], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .optional()?;
+        if let Some((issuer, transporters, receiver)) = row {
+            let carriers: Vec<String> =
+                serde_json::from_str(&transporters).map_err(|e| StoreError::Other(e.to_string()))?;
+            parties.push(issuer);
+            parties.extend(carriers);
+            parties.push(receiver);
+        }
+    }
+    parties.sort();
+    parties.dedup();
+    Ok(parties)
+}
+
 /// (Chinese, English) name of a custody state.
 pub fn state_names(state: &str) -> (&'static str, &'static str) {
     match state {
