@@ -9,6 +9,9 @@ import * as catalogue from './screens/public/catalogue.js';
 import * as login from './screens/public/login.js';
 import * as trips from './screens/driver/trips.js';
 import * as gate from './screens/gate/gate.js';
+import * as gateLoad from './screens/gate/load.js';
+import * as gateTreatment from './screens/gate/treatment.js';
+import * as gateCapacity from './screens/gate/capacity.js';
 import * as items from './screens/generator/items.js';
 import * as register from './screens/generator/register.js';
 import * as enterprises from './screens/registry/enterprises.js';
@@ -24,7 +27,7 @@ export { notFound } from './screens/public/notfound.js';
 export const screens = [
   home, catalogue, login,
   trips,
-  gate,
+  gate, gateLoad, gateTreatment, gateCapacity,
   items, register,
   enterprises, enterprise,
   alerts, indicators, facilities,

@@ -35,14 +35,17 @@ async function readJson(res) {
   }
 }
 
-/** Sends one request; resolves to the parsed JSON (null for 204), rejects with ApiError or AbortError. */
-export async function request(method, path, { body, query, signal } = {}) {
+/**
+ * Sends one request; resolves to the parsed JSON (null for 204), rejects with ApiError or
+ * AbortError. `root`: a path of the site itself (`/Q/...`) rather than of /api/v1.
+ */
+export async function request(method, path, { body, query, signal, root = false } = {}) {
   const headers = { Accept: 'application/json' };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   if (method !== 'GET' && csrfToken) headers['X-CSRF-Token'] = csrfToken;
   let res;
   try {
-    res = await fetch(BASE + path + queryString(query), {
+    res = await fetch((root ? '' : BASE) + path + queryString(query), {
       method, headers, signal, credentials: 'same-origin',
       body: body === undefined ? undefined : JSON.stringify(body),
     });
@@ -158,3 +161,16 @@ export const PUBLIC_FACILITIES = '/public/facilities';
 
 /** One log entry's exact bytes (SPEC §5.4, public). */
 export const entryUrl = (index) => `/log/entries?start=${index}&end=${Number(index) + 1}`;
+
+// ---- the facility gate: arrivals, items, the store, permits, labels ----
+
+/** Items on their way to receiver `uscc` or waiting at its gate (arrived first). */
+export const arrivals = (uscc, signal) => request('GET', `/enterprises/${seg(uscc)}/arrivals`, { signal });
+/** One item with its custody facts. */
+export const item = (code, signal) => request('GET', `/items/${seg(code)}`, { signal });
+/** An enterprise's items by state, with storage ages. */
+export const ledger = (uscc, signal) => request('GET', `/enterprises/${seg(uscc)}/ledger`, { signal });
+/** The QR code of an item's label, as an SVG picture. */
+export const qrUrl = (code) => `${BASE}/items/${seg(code)}/qr.svg`;
+/** A scanned label checked by the service (`/Q/<b32>` as JSON): `{verdict, item, ...}`. */
+export const verifyLabel = (b32, signal) => request('GET', `/Q/${seg(b32)}`, { signal, root: true });
