@@ -190,3 +190,62 @@ async fn a_driver_enrols_a_phone_at_390x844() {
     })
     .await;
 }
+
+/// A regulator of the Wansheng bureau enrols the PC on her desk; the key belongs to the bureau
+/// (the district's enterprise with the regulator role), an administrator approves it from his
+/// own session, and she acknowledges a weighing discrepancy with it from the alerts page.
+#[tokio::test]
+async fn a_regulator_enrols_her_desk_and_acknowledges_an_alert_with_it() {
+    let app = common::spawn_app().await;
+    let cast = Cast::on(&app)
+        .generator("shop", "91500110MA6ENR003")
+        .transporter(
+            "carrier",
+            "91500110MA6ENR004",
+            Fleet::van("渝D45679", "500110198804044568"),
+        )
+        .seeded("yunan", common::YUNAN)
+        .build()
+        .await;
+    let drum = cast
+        .generate(
+            "shop",
+            hwtrace::client::generate_fields("900-252-12", 100_000, "solid", &["T", "I"], 200),
+        )
+        .await;
+    cast.deliver("shop", "carrier", "yunan", &[(&drum, 80_000)]).await;
+    let alerts = cast.admin.get_ok("/api/v1/alerts?rule=weight_discrepancy").await;
+    let alert = alerts
+        .as_array()
+        .and_then(|a| a.first())
+        .cloned()
+        .expect("a discrepancy alert");
+    app.user("reg-li", "regulator", None, Some("wansheng")).await;
+    with_browsers(app, [Launch::desktop(), Launch::desktop()], move |app, [reg, admin]| {
+        log_in(reg, &app.base, "reg-li", "regulator", "alerts");
+        assert_eq!(reg.count("#ack-form"), 0, "no acknowledgement without a key");
+        let key_id = request_enrolment(reg, "li-desk");
+        log_in(admin, &app.base, "admin", "admin", "enterprises");
+        approve_in_browser(admin, &key_id);
+        wait_enrolled(reg, &key_id);
+        reg.open(&format!("{}/#/alerts", app.base), "alerts");
+        let row = format!("#alert-list tr[data-id=\"{}\"]", alert["id"]);
+        reg.click(&format!("{row} button[data-ack]"));
+        reg.type_into("#ack-note", "已核查，称重偏差系桶内残液蒸发");
+        reg.click("#ack-submit");
+        reg.wait_for(
+            &format!(
+                "document.body.dataset.ready === 'alerts' && document.querySelector({})?.dataset.state === 'acknowledged'",
+                js(&row)
+            ),
+            "the alert acknowledged",
+        );
+        let acked = block_on(async {
+            app.login("admin").await.get_ok(&format!("/api/v1/alerts/{}", alert["id"])).await
+        });
+        let seq = acked["acked_seq"].as_u64().expect("acknowledged by an entry");
+        let entry = &block_on(app.entries(seq, seq + 1))[0];
+        assert_eq!(entry["envelope"]["signatures"][0]["keyid"], key_id.as_str(), "{entry}");
+    })
+    .await;
+}
