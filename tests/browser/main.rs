@@ -10,6 +10,7 @@ mod cdp;
 mod common;
 mod enrol;
 mod everywhere;
+mod gate;
 mod infra;
 mod media;
 mod oversight;

@@ -23,7 +23,7 @@ import { t, lang, register, formatMass } from '../../core/i18n.js';
 import { h } from '../../core/dom.js';
 import { state } from '../../core/state.js';
 import { busy } from '../../core/feedback.js';
-import { enterpriseKeys, eventHead, signEvent } from '../../core/keys.js';
+import { deviceKeyFor, eventHead, signEvent } from '../../core/keys.js';
 
 register({
   zh: {
@@ -69,6 +69,14 @@ register({
     'gate.tabs': 'Gate',
   },
 });
+
+/** Replaces the children of `el` (arrays flattened; null, undefined and false left out). */
+export function put(el, ...children) {
+  el.replaceChildren(...children.flat(Infinity).filter((c) => c !== null && c !== undefined && c !== false));
+}
+
+/** A table cell that is one labelled line of a card on phones (its content in one box). */
+export const cell = (label, ...children) => h('td', { 'data-label': label }, h('div', { class: 'cell' }, ...children));
 
 // ---- scanning ----
 
@@ -130,7 +138,7 @@ export function scanField(ctx, { id, label = t('gate.scan'), hint = t('gate.scan
     h('small', { id: `${id}-hint`, class: 'hint' }, hint),
     result);
   const show = (text, verdict, code) => {
-    result.replaceChildren(...[text].flat().filter(Boolean));
+    put(result, text || null);
     result.dataset.verdict = verdict || '';
     result.dataset.code = code || '';
     result.className = `scan-result ${verdict === 'forged' || verdict === 'unreadable' || verdict === 'malformed' || verdict === 'unknown_key' ? 'bad' : verdict === 'refused' ? 'warn' : 'good'}`;
@@ -179,22 +187,15 @@ export function scanField(ctx, { id, label = t('gate.scan'), hint = t('gate.scan
 
 // ---- the device key ----
 
-/** The first usable device key of this browser for `uscc`, or null. */
-export async function gateKey(uscc, signal) {
-  const keys = await enterpriseKeys(uscc, signal);
-  return keys[0] || null;
-}
+/** The device key this browser signs with for `uscc` (core/keys.js), or null. */
+export const gateKey = (uscc, signal) => deviceKeyFor(uscc, signal);
 
 /** What to do without a device key (enrolment of this browser). */
 export function noKeyHelp(uscc) {
-  const admin = state.user?.role === 'enterprise_admin';
   return h('div', { id: 'gate-no-key', class: 'panel highlight' },
     h('p', {}, t('gate.no_key', { name: state.own?.name_zh || uscc })),
     h('p', {}, t('gate.no_key_enrol')),
-    h('p', {}, h('a', {
-      id: 'gate-enrol-link', class: 'button',
-      href: admin ? `#/enterprises/${encodeURIComponent(uscc)}/devices` : '#/device',
-    }, t('gate.no_key_link'))));
+    h('p', {}, h('a', { id: 'gate-enrol-link', class: 'button primary', href: '#/device' }, t('gate.no_key_link'))));
 }
 
 /** The line naming the device that signs. */

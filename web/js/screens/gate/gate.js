@@ -12,7 +12,7 @@ import { go } from '../../core/router.js';
 import { ensureRefs } from '../../core/state.js';
 import { isGate, ownFacility } from '../../core/roles.js';
 import { stateName } from '../../core/names.js';
-import { scanField } from './common.js';
+import { scanField, cell } from './common.js';
 
 register({
   zh: {
@@ -104,13 +104,13 @@ const wide = () => window.matchMedia('(min-width: 48rem)').matches;
 
 function itemRows(g) {
   const row = (it) => h('tr', { dataset: { code: it.code, state: it.state, overdue: it.receipt_overdue ? 'yes' : 'no' } },
-    h('td', { 'data-label': t('gate.col_item') }, h('span', { class: 'mono item-code' }, it.code)),
-    h('td', { 'data-label': t('gate.col_waste') }, h('span', { class: 'mono' }, it.waste_code), ' ', h('span', { class: 'small' }, it.waste_name)),
-    h('td', { 'data-label': t('gate.col_state') }, h('span', { class: `badge state ${it.state === 'arrived' ? 'ok' : ''}` }, stateName(it.state))),
-    h('td', { 'data-label': t('gate.col_declared') }, h('span', { class: 'num' }, formatMass(it.declared_g))),
-    h('td', { 'data-label': t('gate.col_since') }, h('time', { datetime: it.since }, formatTime(it.since))),
-    h('td', { 'data-label': t('gate.col_due') }, it.receipt_due
-      ? h('span', { class: it.receipt_overdue ? 'overdue' : '' }, it.receipt_due, it.receipt_overdue ? ` · ${t('gate.overdue')}` : '')
+    cell(t('gate.col_item'), h('span', { class: 'mono item-code' }, it.code)),
+    cell(t('gate.col_waste'), h('div', { class: 'small waste-desc', title: it.waste_name }, h('span', { class: 'mono' }, it.waste_code), ' ', it.waste_name)),
+    cell(t('gate.col_state'), h('span', { class: `badge state ${it.state === 'arrived' ? 'ok' : ''}` }, stateName(it.state))),
+    cell(t('gate.col_declared'), h('span', { class: 'num' }, formatMass(it.declared_g))),
+    cell(t('gate.col_since'), h('time', { datetime: it.since }, formatTime(it.since))),
+    cell(t('gate.col_due'), it.receipt_due
+      ? h('span', { class: it.receipt_overdue ? 'due overdue' : 'due' }, it.receipt_due, it.receipt_overdue ? ` · ${t('gate.overdue')}` : '')
       : t('common.none')));
   return h('div', { class: 'table-wrap' }, h('table', { class: 'gate-items compact' },
     h('thead', {}, h('tr', {}, ['gate.col_item', 'gate.col_waste', 'gate.col_state', 'gate.col_declared', 'gate.col_since', 'gate.col_due']

@@ -20,7 +20,7 @@ import { isGate, ownFacility } from '../../core/roles.js';
 import { decisionName, stateName } from '../../core/names.js';
 import {
   scanField, gateKey, noKeyHelp, deviceLine, signAndSend, refusalText, weighCheck, percentText, diffText,
-  toleranceText, splitLoad, labelCard,
+  toleranceText, splitLoad, labelCard, cell, put,
 } from './common.js';
 
 register({
@@ -71,7 +71,9 @@ register({
     'load.results': '签名结果',
     'load.summary': '已记入日志 {ok} 个事件，被拒绝 {refused} 个。',
     'load.r_weigh': '过磅 {mass}',
-    'load.r_receive': '{decision}：接收 {accepted}，拒收 {refused}',
+    'load.r_accept': '{decision} {mass}',
+    'load.r_refuse': '{decision} {mass}（{reason}）',
+    'load.r_receive': '{decision}：接收 {accepted}，拒收 {refused}（{reason}）',
     'load.parts': '拒收部分的新标签',
     'load.part_title': '拒收部分（新物品）',
     'load.part_of': '拒收自 {code}',
@@ -130,7 +132,9 @@ register({
     'load.results': 'Signed',
     'load.summary': '{ok} events logged, {refused} refused.',
     'load.r_weigh': 'weighed {mass}',
-    'load.r_receive': '{decision}: accepted {accepted}, refused {refused}',
+    'load.r_accept': '{decision} {mass}',
+    'load.r_refuse': '{decision} {mass} ({reason})',
+    'load.r_receive': '{decision}: accepted {accepted}, refused {refused} ({reason})',
     'load.parts': 'New labels of refused parts',
     'load.part_title': 'Refused part (a new item)',
     'load.part_of': 'refused of {code}',
@@ -185,20 +189,20 @@ function loadForm(items, st, key) {
     const reasonBox = weighable(it) && h('div', { class: 'reason-field', hidden: true },
       h('div', { class: 'field cell-field' }, h('label', { for: reason.id }, t('load.reason')), reason));
     const tr = h('tr', { dataset: { code: it.code, state: it.state, weighed: it.weighed_g == null ? 'no' : 'yes', scanned: st.scanned.has(it.code) ? 'yes' : 'no' } },
-      h('td', { 'data-label': t('load.col_take') }, take),
-      h('td', { 'data-label': t('load.col_item') },
+      cell(t('load.col_take'), take),
+      cell(t('load.col_item'),
         h('span', { class: 'mono item-code' }, it.code), ' ',
         h('span', { class: 'badge ok scanned-badge', dataset: { scannedBadge: it.code } }, t('load.scanned')),
-        h('div', { class: 'small' }, h('span', { class: 'mono' }, it.waste_code), ' ', it.waste_name),
+        h('div', { class: 'small waste-desc', title: it.waste_name }, h('span', { class: 'mono' }, it.waste_code), ' ', it.waste_name),
         !weighable(it) && h('div', { class: 'small muted' }, stateName(it.state), ' · ', t('load.on_the_way'))),
-      h('td', { 'data-label': t('load.col_expected') },
+      cell(t('load.col_expected'),
         h('span', { class: 'num' }, formatMass(it.declared_g)),
         it.mass_g !== it.declared_g && it.weighed_g == null && h('div', { class: 'small muted' }, t('load.expected_now', { mass: formatMass(it.mass_g) }))),
-      h('td', { 'data-label': t('load.col_reading') },
+      cell(t('load.col_reading'),
         it.weighed_g != null ? h('span', { class: 'num' }, t('load.weighed_at', { mass: formatMass(it.weighed_g) }))
           : canWeigh ? [cellField(reading, t('load.reading_label', { code: it.code })), share] : t('common.none')),
-      h('td', { 'data-label': t('load.col_diff') }, diff),
-      h('td', { 'data-label': t('load.col_decision') }, weighable(it) ? [cellField(decision, t('load.col_decision')), partBox, reasonBox] : t('common.none')));
+      cell(t('load.col_diff'), diff),
+      cell(t('load.col_decision'), weighable(it) ? [cellField(decision, t('load.col_decision')), partBox, reasonBox] : t('common.none')));
     rows.set(it.code, { it, tr, take, reading, share, diff, decision, refused, accepted, reason, partBox, reasonBox });
     return tr;
   };
@@ -252,12 +256,12 @@ function loadForm(items, st, key) {
       r.share.textContent = m === 'load' && g != null && it.weighed_g == null ? t('load.share', { mass: formatMass(g) }) : '';
       const expected = it.weighed_g == null ? it.mass_g : it.declared_g;
       if (g == null || !r.take.checked) {
-        r.diff.replaceChildren(t('common.none'));
+        put(r.diff, t('common.none'));
         r.diff.dataset.check = 'none';
         tr.dataset.discrepancy = 'no';
       } else {
         const c = weighCheck(expected, g);
-        r.diff.replaceChildren(
+        put(r.diff,
           h('span', { class: 'num' }, `${diffText(c.diff)}（${percentText(c.tenths)}）`), ' ',
           h('span', { class: `badge ${c.within ? 'ok' : 'bad'}` }, t(c.within ? 'load.within' : 'load.discrepancy')));
         r.diff.dataset.check = c.within ? 'ok' : 'discrepancy';
@@ -284,7 +288,7 @@ function loadForm(items, st, key) {
     check.dataset.discrepancies = String(bad.length);
     check.dataset.weighed = String(sumW);
     check.className = `load-check ${bad.length ? 'bad' : n ? 'good' : ''}`;
-    check.replaceChildren(...(n === 0 ? [h('p', { class: 'muted' }, t('load.check_none'))] : [
+    put(check, ...(n === 0 ? [h('p', { class: 'muted' }, t('load.check_none'))] : [
       h('p', {}, t('load.check_sum', { n, weighed: formatMass(sumW), expected: formatMass(sumE), diff: diffText(sumW - sumE), pct: percentText(sums.tenths) })),
       bad.length
         ? [h('p', { class: 'bad-text' }, h('strong', {}, t('load.check_bad', { n: bad.length, pct: toleranceText() }))),
@@ -292,7 +296,7 @@ function loadForm(items, st, key) {
             h('span', { class: 'mono item-code' }, it.code), ' ', `${formatMass(it.mass_g)} → ${formatMass(it.mass_g + c.diff)}`, ' ',
             h('strong', {}, `${diffText(c.diff)}（${percentText(c.tenths)}）`))))]
         : h('p', { class: 'good-text' }, t('load.check_ok')),
-    ]));
+    ].flat()));
     confirm.textContent = bad.length ? t('load.confirm_bad', { n: bad.length }) : t('load.confirm');
   };
   form.addEventListener('input', update);
@@ -356,10 +360,12 @@ function resultsPanel(st) {
   const line = (o) => {
     const e = o.event;
     const what = e.type === 'weigh' ? t('load.r_weigh', { mass: formatMass(e.weighed_mass_g) })
-      : t('load.r_receive', { decision: decisionName(e.decision), accepted: formatMass(e.accepted_mass_g), refused: formatMass(e.refused_mass_g) });
+      : e.decision === 'accept' ? t('load.r_accept', { decision: decisionName(e.decision), mass: formatMass(e.accepted_mass_g) })
+        : e.decision === 'refuse' ? t('load.r_refuse', { decision: decisionName(e.decision), mass: formatMass(e.refused_mass_g), reason: e.reason })
+          : t('load.r_receive', { decision: decisionName(e.decision), accepted: formatMass(e.accepted_mass_g), refused: formatMass(e.refused_mass_g), reason: e.reason });
     return h('li', { class: o.result.ok ? '' : 'refused', dataset: { code: e.item, type: e.type, outcome: o.result.ok ? 'ok' : 'refused', index: o.result.receipt?.index ?? '' } },
       h('span', { class: 'mono item-code' }, e.item), ' ', what, ' · ',
-      o.result.ok ? h('span', { class: 'muted' }, t('gate.logged', { index: formatInt(o.result.receipt.index) }))
+      o.result.ok ? h('a', { class: 'muted', href: api.entryUrl(o.result.receipt.index), target: '_blank', rel: 'noopener' }, t('gate.logged', { index: formatInt(o.result.receipt.index) }))
         : h('span', { class: 'error-message', dataset: { error: o.result.error?.error || '' } }, refusalText(o.result)));
   };
   return h('section', { id: 'load-results', class: 'panel', dataset: { run: String(run), ok: String(ok), refused: String(outcome.length - ok) } },
@@ -400,7 +406,7 @@ async function loadView(ctx) {
     const items = all.filter((it) => it.manifest === number);
     const arrived = items.filter((it) => it.state === 'arrived');
     const g = items[0];
-    head.replaceChildren(
+    put(head, 
       h('p', {}, h('a', { id: 'load-back', href: '#/gate' }, `← ${t('load.back')}`)),
       g ? h('div', { class: 'manifest-head' },
         h('div', {},
@@ -419,7 +425,7 @@ async function loadView(ctx) {
     const items = all.filter((it) => it.manifest === number);
     if (!items.length) {
       view = null;
-      body.replaceChildren(st.results
+      put(body, st.results
         ? h('p', { id: 'load-done', class: 'panel good-text' }, t('load.done'))
         : emptyState('load-empty', t('load.empty', { number })));
       return;
@@ -438,7 +444,7 @@ async function loadView(ctx) {
       notice('');
       st.runs += 1;
       st.results = { run: st.runs, outcome: events.map((event, i) => ({ event, result: answer[i] || { ok: false, error: { error: 'no_answer' } } })) };
-      results.replaceChildren(resultsPanel(st));
+      put(results, resultsPanel(st));
       all = (await api.arrivals(uscc, ctx.signal)).items;
       draw();
       results.scrollIntoView({ block: 'start' });
@@ -449,7 +455,7 @@ async function loadView(ctx) {
       const b = ev.target.closest('button[type=submit]');
       if (b) view.form.dataset.submitter = b.value;
     });
-    body.replaceChildren(view.form);
+    put(body, view.form);
   };
 
   const scan = scanField(ctx, {
@@ -469,7 +475,7 @@ async function loadView(ctx) {
   });
 
   draw();
-  if (st.results) results.replaceChildren(resultsPanel(st));
+  if (st.results) put(results, resultsPanel(st));
   return h('div', { id: 'gate-load-view' },
     head,
     key ? deviceLine(key) : noKeyHelp(uscc),

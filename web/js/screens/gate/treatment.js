@@ -20,7 +20,7 @@ import { isGate, ownFacility } from '../../core/roles.js';
 import { hazardName, methodName, stateName } from '../../core/names.js';
 import { normalizeWasteCode, shortWasteName } from '../../core/waste.js';
 import {
-  scanField, gateKey, noKeyHelp, deviceLine, signAndSend, refusalText, labelCard, kgText,
+  scanField, gateKey, noKeyHelp, deviceLine, signAndSend, refusalText, labelCard, kgText, cell, put,
 } from './common.js';
 
 register({
@@ -192,14 +192,14 @@ async function loadData(uscc, signal) {
 
 function storeTable(items, picked) {
   const rows = items.map((it) => h('tr', { dataset: { code: it.code, picked: picked.has(it.code) ? 'yes' : 'no' } },
-    h('td', { 'data-label': t('treat.col_pick') },
+    cell(t('treat.col_pick'),
       h('input', { type: 'checkbox', id: `treat-pick-${it.code}`, dataset: { pick: it.code }, checked: picked.has(it.code), 'aria-label': it.code })),
-    h('td', { 'data-label': t('treat.col_item') },
+    cell(t('treat.col_item'),
       h('label', { for: `treat-pick-${it.code}` }, h('span', { class: 'mono item-code' }, it.code)),
-      h('div', { class: 'small' }, h('span', { class: 'mono' }, it.waste_code), ' ', it.waste_name)),
-    h('td', { 'data-label': t('treat.col_mass') }, h('span', { class: 'num' }, formatMass(it.mass_g))),
-    h('td', { 'data-label': t('treat.col_since') }, h('time', { datetime: it.since }, formatTime(it.since))),
-    h('td', { 'data-label': t('treat.col_age') },
+      h('div', { class: 'small waste-desc', title: it.waste_name }, h('span', { class: 'mono' }, it.waste_code), ' ', it.waste_name)),
+    cell(t('treat.col_mass'), h('span', { class: 'num' }, formatMass(it.mass_g))),
+    cell(t('treat.col_since'), h('time', { datetime: it.since }, formatTime(it.since))),
+    cell(t('treat.col_age'),
       it.storage_age_days == null ? t('common.none') : t('treat.days', { n: formatInt(it.storage_age_days) }),
       it.over_age ? [' ', h('span', { class: 'badge bad' }, t('treat.over_age'))] : null)));
   return h('div', { class: 'table-wrap store-wrap' }, h('table', { id: 'treat-items' },
@@ -216,16 +216,17 @@ function treatForm(ctx, data, st, lic, key, uscc, reload) {
     const picked = data.inStore.filter((it) => st.picked.has(it.code));
     const allowed = lic.for(picked.map((it) => it.waste_code));
     const was = method.value || st.method || '';
-    method.replaceChildren(h('option', { value: '' }, t('treat.choose')),
+    put(method, h('option', { value: '' }, t('treat.choose')),
       lic.all.map((m) => h('option', { value: m, disabled: picked.length > 0 && !allowed.has(m) }, methodName(m))));
     method.value = was && (!picked.length || allowed.has(was)) ? was : '';
     const landfill = method.value === 'landfill';
     const keep = new Map([...lines.querySelectorAll('input')].map((i) => [i.id, i.value]));
-    lines.replaceChildren(...(picked.length ? picked.map((it) => {
+    put(lines, ...(picked.length ? picked.map((it) => {
       const qty = h('input', { id: `treat-q-${it.code}`, name: `q-${it.code}`, inputmode: 'decimal', autocomplete: 'off', class: 'num-input', value: keep.get(`treat-q-${it.code}`) ?? kgText(it.mass_g) });
       const vol = h('input', { id: `treat-v-${it.code}`, name: `v-${it.code}`, inputmode: 'decimal', autocomplete: 'off', class: 'num-input', value: keep.get(`treat-v-${it.code}`) ?? '' });
       return h('div', { class: 'treat-line', dataset: { code: it.code } },
-        h('div', { class: 'treat-line-item' }, h('span', { class: 'mono item-code' }, it.code), h('span', { class: 'small' }, `${it.waste_code} ${it.waste_name} · ${formatMass(it.mass_g)}`)),
+        h('div', { class: 'treat-line-item' }, h('span', { class: 'mono item-code' }, it.code),
+          h('span', { class: 'small waste-desc', title: it.waste_name }, `${it.waste_code} · ${formatMass(it.mass_g)} · ${it.waste_name}`)),
         h('div', { class: 'field' }, h('label', { for: qty.id }, t('treat.qty')), qty),
         landfill && h('div', { class: 'field' }, h('label', { for: vol.id }, t('treat.volume')), vol, h('small', { class: 'hint' }, t('treat.volume_hint'))));
     }) : [h('p', { class: 'muted', id: 'treat-none' }, t('treat.picked_none'))]));
@@ -294,7 +295,7 @@ function treatResults(st) {
       dataset: { code: o.event.item, outcome: o.result.ok ? 'ok' : 'refused', index: o.result.receipt?.index ?? '' },
     },
     h('span', { class: 'mono item-code' }, o.event.item), ' ', t('treat.r_line', { method: methodName(o.event.method), mass: formatMass(o.event.treated_mass_g) }), ' · ',
-    o.result.ok ? h('span', { class: 'muted' }, t('gate.logged', { index: formatInt(o.result.receipt.index) }))
+    o.result.ok ? h('a', { class: 'muted', href: api.entryUrl(o.result.receipt.index), target: '_blank', rel: 'noopener' }, t('gate.logged', { index: formatInt(o.result.receipt.index) }))
       : h('span', { class: 'error-message', dataset: { error: o.result.error?.error || '' } }, refusalText(o.result))))));
 }
 
@@ -388,7 +389,7 @@ function residueForm(ctx, candidates, st, key, uscc, reload) {
     const [answer] = await signAndSend(key, uscc, [event]);
     notice('');
     if (!answer?.ok) {
-      result.replaceChildren(h('p', { id: 'residue-refused', class: 'error-message', dataset: { error: answer?.error?.error || '' } }, refusalText(answer)));
+      put(result, h('p', { id: 'residue-refused', class: 'error-message', dataset: { error: answer?.error?.error || '' } }, refusalText(answer)));
       return false;
     }
     st.residue = { code: answer.receipt.item_code, index: answer.receipt.index, event };
@@ -436,17 +437,17 @@ async function treatmentView(ctx) {
   };
   const draw = () => {
     const massG = data.inStore.reduce((a, it) => a + it.mass_g, 0);
-    storeBox.replaceChildren(h('h2', {}, t('treat.store')),
+    put(storeBox, h('h2', {}, t('treat.store')),
       h('p', { id: 'treat-store-n', class: 'muted', dataset: { n: String(data.inStore.length) } }, t('treat.store_n', { n: formatInt(data.inStore.length), mass: formatMass(massG) })),
       storeTable(data.inStore, st.picked));
     if (!lic.all.length) {
-      formBox.replaceChildren(h('h2', {}, t('treat.form')), h('p', { id: 'treat-no-method', class: 'muted' }, t('treat.no_method')));
+      put(formBox, h('h2', {}, t('treat.form')), h('p', { id: 'treat-no-method', class: 'muted' }, t('treat.no_method')));
     } else {
       treat = treatForm(ctx, data, st, lic, key, uscc, reload);
-      formBox.replaceChildren(h('h2', {}, t('treat.form')), st.treatResults ? treatResults(st) : null, treat.form);
+      put(formBox, h('h2', {}, t('treat.form')), st.treatResults ? treatResults(st) : null, treat.form);
     }
     const residue = residueForm(ctx, candidates(), st, key, uscc, reload);
-    residueBox.replaceChildren(h('h2', {}, t('treat.residue')), residue.result, residue.form);
+    put(residueBox, h('h2', {}, t('treat.residue')), residue.result, residue.form);
   };
   async function reload() {
     data = await loadData(uscc, ctx.signal);
