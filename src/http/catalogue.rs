@@ -19,6 +19,7 @@ use crate::domain::{
 };
 use crate::service::alerts::Rule;
 use crate::service::items::state_names;
+use crate::service::manifests;
 use crate::service::reports::manifest::event_names;
 use crate::service::AppState;
 use crate::store::reference::{active_exemptions, exemptions_of, Exemption, ExemptionRows};
@@ -97,6 +98,8 @@ pub struct Reference {
     pub receive_decisions: Vec<NamedCode>,
     /// The kinds of `incident` events.
     pub incident_kinds: Vec<NamedCode>,
+    /// A manifest's states as its list derives them from its items (`docs/field-api.md`).
+    pub manifest_states: Vec<NamedCode>,
 }
 
 /// A code with a (Chinese, English) name from one of the service's name tables.
@@ -176,6 +179,10 @@ pub async fn reference(State(st): State<AppState>, headers: HeaderMap) -> ApiRes
         alert_rules: Rule::ALL.iter().map(|r| named(r.named())).collect(),
         receive_decisions: ReceiveDecision::ALL.iter().map(|d| named(d.named())).collect(),
         incident_kinds: IncidentKind::ALL.iter().map(|k| named(k.named())).collect(),
+        manifest_states: manifests::STATES
+            .iter()
+            .map(|s| pair(s, manifests::state_names(s)))
+            .collect(),
     };
     super::cache::json(&headers, &answer)
 }
