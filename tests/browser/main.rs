@@ -9,6 +9,7 @@ mod cdp;
 #[path = "../common/mod.rs"]
 mod common;
 mod everywhere;
+mod generator;
 mod infra;
 mod media;
 mod oversight;

@@ -21,6 +21,7 @@ import { enterpriseKeys, eventHead, signEvent } from '../../core/keys.js';
 import { normalizeWasteCode, shortWasteName } from '../../core/waste.js';
 import { exemptStages } from '../public/catalogue.js';
 import { MAX_SHEET_LABELS } from './items.js';
+import { itemLink } from '../../core/links.js';
 
 register({
   zh: {
@@ -424,7 +425,7 @@ function renderGenResults(box, form, outcome, run, newRun) {
     const which = h('span', { class: 'muted' }, t('gen.container', { n: i + 1 }), ' ');
     if (r.ok && r.receipt?.item_code) {
       const code = r.receipt.item_code;
-      return h('li', { dataset: { code } }, which, h('span', { class: 'mono item-code' }, code), ' ',
+      return h('li', { dataset: { code } }, which, itemLink(code), ' ',
         h('a', { href: api.labelUrl(code), target: '_blank', rel: 'noopener' }, t('common.label')));
     }
     const refusal = refusalOf(r);
