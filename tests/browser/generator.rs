@@ -5,20 +5,23 @@
 //! page with the history in words, reached from the inventory and from a manifest; and the
 //! inventory's storage ages and warnings.
 //!
-//! The stories' items are registered through the API beforehand (registering through the form
-//! is `register.rs`'s and the clerk's story's); the browser's signing key is made in the
-//! browser by the enterprise's administrator on the devices tab.
+//! The clerk's story goes from a new browser to printed labels: the clerk enrols the browser,
+//! the administrator approves it from his own, the clerk registers three containers and
+//! prints their labels, and the printed page decodes to genuine labels. In the other stories
+//! the items are registered through the API beforehand, and the clerk's browser is enrolled
+//! the same way, approved over the API (the approval is not their point).
 
 use hwtrace::client::generate_fields;
 use hwtrace::crypto::dsse::Envelope;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-use super::cdp::{js, Browser};
+use super::cdp::{js, Browser, Launch};
 use super::common::cast::Cast;
 use super::common::custody::Fleet;
 use super::common::{self, TestApp, YUNAN};
-use super::{block_on, has_cjk, log_in, shoot, with_browser};
+use super::enrol::{approve_by_api, approve_in_browser, request_enrolment, wait_enrolled};
+use super::{block_on, has_cjk, log_in, media, shoot, with_browser, with_browsers};
 
 const PLANT: &str = "91500110MA6GMF001";
 const CARRIER: &str = "91500110MA6GMT001";
@@ -73,23 +76,20 @@ async fn world(app: &TestApp) -> Cast {
     cast
 }
 
-/// The plant's administrator makes a signing key in this browser on the devices tab.
-fn enrol_browser_key(b: &mut Browser, app: &TestApp, uscc: &str, device: &str) {
-    b.open(&format!("{}/#/enterprises/{uscc}/devices", app.base), "enterprise");
-    b.type_into("#device-name", device);
-    b.click("#device-genkey");
-    b.wait_for(
-        "document.querySelector('#device-pubkey').value.length > 0",
-        "a generated key",
-    );
-    b.click("#device-submit");
-    b.wait_for(
-        &format!(
-            "document.body.dataset.ready === 'enterprise' && !!document.querySelector('#device-list tr[data-device={}] [data-local-key]')",
-            js(device)
-        ),
-        "the device, held by this browser",
-    );
+/// The plant's clerk, who works at the office PC.
+const CLERK: &str = "plant-clerk";
+
+async fn add_clerk(app: &TestApp, cast: &Cast) {
+    app.user(CLERK, "enterprise_clerk", Some(&cast["plant"].uscc), None).await;
+}
+
+/// The clerk logs in on this browser and enrols it as `device`, approved by the plant's
+/// administrator over the API.
+fn clerk_with_enrolled_browser(b: &mut Browser, app: &TestApp, device: &str) {
+    log_in(b, &app.base, CLERK, "enterprise_clerk", "items");
+    let key_id = request_enrolment(b, device);
+    approve_by_api(app, "plant-admin", &key_id);
+    wait_enrolled(b, &key_id);
 }
 
 /// Waits for route `view` with `cond` true.
@@ -121,12 +121,26 @@ fn inner_text(b: &mut Browser, selector: &str) -> String {
 /// out again at 390×844), named `<name>-desktop` and `<name>-phone`; only when
 /// `HWTRACE_SCREENSHOTS` is set.
 fn shoot_both(b: &mut Browser, name: &str) {
+    shoot_both_at(b, name, None);
+}
+
+/// As [`shoot_both`], scrolled to the element `at` (else to the top).
+fn shoot_both_at(b: &mut Browser, name: &str, at: Option<&str>) {
     if std::env::var_os("HWTRACE_SCREENSHOTS").is_none() {
         return;
     }
+    let scroll = match at {
+        Some(sel) => format!("document.querySelector({}).scrollIntoView({{ block: 'start' }})", js(sel)),
+        None => "window.scrollTo(0, 0)".to_owned(),
+    };
+    let settle = "new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))";
+    b.eval(&scroll);
+    b.eval(settle);
     shoot(b, &format!("{name}-desktop"));
     b.phone();
-    b.eval("new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))");
+    b.eval(settle);
+    b.eval(&scroll);
+    b.eval(settle);
     shoot(b, &format!("{name}-phone"));
     b.desktop(1366, 900);
     b.eval("new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))");
@@ -179,7 +193,100 @@ fn sorted(list: &[&String]) -> Vec<String> {
     out
 }
 
-/// Scenario: the plant's administrator opens a manifest from the store: ticking the waste oil
+/// Scenario (issue 10's first story): a clerk enrols a new browser, the administrator, at his
+/// own PC, approves it; the clerk registers three containers and prints their labels. The
+/// printed page (as the printer gets it) decodes to three QR codes, each a genuine label of one
+/// of the three containers at `/Q/`; the log holds the approved key and the three `generate`
+/// events it signed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_clerk_enrols_a_new_browser_the_admin_approves_it_and_the_clerk_registers_three_containers_and_prints_genuine_labels() {
+    let app = common::spawn_app().await;
+    let cast = Cast::on(&app).generator("plant", PLANT).build().await;
+    add_clerk(&app, &cast).await;
+    let plant = cast["plant"].uscc.clone();
+    let size_before = app.log_size().await;
+
+    with_browsers(app, [Launch::desktop(), Launch::desktop()], move |app, [clerk, admin]| {
+        log_in(clerk, &app.base, CLERK, "enterprise_clerk", "items");
+        log_in(admin, &app.base, "plant-admin", "enterprise_admin", "items");
+        // A new browser cannot sign: the form sends the clerk to enrol it.
+        clerk.click("#items-new-link");
+        wait_view(clerk, "items-new", "!!document.querySelector('#gen-no-key')", "the form asking for an enrolled browser");
+        clerk.click("#gen-enrol-link");
+        clerk.wait_ready("device");
+        let key_id = request_enrolment(clerk, "clerk-pc");
+        approve_in_browser(admin, &key_id);
+        wait_enrolled(clerk, &key_id);
+
+        // Three containers in one run.
+        clerk.open(&format!("{}/#/items/new", app.base), "items-new");
+        clerk.type_into("#gen-waste-code", "900-249-08");
+        clerk.wait_for("document.querySelector('#gen-hazards').dataset.code === '900-249-08'", "the catalogue's hazards");
+        clerk.type_into("#gen-mass-kg", "180");
+        clerk.select("#gen-form", "liquid");
+        clerk.type_into("#gen-packaging", "200L钢桶");
+        clerk.type_into("#gen-volume", "200");
+        clerk.type_into("#gen-components", "废矿物油");
+        clerk.type_into("#gen-storage", "危废暂存间A");
+        clerk.type_into("#gen-count", "3");
+        clerk.click("#gen-submit");
+        wait_view(clerk, "items-new", "document.querySelector('#gen-results')?.dataset.accepted === '3'", "three containers registered");
+        let registered: Vec<String> = serde_json::from_value(clerk.eval(
+            "[...document.querySelectorAll('#gen-result-list li[data-code]')].map((li) => li.dataset.code)",
+        ))
+        .unwrap();
+        assert_eq!(registered.len(), 3);
+
+        // Printed from the results, without leaving them.
+        clerk.capture_prints();
+        clerk.click("#gen-print-labels");
+        clerk.wait_for("(window.__hwtracePrints || []).length === 1", "the labels printed");
+        let printed = clerk.print_requests();
+        assert!(printed[0].starts_with(&format!("{}/api/v1/labels/sheet?items=", app.base)), "{printed:?}");
+        assert_eq!(clerk.eval("document.body.dataset.ready"), json!("items-new"), "printing left the page");
+        // What the printer got reads back, label by label, as genuine labels of these containers.
+        clerk.goto(&printed[0]);
+        let png = clerk.printed_png(2.0);
+        if let Some(dir) = std::env::var_os("HWTRACE_SCREENSHOTS") {
+            std::fs::write(std::path::Path::new(&dir).join("labels-printed.png"), &png).expect("the printed labels");
+        }
+        let texts = media::decode_qr(&png);
+        assert_eq!(texts.len(), 3, "three QR codes on the printed page: {texts:?}");
+        let mut read: Vec<String> = Vec::new();
+        for text in &texts {
+            assert!(text.starts_with("HTTP") && text.contains("/Q/"), "a label's QR text: {text}");
+            let b32 = text.rsplit('/').next().unwrap();
+            let view = block_on(app.verified(b32));
+            assert_eq!(view["verdict"], "genuine", "{view}");
+            read.push(view["item"]["item_code"].as_str().unwrap().to_owned());
+        }
+        read.sort();
+        let mut expected = registered.clone();
+        expected.sort();
+        assert_eq!(read, expected, "the printed labels are the three containers'");
+
+        // The log: the key the administrator approved, then the three generations it signed.
+        let size = block_on(app.log_size());
+        let entries = block_on(app.entries(size_before, size));
+        let key = entries.iter().find(|e| e["kind"] == "key").expect("the approved key's entry");
+        assert_eq!(key["key"]["owner"], plant.as_str());
+        assert_eq!(key["key"]["approved_by"], "plant-admin");
+        assert!(key["key"]["vkey"].as_str().unwrap().contains(&format!("/clerk-pc+{key_id}+")), "{key}");
+        let signed: Vec<&Value> = entries
+            .iter()
+            .filter(|e| e["kind"] == "event" && e["envelope"]["signatures"][0]["keyid"] == key_id.as_str())
+            .collect();
+        assert_eq!(signed.len(), 3, "three events signed by the enrolled key");
+        assert!(signed.iter().all(|e| e["seq"].as_u64() > key["seq"].as_u64()));
+        let events = logged_events(app);
+        let generated: Vec<&Logged> = events.iter().filter(|e| e.device == "clerk-pc").collect();
+        assert!(generated.iter().all(|e| e.kind == "generate" && e.actor == plant), "only generations by the clerk's PC");
+        assert_eq!(generated.len(), 3);
+    })
+    .await;
+}
+
+/// Scenario: the plant's clerk opens a manifest from the store: ticking the waste oil
 /// offers exactly the receivers whose permit covers it (Yunan, the cement kiln, and Chengdu
 /// across the province line with the plant's approval), adding lead-acid batteries narrows
 /// them to Yunan; the manifest is signed and opened, then amended (the second van and its
@@ -189,6 +296,7 @@ fn sorted(list: &[&String]) -> Vec<String> {
 async fn generator_opens_a_manifest_to_a_receiver_whose_permit_covers_the_load_amends_it_and_prints_it() {
     let app = common::spawn_app().await;
     let cast = world(&app).await;
+    add_clerk(&app, &cast).await;
     let oil_1 = cast.generate("plant", oil(185_500)).await;
     let oil_2 = cast.generate("plant", oil(172_000)).await;
     let lead = cast.generate("plant", batteries(60_000)).await;
@@ -209,8 +317,7 @@ async fn generator_opens_a_manifest_to_a_receiver_whose_permit_covers_the_load_a
     let size_before = app.log_size().await;
 
     with_browser(app, move |app, b| {
-        log_in(b, &app.base, "plant-admin", "enterprise_admin", "items");
-        enrol_browser_key(b, app, &plant, "office-pc");
+        clerk_with_enrolled_browser(b, app, "office-pc");
         b.click("#nav-manifests");
         b.wait_ready("manifests");
         b.click("#manifests-new-link");
@@ -302,6 +409,10 @@ async fn generator_opens_a_manifest_to_a_receiver_whose_permit_covers_the_load_a
         }
         let item_codes = b.eval("[...document.querySelectorAll('table.fixed')[0].querySelectorAll('td.code')].map((td) => td.textContent.trim())");
         assert_eq!(item_codes, json!([oil_1, oil_2]), "the printed items");
+        if let Some(dir) = std::env::var_os("HWTRACE_SCREENSHOTS") {
+            let png = b.printed_png(1.0);
+            std::fs::write(std::path::Path::new(&dir).join("manifest-printed.png"), png).expect("the printed manifest");
+        }
         shoot_both(b, "manifest-print");
 
         // The log: the browser's device signed the opening and the amendment.
@@ -337,6 +448,7 @@ fn forged(qr_text: &str) -> String {
 async fn generator_releases_the_manifests_items_to_the_first_transporter_by_scanning_their_labels() {
     let app = common::spawn_app().await;
     let cast = world(&app).await;
+    add_clerk(&app, &cast).await;
     let mut drums = Vec::new();
     for g in [185_500, 172_000, 166_000] {
         let receipt = cast.accepted("plant", "generate", oil(g)).await;
@@ -358,8 +470,7 @@ async fn generator_releases_the_manifests_items_to_the_first_transporter_by_scan
     let client = app.login("plant-admin").await;
 
     with_browser(app, move |app, b| {
-        log_in(b, &app.base, "plant-admin", "enterprise_admin", "items");
-        enrol_browser_key(b, app, &plant, "office-pc");
+        clerk_with_enrolled_browser(b, app, "office-pc");
         b.click("#nav-manifests");
         b.wait_ready("manifests");
         b.click(&format!("#manifest-list a[data-number={}]", js(&number)));
@@ -391,7 +502,7 @@ async fn generator_releases_the_manifests_items_to_the_first_transporter_by_scan
         b.click("#release-scan-add");
         b.wait_for("document.querySelector('#release-message').dataset.kind === 'error'", "an unknown code refused");
         assert_eq!(b.eval("document.querySelector('#release-scanned').dataset.count"), json!("3"));
-        shoot_both(b, "manifest-release");
+        shoot_both_at(b, "manifest-release", Some("#release-panel"));
 
         b.click("#release-submit");
         wait_view(b, "manifest", "document.querySelector('#manifest-detail')?.dataset.state === 'open' && !document.querySelector('#release-panel')",
@@ -426,6 +537,7 @@ async fn generator_releases_the_manifests_items_to_the_first_transporter_by_scan
 async fn the_item_page_shows_the_history_in_words_and_is_reached_from_the_inventory_and_from_a_manifest() {
     let app = common::spawn_app().await;
     let cast = world(&app).await;
+    add_clerk(&app, &cast).await;
     let drum = cast.generate("plant", oil(185_500)).await;
     let _kept = cast.generate("plant", oil(120_000)).await;
     let number = cast.on_the_road("plant", "carrier", "yunan", &[&drum]).await;
@@ -460,7 +572,7 @@ async fn the_item_page_shows_the_history_in_words_and_is_reached_from_the_invent
     let plant = cast["plant"].uscc.clone();
 
     with_browser(app, move |app, b| {
-        log_in(b, &app.base, "plant-admin", "enterprise_admin", "items");
+        log_in(b, &app.base, CLERK, "enterprise_clerk", "items");
         // From the inventory.
         b.click(&format!("#item-list a.item-link[data-code={}]", js(&drum)));
         wait_view(b, "item", &format!("document.querySelector('#item-page')?.dataset.code === {}", js(&drum)), "the drum's page");
@@ -537,6 +649,7 @@ async fn the_item_page_shows_the_history_in_words_and_is_reached_from_the_invent
 async fn the_inventory_shows_storage_ages_and_the_over_quantity_and_over_age_warnings() {
     let app = common::spawn_app().await;
     let cast = world(&app).await;
+    add_clerk(&app, &cast).await;
     let three_days_ago = common::cst(chrono::Utc::now() - chrono::Duration::hours(72));
     let bag = common::cast::code_of(
         &common::custody::accepted_at(
@@ -562,7 +675,7 @@ async fn the_inventory_shows_storage_ages_and_the_over_quantity_and_over_age_war
     assert_eq!(ledger["warnings_total"], 2, "{ledger}");
 
     with_browser(app, move |app, b| {
-        log_in(b, &app.base, "plant-admin", "enterprise_admin", "items");
+        log_in(b, &app.base, CLERK, "enterprise_clerk", "items");
         b.wait_for("!!document.querySelector('#inventory-warnings')", "the warnings");
         assert_eq!(
             b.eval("document.querySelector('#inventory-warnings').dataset.total"),

@@ -86,11 +86,18 @@ export function ageCell(item, aged, asOf) {
   }, ageText(hours), over && [' ', h('span', { class: 'badge warn' }, t('inv.over_age'))]);
 }
 
+/** The server's words of a warning, its item's code in them a link to the item's page. */
+function message(w) {
+  const text = said(w, 'message');
+  const at = w.item ? text.indexOf(w.item) : -1;
+  if (at < 0) return [text, w.item && [' ', itemLink(w.item)]];
+  return [text.slice(0, at), itemLink(w.item), text.slice(at + w.item.length)];
+}
+
 function warningItem(w) {
   return h('li', { dataset: { kind: w.kind, rule: w.rule, ...(w.item ? { item: w.item } : {}), ...(w.place ? { place: w.place } : {}) } },
     h('span', { class: 'badge warn' }, t(`inv.kind.${w.kind}`)), ' ',
-    h('span', { class: 'warning-message' }, said(w, 'message')),
-    w.item && [' ', itemLink(w.item)],
+    h('span', { class: 'warning-message' }, message(w)),
     h('small', { class: 'hint block' }, t('inv.basis', { basis: said(w, 'basis') })));
 }
 
@@ -116,8 +123,9 @@ function storagePanel(ledger) {
     ? h('div', { class: 'table-wrap' }, h('table', { id: 'inventory-capacities' },
       h('thead', {}, h('tr', {}, cols.map((k) => h('th', { scope: 'col' }, t(k))))),
       h('tbody', {}, lines.map((l) => h('tr', { dataset: { place: l.place ?? '', over: l.over ? 'yes' : 'no' } },
-        [l.place || t('inv.whole_store'), formatMass(l.capacity_g), formatMass(l.stored_g),
-          [formatPermille(l.used_permille), l.over && [' ', h('span', { class: 'badge warn' }, t('inv.over'))]]]
+        [l.place || t('inv.whole_store'), h('span', { class: 'num' }, formatMass(l.capacity_g)),
+          h('span', { class: 'num' }, formatMass(l.stored_g)),
+          [h('span', { class: 'num' }, formatPermille(l.used_permille)), l.over && [' ', h('span', { class: 'badge warn' }, t('inv.over'))]]]
           .map((c, i) => h('td', { 'data-label': t(cols[i]) }, h('div', { class: 'cell' }, c))))))))
     : h('p', { class: 'hint', id: 'inventory-no-capacity' }, t('inv.no_capacity'));
   return h('section', { id: 'inventory-storage', class: 'panel', dataset: { items: ledger.in_store_items, grams: ledger.in_store_g } },

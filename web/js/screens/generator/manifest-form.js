@@ -175,10 +175,11 @@ export function itemPicker(items, { id, name, checked = [] }) {
       boxes.push(cb);
       return h('li', { dataset: { code: it.code } },
         h('label', { class: 'check', for: cb.id }, cb,
-          h('span', { class: 'mono item-code' }, it.code), ' ',
-          h('span', { class: 'num muted' }, formatMass(it.mass_g)), ' ',
-          h('span', { class: 'muted small' }, formatTime(it.generated_at))),
-        ' ', itemLink(it.code, { class: 'small detail-link', 'aria-label': it.code, title: it.code }));
+          h('span', { class: 'mf-item-text' },
+            h('span', { class: 'mono item-code' }, it.code),
+            h('span', { class: 'mf-item-meta' },
+              h('span', { class: 'num' }, formatMass(it.mass_g)), ' · ', formatTime(it.generated_at)))),
+        itemLink(it.code, { class: 'small detail-link', 'aria-label': it.code, title: it.code }));
     });
     const sync = () => {
       const n = mine.filter((li) => li.querySelector('input').checked).length;

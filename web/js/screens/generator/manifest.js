@@ -22,6 +22,7 @@ import { manifestStateBadge } from './manifests.js';
 import { ownKeys, noKeyPanel, deviceField, keyNamed, signAndSend } from './signing.js';
 import { fieldRefusal, fleetFields, itemPicker, loadStock, selectionText, MAX_MANIFEST_ITEMS } from './manifest-form.js';
 import { parseScan, sameLabel, scanInput } from './scanner.js';
+import { printUrl } from '../../core/print.js';
 
 register({
   zh: {
@@ -181,21 +182,13 @@ function itemsTable(m) {
 }
 
 /** Prints the 转移联单 from a hidden frame, staying on this page. */
-function printManifest(number) {
+async function printManifest(number) {
   notice(t('mfp.printing'));
-  document.querySelector('#manifest-print-frame')?.remove();
-  const frame = h('iframe', {
-    id: 'manifest-print-frame', src: records.manifestPrintUrl(number), title: t('mfp.print'),
-    class: 'print-frame', 'aria-hidden': 'true', tabindex: '-1',
-  });
-  return new Promise((resolve) => {
-    frame.addEventListener('load', () => {
-      notice('');
-      frame.contentWindow.print();
-      resolve();
-    }, { once: true });
-    document.body.append(frame);
-  });
+  try {
+    await printUrl(records.manifestPrintUrl(number), t('mfp.print'));
+  } finally {
+    notice('');
+  }
 }
 
 function actionsBar(m, mine, panels) {
