@@ -203,6 +203,7 @@ async fn reference_names_every_item_state_event_type_and_alert_rule() {
     assert_eq!(codes("alert_rules"), rules);
     assert_eq!(codes("receive_decisions"), ["accept", "refuse", "partial"]);
     assert_eq!(codes("incident_kinds"), ["loss", "spill", "other"]);
+    assert_eq!(codes("manifest_states"), hwtrace::service::manifests::STATES);
     for list in ["treatment_methods", "user_roles", "enterprise_roles", "permit_kinds"] {
         assert!(!codes(list).is_empty(), "{list}");
     }

@@ -19,6 +19,7 @@ use crate::domain::{
 };
 use crate::service::alerts::Rule;
 use crate::service::items::state_names;
+use crate::service::manifests;
 use crate::service::reports::manifest::event_names;
 use crate::service::AppState;
 use crate::store::reference::{active_exemptions, exemptions_of, Exemption, ExemptionRows};
@@ -100,6 +101,8 @@ pub struct Reference {
     /// The tolerance the custody rules weigh by: a `weigh` off the item's mass by more is a
     /// discrepancy, and `treat`, `consolidate` and `split` must balance within it.
     pub mass_tolerance: MassTolerance,
+    /// A manifest's states as its list derives them from its items (`docs/field-api.md`).
+    pub manifest_states: Vec<NamedCode>,
 }
 
 /// `|weighed − expected| ≤ expected × permille ÷ 1000 + slack_g` is within the tolerance.
@@ -192,6 +195,10 @@ pub async fn reference(State(st): State<AppState>, headers: HeaderMap) -> ApiRes
             permille: DEFAULT_TOLERANCE_PPT,
             slack_g: SCALE_SLACK_G,
         },
+        manifest_states: manifests::STATES
+            .iter()
+            .map(|s| pair(s, manifests::state_names(s)))
+            .collect(),
     };
     super::cache::json(&headers, &answer)
 }

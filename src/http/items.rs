@@ -14,6 +14,7 @@ use super::extract::{ApiQuery, Auth};
 use crate::domain::access::Caller;
 use crate::domain::{ItemCode, Refusal, Uscc};
 use crate::render::{self, label::LabelView};
+use crate::service::item_story::{self, ItemStory};
 use crate::service::items::{self, Item};
 use crate::service::registry::enterprise_district;
 use crate::service::AppState;
@@ -100,6 +101,26 @@ pub async fn list_items(
     security(("session" = []), ("bearer" = [])))]
 pub async fn get_item(State(st): State<AppState>, auth: Auth, Path(code): Path<String>) -> ApiResult<Json<Item>> {
     Ok(Json(readable_item(&st, &auth.caller, &code).await?))
+}
+
+/// The item's history in words, for its page: every log entry that concerns it, in log order,
+/// with its event type, who signed it (enterprise and device, key IDs), the device's and the
+/// log's times, the item's state, holder and mass after it, and the masses, manifest,
+/// decision, party and reason it states. Access as for the item. The verifiable form is
+/// `GET /api/v1/items/{code}/history`.
+#[utoipa::path(get, path = "/api/v1/items/{code}/events", tag = "items",
+    params(("code" = String, Path, description = "37-character item code")),
+    responses((status = 200, body = ItemStory), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody)),
+    security(("session" = []), ("bearer" = [])))]
+pub async fn item_events(
+    State(st): State<AppState>,
+    auth: Auth,
+    Path(code): Path<String>,
+) -> ApiResult<Json<ItemStory>> {
+    let item = readable_item(&st, &auth.caller, &code).await?;
+    let code = ItemCode::parse(&item.code)?;
+    Ok(Json(st.db.read(move |conn| item_story::item_story(conn, &code)).await?))
 }
 
 /// The printable label (HTML, print CSS; 100, 150 or 200 mm by container volume).

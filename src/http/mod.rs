@@ -63,6 +63,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(registry::list_devices, registry::register_device))
         .routes(routes!(registry::revoke_device))
         .routes(routes!(registry::receivers))
+        .routes(routes!(registry::transporters))
         .routes(routes!(
             registry::list_storage_capacities,
             registry::set_storage_capacity,
@@ -82,6 +83,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         )
         .routes(routes!(items::list_items))
         .routes(routes!(items::get_item))
+        .routes(routes!(items::item_events))
         .routes(routes!(items::label_page))
         .routes(routes!(items::qr_svg))
         .routes(routes!(items::qr_png))

@@ -17,6 +17,7 @@ use crate::service::registry::{
     self as reg, Device, Driver, Enterprise, EnterpriseFilter, NewDevice, NewDriver, NewEnterprise, NewPermit,
     NewStorageCapacity, NewVehicle, Permit, StorageCapacity, Vehicle,
 };
+use crate::service::transporters::{self as carriers, Transporters};
 use crate::service::AppState;
 
 /// Parses the path's USCC and checks that the caller may read that enterprise.
@@ -301,6 +302,16 @@ pub async fn receivers(
             })
             .await?,
     ))
+}
+
+/// The registered transporters, each with its vehicles (plate, type) and drivers (name,
+/// qualification number), the choices a manifest may name. For the generator's manifest form;
+/// any signed-in user.
+#[utoipa::path(get, path = "/api/v1/transporters", tag = "registry",
+    responses((status = 200, body = Transporters), (status = 401, body = ErrorBody)),
+    security(("session" = []), ("bearer" = [])))]
+pub async fn transporters(State(st): State<AppState>, _auth: Auth) -> ApiResult<Json<Transporters>> {
+    Ok(Json(st.db.read(carriers::transporters).await?))
 }
 
 #[derive(Serialize, ToSchema)]

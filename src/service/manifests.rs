@@ -17,7 +17,7 @@ use serde_json::Value;
 use utoipa::ToSchema;
 
 use crate::domain::calendar::WorkCalendar;
-use crate::domain::{Plate, Refusal, Uscc};
+use crate::domain::{ManifestNo, Plate, Refusal, Uscc};
 use crate::service::ledger::{parse_time, receipt_deadline};
 use crate::store::{StoreError, StoreResult};
 use crate::time::rfc3339;
@@ -50,6 +50,8 @@ pub struct ManifestFilter {
     /// `summary` (default: counts and states of the items) or `full` (besides, every item with
     /// its label, for a phone to cache).
     pub items: Option<String>,
+    /// Only the manifest with this number (14 digits), if the party is named on it.
+    pub number: Option<String>,
     /// Page size, 1–500 (default 100).
     pub limit: Option<u32>,
     /// Manifests opened before this log index (for the next page: the smallest `created_seq`
@@ -137,7 +139,19 @@ pub enum Listing {
 }
 
 const ROLES: [&str; 3] = ["issuer", "carrier", "receiver"];
-const STATES: [&str; 4] = ["open", "in_progress", "closed", "cancelled"];
+/// Every state a manifest's list shows, in the order of a transfer.
+pub const STATES: [&str; 4] = ["open", "in_progress", "closed", "cancelled"];
+
+/// (Chinese, English) name of a manifest's state, as `GET /api/v1/reference` names it.
+pub fn state_names(state: &str) -> (&'static str, &'static str) {
+    match state {
+        "open" => ("待起运", "not yet picked up"),
+        "in_progress" => ("转移中", "in progress"),
+        "closed" => ("已完成", "closed"),
+        "cancelled" => ("已作废", "cancelled"),
+        _ => ("其他", "other"),
+    }
+}
 
 /// The checked filters.
 struct Checked {
@@ -145,6 +159,7 @@ struct Checked {
     vehicle: Option<String>,
     date: Option<String>,
     state: Option<&'static str>,
+    number: Option<String>,
     full: bool,
     limit: u32,
 }
@@ -216,11 +231,18 @@ fn check(f: &ManifestFilter) -> Result<Checked, Refusal> {
         .filter(|v| !v.is_empty())
         .map(|v| Plate::parse(v).map(|p| p.as_str().to_owned()))
         .transpose()?;
+    let number = f
+        .number
+        .as_deref()
+        .filter(|n| !n.is_empty())
+        .map(|n| ManifestNo::parse(n).map(|n| n.as_str().to_owned()))
+        .transpose()?;
     Ok(Checked {
         role,
         vehicle,
         date,
         state,
+        number,
         full,
         limit,
     })
@@ -240,6 +262,7 @@ WITH picked AS (
       AND (?4 IS NULL OR m.vehicle_plate = ?4)
       AND (?5 IS NULL OR m.created_seq < ?5)
       AND (?6 IS NULL OR m.planned_date <= ?6)
+      AND (?9 IS NULL OR m.number = ?9)
 ), counted AS (
     SELECT p.*, count(i.code) AS n, coalesce(sum(i.mass_g), 0) AS declared,
            coalesce(sum(json_extract(i.custody, '$.manifest') IS p.number AND i.holder = p.issuer), 0) AS waiting,
@@ -310,7 +333,7 @@ pub fn list(conn: &Connection, listing: &Listing, f: &ManifestFilter, now: DateT
     let rows = conn
         .prepare_cached(LIST_SQL)?
         .query_map(
-            params![party, c.role, district, c.vehicle, f.before, c.date, c.state, c.limit],
+            params![party, c.role, district, c.vehicle, f.before, c.date, c.state, c.limit, c.number],
             |r| {
                 Ok((
                     r.get(0)?,

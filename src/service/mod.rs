@@ -9,6 +9,7 @@ pub mod approvals;
 pub mod enrolments;
 pub mod export;
 pub mod ingest;
+pub mod item_story;
 pub mod items;
 pub mod ledger;
 pub mod manifests;
@@ -16,6 +17,7 @@ pub mod receivers;
 pub mod reconcile;
 pub mod registry;
 pub mod reports;
+pub mod transporters;
 
 use std::sync::Arc;
 

@@ -11,6 +11,7 @@ mod common;
 mod enrol;
 mod everywhere;
 mod gate;
+mod generator;
 mod infra;
 mod media;
 mod oversight;

@@ -14,6 +14,10 @@ import * as gateTreatment from './screens/gate/treatment.js';
 import * as gateCapacity from './screens/gate/capacity.js';
 import * as items from './screens/generator/items.js';
 import * as register from './screens/generator/register.js';
+import * as manifests from './screens/generator/manifests.js';
+import * as manifestForm from './screens/generator/manifest-form.js';
+import * as manifest from './screens/generator/manifest.js';
+import * as item from './screens/shared/item.js';
 import * as enterprises from './screens/registry/enterprises.js';
 import * as enterprise from './screens/registry/enterprise.js';
 import * as alerts from './screens/oversight/alerts.js';
@@ -30,6 +34,8 @@ export const screens = [
   trips,
   gate, gateLoad, gateTreatment, gateCapacity,
   items, register,
+  manifests, manifestForm, manifest,
+  item,
   enterprises, enterprise,
   alerts, indicators, facilities,
   users,

@@ -32,3 +32,4 @@ export const vehicleTypeName = (code) => refName('vehicle_types', code);
 export const districtName = (code) => refName('districts', code);
 export const decisionName = (code) => refName('receive_decisions', code);
 export const incidentName = (code) => refName('incident_kinds', code);
+export const manifestStateName = (code) => refName('manifest_states', code);

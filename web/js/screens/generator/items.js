@@ -1,6 +1,10 @@
 // screens/generator/items.js: the inventory (#/items): the items the user may see, newest
 // first, filtered by generation date and custody state, with label, verification and print
-// links; a generator's users start here (it links to the registration form).
+// links, each code linking to the item's page; a generator's users start here (it links to
+// the registration form). For an enterprise's users it also shows, from the ledger (GET
+// /enterprises/{uscc}/ledger), the storage warnings (over a registered capacity, stored past
+// the age limit), what is in store against the registered capacities, and each stored item's
+// storage age; selected stored items can go straight onto a new manifest.
 
 import * as api from '../../core/api.js';
 import { t, register, formatInt, formatMass } from '../../core/i18n.js';
@@ -8,9 +12,12 @@ import { h, field, readForm, time } from '../../core/dom.js';
 import { go } from '../../core/router.js';
 import { state, ensureRefs } from '../../core/state.js';
 import { busy } from '../../core/feedback.js';
-import { isEnterpriseUser } from '../../core/roles.js';
+import { isEnterpriseUser, isGenerator } from '../../core/roles.js';
 import { refCodes, stateName } from '../../core/names.js';
 import { base32, b64ToBytes } from '../../core/bytes.js';
+import { itemLink } from '../../core/links.js';
+import * as records from '../../core/records.js';
+import { inventoryPanels, ageCell } from './inventory.js';
 
 register({
   zh: {
@@ -33,6 +40,8 @@ register({
     'item.more': '更多',
     'item.shown': '显示 {n} 个',
     'item.none': '没有符合条件的物品',
+    'item.age': '贮存时长',
+    'item.to_manifest': '用所选物品开立联单',
   },
   en: {
     'nav.items': 'Items',
@@ -54,6 +63,8 @@ register({
     'item.more': 'More',
     'item.shown': '{n} shown',
     'item.none': 'No matching items',
+    'item.age': 'Storage age',
+    'item.to_manifest': 'Open a manifest with the selected items',
   },
 });
 
@@ -75,7 +86,14 @@ export const stateBadge = (code) => h('span', { class: 'badge ok state', dataset
 async function itemsView(ctx) {
   await ensureRefs(ctx.signal);
   const filters = { date: ctx.query.get('date') || '', state: ctx.query.get('state') || '' };
-  const { items } = await api.items({ ...filters, limit: ITEMS_PAGE }, ctx.signal);
+  const uscc = isEnterpriseUser() ? state.user.enterprise : null;
+  const [{ items }, ledger] = await Promise.all([
+    api.items({ ...filters, limit: ITEMS_PAGE }, ctx.signal),
+    // The inventory's warnings and ages are a help: without them the list still shows.
+    uscc ? records.ledger(uscc, ctx.signal).catch((e) => { if (e.name === 'AbortError') throw e; return null; }) : null,
+  ]);
+  const ages = new Map((ledger?.states || []).flatMap((g) => g.items).map((it) => [it.code, it]));
+  const ageOf = (it) => ages.get(it.code) || null;
 
   const shown = [];
   const selected = new Set();
@@ -85,6 +103,7 @@ async function itemsView(ctx) {
   const tooMany = h('p', { id: 'items-too-many', class: 'hint warn-text', hidden: true }, t('item.too_many', { max: MAX_SHEET_LABELS }));
   const print = h('a', { id: 'items-print', class: 'button primary', target: '_blank', rel: 'noopener' }, t('item.print_selected'));
   const more = h('button', { type: 'button', id: 'items-more' }, t('item.more'));
+  const toManifest = isGenerator() && h('a', { id: 'items-to-manifest', class: 'button' }, t('item.to_manifest'));
 
   const update = () => {
     const codes = shown.map((it) => it.code).filter((c) => selected.has(c));
@@ -99,6 +118,17 @@ async function itemsView(ctx) {
     }
     print.dataset.count = String(codes.length);
     tooMany.hidden = codes.length <= MAX_SHEET_LABELS;
+    if (toManifest) {
+      const stored = shown.filter((it) => codes.includes(it.code) && it.state === 'stored' && !it.custody?.manifest);
+      if (stored.length) {
+        toManifest.href = `#/manifests/new?items=${stored.map((it) => it.code).join(',')}`;
+        toManifest.removeAttribute('aria-disabled');
+      } else {
+        toManifest.removeAttribute('href');
+        toManifest.setAttribute('aria-disabled', 'true');
+      }
+      toManifest.dataset.count = String(stored.length);
+    }
     selectAll.checked = shown.length > 0 && codes.length === shown.length;
     selectAll.indeterminate = codes.length > 0 && codes.length < shown.length;
   };
@@ -112,9 +142,9 @@ async function itemsView(ctx) {
     for (const it of list) {
       if (shown.some((s) => s.code === it.code)) continue;
       shown.push(it);
-      tbody.append(itemRow(it, toggle));
+      tbody.append(itemRow(it, toggle, ageOf(it), ledger?.as_of));
     }
-    if (!shown.length) tbody.replaceChildren(h('tr', { class: 'empty' }, h('td', { colspan: 7 }, t('item.none'))));
+    if (!shown.length) tbody.replaceChildren(h('tr', { class: 'empty' }, h('td', { colspan: 8 }, t('item.none'))));
     more.hidden = list.length < ITEMS_PAGE;
     update();
   };
@@ -136,19 +166,20 @@ async function itemsView(ctx) {
   });
   add(items);
 
-  const cols = ['', 'item.code', 'item.waste', 'item.mass', 'item.state', 'item.generated_at', 'common.actions'];
+  const cols = ['', 'item.code', 'item.waste', 'item.mass', 'item.state', 'item.age', 'item.generated_at', 'common.actions'];
   const head = h('thead', {}, h('tr', {}, cols.map((key, i) =>
     h('th', { scope: 'col' }, i === 0 ? selectAll : t(key)))));
   return h('div', { id: 'items' },
     isEnterpriseUser() && h('p', { class: 'actions' },
       h('a', { id: 'items-new-link', class: 'button', href: '#/items/new' }, t('item.new_link'))),
+    ledger && inventoryPanels(ledger),
     itemFilter(filters),
-    h('div', { class: 'toolbar' }, print, count, tooMany),
+    h('div', { class: 'toolbar' }, print, toManifest, count, tooMany),
     h('div', { class: 'table-wrap' }, h('table', { id: 'item-list', class: 'items' }, head, tbody)),
     h('p', { class: 'actions' }, more));
 }
 
-function itemRow(it, toggle) {
+function itemRow(it, toggle, aged, asOf) {
   const cb = h('input', {
     type: 'checkbox', dataset: { select: it.code }, 'aria-label': t('item.select_one', { code: it.code }),
   });
@@ -156,16 +187,17 @@ function itemRow(it, toggle) {
   const verify = verifyHref(it);
   const cells = [
     [t('item.select'), cb],
-    [t('item.code'), h('span', { class: 'mono item-code' }, it.code)],
+    [t('item.code'), itemLink(it.code)],
     [t('item.waste'), [h('span', { class: 'mono' }, it.waste_code), ' ', h('span', {}, it.waste_name)]],
     [t('item.mass'), h('span', { class: 'num', title: `${formatInt(it.mass_g)} g` }, formatMass(it.mass_g))],
     [t('item.state'), stateBadge(it.state)],
+    [t('item.age'), ageCell(it, aged, asOf)],
     [t('item.generated_at'), time(it.generated_at)],
     [t('common.actions'), h('span', { class: 'actions' },
       h('a', { href: api.labelUrl(it.code), target: '_blank', rel: 'noopener', dataset: { action: 'label' } }, t('common.label')),
       verify && h('a', { href: verify, target: '_blank', rel: 'noopener', dataset: { action: 'verify' } }, t('item.verify')))],
   ];
-  return h('tr', { dataset: { code: it.code, seq: it.created_seq, state: it.state } },
+  return h('tr', { dataset: { code: it.code, seq: it.created_seq, state: it.state, ...(aged?.over_age ? { overAge: 'yes' } : {}) } },
     cells.map(([label, c]) => h('td', { 'data-label': label }, h('div', { class: 'cell' }, c))));
 }
 
@@ -188,6 +220,6 @@ function itemFilter(f) {
 export const routes = [
   {
     name: 'items', pattern: '/items', view: itemsView, title: 'item.title', auth: true,
-    nav: { label: 'nav.items', rank: 30, main: true, show: () => !!state.user, also: ['items-new'] },
+    nav: { label: 'nav.items', rank: 30, main: true, show: () => !!state.user, also: ['items-new', 'item'] },
   },
 ];

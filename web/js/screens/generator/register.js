@@ -11,7 +11,7 @@ import * as api from '../../core/api.js';
 import { t, lang, register, parseMass, formatMass } from '../../core/i18n.js';
 import { h, field, options } from '../../core/dom.js';
 import { state, ensureRefs } from '../../core/state.js';
-import { notice } from '../../core/feedback.js';
+import { busy, notice } from '../../core/feedback.js';
 import {
   onSubmit, FieldErrors, fieldLabel, refusalField, lockForm, unlockForm, clearFieldErrors, wholeNumber, isRefusal,
 } from '../../core/forms.js';
@@ -21,6 +21,8 @@ import { enterpriseKeys, eventHead, signEvent } from '../../core/keys.js';
 import { normalizeWasteCode, shortWasteName } from '../../core/waste.js';
 import { exemptStages } from '../public/catalogue.js';
 import { MAX_SHEET_LABELS } from './items.js';
+import { itemLink } from '../../core/links.js';
+import { printUrl } from '../../core/print.js';
 
 register({
   zh: {
@@ -56,7 +58,8 @@ register({
     'gen.results': '登记结果',
     'gen.summary': '已登记 {accepted} 个，被拒绝 {refused} 个。',
     'gen.container': '第 {n} 个',
-    'gen.print': '打印这些标签',
+    'gen.print': '打开标签页',
+    'gen.print_now': '打印这些标签',
     'gen.to_items': '查看物品列表',
     'gen.signing': '正在签名 {n} 个容器…',
     'gen.waste_name_hint': '默认为名录名称的简称，印在标签上，可修改。',
@@ -104,7 +107,8 @@ register({
     'gen.results': 'Results',
     'gen.summary': '{accepted} registered, {refused} refused.',
     'gen.container': 'Container {n}',
-    'gen.print': 'Print these labels',
+    'gen.print': 'Open the label sheet',
+    'gen.print_now': 'Print these labels',
     'gen.to_items': 'View the item list',
     'gen.signing': 'Signing {n} containers…',
     'gen.waste_name_hint': 'A short form of the catalogue\'s name by default, printed on the label; change it if needed.',
@@ -414,6 +418,13 @@ function serverMessage(err) {
   return (lang() === 'zh' ? zh || en : en || zh) || '';
 }
 
+/** Prints the run's label sheet from a hidden frame, staying on the results. */
+function printButton(url) {
+  const b = h('button', { type: 'button', id: 'gen-print-labels', class: 'primary' }, t('gen.print_now'));
+  b.addEventListener('click', () => busy(printUrl(url, t('gen.print_now'))));
+  return b;
+}
+
 function renderGenResults(box, form, outcome, run, newRun) {
   const codes = outcome.filter((r) => r.ok && r.receipt?.item_code).map((r) => r.receipt.item_code);
   const refused = outcome.length - codes.length;
@@ -421,7 +432,7 @@ function renderGenResults(box, form, outcome, run, newRun) {
     const which = h('span', { class: 'muted' }, t('gen.container', { n: i + 1 }), ' ');
     if (r.ok && r.receipt?.item_code) {
       const code = r.receipt.item_code;
-      return h('li', { dataset: { code } }, which, h('span', { class: 'mono item-code' }, code), ' ',
+      return h('li', { dataset: { code } }, which, itemLink(code), ' ',
         h('a', { href: api.labelUrl(code), target: '_blank', rel: 'noopener' }, t('common.label')));
     }
     const refusal = refusalOf(r);
@@ -438,7 +449,8 @@ function renderGenResults(box, form, outcome, run, newRun) {
     h('ol', { id: 'gen-result-list', class: 'gen-results' }, items),
     codes.length > 0 && h('p', { class: 'hint' }, t('gen.done_hint')),
     h('p', { class: 'actions' },
-      printable.length > 0 && h('a', { id: 'gen-print', class: 'button primary', href: api.sheetUrl(printable), target: '_blank', rel: 'noopener' }, t('gen.print')),
+      printable.length > 0 && printButton(api.sheetUrl(printable)),
+      printable.length > 0 && h('a', { id: 'gen-print', class: 'button', href: api.sheetUrl(printable), target: '_blank', rel: 'noopener' }, t('gen.print')),
       again,
       h('a', { id: 'gen-items-link', class: 'button', href: '#/items' }, t('gen.to_items'))));
   Object.assign(box.dataset, { run: String(run), accepted: String(codes.length), refused: String(refused) });

@@ -12,6 +12,7 @@ import { onSubmit } from '../../core/forms.js';
 import { canOversee, isAdmin } from '../../core/roles.js';
 import { districtName, methodName, refCodes, ruleName } from '../../core/names.js';
 import { enterpriseKeys, eventHead, localKeyRecords, signEvent } from '../../core/keys.js';
+import { itemLink } from '../../core/links.js';
 
 register({
   zh: {
@@ -231,7 +232,7 @@ const facilityLink = (uscc, text) =>
 /** The subject, linked where the app has a page for it. */
 function alertSubject(a) {
   const s = a.subject;
-  if (ITEM_CODE_RE.test(s)) return h('span', { class: 'mono item-code', title: t('common.item_code') }, s);
+  if (ITEM_CODE_RE.test(s)) return itemLink(s, { title: t('common.item_code') });
   if (a.rule === 'capacity_exceeded') {
     const [uscc, method, year] = s.split('/');
     return [facilityLink(uscc), ' ', methodName(method), ' ', year];

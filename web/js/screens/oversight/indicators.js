@@ -9,6 +9,7 @@ import { go } from '../../core/router.js';
 import { ensureRefs } from '../../core/state.js';
 import { canOversee, isAdmin } from '../../core/roles.js';
 import { districtName } from '../../core/names.js';
+import { itemLink } from '../../core/links.js';
 
 register({
   zh: {
@@ -232,7 +233,7 @@ function balancePanel(b) {
     h('p', { id: 'balance-lines-count', class: 'muted small' },
       t('ind.lines_shown', { total: formatInt(b.lines_total), shown: shown.length })),
     dataTable('balance-lines', [
-      [t('common.item_code'), (l) => h('span', { class: 'mono item-code' }, l.item)],
+      [t('common.item_code'), (l) => itemLink(l.item)],
       [t('ind.declared'), mass('declared_g')],
       [t('ind.bucket'), bucket],
       [t('ind.mass_now'), mass('mass_g')],

@@ -1,0 +1,262 @@
+// screens/shared/item.js: the page of one item (#/items/<code>, route `item`), for everyone
+// who may see the item (its generator, its holder, the district's regulators): the label as
+// printed (the label page in a frame, printable from here), its state, holder, masses, manifest
+// and the items it came from or became, and its full history in words from GET
+// /items/{code}/events: each entry's event type, who signed it (enterprise and device, with
+// the key IDs), the device's signed time and the logged time, the masses and decisions it
+// states, and the state, holder and mass it left the item in. Every item code of the app
+// links here (core/links.js).
+
+import { t, register, formatMass, formatInt, formatTime, lang } from '../../core/i18n.js';
+import { h, section, time } from '../../core/dom.js';
+import { ensureRefs } from '../../core/state.js';
+import { busy } from '../../core/feedback.js';
+import * as api from '../../core/api.js';
+import * as records from '../../core/records.js';
+import { itemLink, manifestLink } from '../../core/links.js';
+import { decisionName, eventName, formName, hazardName, incidentName, methodName, stateName } from '../../core/names.js';
+import { base32, b64ToBytes } from '../../core/bytes.js';
+
+register({
+  zh: {
+    'itemp.title': '物品详情',
+    'itemp.code': '物品编码',
+    'itemp.waste': '废物',
+    'itemp.state': '状态',
+    'itemp.holder': '持有单位',
+    'itemp.generator': '产生单位',
+    'itemp.declared': '申报净重',
+    'itemp.mass': '现重量',
+    'itemp.form': '形态和危险特性',
+    'itemp.packaging': '包装',
+    'itemp.generated_at': '产生时间',
+    'itemp.storage_place': '贮存地点',
+    'itemp.manifest': '转移联单',
+    'itemp.inputs': '来源物品',
+    'itemp.outputs': '产生的物品',
+    'itemp.discrepancy': '重量差异',
+    'itemp.discrepancy_text': '应为 {expected}，过磅 {weighed}（{answered}）',
+    'itemp.answered': '已说明',
+    'itemp.unanswered': '未说明',
+    'itemp.label': '标签',
+    'itemp.print_label': '打印标签',
+    'itemp.open_label': '打开标签页',
+    'itemp.verify': '验证标签',
+    'itemp.history': '全部记录',
+    'itemp.history_lead': '每条记录都是日志中的一条签名条目，按记录顺序排列。',
+    'itemp.proofs': '带包含证明的原始日志条目（JSON）',
+    'itemp.entry': '日志第 {index} 条',
+    'itemp.signed_by': '签名',
+    'itemp.device': '设备 {device}',
+    'itemp.keys': '密钥 {keys}',
+    'itemp.signed_at': '签名时间',
+    'itemp.logged_at': '记录时间',
+    'itemp.after': '之后',
+    'itemp.detail': '内容',
+    'itemp.after_text': '{state} · 持有：{holder} · {mass}',
+    'itemp.m.declared': '申报 {m}',
+    'itemp.m.weighed': '过磅 {m}',
+    'itemp.m.accepted': '接收 {m}',
+    'itemp.m.refused': '拒收 {m}',
+    'itemp.m.treated': '处置 {m}',
+    'itemp.m.lost': '损失 {m}',
+    'itemp.to': '交给 {name}',
+    'itemp.place': '贮存于 {place}',
+    'itemp.decision': '决定：{decision}',
+    'itemp.method': '方式：{method}',
+    'itemp.incident': '类型：{kind}',
+    'itemp.note': '说明：{note}',
+    'itemp.made_from': '来源：',
+    'itemp.created': '产生：',
+    'itemp.corrects': '更正第 {index} 条的 {field}：{value}',
+    'itemp.none': '日志中还没有这件物品的记录。',
+  },
+  en: {
+    'itemp.title': 'Item',
+    'itemp.code': 'Item code',
+    'itemp.waste': 'Waste',
+    'itemp.state': 'State',
+    'itemp.holder': 'Holder',
+    'itemp.generator': 'Generator',
+    'itemp.declared': 'Declared net mass',
+    'itemp.mass': 'Mass now',
+    'itemp.form': 'Form and hazards',
+    'itemp.packaging': 'Packaging',
+    'itemp.generated_at': 'Generated',
+    'itemp.storage_place': 'Storage place',
+    'itemp.manifest': 'Manifest',
+    'itemp.inputs': 'Made from',
+    'itemp.outputs': 'Became',
+    'itemp.discrepancy': 'Weight discrepancy',
+    'itemp.discrepancy_text': 'expected {expected}, weighed {weighed} ({answered})',
+    'itemp.answered': 'explained',
+    'itemp.unanswered': 'not explained',
+    'itemp.label': 'Label',
+    'itemp.print_label': 'Print the label',
+    'itemp.open_label': 'Open the label page',
+    'itemp.verify': 'Verify the label',
+    'itemp.history': 'Full history',
+    'itemp.history_lead': 'Each record is one signed entry of the log, in log order.',
+    'itemp.proofs': 'The raw log entries with inclusion proofs (JSON)',
+    'itemp.entry': 'log entry {index}',
+    'itemp.signed_by': 'Signed by',
+    'itemp.device': 'device {device}',
+    'itemp.keys': 'key {keys}',
+    'itemp.signed_at': 'Signed at',
+    'itemp.logged_at': 'Logged at',
+    'itemp.after': 'After',
+    'itemp.detail': 'Details',
+    'itemp.after_text': '{state} · held by {holder} · {mass}',
+    'itemp.m.declared': 'declared {m}',
+    'itemp.m.weighed': 'weighed {m}',
+    'itemp.m.accepted': 'accepted {m}',
+    'itemp.m.refused': 'refused {m}',
+    'itemp.m.treated': 'treated {m}',
+    'itemp.m.lost': 'lost {m}',
+    'itemp.to': 'to {name}',
+    'itemp.place': 'stored at {place}',
+    'itemp.decision': 'decision: {decision}',
+    'itemp.method': 'method: {method}',
+    'itemp.incident': 'kind: {kind}',
+    'itemp.note': 'note: {note}',
+    'itemp.made_from': 'made from: ',
+    'itemp.created': 'made: ',
+    'itemp.corrects': 'corrects {field} of entry {index}: {value}',
+    'itemp.none': 'The log has no entry of this item yet.',
+  },
+});
+
+/** Label sides in CSS pixels by container volume (HJ 1276: ≤50 L 100 mm, <450 L 150 mm, else 200 mm). */
+function labelSidePx(volumeL) {
+  const mm = volumeL <= 50 ? 100 : volumeL < 450 ? 150 : 200;
+  return Math.round((mm * 96) / 25.4);
+}
+/** The width the label's picture is shown at. */
+const LABEL_SHOWN_PX = 300;
+/** The label page's own margin around the label on screen (8 mm), in CSS pixels. */
+const LABEL_PAGE_MARGIN_PX = 31;
+
+const partyName = (p) => (p ? (lang() === 'en' && p.name_en) || p.name_zh || p.uscc : '');
+const party = (p) => (p ? [partyName(p), ' ', h('span', { class: 'mono muted small' }, p.uscc)] : t('common.none'));
+
+function verifyHref(item) {
+  try {
+    return item.label_b64 ? `/Q/${base32(b64ToBytes(item.label_b64))}` : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The label page in a frame, scaled down to a picture, printable from here. */
+function labelPanel(item) {
+  const side = labelSidePx(item.container_volume_l || 0);
+  const frameW = side + 2 * LABEL_PAGE_MARGIN_PX;
+  const frameH = side + 3 * LABEL_PAGE_MARGIN_PX;
+  const scale = LABEL_SHOWN_PX / frameW;
+  const frame = h('iframe', {
+    id: 'item-label-frame', src: api.labelUrl(item.code), title: t('itemp.label'), tabindex: '-1',
+    style: `width:${frameW}px;height:${frameH}px;transform:scale(${scale});transform-origin:0 0;border:0`,
+  });
+  const box = h('div', { class: 'label-picture', style: `width:${LABEL_SHOWN_PX}px;height:${Math.ceil(frameH * scale)}px` }, frame);
+  const print = h('button', { type: 'button', id: 'item-print-label', class: 'primary' }, t('itemp.print_label'));
+  print.addEventListener('click', () => busy(Promise.resolve().then(() => frame.contentWindow.print())));
+  const verify = verifyHref(item);
+  return h('section', { id: 'item-label', class: 'panel' },
+    h('h2', {}, t('itemp.label')), box,
+    h('p', { class: 'actions' }, print,
+      h('a', { id: 'item-label-link', class: 'button', href: api.labelUrl(item.code), target: '_blank', rel: 'noopener' }, t('itemp.open_label')),
+      verify && h('a', { id: 'item-verify-link', class: 'button', href: verify, target: '_blank', rel: 'noopener' }, t('itemp.verify'))));
+}
+
+function summary(item, story) {
+  const c = item.custody || {};
+  const last = story.entries.at(-1);
+  const first = story.entries[0];
+  const links = (codes) => (codes?.length ? h('span', { class: 'links' }, codes.map((x) => itemLink(x))) : null);
+  const rows = [
+    ['itemp.code', h('span', { class: 'mono' }, item.code)],
+    ['itemp.waste', [h('span', { class: 'mono' }, item.waste_code), ' ', item.waste_name]],
+    ['itemp.state', h('span', { class: 'badge ok state', dataset: { state: item.state } }, stateName(item.state))],
+    ['itemp.holder', last?.holder ? party(last.holder) : h('span', { class: 'mono' }, item.holder)],
+    ['itemp.generator', first && first.actor.uscc === item.generator ? party(first.actor) : h('span', { class: 'mono' }, item.generator)],
+    ['itemp.declared', h('span', { class: 'num', title: `${formatInt(c.declared_g ?? item.mass_g)} g` }, formatMass(c.declared_g ?? item.mass_g))],
+    ['itemp.mass', h('span', { class: 'num', id: 'item-mass', title: `${formatInt(c.mass_g ?? item.mass_g)} g` }, formatMass(c.mass_g ?? item.mass_g))],
+    ['itemp.form', [formName(item.form), ' · ', item.hazards.map(hazardName).join('、')]],
+    ['itemp.packaging', `${item.packaging}（${item.container_volume_l} L）`],
+    ['itemp.generated_at', time(item.generated_at)],
+    ['itemp.storage_place', item.storage_place],
+    c.manifest && ['itemp.manifest', manifestLink(c.manifest)],
+    c.inputs?.length && ['itemp.inputs', links(c.inputs)],
+    c.outputs?.length && ['itemp.outputs', links(c.outputs)],
+    c.discrepancy && ['itemp.discrepancy', t('itemp.discrepancy_text', {
+      expected: formatMass(c.discrepancy.expected_g), weighed: formatMass(c.discrepancy.weighed_g),
+      answered: t(c.discrepancy.answered ? 'itemp.answered' : 'itemp.unanswered'),
+    })],
+  ].filter(Boolean);
+  return h('section', { id: 'item-detail', class: 'panel', dataset: { code: item.code, state: item.state } },
+    h('dl', { class: 'summary' }, rows.flatMap(([k, v]) => [h('dt', {}, t(k)), h('dd', { dataset: { term: k.slice(6) } }, v)])));
+}
+
+/** What an entry states, in words: masses, party, decision, method, place, reason, items. */
+function stated(e) {
+  const m = e.masses || {};
+  const parts = [];
+  const mass = (key, g) => g !== null && g !== undefined && parts.push(t(`itemp.m.${key}`, { m: formatMass(g) }));
+  mass('declared', m.declared_g);
+  mass('weighed', m.weighed_g);
+  mass('accepted', m.accepted_g);
+  mass('refused', m.refused_g);
+  mass('treated', m.treated_g);
+  mass('lost', m.lost_g);
+  if (e.decision) parts.push(t('itemp.decision', { decision: decisionName(e.decision) }));
+  if (e.type === 'treat' && e.method) parts.push(t('itemp.method', { method: methodName(e.method) }));
+  if (e.incident_kind) parts.push(t('itemp.incident', { kind: incidentName(e.incident_kind) }));
+  if (e.to) parts.push(t('itemp.to', { name: partyName(e.to) }));
+  if (e.storage_place) parts.push(t('itemp.place', { place: e.storage_place }));
+  if (e.corrects !== null && e.corrects !== undefined) {
+    parts.push(t('itemp.corrects', { index: e.corrects, field: e.field || '', value: JSON.stringify(e.new_value) }));
+  }
+  if (e.note) parts.push(t('itemp.note', { note: e.note }));
+  const out = parts.map((p) => h('span', { class: 'detail-part' }, p));
+  if (e.manifest) out.push(h('span', { class: 'detail-part' }, t('itemp.manifest'), ' ', manifestLink(e.manifest)));
+  if (e.inputs?.length) out.push(h('span', { class: 'detail-part' }, t('itemp.made_from'), e.inputs.map((x) => itemLink(x))));
+  if (e.created?.length) out.push(h('span', { class: 'detail-part' }, t('itemp.created'), e.created.map((x) => itemLink(x))));
+  return out;
+}
+
+function historyEntry(e) {
+  const after = e.state && t('itemp.after_text', {
+    state: stateName(e.state), holder: partyName(e.holder), mass: e.mass_g !== null ? formatMass(e.mass_g) : '',
+  });
+  return h('li', { class: 'history-entry', dataset: { index: e.index, type: e.type, state: e.state || '' } },
+    h('h3', {}, h('span', { class: 'event-name' }, eventName(e.type)),
+      h('span', { class: 'muted small' }, t('itemp.entry', { index: e.index }))),
+    h('dl', { class: 'summary compact' },
+      h('dt', {}, t('itemp.signed_by')),
+      h('dd', { class: 'signer', dataset: { actor: e.actor.uscc, device: e.device } },
+        partyName(e.actor), ' ', h('span', { class: 'mono muted small' }, e.actor.uscc), ' · ',
+        t('itemp.device', { device: e.device }), ' · ', h('span', { class: 'mono small' }, t('itemp.keys', { keys: e.key_ids.join(', ') }))),
+      h('dt', {}, t('itemp.signed_at')), h('dd', { class: 'signed-at' }, h('time', { datetime: e.at, title: e.at }, formatTime(e.at))),
+      h('dt', {}, t('itemp.logged_at')), h('dd', { class: 'logged-at' }, time(e.logged_at)),
+      stated(e).length > 0 && [h('dt', {}, t('itemp.detail')), h('dd', { class: 'detail' }, stated(e))],
+      after && [h('dt', {}, t('itemp.after')), h('dd', { class: 'after' }, after)]));
+}
+
+async function itemView(ctx) {
+  await ensureRefs(ctx.signal);
+  const code = ctx.args.code;
+  const [item, story] = await Promise.all([records.item(code, ctx.signal), records.itemEvents(code, ctx.signal)]);
+  return h('div', { id: 'item-page', dataset: { code: item.code } },
+    h('div', { class: 'item-top' }, summary(item, story), labelPanel(item)),
+    section(t('itemp.history'),
+      h('p', { class: 'muted' }, t('itemp.history_lead')),
+      story.entries.length
+        ? h('ol', { id: 'item-history', class: 'history' }, story.entries.map(historyEntry))
+        : h('p', { id: 'item-history-none', class: 'muted' }, t('itemp.none')),
+      h('p', {}, h('a', { id: 'item-history-proofs', href: records.itemHistoryUrl(item.code), target: '_blank', rel: 'noopener' },
+        t('itemp.proofs')))));
+}
+
+export const routes = [
+  { name: 'item', pattern: '/items/:code([0-9A-Z]{37})', view: itemView, title: 'itemp.title', auth: true },
+];
