@@ -8,6 +8,8 @@ import * as home from './screens/public/home.js';
 import * as catalogue from './screens/public/catalogue.js';
 import * as login from './screens/public/login.js';
 import * as trips from './screens/driver/trips.js';
+import * as trip from './screens/driver/trip.js';
+import * as queue from './screens/account/queue.js';
 import * as gate from './screens/gate/gate.js';
 import * as items from './screens/generator/items.js';
 import * as register from './screens/generator/register.js';
@@ -23,7 +25,7 @@ export { notFound } from './screens/public/notfound.js';
 
 export const screens = [
   home, catalogue, login,
-  trips,
+  trips, trip, queue,
   gate,
   items, register,
   enterprises, enterprise,

@@ -158,3 +158,18 @@ export const PUBLIC_FACILITIES = '/public/facilities';
 
 /** One log entry's exact bytes (SPEC §5.4, public). */
 export const entryUrl = (index) => `/log/entries?start=${index}&end=${Number(index) + 1}`;
+
+// ---- the field: manifests, what a phone keeps offline, and what became of an envelope ----
+
+/** filters: {party, role, vehicle, date, state, items ('full' for labels), limit, before}. */
+export const manifests = (filters, signal) => request('GET', '/manifests', { query: filters, signal });
+
+/** Every key the service ever used or accepted, label keys included (SPEC §2; public). */
+export const keys = (signal) => request('GET', '/keys', { signal });
+
+/** The whole active catalogue (public). */
+export const catalogueAll = (signal) => request('GET', '/catalogue/all', { signal });
+
+/** The log entry that used a device key's nonce: {index, kind: 'event'|'refusal', refusal}. */
+export const eventByNonce = (keyId, nonce, signal) =>
+  request('GET', '/events/by-nonce', { query: { key_id: keyId, nonce }, signal });
