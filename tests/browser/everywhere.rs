@@ -127,8 +127,8 @@ async fn phone_navigation_reaches_every_section_at_390x844() {
             }
             let offered = sections(b);
             let wanted: &[&str] = match user {
-                "admin" => &["home", "catalogue", "enterprises", "items", "alerts", "indicators", "facilities", "users", "tokens"],
-                "gate" => &["home", "gate", "catalogue", "enterprises", "items", "my-facility", "tokens"],
+                "admin" => &["home", "catalogue", "enterprises", "items", "alerts", "indicators", "facilities", "users", "tokens", "enrolments"],
+                "gate" => &["home", "gate", "catalogue", "enterprises", "items", "my-facility", "tokens", "device"],
                 _ => &["home", "catalogue"],
             };
             let mut keys: Vec<&str> = offered.iter().map(|(k, _)| k.as_str()).collect();

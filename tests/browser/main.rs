@@ -8,6 +8,7 @@
 mod cdp;
 #[path = "../common/mod.rs"]
 mod common;
+mod enrol;
 mod everywhere;
 mod infra;
 mod media;
@@ -598,8 +599,10 @@ async fn enterprise_admin_registers_containers_signed_by_a_browser_key_and_print
         assert_eq!(b.count("#gen-no-key"), 1, "no help shown without a device key");
         assert_eq!(b.count("#generate-form"), 0, "the form is shown without a device key");
 
-        // A device key made in the page and registered on the devices tab.
-        b.click("#gen-devices-link");
+        // The help leads to this device's enrolment; an enterprise administrator may also
+        // register a key made in the page on the devices tab, as here.
+        assert_eq!(b.eval("document.querySelector('#gen-enrol-link').getAttribute('href')"), json!("#/device"));
+        b.open(&format!("{}/#/enterprises/{plant}/devices", app.base), "enterprise");
         b.wait_for(
             "document.body.dataset.ready === 'enterprise' && document.querySelector('#enterprise-detail')?.dataset.tab === 'devices'",
             "the devices tab",

@@ -20,6 +20,7 @@ import * as indicators from './screens/oversight/indicators.js';
 import * as facilities from './screens/oversight/facilities.js';
 import * as users from './screens/admin/users.js';
 import * as tokens from './screens/account/tokens.js';
+import * as device from './screens/account/device.js';
 
 export { notFound } from './screens/public/notfound.js';
 
@@ -31,7 +32,7 @@ export const screens = [
   enterprises, enterprise,
   alerts, indicators, facilities,
   users,
-  tokens,
+  tokens, device,
 ];
 
 export const routes = screens.flatMap((s) => s.routes);

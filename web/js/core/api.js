@@ -116,6 +116,17 @@ export const createIn = (uscc, kind, body) => request('POST', `/enterprises/${se
 export const revokeDevice = (uscc, device) =>
   request('POST', `/enterprises/${seg(uscc)}/devices/${seg(device)}/revoke`);
 
+// ---- device enrolment: a person asks to enrol the browser it uses; its admin approves ----
+
+export const requestEnrolment = (device, publicKey) =>
+  request('POST', '/device-enrolments', { body: { device, public_key: publicKey } });
+export const enrolment = (id, signal) => request('GET', `/device-enrolments/${seg(id)}`, { signal });
+/** state: pending (default) | approved | rejected | expired | all. */
+export const enrolments = (state, signal) => request('GET', '/device-enrolments', { query: { state }, signal });
+export const approveEnrolment = (id) => request('POST', `/device-enrolments/${seg(id)}/approve`);
+export const rejectEnrolment = (id, reason) =>
+  request('POST', `/device-enrolments/${seg(id)}/reject`, { body: reason ? { reason } : {} });
+
 // ---- users and tokens ----
 
 export const users = (signal) => request('GET', '/users', { signal });

@@ -77,6 +77,9 @@ async function keyStore(mode, op) {
 /** Stores the CryptoKeyPair (plus its public facts) under the full device name "<USCC>/<device>". */
 export const saveDeviceKey = (name, record) => keyStore('readwrite', (s) => s.put(record, name));
 
+/** Forgets the key stored under `name` (a request that was refused or lapsed). */
+export const deleteDeviceKey = (name) => keyStore('readwrite', (s) => s.delete(name));
+
 /** The full names of the device keys this browser holds (none when IndexedDB cannot be read). */
 export async function localKeyNames() {
   try {
@@ -125,6 +128,15 @@ export async function enterpriseKeys(uscc, signal) {
     keys.push({ name, device, keyId, privateKey: rec.privateKey });
   }
   return keys.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/**
+ * The key this browser signs with for enterprise `uscc` (the first usable one), or null when it
+ * holds none yet: the screens that sign send the user to #/device to enrol this browser.
+ */
+export async function deviceKeyFor(uscc, signal) {
+  const keys = await enterpriseKeys(uscc, signal);
+  return keys[0] || null;
 }
 
 /** Now as RFC 3339 with the +08:00 offset, to the second: "2026-11-29T15:04:05+08:00". */

@@ -28,9 +28,8 @@ register({
     'gen.lead': '每个容器登记后获得一个物品编码和签名标签。数量大于 1 时，将按相同内容登记多个容器，便于一次打印。',
     'gen.enterprise_only': '只有产废企业的用户可以登记容器。',
     'gen.no_key': '本浏览器还没有 {name} 的设备密钥。登记容器需要用本机的设备密钥签名。',
-    'gen.no_key_admin': '请到本企业的“设备”页，点击“在本机生成密钥”并注册设备，然后回到此页。',
-    'gen.no_key_clerk': '请企业管理员在本浏览器登录，到本企业的“设备”页生成并注册密钥。',
-    'gen.devices_link': '前往设备页',
+    'gen.no_key_enrol': '在“本机设备”页申请登记本机，管理员批准后即可在此签名登记容器。',
+    'gen.enrol_link': '登记本机',
     'gen.device': '签名设备（本机密钥）',
     'gen.waste_code': '废物代码',
     'gen.waste_code_hint': '输入代码或名称查询，如 900-249-08 或 废矿物油。',
@@ -77,9 +76,8 @@ register({
     'gen.lead': 'Each registered container gets an item code and a signed label. With a count above 1, that many identical containers are registered, ready to print in one run.',
     'gen.enterprise_only': 'Only users of a generating enterprise can register containers.',
     'gen.no_key': 'This browser holds no device key of {name} yet. Registering containers needs a device key on this device to sign with.',
-    'gen.no_key_admin': 'Go to the enterprise\'s Devices tab, press “Generate a key on this device”, register the device, then come back here.',
-    'gen.no_key_clerk': 'Ask your enterprise administrator to log in on this browser and generate and register a key on the enterprise\'s Devices tab.',
-    'gen.devices_link': 'Go to the Devices tab',
+    'gen.no_key_enrol': 'Ask to enrol this device on “This device”; once your administrator approves it, it signs here.',
+    'gen.enrol_link': 'Enrol this device',
     'gen.device': 'Signing device (key on this device)',
     'gen.waste_code': 'Waste code',
     'gen.waste_code_hint': 'Type a code or a name, e.g. 900-249-08 or 废矿物油.',
@@ -154,11 +152,10 @@ const REFUSAL_FIELDS = {
 };
 
 function noKeyHelp(uscc) {
-  const admin = state.user?.role === 'enterprise_admin';
   return h('div', { id: 'gen-no-key', class: 'panel highlight' },
     h('p', {}, t('gen.no_key', { name: uscc })),
-    h('p', {}, t(admin ? 'gen.no_key_admin' : 'gen.no_key_clerk')),
-    admin && h('p', {}, h('a', { id: 'gen-devices-link', class: 'button', href: `#/enterprises/${encodeURIComponent(uscc)}/devices` }, t('gen.devices_link'))));
+    h('p', {}, t('gen.no_key_enrol')),
+    h('p', {}, h('a', { id: 'gen-enrol-link', class: 'button primary', href: '#/device' }, t('gen.enrol_link'))));
 }
 
 function generateForm(keys) {
