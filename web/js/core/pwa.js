@@ -79,10 +79,11 @@ function renderIndicator() {
   el.hidden = !(state.user || !online || pending);
   el.title = [online ? t('net.title_online') : t('net.title_offline'), failed ? t('net.sw_failed') : '']
     .filter(Boolean).join(' ');
-  el.replaceChildren(
+  el.replaceChildren(...[
     h('span', { class: 'net-dot', 'aria-hidden': 'true' }),
     h('span', { class: 'net-text' }, online ? t('net.online') : t('net.offline')),
-    pending ? h('span', { id: 'net-pending', class: 'net-pending' }, t('net.pending', { n: pending })) : null);
+    pending ? h('span', { id: 'net-pending', class: 'net-pending' }, t('net.pending', { n: pending })) : null,
+  ].filter(Boolean));
 }
 
 async function refreshPending() {

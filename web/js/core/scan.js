@@ -10,7 +10,8 @@
 //   - the item code typed by hand into the same field (37 characters), then Enter or
 //     #scan-submit.
 // `onScan(text, source)` gets the raw text and `camera` or `keyboard`; what the text is, and
-// whether the label is genuine, is core/labels.js's business.
+// whether the label is genuine, is core/labels.js's business. The panel's parts (`controls`,
+// `frame`, `form`) are for the screen to place, or all of them at once with `node()`.
 
 import { t, register } from './i18n.js';
 import { h } from './dom.js';
@@ -171,7 +172,12 @@ export function scanner({ onScan, signal }) {
   document.addEventListener('visibilitychange', onHidden);
   signal?.addEventListener('abort', () => document.removeEventListener('visibilitychange', onHidden));
 
-  const node = h('div', { id: 'scanner', class: 'scanner' },
-    h('div', { class: 'scan-buttons' }, startBtn, stopBtn), status, frame, form);
-  return { node, stop, focusInput: () => input.focus() };
+  // The parts, for a screen to place (a scan's result between the buttons and the picture,
+  // say), and all of them in one panel.
+  const controls = h('div', { id: 'scanner', class: 'scanner' }, h('div', { class: 'scan-buttons' }, startBtn, stopBtn), status);
+  return {
+    controls, frame, form, stop,
+    node: () => h('div', { class: 'scanner-all' }, controls, frame, form),
+    focusInput: () => input.focus(),
+  };
 }

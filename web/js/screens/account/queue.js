@@ -12,6 +12,9 @@ import { isDriver, isGate } from '../../core/roles.js';
 import * as queue from '../../core/queue.js';
 import * as api from '../../core/api.js';
 
+/** Replaces `el`'s children with the given nodes, leaving out the absent ones. */
+const fill = (el, ...kids) => el.replaceChildren(...kids.flat().filter((k) => k !== null && k !== undefined && k !== false));
+
 register({
   zh: {
     'nav.queue': '发送队列',
@@ -93,7 +96,7 @@ async function queueView(ctx) {
     const all = await queue.list();
     if (!ctx.alive()) return;
     const count = (s) => all.filter((r) => r.status === s).length;
-    box.replaceChildren(
+    fill(box,
       h('p', { id: 'queue-summary', dataset: Object.fromEntries(queue.STATUSES.map((s) => [s, String(count(s))])) },
         t('queue.summary', { all: all.length, queued: count('queued'), sent: count('sent'), logged: count('logged'), refused: count('refused') })),
       navigator.onLine ? null : h('p', { class: 'warn-text' }, t('queue.offline')),

@@ -3,11 +3,11 @@
 // enterprise), the day's manifests as the carrier (one request, which the service worker keeps
 // for offline use), each item's next step from this carrier's point of view, and the view of a
 // manifest after the events this phone signed but the service has not logged yet (the queue).
+// The device key that signs is core/keys.js `deviceKeyFor` (the browser enrolled at #/device).
 
 import * as api from '../../core/api.js';
 import { todayCst } from '../../core/i18n.js';
 import * as queue from '../../core/queue.js';
-import * as keys from '../../core/keys.js';
 
 const VEHICLE_KEY = 'hwtrace.driver.vehicle';
 
@@ -129,7 +129,7 @@ export function localView(m, records, fetchedAt, me) {
       items.set(code, next);
     }
   }
-  const list = [...items.values()].map((it) => ({ ...it, next: nextStep(m, it, me) }));
+  const list = [...items.values()].map((it) => ({ ...it, next: nextStep(m, it, me), mayAccept: mayAccept(m, it, me) }));
   return { ...m, items: list };
 }
 
@@ -141,11 +141,12 @@ export function stepCounts(m) {
 }
 
 /**
- * The device key this browser signs with for enterprise `uscc`, or null: the enrolled key
- * (core/keys.js `deviceKeyFor`, when the enrolment screen provides it), else the first usable
- * key this browser holds for the enterprise.
+ * May carrier `me` sign an `accept` for the item? When it was released to me, and also when the
+ * phone's data cannot know yet that it was (an offline hand-over: the previous carrier's release
+ * is on that carrier's phone; a pickup whose release the generator signed after this phone's
+ * data was fetched): the item is not mine yet, and not at or past the gate. The service decides.
  */
-export async function signingKey(uscc, signal) {
-  if (typeof keys.deviceKeyFor === 'function') return (await keys.deviceKeyFor(uscc, signal)) || null;
-  return (await keys.enterpriseKeys(uscc, signal))[0] || null;
+export function mayAccept(m, item, me) {
+  if (!legOf(m, me)) return false;
+  return ['accept', 'elsewhere', 'wait_release'].includes(nextStep(m, item, me).step) && item.holder !== me;
 }

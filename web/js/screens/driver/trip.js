@@ -16,16 +16,20 @@ import { state } from '../../core/state.js';
 import { isDriver } from '../../core/roles.js';
 import { notice, showError } from '../../core/feedback.js';
 import { hazardName, formName } from '../../core/names.js';
-import { eventHead, signEvent } from '../../core/keys.js';
+import { eventHead, signEvent, deviceKeyFor } from '../../core/keys.js';
 import { parseScan, verifyLabel, loadLabelKeys } from '../../core/labels.js';
 import { scanner } from '../../core/scan.js';
+import { shortWasteName } from '../../core/waste.js';
 import * as queue from '../../core/queue.js';
 import { keepOffline } from '../../core/pwa.js';
 import * as api from '../../core/api.js';
 import { statusText } from '../account/queue.js';
 import {
-  chosenVehicle, loadTrips, tripsQuery, localView, legOf, samePlate, signingKey,
+  chosenVehicle, loadTrips, tripsQuery, localView, legOf, samePlate,
 } from './custody.js';
+
+/** Replaces `el`'s children with the given nodes, leaving out the absent ones. */
+const fill = (el, ...kids) => el.replaceChildren(...kids.flat().filter((k) => k !== null && k !== undefined && k !== false));
 
 register({
   zh: {
@@ -35,8 +39,6 @@ register({
     'trip.back': '返回今日行程',
     'trip.to': '运往',
     'trip.issuer': '产废单位',
-    'trip.vehicle': '车辆',
-    'trip.leg': '本单位',
     'trip.leg_of': '第 {order} 程 / 共 {legs} 程',
     'trip.next_carrier': '下一承运',
     'trip.as_of': '数据时间',
@@ -79,6 +81,7 @@ register({
     'trip.verdict.typed': '手工输入的编码（未核验标签签名）',
     'trip.verdict.unreadable': '无法识别：不是本系统的标签或物品编码',
     'trip.verdict_forged_hint': '不要接收此物品，并报告产废单位和监管部门。',
+    'trip.claimed': '标签所写（不可信）：',
     'trip.what.accept': '接收 {n} 件',
     'trip.what.release': '交给 {who} {n} 件',
     'trip.what.arrive': '运抵 {n} 件',
@@ -92,8 +95,6 @@ register({
     'trip.back': 'Back to today\'s trips',
     'trip.to': 'To',
     'trip.issuer': 'Generator',
-    'trip.vehicle': 'Vehicle',
-    'trip.leg': 'Your enterprise',
     'trip.leg_of': 'leg {order} of {legs}',
     'trip.next_carrier': 'Next carrier',
     'trip.as_of': 'Data as of',
@@ -136,6 +137,7 @@ register({
     'trip.verdict.typed': 'Code typed by hand (label signature not checked)',
     'trip.verdict.unreadable': 'Not readable: neither a label of this system nor an item code',
     'trip.verdict_forged_hint': 'Do not accept this item; report it to the generator and the regulator.',
+    'trip.claimed': 'The label claims (not to be trusted): ',
     'trip.what.accept': 'accept {n}',
     'trip.what.release': 'hand {n} over to {who}',
     'trip.what.arrive': 'deliver {n}',
@@ -144,10 +146,15 @@ register({
   },
 });
 
+/** Verdicts of a label whose content cannot be trusted (its signature failed or was not checked). */
+const UNTRUSTED = new Set(['forged', 'unknown_key', 'revoked', 'bad_version', 'no_keys']);
 /** Verdicts that let an item into the basket. */
 const USABLE = new Set(['genuine', 'typed']);
 /** The steps a basket's item can be signed for, with the event each needs. */
 const ACTIONS = [['accept', 'accept'], ['hand_over', 'release'], ['arrive', 'arrive']];
+
+/** A label's text with anything but letters and digits shown as "?" (a forged payload may hold any byte). */
+const printable = (text) => String(text).replace(/[^0-9A-Za-z]/g, '?');
 
 const stepText = (next) => t(`trip.step.${next.step}`, { who: next.who || '' });
 
@@ -164,7 +171,7 @@ async function tripView(ctx) {
   const me = state.user?.enterprise;
   if (!me || !isDriver()) return emptyState('trip-empty', t('trip.title'), t('trips.no_enterprise'));
   const [list, records, keys, key] = await Promise.all([
-    loadTrips(me, ctx.signal), queue.list(), loadLabelKeys({ refresh: navigator.onLine }), signingKey(me, ctx.signal).catch(() => null),
+    loadTrips(me, ctx.signal), queue.list(), loadLabelKeys({ refresh: navigator.onLine }), deviceKeyFor(me, ctx.signal).catch(() => null),
   ]);
   keepOffline(() => Promise.all([api.manifests(tripsQuery(me)), api.keys(), api.listOf(me, 'devices')]));
   const served = list.manifests.find((m) => m.number === number);
@@ -176,9 +183,10 @@ async function tripView(ctx) {
   const basket = new Map(); // code -> {verdict, b32, source}
   let view = localView(served, records, list.fetchedAt, me);
   let lastId = null;
+  let scans = 0;
 
   const resultBox = h('section', { id: 'scan-result', class: 'scan-result', hidden: true, 'aria-live': 'assertive' });
-  const basketBox = h('section', { id: 'trip-basket', class: 'panel basket' });
+  const basketBox = h('div', { id: 'trip-basket', class: 'basket' });
   const itemsBox = h('section', { id: 'trip-items-panel', class: 'panel' });
   const lastBox = h('div', { id: 'trip-last-box' });
   const myLeg = legOf(view, me);
@@ -188,15 +196,21 @@ async function tripView(ctx) {
   function showResult(r) {
     resultBox.hidden = false;
     resultBox.className = `scan-result verdict-${r.verdict}`;
-    Object.assign(resultBox.dataset, { verdict: r.verdict, code: r.code || '', text: r.text, source: r.source, step: r.step || '' });
+    scans += 1;
+    Object.assign(resultBox.dataset, {
+      verdict: r.verdict, code: r.code || '', text: r.text, source: r.source, step: r.step || '', seq: String(scans),
+    });
     const it = r.code ? item(r.code) : null;
     const p = r.payload;
-    resultBox.replaceChildren(
+    // What a label that did not verify says is the forger's claim, not a fact.
+    const trusted = !UNTRUSTED.has(r.verdict);
+    fill(resultBox,
       h('p', { class: 'verdict' }, t(`trip.verdict.${r.verdict}`)),
       r.verdict === 'forged' ? h('p', {}, t('trip.verdict_forged_hint')) : null,
-      r.code ? h('p', { class: 'mono item-code' }, r.code) : null,
-      it ? h('p', {}, it.waste_name, ' · ', it.waste_code) : null,
-      p ? h('p', { class: 'small' }, t('trip.label_mass', { mass: formatMass(p.massG) }), ' · ',
+      r.code ? h('p', { class: `mono item-code${trusted ? '' : ' claimed'}` },
+        trusted ? '' : t('trip.claimed'), printable(r.code)) : null,
+      it ? h('p', {}, shortWasteName({ code: it.waste_code, description: it.waste_name }), ' · ', it.waste_code) : null,
+      p ? h('p', { class: `small${trusted ? '' : ' claimed'}` }, t('trip.label_mass', { mass: formatMass(p.massG) }), ' · ',
         p.hazards.map(hazardName).join('、'), p.form ? ` · ${formName(p.form)}` : '') : null,
       it ? h('p', { class: 'step' }, h('strong', {}, stepText(it.next))) : null,
       h('p', { class: 'hint' }, t(`trip.source.${r.source}`)));
@@ -283,8 +297,8 @@ async function tripView(ctx) {
 
   function renderBasket() {
     const codes = [...basket.keys()].filter((c) => item(c));
-    const at = (step) => codes.filter((c) => item(c).next.step === step);
-    basketBox.replaceChildren(
+    const at = (step) => codes.filter((c) => (step === 'accept' ? item(c).mayAccept : item(c).next.step === step));
+    fill(basketBox,
       h('div', { class: 'basket-head' },
         h('h2', {}, t('trip.basket_title', { n: codes.length })),
         codes.length ? h('button', {
@@ -294,7 +308,7 @@ async function tripView(ctx) {
       codes.length
         ? h('ul', { id: 'basket-list', class: 'basket-list' }, codes.map((c) => h('li', {
           dataset: { code: c, step: item(c).next.step, verdict: basket.get(c).verdict },
-        }, h('span', { class: 'mono item-code' }, c.slice(-14)), ' ', h('span', { class: 'small' }, stepText(item(c).next)))))
+        }, h('span', { class: 'mono item-code' }, `…${c.slice(-15)}`), ' ', h('span', { class: 'small' }, stepText(item(c).next)))))
         : h('p', { class: 'hint' }, t('trip.basket_empty')),
       key ? null : h('p', { id: 'trip-no-key', class: 'warn-text' }, t('trip.no_key'), ' ',
         h('a', { href: '#/device' }, t('trip.no_key_link'))),
@@ -303,14 +317,15 @@ async function tripView(ctx) {
 
   function renderItems() {
     const mine = (step) => view.items.filter((it) => it.next.step === step).map((it) => it.code);
-    itemsBox.replaceChildren(
+    fill(itemsBox,
       h('h2', {}, t('trip.items_title', { n: view.items.length })),
       h('div', { class: 'actions big-actions' }, actionButtons((step) => (step === 'accept' ? [] : mine(step)), 'all')),
       h('ul', { id: 'trip-items', class: 'trip-items' }, view.items.map((it) => h('li', {
         dataset: { code: it.code, state: it.state, step: it.next.step, pending: String(it.pending) },
         class: basket.has(it.code) ? 'in-basket' : null,
       },
-      h('div', { class: 'item-line' }, h('strong', {}, it.waste_name), h('span', { class: 'num' }, formatMass(it.mass_g))),
+      h('div', { class: 'item-line' }, h('strong', {}, shortWasteName({ code: it.waste_code, description: it.waste_name })),
+        h('span', { class: 'num' }, formatMass(it.mass_g))),
       h('div', { class: 'mono item-code' }, it.code),
       h('div', { class: 'item-line' },
         h('span', { class: `chip static step-${it.next.step}` }, stepText(it.next)),
@@ -319,7 +334,7 @@ async function tripView(ctx) {
 
   async function renderLast() {
     const rec = lastId ? await queue.get(lastId) : null;
-    if (ctx.alive()) lastBox.replaceChildren(statusLine(rec) || '');
+    if (ctx.alive()) fill(lastBox, statusLine(rec) || '');
   }
 
   async function refresh() {
@@ -340,18 +355,19 @@ async function tripView(ctx) {
   renderItems();
   return h('div', { id: 'trip', dataset: { number } },
     h('section', { class: 'panel trip-summary' },
-      h('p', { class: 'mono trip-no' }, number),
-      h('dl', { class: 'summary compact' },
-        h('dt', {}, t('trip.to')), h('dd', { id: 'trip-receiver' }, view.receiver_name),
-        h('dt', {}, t('trip.issuer')), h('dd', {}, view.issuer_name),
-        h('dt', {}, t('trip.vehicle')), h('dd', {}, h('span', { class: 'plate' }, view.vehicle_plate)),
-        myLeg ? [h('dt', {}, t('trip.leg')), h('dd', {}, t('trip.leg_of', { order: myLeg.order, legs: view.legs.length }))] : null,
-        next ? [h('dt', {}, t('trip.next_carrier')), h('dd', {}, next.transporter_name)] : null,
-        h('dt', {}, t('trip.as_of')), h('dd', {}, formatTime(list.as_of),
-          navigator.onLine ? null : [' · ', h('strong', { class: 'warn-text' }, t('trip.offline'))]))),
+      h('div', { class: 'trip-head' },
+        h('span', { class: 'mono trip-no' }, number),
+        myLeg && view.legs.length > 1 ? h('span', { class: 'badge' }, t('trip.leg_of', { order: myLeg.order, legs: view.legs.length })) : null),
+      h('p', { id: 'trip-receiver', class: 'trip-to' }, t('trip.to'), ' ', h('strong', {}, view.receiver_name)),
+      h('p', { class: 'small muted' },
+        t('trip.issuer'), ' ', view.issuer_name, ' · ', h('span', { class: 'plate' }, view.vehicle_plate),
+        next ? [' · ', t('trip.next_carrier'), ' ', next.transporter_name] : null,
+        ' · ', t('trip.as_of'), ' ', formatTime(list.as_of)),
+      navigator.onLine ? null : h('p', { class: 'warn-text small' }, h('strong', {}, t('trip.offline')))),
     lastBox,
-    h('section', { class: 'panel' }, h('h2', {}, t('trip.scan_title')), scan.node, resultBox),
-    basketBox,
+    h('section', { class: 'panel trip-work' },
+      h('h2', {}, t('trip.scan_title')),
+      scan.controls, resultBox, basketBox, scan.frame, scan.form),
     itemsBox);
 }
 

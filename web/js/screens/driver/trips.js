@@ -48,7 +48,6 @@ register({
     'trips.step.wait_release': '待交出 {n}',
     'trips.step.done': '已完成',
     'trips.pending': '{n} 个事件待发送',
-    'trips.open': '打开',
   },
   en: {
     'nav.trips': 'Today\'s trips',
@@ -77,7 +76,6 @@ register({
     'trips.step.wait_release': '{n} not released yet',
     'trips.step.done': 'Done',
     'trips.pending': '{n} events to send',
-    'trips.open': 'Open',
   },
 });
 
