@@ -13,6 +13,7 @@ import { go, route, setRoutes, start } from './js/core/router.js';
 import { initNav, renderHeader, setSections } from './js/core/nav.js';
 import { homeHref } from './js/core/roles.js';
 import { routes, notFound } from './js/routes.js';
+import { startPwa } from './js/core/pwa.js';
 
 /** The other language, re-rendering this page with what was typed kept. */
 function toggleLanguage() {
@@ -35,6 +36,7 @@ async function boot() {
   setSections(routes);
   initNav();
   renderHeader();
+  startPwa();
   $('#lang-toggle').addEventListener('click', toggleLanguage);
   $('#logout').addEventListener('click', logout);
   // The hash is the router's: the skip link moves focus instead of navigating.

@@ -52,6 +52,23 @@ pub const MAX_PLACE_CHARS: usize = 100;
 /// Longest cross-province approval number, in characters.
 pub const MAX_APPROVAL_CHARS: usize = 50;
 
+/// A nonce is 1–[`MAX_NONCE_LEN`] of `A-Z a-z 0-9 - _ .` (`bad_nonce`).
+pub fn check_nonce(nonce: &str) -> Result<(), Refusal> {
+    let ok = !nonce.is_empty()
+        && nonce.len() <= MAX_NONCE_LEN
+        && nonce
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
+    if ok {
+        return Ok(());
+    }
+    Err(Refusal::invalid(
+        "bad_nonce",
+        format!("nonce must be 1-{MAX_NONCE_LEN} letters, digits, '-', '_' or '.'"),
+        format!("nonce应为1-{MAX_NONCE_LEN}个字母、数字或“-”、“_”、“.”"),
+    ))
+}
+
 const COMMON_FIELDS: [&str; 5] = ["type", "actor", "device", "at", "nonce"];
 
 /// Every event type the parser knows, in the order of the custody chain.
@@ -684,19 +701,7 @@ fn parse_common(raw: RawCommon) -> Result<Common, Refusal> {
             format!("at“{}”应为带时区的RFC 3339时间，例如2026-11-28T09:30:00+08:00", raw.at),
         )
     })?;
-    let nonce_ok = !raw.nonce.is_empty()
-        && raw.nonce.len() <= MAX_NONCE_LEN
-        && raw
-            .nonce
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
-    if !nonce_ok {
-        return Err(Refusal::invalid(
-            "bad_nonce",
-            format!("nonce must be 1-{MAX_NONCE_LEN} letters, digits, '-', '_' or '.'"),
-            format!("nonce应为1-{MAX_NONCE_LEN}个字母、数字或“-”、“_”、“.”"),
-        ));
-    }
+    check_nonce(&raw.nonce)?;
     Ok(Common {
         actor,
         device,

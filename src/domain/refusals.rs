@@ -198,6 +198,7 @@ refusals! {
     "bad_signature" Invalid, No "a signature does not verify" "签名验证失败";
     "signer_mismatch" Forbidden, No "the event's actor and device are not the key that signed it" "事件声明的单位与设备与签名密钥不符";
     "key_revoked" Forbidden, No "the signing key was revoked; events it signs are refused (and alerted)" "签名密钥已被吊销，其签名的事件被拒绝并预警";
+    "unknown_nonce" NotFound, No "no envelope of this device key with this nonce is in the log" "日志中没有该设备密钥使用此nonce的签名信封";
     "replayed_nonce" Conflict, No "the device already used this nonce" "该设备已使用过此nonce";
     "bad_batch_size" Invalid, No "a batch holds 1 to 1000 envelopes" "批量应包含1至1000个信封";
     // ---- signed events: the payload (before the writer) ------------------------------------

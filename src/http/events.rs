@@ -1,14 +1,16 @@
 //! Submitting signed custody events (SPEC §4). The device's signature is the authentication:
-//! a phone that was offline syncs its queue here without a browser session.
+//! a phone that was offline syncs its queue here without a browser session, and asks what
+//! became of an envelope whose answer it lost (by its key and nonce) without sending it again.
 
 use axum::extract::State;
+use utoipa::IntoParams;
 use axum::http::StatusCode;
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::error::{ApiError, ApiResult, ErrorBody};
-use super::extract::ApiJson;
+use super::extract::{ApiJson, ApiQuery};
 use crate::crypto::dsse::Envelope;
 use crate::domain::Refusal;
 use crate::service::ingest::{self, Receipt, MAX_BATCH_EVENTS};
@@ -117,5 +119,65 @@ pub async fn submit_batch(State(st): State<AppState>, ApiJson(batch): ApiJson<Ba
         accepted,
         refused: results.len() - accepted,
         results,
+    }))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct NonceParams {
+    /// The device key's ID, 8 lower-case hex digits (the envelope's `keyid`).
+    pub key_id: String,
+    /// The event's nonce.
+    pub nonce: String,
+}
+
+/// What became of an envelope: the entry that used its nonce.
+#[derive(Serialize, ToSchema)]
+pub struct NonceAnswer {
+    pub key_id: String,
+    pub nonce: String,
+    /// The entry's index in the log.
+    pub index: u64,
+    /// `event` (accepted) or `refusal` (refused by the rules, logged).
+    pub kind: String,
+    /// For a `refusal`, the refusal the device was answered with.
+    #[schema(value_type = Option<ErrorBody>)]
+    pub refusal: Option<serde_json::Value>,
+}
+
+/// The log entry that used a device key's nonce, for a device that sent an envelope and lost
+/// the answer (a batch whose connection dropped): sending it again is refused
+/// `replayed_nonce`, and this says whether it was logged as an event (with its index) or
+/// refused by the rules (with the refusal). Public, as the log is.
+#[utoipa::path(get, path = "/api/v1/events/by-nonce", tag = "events", params(NonceParams),
+    responses((status = 200, body = NonceAnswer),
+        (status = 400, body = ErrorBody, description = "a missing or unknown query parameter (`bad_query`)"),
+        (status = 404, body = ErrorBody, description = "no entry used the nonce (`unknown_nonce`): the envelope was never logged"),
+        (status = 422, body = ErrorBody, description = "`bad_key_id`, `bad_nonce`")))]
+pub async fn by_nonce(State(st): State<AppState>, ApiQuery(p): ApiQuery<NonceParams>) -> ApiResult<Json<NonceAnswer>> {
+    let key_id = crate::crypto::keys::KeyId::parse_hex(&p.key_id)
+        .map_err(|_| Refusal::invalid("bad_key_id", "key_id must be 8 lower-case hex digits", "key_id应为8位小写十六进制"))?
+        .to_hex();
+    crate::domain::event::check_nonce(&p.nonce)?;
+    let (k, n) = (key_id.clone(), p.nonce.clone());
+    let found = st
+        .db
+        .read(move |conn| crate::log::read::nonce_use(conn, &k, &n))
+        .await?;
+    let Some(used) = found else {
+        return Err(Refusal::not_found(
+            "unknown_nonce",
+            format!("no envelope of key {key_id} with nonce {} is in the log", p.nonce),
+            format!("日志中没有密钥{key_id}使用nonce {}的签名信封", p.nonce),
+        )
+        .into());
+    };
+    Ok(Json(NonceAnswer {
+        key_id,
+        nonce: p.nonce,
+        index: used.index,
+        kind: used.kind,
+        refusal: used.refusal,
     }))
 }

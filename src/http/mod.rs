@@ -76,6 +76,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(approvals::list_approvals, approvals::create_approval))
         .routes(routes!(approvals::get_approval))
         .routes(routes!(events::submit))
+        .routes(routes!(events::by_nonce))
         .merge(
             OpenApiRouter::new()
                 .routes(routes!(events::submit_batch))

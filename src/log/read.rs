@@ -1,7 +1,8 @@
 //! Reading the log as its public endpoints serve it (SPEC §5.4): a range of entries as NDJSON,
-//! and one item's entries, each with its inclusion proof against a tree size.
+//! one item's entries, each with its inclusion proof against a tree size, and the entry that
+//! used a device's nonce (for a device that lost the answer to what it sent).
 
-use rusqlite::{params, Connection};
+use rusqlite::{params, Connection, OptionalExtension};
 
 use super::DbNodes;
 use crate::crypto::merkle::{inclusion_proof, Hash};
@@ -45,4 +46,42 @@ pub fn item_entries(conn: &Connection, item: &str, size: u64, limit: usize) -> S
             Ok(ProvedEntry { seq, entry, proof })
         })
         .collect()
+}
+
+/// The entry that used a device key's nonce: an accepted event, or an event the rules
+/// refused (logged as a `refusal` entry, with the refusal the device was answered with).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct NonceUse {
+    pub index: u64,
+    /// `event` or `refusal`.
+    pub kind: String,
+    /// A `refusal` entry's `{"error", "message", "message_zh"}`; null for an event.
+    pub refusal: Option<serde_json::Value>,
+}
+
+/// The entry that used nonce `nonce` of the device key `key_id` (8 hex digits), if any.
+pub fn nonce_use(conn: &Connection, key_id: &str, nonce: &str) -> StoreResult<Option<NonceUse>> {
+    let found: Option<(i64, String, Vec<u8>)> = conn
+        .prepare_cached(
+            "SELECT e.seq, e.kind, e.bytes FROM nonces n JOIN log_entries e ON e.seq = n.seq
+             WHERE n.key_id = ?1 AND n.nonce = ?2",
+        )?
+        .query_row(params![key_id, nonce], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .optional()?;
+    let Some((seq, kind, bytes)) = found else {
+        return Ok(None);
+    };
+    // Only the refusal is read out of the entry; its bytes stay as they are.
+    let refusal = if kind == "refusal" {
+        serde_json::from_slice::<serde_json::Value>(&bytes)
+            .ok()
+            .and_then(|v| v.get("refusal").cloned())
+    } else {
+        None
+    };
+    Ok(Some(NonceUse {
+        index: seq as u64,
+        kind,
+        refusal,
+    }))
 }

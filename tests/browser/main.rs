@@ -8,6 +8,7 @@
 mod cdp;
 #[path = "../common/mod.rs"]
 mod common;
+mod driver;
 mod enrol;
 mod everywhere;
 mod gate;

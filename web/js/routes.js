@@ -8,6 +8,8 @@ import * as home from './screens/public/home.js';
 import * as catalogue from './screens/public/catalogue.js';
 import * as login from './screens/public/login.js';
 import * as trips from './screens/driver/trips.js';
+import * as trip from './screens/driver/trip.js';
+import * as queue from './screens/account/queue.js';
 import * as gate from './screens/gate/gate.js';
 import * as gateLoad from './screens/gate/load.js';
 import * as gateTreatment from './screens/gate/treatment.js';
@@ -31,7 +33,7 @@ export { notFound } from './screens/public/notfound.js';
 
 export const screens = [
   home, catalogue, login,
-  trips,
+  trips, trip, queue,
   gate, gateLoad, gateTreatment, gateCapacity,
   items, register,
   manifests, manifestForm, manifest,

@@ -185,3 +185,17 @@ export const ledger = (uscc, signal) => request('GET', `/enterprises/${seg(uscc)
 export const qrUrl = (code) => `${BASE}/items/${seg(code)}/qr.svg`;
 /** A scanned label checked by the service (`/Q/<b32>` as JSON): `{verdict, item, ...}`. */
 export const verifyLabel = (b32, signal) => request('GET', `/Q/${seg(b32)}`, { signal, root: true });
+// ---- the field: manifests, what a phone keeps offline, and what became of an envelope ----
+
+/** filters: {party, role, vehicle, date, state, items ('full' for labels), limit, before}. */
+export const manifests = (filters, signal) => request('GET', '/manifests', { query: filters, signal });
+
+/** Every key the service ever used or accepted, label keys included (SPEC §2; public). */
+export const keys = (signal) => request('GET', '/keys', { signal });
+
+/** The whole active catalogue (public). */
+export const catalogueAll = (signal) => request('GET', '/catalogue/all', { signal });
+
+/** The log entry that used a device key's nonce: {index, kind: 'event'|'refusal', refusal}. */
+export const eventByNonce = (keyId, nonce, signal) =>
+  request('GET', '/events/by-nonce', { query: { key_id: keyId, nonce }, signal });
