@@ -711,11 +711,6 @@ async fn the_gates_capacity_panel_shows_today_and_the_year_per_method_to_its_own
     );
 }
 
-/// The gate shows a weighing's difference as a discrepancy before it is signed, so the app
-/// takes the tolerance from `GET /api/v1/reference`: the rule stated there is the one the
-/// custody rules apply, to the gram (at the limit: none; one gram beyond: a discrepancy).
-#[tokio::test]
-async fn the_reference_states_the_weighing_tolerance_the_custody_rules_apply() {
 /// A phone that sent its queue and lost the answer (the connection dropped after the server
 /// logged it) sends the same envelopes again, never re-signed: the service refuses them as
 /// replayed, and the phone asks, by key and nonce, what became of each: an accepted event with
@@ -723,6 +718,91 @@ async fn the_reference_states_the_weighing_tolerance_the_custody_rules_apply() {
 /// unknown; a malformed key ID or nonce is refused.
 #[tokio::test]
 async fn a_phone_that_lost_its_answer_finds_what_became_of_each_envelope_by_its_nonce() {
+    let app = spawn_app().await;
+    let cast = Cast::on(&app)
+        .generator("shop", SHOP)
+        .transporter("carrier", "91500110MA6FAT001", Fleet::van(PLATE, "500110199001017701"))
+        .seeded("yunan", YUNAN)
+        .build()
+        .await;
+    let drum = cast.generate("shop", oil(185_500)).await;
+    let other = cast.generate("shop", oil(20_000)).await;
+    let number = cast.released("shop", "carrier", "yunan", &[&drum]).await;
+    let phone = &cast["carrier"].device;
+    let accept = phone.sign_event("accept", &cast.now(), json!({"items": [drum], "manifest": number}));
+    // Not released to the carrier: the rules refuse it, and the refusal is logged.
+    let early = phone.sign_event("accept", &cast.now(), json!({"items": [other], "manifest": number}));
+    let batch = json!({"envelopes": [accept, early]});
+    let (status, first) = app.anonymous().post("/api/v1/events/batch", batch.clone()).await;
+    assert_eq!(status, StatusCode::OK, "{first}");
+    let index = first["results"][0]["receipt"]["index"]
+        .as_u64()
+        .expect("the accept's index");
+    let refusal = first["results"][1]["error"].clone();
+    assert_eq!(first["results"][1]["ok"], json!(false), "{first}");
+
+    // The same bytes again: nothing is logged twice.
+    let size = app.log_size().await;
+    let (status, again) = app.anonymous().post("/api/v1/events/batch", batch).await;
+    assert_eq!(status, StatusCode::OK, "{again}");
+    for r in again["results"].as_array().unwrap() {
+        assert_eq!(r["error"]["error"], json!("replayed_nonce"), "{again}");
+    }
+    assert_eq!(app.log_size().await, size, "a replayed envelope was logged");
+
+    let payload_nonce = |env: &hwtrace::crypto::dsse::Envelope| -> String {
+        let bytes = env.payload_bytes().expect("payload");
+        serde_json::from_slice::<Value>(&bytes).unwrap()["nonce"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let key_id = phone.key_id().to_hex();
+    let path = |nonce: &str| format!("/api/v1/events/by-nonce?key_id={key_id}&nonce={nonce}");
+    let (status, found) = app.anonymous().get(&path(&payload_nonce(&accept))).await;
+    assert_eq!(status, StatusCode::OK, "{found}");
+    assert_eq!(
+        found,
+        json!({"key_id": key_id, "nonce": payload_nonce(&accept), "index": index, "kind": "event", "refusal": null})
+    );
+    let (status, found) = app.anonymous().get(&path(&payload_nonce(&early))).await;
+    assert_eq!(status, StatusCode::OK, "{found}");
+    assert_eq!(found["kind"], json!("refusal"), "{found}");
+    assert_eq!(
+        found["refusal"], refusal,
+        "the logged refusal is not the one the phone was answered with"
+    );
+    assert!(
+        found["refusal"]["message_zh"].as_str().is_some_and(|m| !m.is_empty()),
+        "{found}"
+    );
+    let entry = &app
+        .entries(found["index"].as_u64().unwrap(), found["index"].as_u64().unwrap() + 1)
+        .await[0];
+    assert_eq!(entry["kind"], json!("refusal"));
+
+    assert_refused(
+        &app.anonymous().get(&path("never-used")).await,
+        StatusCode::NOT_FOUND,
+        "unknown_nonce",
+    );
+    assert_refused(
+        &app.anonymous().get("/api/v1/events/by-nonce?key_id=XYZ&nonce=a").await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "bad_key_id",
+    );
+    assert_refused(
+        &app.anonymous().get(&path("no%20spaces")).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "bad_nonce",
+    );
+}
+
+/// The gate shows a weighing's difference as a discrepancy before it is signed, so the app
+/// takes the tolerance from `GET /api/v1/reference`: the rule stated there is the one the
+/// custody rules apply, to the gram (at the limit: none; one gram beyond: a discrepancy).
+#[tokio::test]
+async fn the_reference_states_the_weighing_tolerance_the_custody_rules_apply() {
     let app = spawn_app().await;
     let cast = Cast::on(&app)
         .generator("shop", SHOP)
@@ -826,54 +906,4 @@ async fn the_receiver_reads_an_arriving_item_and_prints_the_label_of_the_part_it
     ] {
         assert_refused(&stranger.get(&path).await, StatusCode::FORBIDDEN, "not_your_item");
     }
-    let drum = cast.generate("shop", oil(185_500)).await;
-    let other = cast.generate("shop", oil(20_000)).await;
-    let number = cast.released("shop", "carrier", "yunan", &[&drum]).await;
-    let phone = &cast["carrier"].device;
-    let accept = phone.sign_event("accept", &cast.now(), json!({"items": [drum], "manifest": number}));
-    // Not released to the carrier: the rules refuse it, and the refusal is logged.
-    let early = phone.sign_event("accept", &cast.now(), json!({"items": [other], "manifest": number}));
-    let batch = json!({"envelopes": [accept, early]});
-    let (status, first) = app.anonymous().post("/api/v1/events/batch", batch.clone()).await;
-    assert_eq!(status, StatusCode::OK, "{first}");
-    let index = first["results"][0]["receipt"]["index"].as_u64().expect("the accept's index");
-    let refusal = first["results"][1]["error"].clone();
-    assert_eq!(first["results"][1]["ok"], json!(false), "{first}");
-
-    // The same bytes again: nothing is logged twice.
-    let size = app.log_size().await;
-    let (status, again) = app.anonymous().post("/api/v1/events/batch", batch).await;
-    assert_eq!(status, StatusCode::OK, "{again}");
-    for r in again["results"].as_array().unwrap() {
-        assert_eq!(r["error"]["error"], json!("replayed_nonce"), "{again}");
-    }
-    assert_eq!(app.log_size().await, size, "a replayed envelope was logged");
-
-    let payload_nonce = |env: &hwtrace::crypto::dsse::Envelope| -> String {
-        let bytes = env.payload_bytes().expect("payload");
-        serde_json::from_slice::<Value>(&bytes).unwrap()["nonce"].as_str().unwrap().to_owned()
-    };
-    let key_id = phone.key_id().to_hex();
-    let path = |nonce: &str| format!("/api/v1/events/by-nonce?key_id={key_id}&nonce={nonce}");
-    let (status, found) = app.anonymous().get(&path(&payload_nonce(&accept))).await;
-    assert_eq!(status, StatusCode::OK, "{found}");
-    assert_eq!(
-        found,
-        json!({"key_id": key_id, "nonce": payload_nonce(&accept), "index": index, "kind": "event", "refusal": null})
-    );
-    let (status, found) = app.anonymous().get(&path(&payload_nonce(&early))).await;
-    assert_eq!(status, StatusCode::OK, "{found}");
-    assert_eq!(found["kind"], json!("refusal"), "{found}");
-    assert_eq!(found["refusal"], refusal, "the logged refusal is not the one the phone was answered with");
-    assert!(found["refusal"]["message_zh"].as_str().is_some_and(|m| !m.is_empty()), "{found}");
-    let entry = &app.entries(found["index"].as_u64().unwrap(), found["index"].as_u64().unwrap() + 1).await[0];
-    assert_eq!(entry["kind"], json!("refusal"));
-
-    assert_refused(&app.anonymous().get(&path("never-used")).await, StatusCode::NOT_FOUND, "unknown_nonce");
-    assert_refused(
-        &app.anonymous().get(&format!("/api/v1/events/by-nonce?key_id=XYZ&nonce=a")).await,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "bad_key_id",
-    );
-    assert_refused(&app.anonymous().get(&path("no%20spaces")).await, StatusCode::UNPROCESSABLE_ENTITY, "bad_nonce");
 }

@@ -3,10 +3,10 @@
 //! became of an envelope whose answer it lost (by its key and nonce) without sending it again.
 
 use axum::extract::State;
-use utoipa::IntoParams;
 use axum::http::StatusCode;
 use axum::Json;
 use serde::{Deserialize, Serialize};
+use utoipa::IntoParams;
 use utoipa::ToSchema;
 
 use super::error::{ApiError, ApiResult, ErrorBody};
@@ -157,7 +157,13 @@ pub struct NonceAnswer {
         (status = 422, body = ErrorBody, description = "`bad_key_id`, `bad_nonce`")))]
 pub async fn by_nonce(State(st): State<AppState>, ApiQuery(p): ApiQuery<NonceParams>) -> ApiResult<Json<NonceAnswer>> {
     let key_id = crate::crypto::keys::KeyId::parse_hex(&p.key_id)
-        .map_err(|_| Refusal::invalid("bad_key_id", "key_id must be 8 lower-case hex digits", "key_id应为8位小写十六进制"))?
+        .map_err(|_| {
+            Refusal::invalid(
+                "bad_key_id",
+                "key_id must be 8 lower-case hex digits",
+                "key_id应为8位小写十六进制",
+            )
+        })?
         .to_hex();
     crate::domain::event::check_nonce(&p.nonce)?;
     let (k, n) = (key_id.clone(), p.nonce.clone());

@@ -153,7 +153,10 @@ mod tests {
             "/vendor/qr.js",
             "/vendor/jsQR.js",
         ] {
-            assert!(shell.contains(&wanted), "{wanted} is not in the worker's shell: {shell:?}");
+            assert!(
+                shell.contains(&wanted),
+                "{wanted} is not in the worker's shell: {shell:?}"
+            );
         }
         for unwanted in ["/sw.js", "/vendor/README.md", "/vendor/LICENSE-jsqr.txt"] {
             assert!(!shell.contains(&unwanted), "{unwanted} is in the worker's shell");

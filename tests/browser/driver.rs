@@ -43,8 +43,10 @@ async fn cast(app: &TestApp) -> Cast {
         .seeded("yunan", YUNAN)
         .build()
         .await;
-    app.user("driver-li", "enterprise_clerk", Some(&cast["carrier"].uscc), None).await;
-    app.user("driver-wang", "enterprise_clerk", Some(&cast["relay"].uscc), None).await;
+    app.user("driver-li", "enterprise_clerk", Some(&cast["carrier"].uscc), None)
+        .await;
+    app.user("driver-wang", "enterprise_clerk", Some(&cast["relay"].uscc), None)
+        .await;
     cast
 }
 
@@ -168,7 +170,9 @@ fn sign(phone: &mut Browser, id: &str) -> String {
     let before = phone.eval("document.querySelector('#trip-last')?.dataset.id || ''");
     phone.tap(id);
     phone.wait_for(
-        &format!("!!document.querySelector('#trip-last') && document.querySelector('#trip-last').dataset.id !== {before}"),
+        &format!(
+            "!!document.querySelector('#trip-last') && document.querySelector('#trip-last').dataset.id !== {before}"
+        ),
         &format!("the event signed by {id}"),
     );
     phone
@@ -229,7 +233,10 @@ fn shoot_both(b: &mut Browser, name: &str, at: Option<&str>) {
         "Emulation.setDeviceMetricsOverride",
         json!({"width": w, "height": h, "deviceScaleFactor": 3, "mobile": true}),
     );
-    b.send("Emulation.setTouchEmulationEnabled", json!({"enabled": true, "maxTouchPoints": 5}));
+    b.send(
+        "Emulation.setTouchEmulationEnabled",
+        json!({"enabled": true, "maxTouchPoints": 5}),
+    );
 }
 
 /// Story 1: a driver's phone enrols (the carrier's administrator approves it from his own
@@ -258,7 +265,11 @@ async fn a_drivers_phone_enrols_and_accepts_a_drum_scanned_through_the_camera() 
         wait_enrolled(phone, &key_id);
 
         phone.open(&format!("{}/#/trips", app.base), "trips");
-        assert_eq!(phone.count("#vehicle-list button[data-plate]"), 1, "the carrier's one vehicle to choose");
+        assert_eq!(
+            phone.count("#vehicle-list button[data-plate]"),
+            1,
+            "the carrier's one vehicle to choose"
+        );
         shoot_both(phone, "trips-vehicle", None);
         open_trip(phone, &app.base, PLATE, &number);
         // The choice is remembered: the list opens on the vehicle's trips.
@@ -277,7 +288,10 @@ async fn a_drivers_phone_enrols_and_accepts_a_drum_scanned_through_the_camera() 
         phone.tap(&format!("a.trip-card[data-number={}]", js(&number)));
         phone.wait_ready("trip");
         assert_eq!(
-            phone.eval(&format!("document.querySelector('#trip-items li[data-code={}]').dataset.step", js(&drum))),
+            phone.eval(&format!(
+                "document.querySelector('#trip-items li[data-code={}]').dataset.step",
+                js(&drum)
+            )),
             json!("accept")
         );
 
@@ -287,10 +301,19 @@ async fn a_drivers_phone_enrols_and_accepts_a_drum_scanned_through_the_camera() 
             "the camera to read the label",
             SCAN_DEADLINE,
         );
-        assert_eq!(phone.eval("document.querySelector('#scan-frame').dataset.decoder"), json!("jsqr"));
-        assert_eq!(phone.eval("document.querySelector('#scan-result').dataset.text"), json!(qr_text));
+        assert_eq!(
+            phone.eval("document.querySelector('#scan-frame').dataset.decoder"),
+            json!("jsqr")
+        );
+        assert_eq!(
+            phone.eval("document.querySelector('#scan-result').dataset.text"),
+            json!(qr_text)
+        );
         assert_eq!(verdict(phone), "genuine");
-        assert_eq!(phone.eval("document.querySelector('#scan-result').dataset.code"), json!(drum));
+        assert_eq!(
+            phone.eval("document.querySelector('#scan-result').dataset.code"),
+            json!(drum)
+        );
         let shown = phone.text("#scan-result .verdict");
         assert!(shown.as_str().is_some_and(has_cjk), "the verdict in Chinese: {shown}");
         assert_eq!(phone.count(&format!("#basket-list li[data-code={}]", js(&drum))), 1);
@@ -310,14 +333,21 @@ async fn a_drivers_phone_enrols_and_accepts_a_drum_scanned_through_the_camera() 
             .and_then(|s| s.parse().ok())
             .expect("the entry's index");
         assert_eq!(
-            phone.eval(&format!("document.querySelector('#trip-items li[data-code={}]').dataset.step", js(&drum))),
+            phone.eval(&format!(
+                "document.querySelector('#trip-items li[data-code={}]').dataset.step",
+                js(&drum)
+            )),
             json!("arrive"),
             "the drum, now the carrier's, next goes to the gate"
         );
 
         let logged = entry(app, index);
         assert_eq!(logged["kind"], json!("event"));
-        assert_eq!(logged["envelope"]["signatures"][0]["keyid"], json!(key_id), "signed by the phone's key");
+        assert_eq!(
+            logged["envelope"]["signatures"][0]["keyid"],
+            json!(key_id),
+            "signed by the phone's key"
+        );
         let event = payload(&logged);
         assert_eq!(event["type"], json!("accept"));
         assert_eq!(event["actor"], json!(carrier));
@@ -325,7 +355,11 @@ async fn a_drivers_phone_enrols_and_accepts_a_drum_scanned_through_the_camera() 
         assert_eq!(event["items"], json!([drum]));
         assert_eq!(event["manifest"], json!(number));
         let b32 = qr_text.rsplit('/').next().unwrap();
-        assert_eq!(event["scanned_labels"], json!([b32]), "the scanned label goes with the accept");
+        assert_eq!(
+            event["scanned_labels"],
+            json!([b32]),
+            "the scanned label goes with the accept"
+        );
         let records = queue_records(phone);
         assert_eq!(records.len(), 1);
         assert_eq!(records[0]["id"].to_string(), id);
@@ -505,7 +539,10 @@ async fn a_forged_label_turns_red_on_the_phone_with_the_network_off() {
     // The service agrees: the changed text is a forged label, the original a genuine one.
     let verified = app.verified(forged.rsplit('/').next().unwrap()).await;
     assert_eq!(verified["verdict"], json!("forged"), "{verified}");
-    assert_eq!(app.verified(qr_text.rsplit('/').next().unwrap()).await["verdict"], json!("genuine"));
+    assert_eq!(
+        app.verified(qr_text.rsplit('/').next().unwrap()).await["verdict"],
+        json!("genuine")
+    );
     with_browsers(app, [Launch::phone()], move |app, [phone]| {
         log_in(phone, &app.base, "driver-li", "enterprise_clerk", "trips");
         open_trip(phone, &app.base, PLATE, &number);
@@ -518,7 +555,11 @@ async fn a_forged_label_turns_red_on_the_phone_with_the_network_off() {
         assert_eq!(colour, json!("rgb(176, 42, 55)"), "a forged label is shown red");
         let shown = phone.text("#scan-result .verdict");
         assert!(shown.as_str().is_some_and(|s| s.contains("伪造")), "{shown}");
-        assert_eq!(phone.count("#basket-list li"), 0, "a forged label never gets into the basket");
+        assert_eq!(
+            phone.count("#basket-list li"),
+            0,
+            "a forged label never gets into the basket"
+        );
         shoot_both(phone, "scan-forged", Some(".trip-work"));
 
         assert_eq!(wedge_scan(phone, &qr_text), "genuine");

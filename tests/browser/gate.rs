@@ -24,7 +24,11 @@ const PLATE: &str = "渝D55501";
 /// answers its code and its label's QR text.
 async fn drum(cast: &Cast, g: u64) -> (String, String) {
     let receipt = cast
-        .accepted("plant", "generate", generate_fields("900-013-11", g, "semi_solid", &["T"], 200))
+        .accepted(
+            "plant",
+            "generate",
+            generate_fields("900-013-11", g, "semi_solid", &["T"], 200),
+        )
         .await;
     let qr = receipt["label"]["qr_text"].as_str().expect("a QR text").to_owned();
     (code_of(&receipt), qr)
@@ -58,7 +62,10 @@ fn shots(b: &mut Browser, name: &str, focus: &str) {
     if std::env::var_os("HWTRACE_SCREENSHOTS").is_none() {
         return;
     }
-    let scroll = format!("document.querySelector({})?.scrollIntoView({{block: 'start'}})", js(focus));
+    let scroll = format!(
+        "document.querySelector({})?.scrollIntoView({{block: 'start'}})",
+        js(focus)
+    );
     b.eval(&scroll);
     shoot(b, &format!("{name}-desktop"));
     b.phone();
@@ -70,7 +77,10 @@ fn shots(b: &mut Browser, name: &str, focus: &str) {
 
 /// Waits for view `view` to be ready with `condition` true.
 fn wait_view(b: &mut Browser, view: &str, condition: &str, what: &str) {
-    b.wait_for(&format!("document.body.dataset.ready === {} && ({condition})", js(view)), what);
+    b.wait_for(
+        &format!("document.body.dataset.ready === {} && ({condition})", js(view)),
+        what,
+    );
 }
 
 /// The event types of an item's history, in order.
@@ -336,34 +346,68 @@ async fn the_gate_splits_a_load_reading_by_declared_mass_and_turns_away_a_forged
         let said = b.text("#gate-scan-result");
         assert!(said.as_str().unwrap().contains("伪造标签"), "{said}");
         b.keyboard_scan("NOT-A-LABEL");
-        wait_view(b, "gate", "document.querySelector('#gate-scan-result')?.dataset.verdict === 'unreadable'", "a stray code");
+        wait_view(
+            b,
+            "gate",
+            "document.querySelector('#gate-scan-result')?.dataset.verdict === 'unreadable'",
+            "a stray code",
+        );
 
         b.click(&format!("a[data-open={}]", js(&number)));
         b.wait_ready("gate-load");
         b.click("#load-mode-load");
         b.type_into("#load-total", "412.345");
-        let shares = b.eval("[...document.querySelectorAll('[data-share]')].map((s) => [s.dataset.share, s.textContent])");
+        let shares =
+            b.eval("[...document.querySelectorAll('[data-share]')].map((s) => [s.dataset.share, s.textContent])");
         let share_of = |code: &str| {
-            shares.as_array().unwrap().iter().find(|s| s[0] == code).map(|s| s[1].clone()).unwrap_or_default()
+            shares
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|s| s[0] == code)
+                .map(|s| s[1].clone())
+                .unwrap_or_default()
         };
         // 412,345 g × 1/4 = 103,086.25 and × 3/4 = 309,258.75: the leftover gram goes to the 0.75.
         assert_eq!(share_of(&small), json!("分摊 103.086 kg"), "{shares}");
         assert_eq!(share_of(&large), json!("分摊 309.259 kg"), "{shares}");
-        assert_eq!(b.eval("document.querySelector('#load-check').dataset.discrepancies"), json!("0"));
+        assert_eq!(
+            b.eval("document.querySelector('#load-check').dataset.discrepancies"),
+            json!("0")
+        );
         b.click("#load-weigh-only");
-        wait_view(b, "gate-load", "document.querySelector('#load-results')?.dataset.ok === '2'", "the weighing recorded");
-        let weighed = |code: &str| block_on(cast.admin.get_ok(&format!("/api/v1/items/{code}")))["custody"]["weighed_g"].clone();
+        wait_view(
+            b,
+            "gate-load",
+            "document.querySelector('#load-results')?.dataset.ok === '2'",
+            "the weighing recorded",
+        );
+        let weighed =
+            |code: &str| block_on(cast.admin.get_ok(&format!("/api/v1/items/{code}")))["custody"]["weighed_g"].clone();
         assert_eq!((weighed(&small), weighed(&large)), (json!(103_086), json!(309_259)));
-        assert_eq!(kinds(&cast, &small).last().map(String::as_str), Some("weigh"), "decided without being asked");
+        assert_eq!(
+            kinds(&cast, &small).last().map(String::as_str),
+            Some("weigh"),
+            "decided without being asked"
+        );
 
         // Later: the weighed drums are decided (accept is the default), nothing weighed again.
         assert_eq!(b.count("#load-items tr[data-weighed=yes]"), 2);
         b.click("#load-confirm");
-        wait_view(b, "gate-load", "document.querySelector('#load-results')?.dataset.run === '2'", "the receipt");
+        wait_view(
+            b,
+            "gate-load",
+            "document.querySelector('#load-results')?.dataset.run === '2'",
+            "the receipt",
+        );
         assert_eq!(b.eval("document.querySelector('#load-results').dataset.ok"), json!("2"));
         for (code, g) in [(&small, 103_086), (&large, 309_259)] {
             let item = block_on(cast.admin.get_ok(&format!("/api/v1/items/{code}")));
-            assert_eq!((&item["state"], &item["custody"]["accepted_g"]), (&json!("received"), &json!(g)), "{item}");
+            assert_eq!(
+                (&item["state"], &item["custody"]["accepted_g"]),
+                (&json!("received"), &json!(g)),
+                "{item}"
+            );
             assert_eq!(kinds(&cast, code)[5..], ["weigh", "receive"]);
         }
     })

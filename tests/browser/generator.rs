@@ -80,7 +80,8 @@ async fn world(app: &TestApp) -> Cast {
 const CLERK: &str = "plant-clerk";
 
 async fn add_clerk(app: &TestApp, cast: &Cast) {
-    app.user(CLERK, "enterprise_clerk", Some(&cast["plant"].uscc), None).await;
+    app.user(CLERK, "enterprise_clerk", Some(&cast["plant"].uscc), None)
+        .await;
 }
 
 /// The clerk logs in on this browser and enrols it as `device`, approved by the plant's
@@ -130,7 +131,10 @@ fn shoot_both_at(b: &mut Browser, name: &str, at: Option<&str>) {
         return;
     }
     let scroll = match at {
-        Some(sel) => format!("document.querySelector({}).scrollIntoView({{ block: 'start' }})", js(sel)),
+        Some(sel) => format!(
+            "document.querySelector({}).scrollIntoView({{ block: 'start' }})",
+            js(sel)
+        ),
         None => "window.scrollTo(0, 0)".to_owned(),
     };
     let settle = "new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))";
@@ -199,90 +203,132 @@ fn sorted(list: &[&String]) -> Vec<String> {
 /// of the three containers at `/Q/`; the log holds the approved key and the three `generate`
 /// events it signed.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_clerk_enrols_a_new_browser_the_admin_approves_it_and_the_clerk_registers_three_containers_and_prints_genuine_labels() {
+async fn a_clerk_enrols_a_new_browser_the_admin_approves_it_and_the_clerk_registers_three_containers_and_prints_genuine_labels(
+) {
     let app = common::spawn_app().await;
     let cast = Cast::on(&app).generator("plant", PLANT).build().await;
     add_clerk(&app, &cast).await;
     let plant = cast["plant"].uscc.clone();
     let size_before = app.log_size().await;
 
-    with_browsers(app, [Launch::desktop(), Launch::desktop()], move |app, [clerk, admin]| {
-        log_in(clerk, &app.base, CLERK, "enterprise_clerk", "items");
-        log_in(admin, &app.base, "plant-admin", "enterprise_admin", "items");
-        // A new browser cannot sign: the form sends the clerk to enrol it.
-        clerk.click("#items-new-link");
-        wait_view(clerk, "items-new", "!!document.querySelector('#gen-no-key')", "the form asking for an enrolled browser");
-        clerk.click("#gen-enrol-link");
-        clerk.wait_ready("device");
-        let key_id = request_enrolment(clerk, "clerk-pc");
-        approve_in_browser(admin, &key_id);
-        wait_enrolled(clerk, &key_id);
+    with_browsers(
+        app,
+        [Launch::desktop(), Launch::desktop()],
+        move |app, [clerk, admin]| {
+            log_in(clerk, &app.base, CLERK, "enterprise_clerk", "items");
+            log_in(admin, &app.base, "plant-admin", "enterprise_admin", "items");
+            // A new browser cannot sign: the form sends the clerk to enrol it.
+            clerk.click("#items-new-link");
+            wait_view(
+                clerk,
+                "items-new",
+                "!!document.querySelector('#gen-no-key')",
+                "the form asking for an enrolled browser",
+            );
+            clerk.click("#gen-enrol-link");
+            clerk.wait_ready("device");
+            let key_id = request_enrolment(clerk, "clerk-pc");
+            approve_in_browser(admin, &key_id);
+            wait_enrolled(clerk, &key_id);
 
-        // Three containers in one run.
-        clerk.open(&format!("{}/#/items/new", app.base), "items-new");
-        clerk.type_into("#gen-waste-code", "900-249-08");
-        clerk.wait_for("document.querySelector('#gen-hazards').dataset.code === '900-249-08'", "the catalogue's hazards");
-        clerk.type_into("#gen-mass-kg", "180");
-        clerk.select("#gen-form", "liquid");
-        clerk.type_into("#gen-packaging", "200L钢桶");
-        clerk.type_into("#gen-volume", "200");
-        clerk.type_into("#gen-components", "废矿物油");
-        clerk.type_into("#gen-storage", "危废暂存间A");
-        clerk.type_into("#gen-count", "3");
-        clerk.click("#gen-submit");
-        wait_view(clerk, "items-new", "document.querySelector('#gen-results')?.dataset.accepted === '3'", "three containers registered");
-        let registered: Vec<String> = serde_json::from_value(clerk.eval(
-            "[...document.querySelectorAll('#gen-result-list li[data-code]')].map((li) => li.dataset.code)",
-        ))
-        .unwrap();
-        assert_eq!(registered.len(), 3);
+            // Three containers in one run.
+            clerk.open(&format!("{}/#/items/new", app.base), "items-new");
+            clerk.type_into("#gen-waste-code", "900-249-08");
+            clerk.wait_for(
+                "document.querySelector('#gen-hazards').dataset.code === '900-249-08'",
+                "the catalogue's hazards",
+            );
+            clerk.type_into("#gen-mass-kg", "180");
+            clerk.select("#gen-form", "liquid");
+            clerk.type_into("#gen-packaging", "200L钢桶");
+            clerk.type_into("#gen-volume", "200");
+            clerk.type_into("#gen-components", "废矿物油");
+            clerk.type_into("#gen-storage", "危废暂存间A");
+            clerk.type_into("#gen-count", "3");
+            clerk.click("#gen-submit");
+            wait_view(
+                clerk,
+                "items-new",
+                "document.querySelector('#gen-results')?.dataset.accepted === '3'",
+                "three containers registered",
+            );
+            let registered: Vec<String> =
+                serde_json::from_value(clerk.eval(
+                    "[...document.querySelectorAll('#gen-result-list li[data-code]')].map((li) => li.dataset.code)",
+                ))
+                .unwrap();
+            assert_eq!(registered.len(), 3);
 
-        // Printed from the results, without leaving them.
-        clerk.capture_prints();
-        clerk.click("#gen-print-labels");
-        clerk.wait_for("(window.__hwtracePrints || []).length === 1", "the labels printed");
-        let printed = clerk.print_requests();
-        assert!(printed[0].starts_with(&format!("{}/api/v1/labels/sheet?items=", app.base)), "{printed:?}");
-        assert_eq!(clerk.eval("document.body.dataset.ready"), json!("items-new"), "printing left the page");
-        // What the printer got reads back, label by label, as genuine labels of these containers.
-        clerk.goto(&printed[0]);
-        let png = clerk.printed_png(2.0);
-        if let Some(dir) = std::env::var_os("HWTRACE_SCREENSHOTS") {
-            std::fs::write(std::path::Path::new(&dir).join("labels-printed.png"), &png).expect("the printed labels");
-        }
-        let texts = media::decode_qr(&png);
-        assert_eq!(texts.len(), 3, "three QR codes on the printed page: {texts:?}");
-        let mut read: Vec<String> = Vec::new();
-        for text in &texts {
-            assert!(text.starts_with("HTTP") && text.contains("/Q/"), "a label's QR text: {text}");
-            let b32 = text.rsplit('/').next().unwrap();
-            let view = block_on(app.verified(b32));
-            assert_eq!(view["verdict"], "genuine", "{view}");
-            read.push(view["item"]["item_code"].as_str().unwrap().to_owned());
-        }
-        read.sort();
-        let mut expected = registered.clone();
-        expected.sort();
-        assert_eq!(read, expected, "the printed labels are the three containers'");
+            // Printed from the results, without leaving them.
+            clerk.capture_prints();
+            clerk.click("#gen-print-labels");
+            clerk.wait_for("(window.__hwtracePrints || []).length === 1", "the labels printed");
+            let printed = clerk.print_requests();
+            assert!(
+                printed[0].starts_with(&format!("{}/api/v1/labels/sheet?items=", app.base)),
+                "{printed:?}"
+            );
+            assert_eq!(
+                clerk.eval("document.body.dataset.ready"),
+                json!("items-new"),
+                "printing left the page"
+            );
+            // What the printer got reads back, label by label, as genuine labels of these containers.
+            clerk.goto(&printed[0]);
+            let png = clerk.printed_png(2.0);
+            if let Some(dir) = std::env::var_os("HWTRACE_SCREENSHOTS") {
+                std::fs::write(std::path::Path::new(&dir).join("labels-printed.png"), &png)
+                    .expect("the printed labels");
+            }
+            let texts = media::decode_qr(&png);
+            assert_eq!(texts.len(), 3, "three QR codes on the printed page: {texts:?}");
+            let mut read: Vec<String> = Vec::new();
+            for text in &texts {
+                assert!(
+                    text.starts_with("HTTP") && text.contains("/Q/"),
+                    "a label's QR text: {text}"
+                );
+                let b32 = text.rsplit('/').next().unwrap();
+                let view = block_on(app.verified(b32));
+                assert_eq!(view["verdict"], "genuine", "{view}");
+                read.push(view["item"]["item_code"].as_str().unwrap().to_owned());
+            }
+            read.sort();
+            let mut expected = registered.clone();
+            expected.sort();
+            assert_eq!(read, expected, "the printed labels are the three containers'");
 
-        // The log: the key the administrator approved, then the three generations it signed.
-        let size = block_on(app.log_size());
-        let entries = block_on(app.entries(size_before, size));
-        let key = entries.iter().find(|e| e["kind"] == "key").expect("the approved key's entry");
-        assert_eq!(key["key"]["owner"], plant.as_str());
-        assert_eq!(key["key"]["approved_by"], "plant-admin");
-        assert!(key["key"]["vkey"].as_str().unwrap().contains(&format!("/clerk-pc+{key_id}+")), "{key}");
-        let signed: Vec<&Value> = entries
-            .iter()
-            .filter(|e| e["kind"] == "event" && e["envelope"]["signatures"][0]["keyid"] == key_id.as_str())
-            .collect();
-        assert_eq!(signed.len(), 3, "three events signed by the enrolled key");
-        assert!(signed.iter().all(|e| e["seq"].as_u64() > key["seq"].as_u64()));
-        let events = logged_events(app);
-        let generated: Vec<&Logged> = events.iter().filter(|e| e.device == "clerk-pc").collect();
-        assert!(generated.iter().all(|e| e.kind == "generate" && e.actor == plant), "only generations by the clerk's PC");
-        assert_eq!(generated.len(), 3);
-    })
+            // The log: the key the administrator approved, then the three generations it signed.
+            let size = block_on(app.log_size());
+            let entries = block_on(app.entries(size_before, size));
+            let key = entries
+                .iter()
+                .find(|e| e["kind"] == "key")
+                .expect("the approved key's entry");
+            assert_eq!(key["key"]["owner"], plant.as_str());
+            assert_eq!(key["key"]["approved_by"], "plant-admin");
+            assert!(
+                key["key"]["vkey"]
+                    .as_str()
+                    .unwrap()
+                    .contains(&format!("/clerk-pc+{key_id}+")),
+                "{key}"
+            );
+            let signed: Vec<&Value> = entries
+                .iter()
+                .filter(|e| e["kind"] == "event" && e["envelope"]["signatures"][0]["keyid"] == key_id.as_str())
+                .collect();
+            assert_eq!(signed.len(), 3, "three events signed by the enrolled key");
+            assert!(signed.iter().all(|e| e["seq"].as_u64() > key["seq"].as_u64()));
+            let events = logged_events(app);
+            let generated: Vec<&Logged> = events.iter().filter(|e| e.device == "clerk-pc").collect();
+            assert!(
+                generated.iter().all(|e| e.kind == "generate" && e.actor == plant),
+                "only generations by the clerk's PC"
+            );
+            assert_eq!(generated.len(), 3);
+        },
+    )
     .await;
 }
 
