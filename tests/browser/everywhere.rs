@@ -80,12 +80,20 @@ async fn each_role_lands_on_its_own_home_page() {
             log_out(b);
         }
 
-        // The driver's and the gate's start pages: an honest empty state, no list.
-        for (user, view, empty, link) in [
-            ("driver", "trips", "#trips-empty", "#trips-in-transit"),
-            ("gate", "gate", "#gate-empty", "#gate-arrived"),
-        ] {
+        // The driver's and the gate's start pages: the driver first chooses the vehicle he
+        // drives (his carrier has one), then both see an honest empty state in Chinese, no list.
+        for (user, view, empty) in [("driver", "trips", "#trips-none"), ("gate", "gate", "#gate-empty")] {
             log_in(b, &app.base, user, "enterprise_clerk", view);
+            if user == "driver" {
+                assert_eq!(
+                    b.count("#vehicle-list button[data-plate]"),
+                    1,
+                    "the carrier's one vehicle"
+                );
+                b.click("#vehicle-list button[data-plate]");
+                b.wait_for("!!document.querySelector('#trips-plate')", "the vehicle chosen");
+            }
+            b.wait_for(&format!("!!document.querySelector({})", js(empty)), "the empty state");
             assert_eq!(
                 b.eval(&format!("document.querySelector({}).dataset.empty", js(empty))),
                 json!("yes")
@@ -100,8 +108,6 @@ async fn each_role_lands_on_its_own_home_page() {
                 0,
                 "{user}'s page lists something"
             );
-            b.click(link);
-            b.wait_ready("items");
             log_out(b);
         }
     })
@@ -128,7 +134,7 @@ async fn phone_navigation_reaches_every_section_at_390x844() {
             let offered = sections(b);
             let wanted: &[&str] = match user {
                 "admin" => &["home", "catalogue", "enterprises", "items", "alerts", "indicators", "facilities", "users", "tokens", "enrolments"],
-                "gate" => &["home", "gate", "catalogue", "enterprises", "items", "my-facility", "tokens", "device"],
+                "gate" => &["home", "gate", "gate-capacity", "gate-treatment", "catalogue", "enterprises", "items", "my-facility", "tokens", "device", "queue"],
                 _ => &["home", "catalogue"],
             };
             let mut keys: Vec<&str> = offered.iter().map(|(k, _)| k.as_str()).collect();
