@@ -194,8 +194,37 @@ pub struct Browser {
     /// its workers.
     js_errors: Vec<String>,
     stderr_tail: Arc<Mutex<VecDeque<String>>>,
+    /// What the user's hands did so far (the clicks a story needs are counted, not guessed).
+    gestures: Gestures,
     // Last: removed after the browser is gone.
     profile: TempDir,
+}
+
+/// The user's gestures on one browser: clicks and taps (a field focused to type in counts
+/// as typing, not as a click), fields typed into, labels scanned by the keyboard-wedge
+/// scanner, choices made in a `<select>`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Gestures {
+    pub clicks: u32,
+    pub taps: u32,
+    pub typed: u32,
+    pub scans: u32,
+    pub selects: u32,
+}
+
+impl std::fmt::Display for Gestures {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} clicks or taps ({} clicks, {} taps), {} fields typed, {} scans, {} choices",
+            self.clicks + self.taps,
+            self.clicks,
+            self.taps,
+            self.typed,
+            self.scans,
+            self.selects
+        )
+    }
 }
 
 impl Browser {
@@ -275,6 +304,7 @@ impl Browser {
             offline: false,
             js_errors: Vec::new(),
             stderr_tail: tail,
+            gestures: Gestures::default(),
             profile,
         };
         // Every service or shared worker the browser starts (or restarts) is attached paused,
@@ -804,6 +834,12 @@ impl Browser {
     /// enabled and not covered, and sends a real mouse press and release at the centre of
     /// its (first) box.
     pub fn click(&mut self, selector: &str) {
+        self.gestures.clicks += 1;
+        self.press(selector);
+    }
+
+    /// The mouse press and release of [`Browser::click`], not counted as a gesture.
+    fn press(&mut self, selector: &str) {
         let (x, y) = self.target_point(selector, "click");
         self.send(
             "Input.dispatchMouseEvent",
@@ -822,6 +858,7 @@ impl Browser {
     /// `pointerup`/`touchend`, then the `click` a phone makes of a tap (its `pointerType` is
     /// `touch`). Meant for [`Launch::phone`].
     pub fn tap(&mut self, selector: &str) {
+        self.gestures.taps += 1;
         let (x, y) = self.target_point(selector, "tap");
         self.send(
             "Input.dispatchTouchEvent",
@@ -879,7 +916,8 @@ impl Browser {
     /// Types `text` into a text field as a keyboard would (focus by click, select what is
     /// there, insert the text: the page sees `input` events), then checks the field's value.
     pub fn type_into(&mut self, selector: &str, text: &str) {
-        self.click(selector);
+        self.gestures.typed += 1;
+        self.press(selector);
         let focused = self.eval(&format!(
             "(() => {{ const el = document.querySelector({sel}); el.select(); return document.activeElement === el; }})()",
             sel = js(selector)
@@ -898,6 +936,7 @@ impl Browser {
     /// barcode scanner in keyboard mode (a "wedge") does at a gate PC. Unlike
     /// [`Browser::type_into`], the page sees `keydown`/`keyup` for every character.
     pub fn keyboard_scan(&mut self, text: &str) {
+        self.gestures.scans += 1;
         for ch in text.chars() {
             let key = ch.to_string();
             self.send(
@@ -919,6 +958,7 @@ impl Browser {
     /// Chooses the option with `value` in a `<select>` (as picking it does: `input` and
     /// `change` events); the option must exist.
     pub fn select(&mut self, selector: &str, value: &str) {
+        self.gestures.selects += 1;
         let ok = self.eval(&format!(
             r#"(() => {{
                 const el = document.querySelector({sel});
@@ -932,6 +972,11 @@ impl Browser {
             val = js(value)
         ));
         assert_eq!(ok, Value::Bool(true), "`{selector}` has no option `{value}`");
+    }
+
+    /// The user's gestures on this browser so far.
+    pub fn gestures(&self) -> Gestures {
+        self.gestures
     }
 
     /// The trimmed text of the first element matching `selector` (null if none).

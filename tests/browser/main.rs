@@ -53,11 +53,14 @@ async fn with_browsers<const N: usize, F>(app: TestApp, launches: [Launch; N], b
 where
     F: FnOnce(&TestApp, &mut [Browser; N]) + Send + 'static,
 {
+    let story = std::thread::current().name().unwrap_or("?").to_owned();
     let outcome = tokio::task::spawn_blocking(move || {
         let mut browsers = launches.map(|l| l.launch());
         body(&app, &mut browsers);
-        for b in &mut browsers {
+        for (i, b) in browsers.iter_mut().enumerate() {
             b.assert_no_js_errors();
+            // The story's cost to its users (`cargo test --test browser -- --nocapture`).
+            println!("gestures: {story} [browser {}]: {}", i + 1, b.gestures());
         }
     })
     .await;
