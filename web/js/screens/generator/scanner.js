@@ -8,7 +8,7 @@
 import { t, register } from '../../core/i18n.js';
 import { h } from '../../core/dom.js';
 import { b64ToBytes } from '../../core/bytes.js';
-import { ITEM_CODE_RE } from '../../core/links.js';
+import { ITEM_CODE_RE, parseScan as readScan, readPayload } from '../../core/labels.js';
 
 register({
   zh: {
@@ -23,43 +23,17 @@ register({
   },
 });
 
-const B32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-/** Bytes of a label: 60 of payload and 64 of signature (SPEC §3). */
-const LABEL_BYTES = 124;
-const PAYLOAD_BYTES = 60;
-
-/** RFC 4648 base32 without padding, upper case; null for anything else. */
-export function fromBase32(text) {
-  const out = [];
-  let value = 0;
-  let bits = 0;
-  for (const ch of text) {
-    const v = B32.indexOf(ch);
-    if (v < 0) return null;
-    value = (value << 5) | v;
-    bits += 5;
-    if (bits >= 8) {
-      out.push((value >>> (bits - 8)) & 0xff);
-      bits -= 8;
-      value &= (1 << bits) - 1;
-    }
-  }
-  return new Uint8Array(out);
-}
-
 /**
  * What a scan or a typed text names: {code, label} (label: the 124 bytes of a QR text, or
- * null for a typed code), or null when it is neither.
+ * null for a typed code), or null when it is neither (core/labels.js reads it).
  */
 export function parseScan(raw) {
-  const text = String(raw || '').trim().toUpperCase();
-  if (ITEM_CODE_RE.test(text)) return { code: text, label: null };
-  const b32 = text.includes('/Q/') ? text.slice(text.lastIndexOf('/Q/') + 3) : text;
-  const label = fromBase32(b32);
-  if (!label || label.length !== LABEL_BYTES) return null;
-  const code = new TextDecoder().decode(label.slice(5, 42));
+  const scan = readScan(raw);
+  if (scan.kind === 'code') return { code: scan.code, label: null };
+  if (scan.kind !== 'label') return null;
+  const { code } = readPayload(scan.bytes);
   if (!ITEM_CODE_RE.test(code)) return null;
-  return { code, label };
+  return { code, label: scan.bytes };
 }
 
 /** Whether `label` (124 bytes) is exactly the label the server signed (`label_b64`). */
@@ -71,9 +45,7 @@ export function sameLabel(label, labelB64) {
 
 /** The declared mass a label's payload states, in grams (u64be at offset 42). */
 export function labelMass(label) {
-  let g = 0;
-  for (let i = 42; i < 50 && i < PAYLOAD_BYTES; i += 1) g = g * 256 + label[i];
-  return g;
+  return readPayload(label).massG;
 }
 
 /**
