@@ -229,13 +229,18 @@ pub struct PublishedKey {
     pub valid_from: String,
     pub valid_until: Option<String>,
     pub revoked_at: Option<String>,
+    /// The index of the log entry that registered the key (`kind` `key`, action `register`),
+    /// so a verifier can fetch that entry with an inclusion proof and take the key from the
+    /// log itself rather than from this list; null for a device key registered before the log
+    /// recorded registrations.
+    pub log_seq: Option<u64>,
 }
 
 /// Every key the service has ever used or accepted, oldest first.
 pub fn published_keys(conn: &Connection) -> StoreResult<Vec<PublishedKey>> {
     let mut out = Vec::new();
     let mut stmt = conn.prepare(
-        "SELECT name, public_key, role, valid_from, valid_until, revoked_at FROM server_keys ORDER BY log_seq",
+        "SELECT name, public_key, role, valid_from, valid_until, revoked_at, log_seq FROM server_keys ORDER BY log_seq",
     )?;
     let mut rows = stmt.query([])?;
     while let Some(r) = rows.next()? {
@@ -247,10 +252,11 @@ pub fn published_keys(conn: &Connection) -> StoreResult<Vec<PublishedKey>> {
             valid_from: r.get(3)?,
             valid_until: r.get(4)?,
             revoked_at: r.get(5)?,
+            log_seq: r.get::<_, Option<i64>>(6)?.map(|s| s as u64),
         });
     }
     let mut stmt = conn.prepare(
-        "SELECT owner, device, public_key, registered_at, revoked_at FROM device_keys ORDER BY coalesce(log_seq, 0), id",
+        "SELECT owner, device, public_key, registered_at, revoked_at, log_seq FROM device_keys ORDER BY coalesce(log_seq, 0), id",
     )?;
     let mut rows = stmt.query([])?;
     while let Some(r) = rows.next()? {
@@ -264,6 +270,7 @@ pub fn published_keys(conn: &Connection) -> StoreResult<Vec<PublishedKey>> {
             valid_from: r.get(3)?,
             valid_until: revoked_at.clone(),
             revoked_at,
+            log_seq: r.get::<_, Option<i64>>(5)?.map(|s| s as u64),
         });
     }
     Ok(out)

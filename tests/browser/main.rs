@@ -18,6 +18,7 @@ mod media;
 mod oversight;
 mod register;
 mod site;
+mod verify;
 
 use std::future::Future;
 

@@ -81,6 +81,20 @@ pub async fn start_with(config: Config, dir: TempDir) -> TestApp {
         listen: "127.0.0.1:0".parse().unwrap(),
         ..config
     };
+    start_listening(config, dir).await
+}
+
+/// Starts the service on `db` at `addr`: another service on the address a stopped one had,
+/// so a browser sees it as the same site (same origin, same IndexedDB).
+pub async fn spawn_app_on(db: &std::path::Path, addr: SocketAddr) -> TestApp {
+    let config = Config {
+        listen: addr,
+        ..Config::with_db(db.to_owned())
+    };
+    start_listening(config, tempfile::tempdir().expect("temp dir")).await
+}
+
+async fn start_listening(config: Config, dir: TempDir) -> TestApp {
     let (listener, state) = server::bind(config).await.expect("service starts");
     let addr = listener.local_addr().unwrap();
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();

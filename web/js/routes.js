@@ -25,6 +25,7 @@ import * as enterprise from './screens/registry/enterprise.js';
 import * as alerts from './screens/oversight/alerts.js';
 import * as indicators from './screens/oversight/indicators.js';
 import * as facilities from './screens/oversight/facilities.js';
+import * as log from './screens/oversight/log.js';
 import * as users from './screens/admin/users.js';
 import * as tokens from './screens/account/tokens.js';
 import * as device from './screens/account/device.js';
@@ -40,6 +41,7 @@ export const screens = [
   item,
   enterprises, enterprise,
   alerts, indicators, facilities,
+  log,
   users,
   tokens, device,
 ];

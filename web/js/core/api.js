@@ -199,3 +199,31 @@ export const catalogueAll = (signal) => request('GET', '/catalogue/all', { signa
 /** The log entry that used a device key's nonce: {index, kind: 'event'|'refusal', refusal}. */
 export const eventByNonce = (keyId, nonce, signal) =>
   request('GET', '/events/by-nonce', { query: { key_id: keyId, nonce }, signal });
+
+// ---- the log as bytes (SPEC §5.4, public), for the checks the browser makes itself (core/verify*.js) ----
+
+/** A log endpoint's body as text (the checkpoint note, NDJSON entries), or ApiError. */
+export async function logText(path, signal) {
+  let res;
+  try {
+    res = await fetch(path, { signal, credentials: 'same-origin', cache: 'no-store' });
+  } catch (e) {
+    if (e.name === 'AbortError') throw e;
+    throw new ApiError(0);
+  }
+  if (!res.ok) throw new ApiError(res.status, (await readJson(res)) || {});
+  return res.text();
+}
+/** The latest checkpoint note. */
+export const logCheckpoint = (signal) => logText('/log/checkpoint', signal);
+/** Entries start..end-1 (at most 1000) as their exact lines. */
+export const logEntries = (start, end, signal) =>
+  logText(`/log/entries?start=${start}&end=${end}`, signal).then((t) => (t.endsWith('\n') ? t.slice(0, -1) : t).split('\n'));
+/** An inclusion proof {index, size, hashes}. */
+export const logInclusion = (index, size, signal) =>
+  logText(`/log/proof/inclusion?index=${index}&size=${size}`, signal).then(JSON.parse);
+/** A consistency proof {old, new, hashes}. */
+export const logConsistency = (old, size, signal) =>
+  logText(`/log/proof/consistency?old=${old}&new=${size}`, signal).then(JSON.parse);
+/** An item's entries with inclusion proofs against one checkpoint (SPEC §5.4). */
+export const itemHistory = (code, signal) => request('GET', `/items/${seg(code)}/history`, { signal });

@@ -4,11 +4,21 @@
 // and the items it came from or became, and its full history in words from GET
 // /items/{code}/events: each entry's event type, who signed it (enterprise and device, with
 // the key IDs), the device's signed time and the logged time, the masses and decisions it
-// states, and the state, holder and mass it left the item in. Every item code of the app
-// links here (core/links.js).
+// states (masses, and at each weighing the difference from the mass before it), the manifest
+// legs (the carriers in order, the receiver, the vehicle, from the signed manifest_open), and
+// the state, holder and mass it left the item in. Every item code of the app links here
+// (core/links.js).
+//
+// The page verifies the history in this browser (core/verify-log.js, WebCrypto only): each
+// entry's inclusion proof against the checkpoint of GET /items/{code}/history, that
+// checkpoint's signature by the log key and its consistency with the checkpoint this browser
+// kept, each envelope's device signatures against keys registered in the log, and the label's
+// signature. Each step shows a green tick or what failed (`li[data-verified]`); the panel
+// `#item-verify[data-state=running|verified|failed|split]` sums it up, with the split view
+// when the served checkpoint is not consistent with the kept one.
 
-import { t, register, formatMass, formatInt, formatTime, lang } from '../../core/i18n.js';
-import { h, section, time } from '../../core/dom.js';
+import { t, register, formatMass, formatInt, formatTime, formatPermille, lang } from '../../core/i18n.js';
+import { h, section, time, colon } from '../../core/dom.js';
 import { ensureRefs } from '../../core/state.js';
 import { busy } from '../../core/feedback.js';
 import * as api from '../../core/api.js';
@@ -16,6 +26,8 @@ import * as records from '../../core/records.js';
 import { itemLink, manifestLink } from '../../core/links.js';
 import { decisionName, eventName, formName, hazardName, incidentName, methodName, stateName } from '../../core/names.js';
 import { base32, b64ToBytes } from '../../core/bytes.js';
+import { verifyItem } from '../../core/verify-log.js';
+import { checkpointFacts, keptLine, reasonText, splitView, verdictBadge } from '../../core/verify-view.js';
 
 register({
   zh: {
@@ -70,6 +82,14 @@ register({
     'itemp.created': '产生：',
     'itemp.corrects': '更正第 {index} 条的 {field}：{value}',
     'itemp.none': '日志中还没有这件物品的记录。',
+    'itemp.diff': '比之前 {diff}（{pct}）',
+    'itemp.legs': '运输：',
+    'itemp.leg_receiver': '接收：',
+    'itemp.vehicle': '车辆 {plate}，计划 {date}',
+    'itemp.verify_title': '本机验证',
+    'itemp.verify_lead': '本浏览器自己检查：每条记录在已签名日志中的包含证明、检查点的日志密钥签名、设备签名（密钥须已登记在日志中）和标签签名。服务器只提供数据。',
+    'itemp.verify_sum_ok': '全部 {n} 个步骤已验证',
+    'itemp.verify_sum_bad': '{bad} / {n} 个步骤验证失败',
   },
   en: {
     'itemp.title': 'Item',
@@ -123,6 +143,14 @@ register({
     'itemp.created': 'made: ',
     'itemp.corrects': 'corrects {field} of entry {index}: {value}',
     'itemp.none': 'The log has no entry of this item yet.',
+    'itemp.diff': '{diff} from before ({pct})',
+    'itemp.legs': 'carried by: ',
+    'itemp.leg_receiver': 'to: ',
+    'itemp.vehicle': 'vehicle {plate}, planned {date}',
+    'itemp.verify_title': 'Verified in this browser',
+    'itemp.verify_lead': 'This browser checks by itself: each record\'s inclusion proof in the signed log, the checkpoint\'s signature by the log key, the device signatures (keys registered in the log) and the label\'s signature. The server only serves the data.',
+    'itemp.verify_sum_ok': 'all {n} steps verified',
+    'itemp.verify_sum_bad': '{bad} of {n} steps failed verification',
   },
 });
 
@@ -198,12 +226,17 @@ function summary(item, story) {
 }
 
 /** What an entry states, in words: masses, party, decision, method, place, reason, items. */
-function stated(e) {
+function stated(e, before) {
   const m = e.masses || {};
   const parts = [];
   const mass = (key, g) => g !== null && g !== undefined && parts.push(t(`itemp.m.${key}`, { m: formatMass(g) }));
   mass('declared', m.declared_g);
   mass('weighed', m.weighed_g);
+  if (m.weighed_g !== null && m.weighed_g !== undefined && before) {
+    const diff = m.weighed_g - before;
+    parts.push(h('span', { class: `weigh-diff${diff < 0 ? ' warn-text' : ''}`, dataset: { diff } },
+      t('itemp.diff', { diff: (diff > 0 ? '+' : '') + formatMass(diff), pct: (diff < 0 ? '−' : '+') + formatPermille(Math.round((Math.abs(diff) * 1000) / before)) })));
+  }
   mass('accepted', m.accepted_g);
   mass('refused', m.refused_g);
   mass('treated', m.treated_g);
@@ -224,13 +257,14 @@ function stated(e) {
   return out;
 }
 
-function historyEntry(e) {
+function historyEntry(e, before) {
   const after = e.state && t('itemp.after_text', {
     state: stateName(e.state), holder: partyName(e.holder), mass: e.mass_g !== null ? formatMass(e.mass_g) : '',
   });
   return h('li', { class: 'history-entry', dataset: { index: e.index, type: e.type, state: e.state || '' } },
     h('h3', {}, h('span', { class: 'event-name' }, eventName(e.type)),
-      h('span', { class: 'muted small' }, t('itemp.entry', { index: e.index }))),
+      h('span', { class: 'muted small' }, t('itemp.entry', { index: e.index })),
+      h('span', { class: 'verdict-slot' }, verdictBadge(null))),
     h('dl', { class: 'summary compact' },
       h('dt', {}, t('itemp.signed_by')),
       h('dd', { class: 'signer', dataset: { actor: e.actor.uscc, device: e.device } },
@@ -238,7 +272,7 @@ function historyEntry(e) {
         t('itemp.device', { device: e.device }), ' · ', h('span', { class: 'mono small' }, t('itemp.keys', { keys: e.key_ids.join(', ') }))),
       h('dt', {}, t('itemp.signed_at')), h('dd', { class: 'signed-at' }, h('time', { datetime: e.at, title: e.at }, formatTime(e.at))),
       h('dt', {}, t('itemp.logged_at')), h('dd', { class: 'logged-at' }, time(e.logged_at)),
-      stated(e).length > 0 && [h('dt', {}, t('itemp.detail')), h('dd', { class: 'detail' }, stated(e))],
+      stated(e, before).length > 0 && [h('dt', {}, t('itemp.detail')), h('dd', { class: 'detail' }, stated(e, before))],
       after && [h('dt', {}, t('itemp.after')), h('dd', { class: 'after' }, after)]));
 }
 
@@ -246,15 +280,89 @@ async function itemView(ctx) {
   await ensureRefs(ctx.signal);
   const code = ctx.args.code;
   const [item, story] = await Promise.all([records.item(code, ctx.signal), records.itemEvents(code, ctx.signal)]);
+  let before = null;
+  const rows = story.entries.map((e) => {
+    const li = historyEntry(e, before);
+    if (e.mass_g !== null && e.mass_g !== undefined) before = e.mass_g;
+    return li;
+  });
+  const panel = h('section', { id: 'item-verify', class: 'panel verify-panel', dataset: { state: 'running' } },
+    h('h2', {}, t('itemp.verify_title')), h('p', { class: 'muted small' }, t('itemp.verify_lead')),
+    h('div', { class: 'verify-body' }, verdictBadge(null, { id: 'item-verify-verdict' })));
+  // Runs after the page is on screen; the panel and each step show the outcome as it comes.
+  queueMicrotask(() => runVerification(code, rows, panel, ctx.signal));
   return h('div', { id: 'item-page', dataset: { code: item.code } },
+    panel,
     h('div', { class: 'item-top' }, summary(item, story), labelPanel(item)),
     section(t('itemp.history'),
       h('p', { class: 'muted' }, t('itemp.history_lead')),
       story.entries.length
-        ? h('ol', { id: 'item-history', class: 'history' }, story.entries.map(historyEntry))
+        ? h('ol', { id: 'item-history', class: 'history' }, rows)
         : h('p', { id: 'item-history-none', class: 'muted' }, t('itemp.none')),
       h('p', {}, h('a', { id: 'item-history-proofs', href: records.itemHistoryUrl(item.code), target: '_blank', rel: 'noopener' },
         t('itemp.proofs')))));
+}
+
+/** The manifest legs a signed manifest_open states: carriers in order, receiver, vehicle. */
+function legs(payload) {
+  if (payload?.type !== 'manifest_open') return null;
+  const carriers = (payload.transporters || []).map((u, i) => h('span', { class: 'mono leg', dataset: { leg: i + 1 } }, `${i + 1}. ${u}`));
+  return h('span', { class: 'detail-part legs', dataset: { legs: (payload.transporters || []).length } },
+    t('itemp.legs'), carriers, ' → ', t('itemp.leg_receiver'), h('span', { class: 'mono' }, payload.receiver || ''), ' · ',
+    t('itemp.vehicle', { plate: payload.vehicle_plate || '', date: payload.planned_date || '' }));
+}
+
+async function runVerification(code, rows, panel, signal) {
+  const byIndex = new Map(rows.map((li) => [Number(li.dataset.index), li]));
+  const body = panel.querySelector('.verify-body');
+  let result;
+  try {
+    result = await verifyItem(code, {
+      signal,
+      onEntry: (r) => {
+        const li = byIndex.get(r.index);
+        if (!li) return;
+        li.dataset.verified = r.ok ? 'ok' : 'failed';
+        li.dataset.failed = r.failed.join(' ');
+        li.querySelector('.verdict-slot').replaceChildren(verdictBadge(r.failed));
+        const signer = li.querySelector('.signer');
+        if (signer) {
+          signer.dataset.keysVerified = r.signers.map((x) => `${x.keyId}:${x.ok ? 'ok' : x.reason}`).join(' ');
+          signer.append(h('span', { class: 'signer-keys' }, r.signers.map((x) =>
+            h('span', { class: `key-verdict ${x.ok ? 'ok' : 'failed'}`, dataset: { keyId: x.keyId || '' } },
+              ` ${x.ok ? '✓' : '✗'} ${x.name || x.keyId || ''}`))));
+        }
+        const leg = legs(r.payload);
+        if (leg) li.querySelector('.detail')?.append(leg);
+        if (r.label) {
+          li.dataset.label = r.label.ok ? 'ok' : 'failed';
+        }
+      },
+    });
+  } catch (e) {
+    if (e.name === 'AbortError') return;
+    panel.dataset.state = 'failed';
+    body.replaceChildren(h('p', { class: 'verdict failed', dataset: { verified: 'failed' } }, '✗ ', t('vfy.failed'), colon(), e.message));
+    return;
+  }
+  const trust = result.checkpoint;
+  const bad = result.entries.filter((r) => !r.ok).length;
+  const parts = [];
+  if (trust.state === 'split') {
+    parts.push(splitView(trust));
+  } else if (trust.state === 'failed') {
+    parts.push(h('p', { class: 'verdict failed', dataset: { verified: 'failed', failed: trust.reason } }, '✗ ', reasonText(trust.reason)));
+  } else {
+    parts.push(checkpointFacts(trust.checkpoint, { id: 'item-checkpoint', keyName: `${trust.key.name} (${trust.key.keyId})` }), keptLine(trust));
+  }
+  const failed = [...new Set(result.entries.flatMap((r) => r.failed))];
+  if (trust.state !== 'verified') failed.unshift(trust.state === 'split' ? 'checkpoint' : trust.reason.startsWith('checkpoint') ? trust.reason : 'checkpoint');
+  parts.unshift(h('p', { id: 'item-verify-summary', class: `verify-summary ${bad || trust.state !== 'verified' ? 'failed' : 'ok'}` },
+    verdictBadge([...new Set(failed)], { id: 'item-verify-verdict' }), ' ',
+    bad ? t('itemp.verify_sum_bad', { bad, n: result.entries.length }) : t('itemp.verify_sum_ok', { n: result.entries.length })));
+  body.replaceChildren(...parts);
+  panel.dataset.bad = bad;
+  panel.dataset.state = trust.state === 'split' ? 'split' : bad || trust.state !== 'verified' ? 'failed' : 'verified';
 }
 
 export const routes = [
