@@ -15,6 +15,10 @@
 //! user clicking through it) and once by loading the page anew (`cold`: the app's modules,
 //! the session and the screen's data); the median and the slowest of the warm runs and the
 //! cold one are printed, in milliseconds.
+//!
+//! Then the log page's in-browser range audit (`#/log`, a Web Worker: every leaf hash and the
+//! root recomputed, every signature checked) runs over the whole log and its rate is printed
+//! in entries per second (`--audit-only` runs just that).
 
 #[path = "../tests/browser/cdp.rs"]
 mod cdp;
@@ -33,6 +37,7 @@ struct Options {
     db: PathBuf,
     bin: PathBuf,
     rounds: usize,
+    audit_only: bool,
 }
 
 fn options() -> Options {
@@ -40,6 +45,7 @@ fn options() -> Options {
         db: PathBuf::from("/tmp/demo.db"),
         bin: PathBuf::from("target/release/hwtrace"),
         rounds: 5,
+        audit_only: false,
     };
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
@@ -47,6 +53,7 @@ fn options() -> Options {
             "--db" => o.db = args.next().expect("--db PATH").into(),
             "--bin" => o.bin = args.next().expect("--bin PATH").into(),
             "--rounds" => o.rounds = args.next().and_then(|n| n.parse().ok()).expect("--rounds N"),
+            "--audit-only" => o.audit_only = true,
             "--bench" => {}
             other => panic!("unknown argument {other}"),
         }
@@ -213,7 +220,12 @@ fn main() {
         "{:<8} {:<18} {:<16} {:>8} {:>8} {:>8}",
         "device", "user", "screen", "median", "slowest", "cold"
     );
-    for (device, launch) in [("desktop", Launch::desktop()), ("phone", Launch::phone())] {
+    let devices = if o.audit_only {
+        vec![]
+    } else {
+        vec![("desktop", Launch::desktop()), ("phone", Launch::phone())]
+    };
+    for (device, launch) in devices {
         for user in ["autorepair-clerk", "transport", "yunan", "wansheng-eeb", "admin"] {
             let mut b = launch.launch();
             log_in(&mut b, &base, user);
@@ -245,6 +257,31 @@ fn main() {
             b.close();
         }
     }
+    log_audit(&base);
     let _ = child.kill();
     let _ = child.wait();
+}
+
+/// The log page's range audit over the whole log, on a desktop browser: prints its rate.
+fn log_audit(base: &str) {
+    let mut b = Launch::desktop().launch();
+    b.open(&format!("{base}/#/log"), "log");
+    let size = b.eval("Number(document.querySelector('#log-page').dataset.size)");
+    let t0 = Instant::now();
+    b.click("#audit-run");
+    b.wait_for_within(
+        "['passed', 'failed'].includes(document.querySelector('#audit-result').dataset.state)",
+        "the range audit",
+        std::time::Duration::from_secs(3600),
+    );
+    let r = b.eval("({...document.querySelector('#audit-result').dataset})");
+    println!(
+        "log audit in the browser: {} entries, {}, {:.1} s, {} entries/s (findings: {})",
+        size,
+        r["state"].as_str().unwrap_or("?"),
+        t0.elapsed().as_secs_f64(),
+        r["rate"].as_str().unwrap_or("?"),
+        r["findings"].as_str().unwrap_or("")
+    );
+    b.close();
 }

@@ -516,3 +516,24 @@ async fn a_restart_continues_the_log_and_the_serials() {
         .await;
     verify_consistency(old_cp.size, new.size, &old_cp.root, &new.root, &b64s(&proof["hashes"])).unwrap();
 }
+
+/// The key list names, for every key, the log entry that registered it (`log_seq`), so a
+/// verifier (the browser's item page) takes the key from the log rather than from the list.
+#[tokio::test]
+async fn the_key_list_names_each_keys_registration_entry() {
+    let app = spawn_app().await;
+    generator(&app).await;
+    let list = keys(&app.anonymous()).await;
+    assert!(list.iter().any(|k| k["role"] == "device"), "{list:?}");
+    for role in ["log", "label", "device"] {
+        assert!(list.iter().any(|k| k["role"] == role), "no {role} key: {list:?}");
+    }
+    for k in &list {
+        let seq = k["log_seq"].as_u64().unwrap_or_else(|| panic!("no log_seq: {k}"));
+        let entry = app.entries(seq, seq + 1).await.remove(0);
+        assert_eq!(entry["kind"], "key", "{entry}");
+        assert_eq!(entry["key"]["vkey"], k["vkey"], "{entry}");
+        assert_eq!(entry["key"]["role"], k["role"], "{entry}");
+        assert_eq!(entry["key"]["action"], "register", "{entry}");
+    }
+}

@@ -290,7 +290,7 @@ async function itemView(ctx) {
     h('h2', {}, t('itemp.verify_title')), h('p', { class: 'muted small' }, t('itemp.verify_lead')),
     h('div', { class: 'verify-body' }, verdictBadge(null, { id: 'item-verify-verdict' })));
   // Runs after the page is on screen; the panel and each step show the outcome as it comes.
-  queueMicrotask(() => runVerification(code, rows, panel, ctx.signal));
+  queueMicrotask(() => runVerification(code, rows, panel, story, ctx.signal));
   return h('div', { id: 'item-page', dataset: { code: item.code } },
     panel,
     h('div', { class: 'item-top' }, summary(item, story), labelPanel(item)),
@@ -304,15 +304,20 @@ async function itemView(ctx) {
 }
 
 /** The manifest legs a signed manifest_open states: carriers in order, receiver, vehicle. */
-function legs(payload) {
+function legs(payload, names) {
   if (payload?.type !== 'manifest_open') return null;
-  const carriers = (payload.transporters || []).map((u, i) => h('span', { class: 'mono leg', dataset: { leg: i + 1 } }, `${i + 1}. ${u}`));
+  const named = (u) => (names.get(u) ? [names.get(u), ' ', h('span', { class: 'mono muted small' }, u)] : h('span', { class: 'mono' }, u));
+  const carriers = (payload.transporters || []).map((u, i) => h('span', { class: 'leg', dataset: { leg: i + 1, uscc: u } }, `${i + 1}. `, named(u)));
   return h('span', { class: 'detail-part legs', dataset: { legs: (payload.transporters || []).length } },
-    t('itemp.legs'), carriers, ' → ', t('itemp.leg_receiver'), h('span', { class: 'mono' }, payload.receiver || ''), ' · ',
+    t('itemp.legs'), carriers, ' → ', t('itemp.leg_receiver'), named(payload.receiver || ''), ' · ',
     t('itemp.vehicle', { plate: payload.vehicle_plate || '', date: payload.planned_date || '' }));
 }
 
-async function runVerification(code, rows, panel, signal) {
+async function runVerification(code, rows, panel, story, signal) {
+  const names = new Map();
+  for (const e of story.entries) {
+    for (const p of [e.actor, e.holder, e.to]) if (p?.name_zh) names.set(p.uscc, partyName(p));
+  }
   const byIndex = new Map(rows.map((li) => [Number(li.dataset.index), li]));
   const body = panel.querySelector('.verify-body');
   let result;
@@ -332,7 +337,7 @@ async function runVerification(code, rows, panel, signal) {
             h('span', { class: `key-verdict ${x.ok ? 'ok' : 'failed'}`, dataset: { keyId: x.keyId || '' } },
               ` ${x.ok ? '✓' : '✗'} ${x.name || x.keyId || ''}`))));
         }
-        const leg = legs(r.payload);
+        const leg = legs(r.payload, names);
         if (leg) li.querySelector('.detail')?.append(leg);
         if (r.label) {
           li.dataset.label = r.label.ok ? 'ok' : 'failed';
