@@ -476,3 +476,88 @@ async fn the_range_audit_in_the_browser_passes_on_a_clean_log_and_fails_on_a_tam
     })
     .await;
 }
+
+/// Every JSON case under `dir` (recursively), as (file, case).
+fn cases(dir: &Path) -> Vec<(String, Value)> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(cases(&p));
+        } else if p.extension().is_some_and(|x| x == "json") {
+            let case = serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap();
+            out.push((p.display().to_string(), case));
+        }
+    }
+    out
+}
+
+/// The browser's verifier (web/js/core/verify.js, in Chromium's WebCrypto) against the fixed
+/// vectors: every RFC 6962 / 9162 inclusion and consistency case of the Merkle vectors
+/// (each `wantErr` case refused), and SPEC v1's key IDs, checkpoint signature, leaf hashes,
+/// root, DSSE signature and label signature, each also refused with one byte changed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_browsers_verifier_agrees_with_the_spec_and_merkle_vectors() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors");
+    let inclusion = cases(&root.join("merkle/inclusion"));
+    let consistency = cases(&root.join("merkle/consistency"));
+    assert!(inclusion.len() > 20 && consistency.len() > 20);
+    let spec: Value = serde_json::from_str(&std::fs::read_to_string(root.join("spec-v1.json")).unwrap()).unwrap();
+    let app = common::spawn_app().await;
+    with_browser(app, move |app, b| {
+        b.open(&format!("{}/#/", app.base), "home");
+        let wrong = b.eval(&format!(
+            "(async () => {{
+               const v = await import('/js/core/verify.js');
+               const B = (s) => {{ try {{ return Uint8Array.from(atob(s || ''), (c) => c.charCodeAt(0)); }} catch {{ return new Uint8Array(); }} }};
+               const H = (s) => Uint8Array.from(s.match(/../g), (x) => parseInt(x, 16));
+               const wrong = [];
+               for (const [file, c] of {inc}) {{
+                 const ok = await v.verifyInclusion(c.leafIdx, c.treeSize, B(c.leafHash), (c.proof || []).map(B), B(c.root));
+                 if (ok === c.wantErr) wrong.push(file);
+               }}
+               for (const [file, c] of {con}) {{
+                 const ok = await v.verifyConsistency(c.size1, c.size2, B(c.root1), B(c.root2), (c.proof || []).map(B));
+                 if (ok === c.wantErr) wrong.push(file);
+               }}
+               const s = {spec};
+               const keys = {{}};
+               for (const [role, k] of Object.entries(s.keys)) {{
+                 keys[role] = await v.parseVkey(k.vkey);
+                 if (keys[role]?.keyId !== k.key_id) wrong.push(`key ${{role}}`);
+               }}
+               if (await v.parseVkey(s.keys.log.vkey.replace(s.keys.log.key_id, '00000000'))) wrong.push('a wrong key id accepted');
+               const enc = new TextEncoder();
+               const leaves = [];
+               for (const e of s.log.entries) leaves.push(await v.leafHash(enc.encode(e)));
+               if (leaves.map(v.hex).join() !== s.log.leaf_hashes_hex.join()) wrong.push('leaf hashes');
+               if (v.hex(await v.rootOf(leaves)) !== s.log.root_hex) wrong.push('root');
+               const tree = new v.TreeBuilder();
+               for (const l of leaves) await tree.push(l);
+               if (v.hex(await tree.root()) !== s.log.root_hex) wrong.push('tree builder root');
+               if (!(await v.verifyCheckpoint(s.log.checkpoint, [keys.log])).ok) wrong.push('checkpoint');
+               const bent = s.log.checkpoint.replace('\\n' + s.log.entries.length + '\\n', '\\n' + (s.log.entries.length + 1) + '\\n');
+               if ((await v.verifyCheckpoint(bent, [keys.log])).ok) wrong.push('a changed checkpoint accepted');
+               if ((await v.verifyCheckpoint(s.log.checkpoint, [keys.label])).ok) wrong.push('a checkpoint by another key accepted');
+               const byId = (id) => Object.values(keys).find((k) => k.keyId === id) || null;
+               if (v.hex(v.pae(s.dsse.envelope.payloadType, enc.encode(s.dsse.payload_utf8))) !== s.dsse.pae_hex) wrong.push('pae');
+               if (!(await v.verifyEnvelope(s.dsse.envelope, byId)).every((x) => x.ok)) wrong.push('envelope');
+               const sig = B(s.dsse.envelope.signatures[0].sig); sig[5] ^= 1;
+               const forged = {{ ...s.dsse.envelope, signatures: [{{ keyid: s.dsse.envelope.signatures[0].keyid, sig: btoa(String.fromCharCode(...sig)) }}] }};
+               if ((await v.verifyEnvelope(forged, byId)).some((x) => x.ok)) wrong.push('a forged envelope accepted');
+               const label = btoa(String.fromCharCode(...H(s.label.payload_hex), ...H(s.label.sig_hex)));
+               if (!(await v.verifyLabelB64(label, byId)).ok) wrong.push('label');
+               const bad = H(s.label.payload_hex); bad[45] ^= 1;
+               const badLabel = btoa(String.fromCharCode(...bad, ...H(s.label.sig_hex)));
+               if ((await v.verifyLabelB64(badLabel, byId)).ok) wrong.push('a changed label accepted');
+               return {{ wrong, checked: {n} }};
+             }})()",
+            inc = serde_json::to_string(&inclusion).unwrap(),
+            con = serde_json::to_string(&consistency).unwrap(),
+            spec = spec,
+            n = inclusion.len() + consistency.len(),
+        ));
+        assert_eq!(wrong["wrong"], json!([]), "{wrong}");
+    })
+    .await;
+}
