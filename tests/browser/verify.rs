@@ -229,6 +229,17 @@ async fn the_regulator_follows_an_alert_to_an_item_verified_in_the_browser() {
         shoot(b, "item-verified-phone");
         b.eval("document.querySelector('#item-history li[data-type=\"weigh\"]').scrollIntoView()");
         shoot(b, "item-verified-timeline-phone");
+
+        // In English: the verdicts in words.
+        b.click("#lang-toggle");
+        b.wait_for("document.documentElement.lang === 'en'", "the English page");
+        assert_eq!(verified_state(b), "verified");
+        let summary = b.text("#item-verify-summary");
+        assert!(
+            summary.as_str().is_some_and(|s| s.contains("Verified in this browser")
+                && s.contains(&format!("all {} steps verified", indices.len()))),
+            "{summary}"
+        );
     })
     .await;
 }
@@ -402,9 +413,14 @@ async fn a_checkpoint_of_another_history_is_shown_as_a_split_view() {
     .await;
 }
 
-/// Runs the log page's range audit over the whole log; answers `#audit-result`'s dataset.
-fn run_audit(b: &mut Browser, base: &str) -> Value {
+/// Runs the log page's range audit over entries `range` (the whole log when None); answers
+/// `#audit-result`'s dataset.
+fn run_audit(b: &mut Browser, base: &str, range: Option<(u64, u64)>) -> Value {
     b.open(&format!("{base}/#/log"), "log");
+    if let Some((start, end)) = range {
+        b.type_into("#audit-start", &start.to_string());
+        b.type_into("#audit-end", &end.to_string());
+    }
     b.click("#audit-run");
     b.wait_for_within(
         "['passed', 'failed'].includes(document.querySelector('#audit-result').dataset.state)",
@@ -430,7 +446,7 @@ async fn the_range_audit_in_the_browser_passes_on_a_clean_log_and_fails_on_a_tam
         .as_u64()
         .unwrap();
     with_browser(app, move |app, b| {
-        let result = run_audit(b, &app.base);
+        let result = run_audit(b, &app.base, None);
         assert_eq!(result["state"], "passed", "{result}");
         assert_eq!(result["hashed"], json!(size.to_string()), "{result}");
         assert_eq!(result["checked"], json!(size.to_string()), "{result}");
@@ -440,6 +456,15 @@ async fn the_range_audit_in_the_browser_passes_on_a_clean_log_and_fails_on_a_tam
             result["rate"].as_str().unwrap()
         );
         shoot(b, "log-audit-desktop");
+        // A range inside the log: entries 0..8 hashed and proved a prefix of the checkpoint's
+        // tree by a consistency proof, entries 3..8 judged.
+        let part = run_audit(b, &app.base, Some((3, 8)));
+        assert_eq!(part["state"], "passed", "{part}");
+        assert_eq!(
+            (part["checked"].as_str(), part["hashed"].as_str()),
+            (Some("5"), Some("8")),
+            "{part}"
+        );
         b.phone();
         b.reload("log");
         shoot(b, "log-phone");
@@ -463,7 +488,7 @@ async fn the_range_audit_in_the_browser_passes_on_a_clean_log_and_fails_on_a_tam
     });
     let app = common::spawn_app_at(&bad).await;
     with_browser(app, move |app, b| {
-        let result = run_audit(b, &app.base);
+        let result = run_audit(b, &app.base, None);
         assert_eq!(result["state"], "failed", "{result}");
         let findings = result["findings"].as_str().unwrap_or_default().to_owned();
         assert!(findings.contains(&format!("{generated}:signature")), "{findings}");
@@ -473,6 +498,16 @@ async fn the_range_audit_in_the_browser_passes_on_a_clean_log_and_fails_on_a_tam
             result["rate"].as_str().unwrap()
         );
         shoot(b, "log-audit-failed-desktop");
+        // A range that ends before the changed entry passes; one that starts after it still
+        // fails: on the recomputed root (every entry from 0 is hashed), and on the next entry
+        // of the drum, whose `prev` names the entry's hash as it was logged.
+        let before = run_audit(b, &app.base, Some((0, generated)));
+        assert_eq!(before["state"], "passed", "{before}");
+        let after = run_audit(b, &app.base, Some((generated + 1, size)));
+        assert_eq!(after["state"], "failed", "{after}");
+        let findings = after["findings"].as_str().unwrap_or_default();
+        assert!(findings.contains("tree:root") && findings.contains(":prev"), "{after}");
+        assert!(!findings.contains(&format!("{generated}:")), "{after}");
     })
     .await;
 }
