@@ -257,9 +257,46 @@ fn main() {
             b.close();
         }
     }
+    item_pages(&base);
     log_audit(&base);
     let _ = child.kill();
     let _ = child.wait();
+}
+
+/// The item pages of the items the regulator's alerts name (at most 10): the time from asking
+/// for the page to every step verified in the browser, and the outcome.
+fn item_pages(base: &str) {
+    let mut b = Launch::desktop().launch();
+    log_in(&mut b, base, "wansheng-eeb");
+    let alerts = api(&mut b, "/alerts?limit=200");
+    let mut codes: Vec<String> = alerts
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|a| a["subject"].as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default();
+    codes.retain(|c| c.len() == 37);
+    codes.dedup();
+    codes.truncate(10);
+    for code in codes {
+        let t0 = Instant::now();
+        b.navigate(&format!("{base}/#/items/{code}")).expect("navigate");
+        b.wait_for_within(
+            "['verified', 'failed', 'split'].includes(document.querySelector('#item-verify')?.dataset.state)",
+            "the item verified",
+            std::time::Duration::from_secs(300),
+        );
+        let state = b.eval("document.querySelector('#item-verify').dataset.state");
+        let steps = b.count("#item-history li.history-entry");
+        println!(
+            "item page verified in the browser: {code} {steps} steps {} in {:.0} ms",
+            state.as_str().unwrap_or("?"),
+            t0.elapsed().as_secs_f64() * 1000.0
+        );
+    }
+    b.close();
 }
 
 /// The log page's range audit over the whole log, on a desktop browser: prints its rate.
