@@ -90,6 +90,7 @@ register({
     'itemp.verify_lead': '本浏览器自己检查：每条记录在已签名日志中的包含证明、检查点的日志密钥签名、设备签名（密钥须已登记在日志中）和标签签名。服务器只提供数据。',
     'itemp.verify_sum_ok': '全部 {n} 个步骤已验证',
     'itemp.verify_sum_bad': '{bad} / {n} 个步骤验证失败',
+    'itemp.log_link': '查看日志并审计一段条目',
   },
   en: {
     'itemp.title': 'Item',
@@ -151,6 +152,7 @@ register({
     'itemp.verify_lead': 'This browser checks by itself: each record\'s inclusion proof in the signed log, the checkpoint\'s signature by the log key, the device signatures (keys registered in the log) and the label\'s signature. The server only serves the data.',
     'itemp.verify_sum_ok': 'all {n} steps verified',
     'itemp.verify_sum_bad': '{bad} of {n} steps failed verification',
+    'itemp.log_link': 'Open the log and audit a range of entries',
   },
 });
 
@@ -359,6 +361,7 @@ async function runVerification(code, rows, panel, story, signal) {
     parts.push(h('p', { class: 'verdict failed', dataset: { verified: 'failed', failed: trust.reason } }, '✗ ', reasonText(trust.reason)));
   } else {
     parts.push(checkpointFacts(trust.checkpoint, { id: 'item-checkpoint', keyName: `${trust.key.name} (${trust.key.keyId})` }), keptLine(trust));
+    parts.push(h('p', { class: 'small' }, h('a', { id: 'item-log-link', href: '#/log' }, t('itemp.log_link'))));
   }
   const failed = [...new Set(result.entries.flatMap((r) => r.failed))];
   if (trust.state !== 'verified') failed.unshift(trust.state === 'split' ? 'checkpoint' : trust.reason.startsWith('checkpoint') ? trust.reason : 'checkpoint');
