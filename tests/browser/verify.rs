@@ -570,6 +570,12 @@ async fn the_browsers_verifier_agrees_with_the_spec_and_merkle_vectors() {
                const tree = new v.TreeBuilder();
                for (const l of leaves) await tree.push(l);
                if (v.hex(await tree.root()) !== s.log.root_hex) wrong.push('tree builder root');
+               const many = await Promise.all(Array.from({{ length: 2500 }}, (_, i) => v.sha256(enc.encode(String(i)))));
+               const blocks = new v.TreeBuilder();
+               await blocks.pushBlock(many.slice(0, 1024));
+               await blocks.pushBlock(many.slice(1024, 2048));
+               for (const l of many.slice(2048)) await blocks.push(l);
+               if (blocks.size !== 2500 || v.hex(await blocks.root()) !== v.hex(await v.rootOf(many))) wrong.push('block builder root');
                if (!(await v.verifyCheckpoint(s.log.checkpoint, [keys.log])).ok) wrong.push('checkpoint');
                const bent = s.log.checkpoint.replace('\\n' + s.log.entries.length + '\\n', '\\n' + (s.log.entries.length + 1) + '\\n');
                if ((await v.verifyCheckpoint(bent, [keys.log])).ok) wrong.push('a changed checkpoint accepted');

@@ -21,6 +21,8 @@ import {
 } from './verify.js';
 
 const CHUNK = 1000;
+/** Leaves hashed into the tree as one block (a power of two). */
+const BLOCK = 1024;
 const MAX_FINDINGS = 50;
 const enc = new TextEncoder();
 
@@ -49,14 +51,35 @@ async function audit({ start, end, checkpoint, logKeys }) {
   const prevOf = new Map(); // item → hex leaf
   let checked = 0;
   const fetchChunk = (s) => (s < last ? api.logEntries(s, Math.min(s + CHUNK, last)) : null);
-  let next = fetchChunk(0);
+  // Up to AHEAD chunks are being fetched while one is checked.
+  const AHEAD = 4;
+  const queue = [];
+  let nextStart = 0;
+  const refill = () => {
+    while (queue.length < AHEAD && nextStart < last) {
+      queue.push(fetchChunk(nextStart));
+      nextStart += CHUNK;
+    }
+  };
+  refill();
+  // Leaves not yet in the tree (fewer than a block), and the tree's building, in order.
+  const pending = [];
+  let building = Promise.resolve();
   for (let s = 0; s < last; s += CHUNK) {
-    const lines = await next;
-    next = fetchChunk(s + CHUNK);
+    const lines = await queue.shift();
+    refill();
+    // Leaf hashes and signatures run concurrently (WebCrypto works off the thread); the tree
+    // is built in order, and the key state each signature is judged by is taken in order.
+    const leaves = await Promise.all(lines.map((l) => leafHash(enc.encode(l))));
+    const jobs = [];
+    pending.push(...leaves);
+    while (pending.length >= BLOCK) {
+      const block = pending.splice(0, BLOCK);
+      building = building.then(() => tree.pushBlock(block));
+    }
     for (let i = 0; i < lines.length; i += 1) {
       const seq = s + i;
-      const leaf = await leafHash(enc.encode(lines[i]));
-      await tree.push(leaf);
+      const leaf = leaves[i];
       let e;
       try {
         e = JSON.parse(lines[i]);
@@ -79,16 +102,19 @@ async function audit({ start, end, checkpoint, logKeys }) {
         }
       }
       if (judged && e.envelope) {
-        const byId = (id) => (inForce.device.get(id) || [])[0] || null;
-        const signers = await verifyEnvelope(e.envelope, byId);
-        const p = envelopePayload(e.envelope);
-        if (signers.some((x) => !x.ok)) find(seq, 'signature');
-        else if (!p || signers[0].name !== `${p.actor}/${p.device}`) find(seq, 'signer');
+        const keys = new Map((e.envelope.signatures || []).map((x) => [x.keyid, (inForce.device.get(x.keyid) || [])[0] || null]));
+        jobs.push(verifyEnvelope(e.envelope, (id) => keys.get(id) || null).then((signers) => {
+          const p = envelopePayload(e.envelope);
+          if (signers.some((x) => !x.ok)) find(seq, 'signature');
+          else if (!p || signers[0].name !== `${p.actor}/${p.device}`) find(seq, 'signer');
+        }));
       }
       if (judged) {
         for (const l of e.labels || (e.label ? [e.label] : [])) {
-          const v = await verifyLabelB64(l, (id) => (inForce.label.get(id) || []).at(-1) || null);
-          if (!v.ok) find(seq, 'label');
+          const labelKeys = new Map([...inForce.label].map(([id, list]) => [id, list.at(-1) || null]));
+          jobs.push(verifyLabelB64(l, (id) => labelKeys.get(id) || null).then((v) => {
+            if (!v.ok) find(seq, 'label');
+          }));
         }
       }
       const leafHex = hex(leaf);
@@ -97,8 +123,11 @@ async function audit({ start, end, checkpoint, logKeys }) {
         prevOf.set(item, leafHex);
       }
     }
+    await Promise.all(jobs);
     postMessage({ type: 'progress', done: s + lines.length, total: last });
   }
+  await building;
+  for (const leaf of pending) await tree.push(leaf);
   const root = await tree.root();
   let rootOk;
   if (last === cp.size) {

@@ -93,13 +93,36 @@ export class TreeBuilder {
   }
 
   async push(leaf) {
-    let node = { height: 0, hash: leaf };
+    await this.pushNode(0, leaf);
+  }
+
+  /**
+   * Adds 2^k leaves at once, their subtree hashed level by level (each level's hashes
+   * concurrently). The tree's size must be a multiple of 2^k, as when every earlier push was
+   * a block of the same size.
+   */
+  async pushBlock(leaves) {
+    const n = leaves.length;
+    if (n === 0 || (n & (n - 1)) !== 0 || this.size % n !== 0) throw new Error('pushBlock: not an aligned power of two');
+    let level = leaves;
+    let height = 0;
+    while (level.length > 1) {
+      const next = [];
+      for (let i = 0; i < level.length; i += 2) next.push(nodeHash(level[i], level[i + 1]));
+      level = await Promise.all(next);
+      height += 1;
+    }
+    await this.pushNode(height, level[0]);
+  }
+
+  async pushNode(height, hash) {
+    let node = { height, hash };
     while (this.stack.length && this.stack.at(-1).height === node.height) {
       const left = this.stack.pop();
       node = { height: node.height + 1, hash: await nodeHash(left.hash, node.hash) };
     }
     this.stack.push(node);
-    this.size += 1;
+    this.size += 2 ** height;
   }
 
   async root() {
