@@ -246,13 +246,22 @@ async fn the_regulator_follows_an_alert_to_an_item_verified_in_the_browser() {
 
 /// Scenario: the service serves a copy of the database in which one byte of one hash of a
 /// proof was changed (the leaf hash of the entry beside the burnt drum's generation, which is
-/// the first hash of that entry's inclusion proof). The item page shows that step failed.
+/// the first hash of that entry's inclusion proof). The item page shows that step failed. In
+/// the same copy one byte of the light drum's label signature in its generation entry was
+/// changed: that step fails its inclusion proof and its label, and the next one its `prev`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_proof_changed_by_one_byte_shows_as_failed_on_the_item_page() {
     let (app, db) = common::spawn_app_with_db().await;
-    let (_, burnt) = story(&app).await;
+    let (light, burnt) = story(&app).await;
     let admin = app.login("admin").await;
     let clean = admin.get_ok(&format!("/api/v1/items/{burnt}/history")).await;
+    let light_history = admin.get_ok(&format!("/api/v1/items/{light}/history")).await;
+    let light_steps: Vec<u64> = light_history["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["index"].as_u64().unwrap())
+        .collect();
     let size = clean["size"].as_u64().unwrap();
     let generated = clean["entries"][0]["index"].as_u64().unwrap();
     let sibling = generated ^ 1;
@@ -269,6 +278,20 @@ async fn a_proof_changed_by_one_byte_shows_as_failed_on_the_item_page() {
         c.execute(
             "UPDATE log_entries SET leaf_hash = ?1 WHERE seq = ?2",
             params![one_byte_changed(&leaf, 7), sibling as i64],
+        )
+        .unwrap();
+        let bytes: Vec<u8> = c
+            .query_row(
+                "SELECT bytes FROM log_entries WHERE seq = ?1",
+                [light_steps[0] as i64],
+                |r| r.get(0),
+            )
+            .unwrap();
+        // In the label's signature (base64 characters 80-168 of the label).
+        let at = String::from_utf8_lossy(&bytes).find("\"label\":\"").unwrap() + 9 + 120;
+        c.execute(
+            "UPDATE log_entries SET bytes = ?1 WHERE seq = ?2",
+            params![one_byte_changed(&bytes, at), light_steps[0] as i64],
         )
         .unwrap();
     });
@@ -306,6 +329,25 @@ async fn a_proof_changed_by_one_byte_shows_as_failed_on_the_item_page() {
             json!("failed")
         );
         shoot(b, "item-verified-failed-desktop");
+
+        b.open(&format!("{}/#/items/{light}", app.base), "item");
+        assert_eq!(verified_state(b), "failed");
+        let seen = steps(b);
+        assert_eq!(seen.iter().map(|s| s.0).collect::<Vec<_>>(), light_steps);
+        assert_eq!(
+            (seen[0].1.as_str(), seen[0].2.as_str()),
+            ("failed", "inclusion label"),
+            "{seen:?}"
+        );
+        assert_eq!((seen[1].1.as_str(), seen[1].2.as_str()), ("failed", "prev"), "{seen:?}");
+        assert!(seen[2..].iter().all(|s| s.1 == "ok"), "{seen:?}");
+        assert_eq!(
+            b.eval(&format!(
+                "document.querySelector('li[data-index=\"{}\"]').dataset.label",
+                light_steps[0]
+            )),
+            json!("failed")
+        );
     })
     .await;
 }
