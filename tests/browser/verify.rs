@@ -449,6 +449,10 @@ async fn a_checkpoint_of_another_history_is_shown_as_a_split_view() {
         b.open(&format!("{}/#/items/{burnt}", other.base), "item");
         assert_eq!(verified_state(b), "split");
         assert_eq!(b.count("#item-verify #split-view"), 1);
+        assert!(
+            steps(b).iter().all(|s| s.1 == "failed" && s.2 == "split"),
+            "a step of a split history is ticked"
+        );
         shoot(b, "item-verified-split-desktop");
         block_on(other.stop());
     })

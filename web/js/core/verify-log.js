@@ -170,6 +170,7 @@ export async function verifyItem(code, { signal, onEntry } = {}) {
     const bytes = enc.encode(he.entry);
     const leaf = await leafHash(bytes);
     if (trust.state === 'failed' || !cp) failed.push('checkpoint');
+    else if (trust.state === 'split') failed.push('split');
     else if (!(await verifyInclusion(he.index, cp.size, leaf, he.inclusion_proof.map(b64ToBytes), cp.root))) failed.push('inclusion');
     let entry = null;
     try {

@@ -364,7 +364,7 @@ async function runVerification(code, rows, panel, story, signal) {
     parts.push(h('p', { class: 'small' }, h('a', { id: 'item-log-link', href: '#/log' }, t('itemp.log_link'))));
   }
   const failed = [...new Set(result.entries.flatMap((r) => r.failed))];
-  if (trust.state !== 'verified') failed.unshift(trust.state === 'split' ? 'checkpoint' : trust.reason.startsWith('checkpoint') ? trust.reason : 'checkpoint');
+  if (trust.state === 'failed') failed.unshift(trust.reason?.startsWith('checkpoint') ? trust.reason : 'checkpoint');
   parts.unshift(h('p', { id: 'item-verify-summary', class: `verify-summary ${bad || trust.state !== 'verified' ? 'failed' : 'ok'}` },
     verdictBadge([...new Set(failed)], { id: 'item-verify-verdict' }), ' ',
     bad ? t('itemp.verify_sum_bad', { bad, n: result.entries.length }) : t('itemp.verify_sum_ok', { n: result.entries.length })));
