@@ -21,6 +21,7 @@ mod openapi;
 mod reconcile;
 mod registry;
 mod reports;
+mod search;
 pub mod server;
 mod web;
 
@@ -107,6 +108,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(reconcile::public_json))
         .routes(routes!(reconcile::public_page))
         .routes(routes!(export::epcis))
+        .routes(routes!(search::search))
         .routes(routes!(log::keys))
         .routes(routes!(log::history))
         .routes(routes!(log::checkpoint))

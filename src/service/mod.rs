@@ -17,6 +17,7 @@ pub mod receivers;
 pub mod reconcile;
 pub mod registry;
 pub mod reports;
+pub mod search;
 pub mod transporters;
 
 use std::sync::Arc;

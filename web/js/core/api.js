@@ -178,6 +178,9 @@ export const entryUrl = (index) => `/log/entries?start=${index}&end=${Number(ind
 /** Items on their way to receiver `uscc` or waiting at its gate (arrived first). */
 export const arrivals = (uscc, signal) => request('GET', `/enterprises/${seg(uscc)}/arrivals`, { signal });
 /** One item with its custody facts. */
+/** Items, manifests and enterprises the user may read matching `q` (core/search.js). */
+export const search = (q, signal) => request('GET', '/search', { query: { q }, signal });
+
 export const item = (code, signal) => request('GET', `/items/${seg(code)}`, { signal });
 /** An enterprise's items by state, with storage ages. */
 export const ledger = (uscc, signal) => request('GET', `/enterprises/${seg(uscc)}/ledger`, { signal });
