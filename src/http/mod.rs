@@ -100,6 +100,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(reports::manifest_print))
         .routes(routes!(reconcile::facility))
         .routes(routes!(alerts::list))
+        .routes(routes!(alerts::csv))
         .routes(routes!(alerts::get))
         .routes(routes!(alerts::sweep))
         .routes(routes!(alerts::self_audit))

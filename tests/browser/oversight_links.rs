@@ -241,3 +241,95 @@ async fn a_regulator_searches_from_the_header_and_the_phone_sheet_and_follows_th
     })
     .await;
 }
+
+/// Scenario: two workshops' drums weigh light at Yunan's gate. The district's regulator reads
+/// each alert in words, filters the list by one workshop, downloads that list as CSV, and
+/// follows the alert's links to the item's page and to the workshop's page.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_regulator_reads_alerts_in_words_filters_exports_and_follows_their_links() {
+    let app = common::spawn_app().await;
+    let cast = Cast::on(&app)
+        .generator("shop", "91500110MA6KAG001")
+        .generator("mill", "91500110MA6KAM001")
+        .transporter(
+            "carrier",
+            "91500110MA6KAT001",
+            Fleet::van("渝D71717", "500110198507071234"),
+        )
+        .seeded("yunan", YUNAN)
+        .regulator("ws-reg", "wansheng")
+        .build()
+        .await;
+    let fields = |g: u64| hwtrace::client::generate_fields("900-249-08", g, "liquid", &["T", "I"], 200);
+    let d1 = cast.generate("shop", fields(100_000)).await;
+    cast.deliver("shop", "carrier", "yunan", &[(&d1, 80_000)]).await;
+    let d2 = cast.generate("mill", fields(50_000)).await;
+    cast.deliver("mill", "carrier", "yunan", &[(&d2, 45_000)]).await;
+    let shop = cast["shop"].uscc.clone();
+    let api = cast
+        .user("ws-reg")
+        .get_ok(&format!("/api/v1/alerts?enterprise={shop}"))
+        .await;
+    let alert = api
+        .as_array()
+        .and_then(|l| l.iter().find(|a| a["subject"] == json!(d1)))
+        .cloned()
+        .unwrap_or_else(|| panic!("no alert for {d1}: {api}"));
+
+    with_browsers(app, [Launch::desktop(), Launch::phone()], move |app, [desk, phone]| {
+        log_in(desk, &app.base, "ws-reg", "regulator", "alerts");
+        let row = format!("#alert-list tr[data-id='{}']", alert["id"]);
+        let words = desk.text(&format!("{row} .alert-words .words"));
+        assert_eq!(
+            words, alert["situation"]["words_zh"],
+            "the page's words are not the server's"
+        );
+        assert!(words.as_str().unwrap().contains("相差-20 kg"), "{words}");
+        assert_eq!(
+            desk.count(&format!("{row} .alert-links a[href='#/items/{d1}']")),
+            1,
+            "no item link"
+        );
+        assert_eq!(
+            desk.count(&format!("{row} .alert-links a.enterprise-link[data-uscc='{shop}']")),
+            1
+        );
+        assert_eq!(desk.count("#alert-list tbody tr[data-id]"), 2);
+        shoot(desk, "alerts-desktop");
+
+        // Filter by the workshop: its alert only, in the URL; the CSV link carries the filter.
+        desk.type_into("#alert-enterprise", &shop);
+        desk.click("#alert-filter-submit");
+        desk.wait_for(
+            &format!(
+                "location.hash === {} && document.body.dataset.ready === 'alerts'",
+                js(&format!("#/alerts?enterprise={shop}"))
+            ),
+            "the filtered list",
+        );
+        let ids = desk
+            .eval("[...document.querySelectorAll('#alert-list tbody tr[data-id]')].map((tr) => Number(tr.dataset.id))");
+        assert_eq!(ids, json!([alert["id"]]));
+        let href = desk.eval("document.querySelector('#alerts-csv').getAttribute('href')");
+        assert_eq!(href, json!(format!("/api/v1/alerts/csv?enterprise={shop}")));
+        let csv = desk.eval("fetch(document.querySelector('#alerts-csv').href).then((r) => r.text())");
+        let csv = csv.as_str().expect("csv text");
+        assert!(csv.contains(&d1) && !csv.contains(&d2), "{csv}");
+
+        // Follow the links: the item, then back and the workshop.
+        desk.click(&format!("{row} .alert-links a[href='#/items/{d1}']"));
+        desk.wait_ready("item");
+        desk.open(&format!("{}/#/alerts", app.base), "alerts");
+        desk.click(&format!("{row} .alert-links a.enterprise-link[data-uscc='{shop}']"));
+        desk.wait_ready("enterprise");
+
+        log_in(phone, &app.base, "ws-reg", "regulator", "alerts");
+        let width = phone.eval("document.scrollingElement.scrollWidth");
+        assert!(
+            width.as_u64().is_some_and(|w| w <= 390),
+            "the alerts are {width} px wide on a phone"
+        );
+        shoot(phone, "alerts-phone");
+    })
+    .await;
+}

@@ -157,6 +157,8 @@ export const submitEvents = (envelopes) => request('POST', '/events/batch', { bo
 
 /** filters: {state, rule, limit}; newest first. */
 export const alerts = (filters, signal) => request('GET', '/alerts', { query: filters, signal });
+/** The alert list with the same filters as a CSV file to download. */
+export const alertsCsvUrl = (filters) => `${BASE}/alerts/csv?${new URLSearchParams(filters)}`;
 export const runSweep = () => request('POST', '/alerts/sweep');
 export const runSelfAudit = () => request('POST', '/alerts/self-audit');
 
