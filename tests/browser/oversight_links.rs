@@ -333,3 +333,75 @@ async fn a_regulator_reads_alerts_in_words_filters_exports_and_follows_their_lin
     })
     .await;
 }
+
+/// Scenario: a drum goes from a Wansheng workshop to Yunan under a manifest. The district's
+/// regulator opens the manifest list from the navigation, follows the manifest to its page
+/// (with the printed 联单), opens the workshop's page and downloads its HJ 1259 ledger and
+/// its periodic reports, follows its manifests, and downloads the EPCIS export of the month.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_regulator_reads_manifests_and_downloads_ledgers_reports_and_epcis() {
+    let app = common::spawn_app().await;
+    let cast = Cast::on(&app)
+        .generator("shop", "91500110MA6KMG001")
+        .transporter(
+            "carrier",
+            "91500110MA6KMT001",
+            Fleet::van("渝D81818", "500110198408081234"),
+        )
+        .seeded("yunan", YUNAN)
+        .regulator("ws-reg", "wansheng")
+        .build()
+        .await;
+    let drum = cast
+        .generate(
+            "shop",
+            hwtrace::client::generate_fields("900-249-08", 60_000, "liquid", &["T", "I"], 200),
+        )
+        .await;
+    let manifest = cast.deliver("shop", "carrier", "yunan", &[(&drum, 60_000)]).await;
+    let shop = cast["shop"].uscc.clone();
+
+    with_browser(app, move |app, b| {
+        log_in(b, &app.base, "ws-reg", "regulator", "alerts");
+        b.click("#nav-manifests");
+        b.wait_ready("manifests");
+        let row = format!("#manifest-list tr[data-number='{manifest}']");
+        assert_eq!(b.count(&row), 1, "the district's manifest is not listed");
+        let text = b.text(&row);
+        assert!(text.as_str().unwrap_or("").contains("测试企业6KMG"), "no issuer: {text}");
+        b.click(&format!("{row} a.manifest-link"));
+        b.wait_ready("manifest");
+        assert_eq!(b.count("#manifest-print-link"), 1, "no printed 联单 for the regulator");
+
+        b.open(&format!("{}/#/enterprises/{shop}", app.base), "enterprise");
+        let fetch = |b: &mut Browser, sel: &str| -> Value {
+            b.eval(&format!(
+                "fetch(document.querySelector({}).href).then(async (r) => ({{ status: r.status, type: r.headers.get('content-type'), text: await r.text() }}))",
+                js(sel)
+            ))
+        };
+        let ledger = fetch(b, "#ledger-csv");
+        assert_eq!(ledger["status"], 200, "{ledger}");
+        assert!(ledger["type"].as_str().unwrap().starts_with("text/csv"), "{ledger}");
+        assert!(ledger["text"].as_str().unwrap().contains(&drum), "the ledger lacks the drum");
+        let xlsx = fetch(b, "#ledger-xlsx");
+        assert_eq!(xlsx["status"], 200, "{xlsx}");
+        let reports = fetch(b, "#reports-csv");
+        assert_eq!(reports["status"], 200, "{reports}");
+        assert!(reports["text"].as_str().unwrap().contains("900-249-08"), "{reports}");
+        shoot(b, "records-desktop");
+        b.click("#records-manifests");
+        b.wait_ready("manifests");
+        assert_eq!(b.count(&row), 1, "the workshop's manifests are not listed");
+
+        let epcis = fetch(b, "#epcis-download");
+        assert_eq!(epcis["status"], 200, "{epcis}");
+        let doc: Value = serde_json::from_str(epcis["text"].as_str().unwrap()).expect("EPCIS JSON");
+        let events = doc["epcisBody"]["eventList"].as_array().expect("events");
+        assert!(
+            events.iter().any(|e| e.to_string().contains(&drum)),
+            "the month's EPCIS export lacks the drum"
+        );
+    })
+    .await;
+}
