@@ -76,7 +76,7 @@ pub async fn list(
         st.db
             .read(move |conn| {
                 let scope = alerts::scope_of(conn, &caller)?;
-                alerts::list(conn, &scope, &f.query()?, now)
+                alerts::find(conn, &scope, &f.query()?, now)
             })
             .await?,
     ))
@@ -97,7 +97,7 @@ pub async fn csv(State(st): State<AppState>, auth: Auth, ApiQuery(f): ApiQuery<A
         .db
         .read(move |conn| {
             let scope = alerts::scope_of(conn, &caller)?;
-            alerts::list(conn, &scope, &f.query()?, now)
+            alerts::find(conn, &scope, &f.query()?, now)
         })
         .await?;
     let body = alert_words::alerts_csv(&list).map_err(|e| StoreError::Other(e.to_string()))?;

@@ -531,8 +531,26 @@ pub struct AlertQuery<'a> {
     pub limit: u32,
 }
 
+/// Alerts the caller's scope covers, newest first, filtered by state and rule, described at the
+/// wall clock (see [`find`] for every filter and the service's clock).
+pub fn list(
+    conn: &Connection,
+    scope: &Scope,
+    state: Option<&str>,
+    rule: Option<Rule>,
+    limit: u32,
+) -> StoreResult<Vec<Alert>> {
+    let q = AlertQuery {
+        state,
+        rule,
+        limit,
+        ..AlertQuery::default()
+    };
+    find(conn, scope, &q, crate::time::now())
+}
+
 /// Alerts the caller's scope covers, newest first, narrowed by `q`, each [`described`] at `now`.
-pub fn list(conn: &Connection, scope: &Scope, q: &AlertQuery<'_>, now: DateTime<Utc>) -> StoreResult<Vec<Alert>> {
+pub fn find(conn: &Connection, scope: &Scope, q: &AlertQuery<'_>, now: DateTime<Utc>) -> StoreResult<Vec<Alert>> {
     let AlertQuery {
         state,
         rule,
