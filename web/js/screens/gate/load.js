@@ -192,7 +192,7 @@ function loadForm(items, st, key) {
     const tr = h('tr', { dataset: { code: it.code, state: it.state, weighed: it.weighed_g == null ? 'no' : 'yes', scanned: st.scanned.has(it.code) ? 'yes' : 'no' } },
       cell(t('load.col_take'), take),
       cell(t('load.col_item'),
-        h('span', { class: 'mono item-code' }, it.code), ' ',
+        itemLink(it.code), ' ',
         h('span', { class: 'badge ok scanned-badge', dataset: { scannedBadge: it.code } }, t('load.scanned')),
         h('div', { class: 'small waste-desc', title: it.waste_name }, h('span', { class: 'mono' }, it.waste_code), ' ', it.waste_name),
         !weighable(it) && h('div', { class: 'small muted' }, stateName(it.state), ' · ', t('load.on_the_way'))),
