@@ -567,8 +567,10 @@ async fn the_export_is_for_regulators_and_admins_and_is_bounded() {
     assert_refused(&(status, body), StatusCode::UNPROCESSABLE_ENTITY, "bad_export_range");
     let (status, _, body) = export(admin, "?from=0&to=10000").await;
     assert_refused(&(status, body), StatusCode::UNPROCESSABLE_ENTITY, "export_too_large");
-    let (status, _, body) = export(admin, "?since=0").await;
+    let (status, _, body) = export(admin, "?after=0").await;
     assert_refused(&(status, body), StatusCode::BAD_REQUEST, "bad_query");
+    let (status, _, body) = export(admin, "?since=0").await;
+    assert_refused(&(status, body), StatusCode::UNPROCESSABLE_ENTITY, "bad_date");
     let (status, _, doc) = export(admin, "?from=0&to=9999").await;
     assert_eq!(status, StatusCode::OK, "{doc}");
     // Past the end: nothing yet, and the next export starts where this one asked.
@@ -576,4 +578,35 @@ async fn the_export_is_for_regulators_and_admins_and_is_bounded() {
     assert_eq!(status, StatusCode::OK, "{doc}");
     assert_eq!((&doc["hwtrace:next"], doc.get("hwtrace:to")), (&json!(1000), None));
     assert_valid(&schema(), &doc);
+}
+
+/// The export for a period (`since`/`until`, China Standard Time days) holds exactly the events
+/// of the entries logged on those days: today's story in full, nothing for yesterday; days and
+/// indexes are not mixed, and a period ending before it starts is refused.
+#[tokio::test]
+async fn a_period_of_days_exports_the_events_logged_on_them() {
+    let s = story().await;
+    let today = common::now_cst()[..10].to_owned();
+    let yesterday =
+        (chrono::NaiveDate::parse_from_str(&today, "%Y-%m-%d").unwrap() - chrono::Duration::days(1)).to_string();
+    let (_, _, all) = export(&s.admin, "").await;
+    let (status, _, doc) = export(&s.admin, &format!("?since={today}&until={today}")).await;
+    assert_eq!(status, StatusCode::OK, "{doc}");
+    let ids = |d: &Value| events(d).iter().map(|e| e["eventID"].clone()).collect::<Vec<_>>();
+    assert!(!events(&all).is_empty());
+    assert_eq!(ids(&doc), ids(&all), "today's export is not the whole story");
+    assert_valid(&schema(), &doc);
+    let (status, _, doc) = export(&s.admin, &format!("?since={yesterday}&until={yesterday}")).await;
+    assert_eq!(status, StatusCode::OK, "{doc}");
+    assert!(events(&doc).is_empty(), "yesterday had no entries: {doc}");
+    let (status, _, doc) = export(&s.admin, &format!("?since={today}&from=0")).await;
+    assert_eq!(
+        (status, &doc["error"]),
+        (StatusCode::UNPROCESSABLE_ENTITY, &json!("bad_parameter"))
+    );
+    let (status, _, doc) = export(&s.admin, &format!("?since={today}&until={yesterday}")).await;
+    assert_eq!(
+        (status, &doc["error"]),
+        (StatusCode::UNPROCESSABLE_ENTITY, &json!("bad_export_range"))
+    );
 }

@@ -140,7 +140,13 @@ async fn the_public_page_tells_genuine_from_forged() {
     let (s, ct, html) = get_bytes(&anon, &format!("/Q/{b32}")).await;
     assert_eq!(s, StatusCode::OK);
     assert!(ct.starts_with("text/html"));
-    assert!(String::from_utf8(html).unwrap().contains("真实标签"));
+    let html = String::from_utf8(html).unwrap();
+    assert!(html.contains("真实标签"));
+    // The page a phone opens from the label names the app's icon (no 404 for a favicon).
+    assert!(
+        html.contains("<link rel=\"icon\" href=\"/icons/icon.svg\""),
+        "the /Q/ page has no favicon"
+    );
 
     // Every single-bit change of the 124 bytes is never shown as genuine; outside the version
     // byte it is forged (a changed key ID names a key this service never had, changed data no

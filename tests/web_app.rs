@@ -101,3 +101,17 @@ async fn every_module_of_the_web_app_is_served_as_javascript_from_nested_paths()
         "no_route",
     );
 }
+
+/// A browser's own request for `/favicon.ico` (pages that name no icon, bookmarks) gets the
+/// app's icon, not the JSON 404.
+#[tokio::test]
+async fn favicon_ico_is_the_apps_icon_not_a_404() {
+    let app = spawn_app().await;
+    let resp = reqwest::get(format!("{}/favicon.ico", app.base))
+        .await
+        .expect("request");
+    assert_eq!(resp.status(), StatusCode::OK);
+    let kind = resp.headers()["content-type"].to_str().expect("type").to_owned();
+    assert_eq!(kind, "image/svg+xml");
+    assert!(resp.text().await.expect("body").contains("<svg"));
+}

@@ -286,4 +286,5 @@ refusals! {
     "bad_manifest_role" Invalid, No "a party's role on a manifest is issuer, carrier or receiver" "联单相关方角色应为issuer、carrier或receiver";
     "bad_manifest_state" Invalid, No "a manifest state is open, in_progress, closed or cancelled" "联单状态应为open、in_progress、closed或cancelled";
     "too_many_codes" Limit, No "a query names at most 20 waste codes" "查询最多列出20个废物代码";
+    "bad_search" Invalid, No "a search is 1-60 characters: an item code, a manifest number, a name or a USCC" "搜索内容应为1-60个字符：物品编码、联单编号、企业名称或统一社会信用代码";
 }

@@ -3,6 +3,8 @@
 //! acknowledge an alert with a signed `acknowledge` event (`POST /api/v1/events`).
 
 use axum::extract::{Path, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -11,7 +13,8 @@ use super::error::{ApiResult, ErrorBody};
 use super::extract::{ApiQuery, Auth};
 use crate::domain::access::Scope;
 use crate::domain::Refusal;
-use crate::service::alerts::{self, Alert, Rule, SelfAudit};
+use crate::service::alert_words;
+use crate::service::alerts::{self, Alert, AlertQuery, Rule, SelfAudit};
 use crate::service::AppState;
 use crate::store::StoreError;
 
@@ -23,13 +26,41 @@ pub struct AlertFilter {
     pub state: Option<String>,
     /// A rule code, e.g. `weight_discrepancy`.
     pub rule: Option<String>,
+    /// Alerts concerning this enterprise (USCC): named in the subject or the facts, or the
+    /// generator of the item.
+    pub enterprise: Option<String>,
+    /// Alerts whose condition began at least this many days ago.
+    pub min_age_days: Option<u32>,
     /// At most this many, newest first (1–1000, default 200).
     pub limit: Option<u32>,
 }
 
+impl AlertFilter {
+    fn query(&self) -> Result<AlertQuery<'_>, Refusal> {
+        let limit = self.limit.unwrap_or(200);
+        if !(1..=1000).contains(&limit) {
+            return Err(Refusal::invalid("bad_limit", "limit must be 1-1000", "limit应为1-1000"));
+        }
+        Ok(AlertQuery {
+            state: self.state.as_deref().filter(|s| !s.is_empty()),
+            rule: self
+                .rule
+                .as_deref()
+                .filter(|s| !s.is_empty())
+                .map(Rule::parse)
+                .transpose()?,
+            enterprise: self.enterprise.as_deref().filter(|s| !s.is_empty()),
+            min_age_days: self.min_age_days,
+            limit,
+        })
+    }
+}
+
 /// Alerts of the caller's district (administrators: all), newest first: each with its rule,
 /// subject (an item code, a permit, a facility's method and year...), when its condition
-/// began, its state and the entries that raised, resolved or acknowledged it.
+/// began and its age in days, its state, the entries that raised, resolved or acknowledged it
+/// and the acknowledgement's note, and its situation in words with the item, manifest and
+/// enterprises it concerns. Filters: state, rule, enterprise, minimum age.
 #[utoipa::path(get, path = "/api/v1/alerts", tag = "alerts", params(AlertFilter),
     responses((status = 200, body = Vec<Alert>), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("session" = []), ("bearer" = [])))]
@@ -38,20 +69,47 @@ pub async fn list(
     auth: Auth,
     ApiQuery(f): ApiQuery<AlertFilter>,
 ) -> ApiResult<Json<Vec<Alert>>> {
-    let limit = f.limit.unwrap_or(200);
-    if !(1..=1000).contains(&limit) {
-        return Err(Refusal::invalid("bad_limit", "limit must be 1-1000", "limit应为1-1000").into());
-    }
-    let rule = f.rule.as_deref().map(Rule::parse).transpose()?;
+    f.query()?;
     let caller = auth.caller;
+    let now = st.log.now();
     Ok(Json(
         st.db
             .read(move |conn| {
                 let scope = alerts::scope_of(conn, &caller)?;
-                alerts::list(conn, &scope, f.state.as_deref(), rule, limit)
+                alerts::find(conn, &scope, &f.query()?, now)
             })
             .await?,
     ))
+}
+
+/// The alerts of `GET /api/v1/alerts` with the same filters, as a CSV file (UTF-8 with BOM,
+/// Chinese and English header rows): one row per alert with its situation in words, the item,
+/// manifest and enterprises it concerns, and the acknowledgement's note.
+#[utoipa::path(get, path = "/api/v1/alerts/csv", tag = "alerts", params(AlertFilter),
+    responses((status = 200, description = "CSV file", content_type = "text/csv", body = String),
+        (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("session" = []), ("bearer" = [])))]
+pub async fn csv(State(st): State<AppState>, auth: Auth, ApiQuery(f): ApiQuery<AlertFilter>) -> ApiResult<Response> {
+    f.query()?;
+    let caller = auth.caller;
+    let now = st.log.now();
+    let list = st
+        .db
+        .read(move |conn| {
+            let scope = alerts::scope_of(conn, &caller)?;
+            alerts::find(conn, &scope, &f.query()?, now)
+        })
+        .await?;
+    let body = alert_words::alerts_csv(&list).map_err(|e| StoreError::Other(e.to_string()))?;
+    let name = format!("alerts-{}.csv", crate::time::cst_date(now));
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
+        ],
+        body,
+    )
+        .into_response())
 }
 
 /// One alert.
@@ -63,9 +121,15 @@ pub async fn get(State(st): State<AppState>, auth: Auth, Path(id): Path<String>)
     // A number that is not one names no alert: the same answer as an unknown one.
     let id: i64 = id.parse().map_err(|_| unknown_alert(&id))?;
     let caller = auth.caller;
+    let now = st.log.now();
     let (scope, alert) = st
         .db
-        .read(move |conn| Ok((alerts::scope_of(conn, &caller)?, alerts::get(conn, id)?)))
+        .read(move |conn| {
+            let alert = alerts::get(conn, id)?
+                .map(|a| alerts::described(conn, a, now))
+                .transpose()?;
+            Ok((alerts::scope_of(conn, &caller)?, alert))
+        })
         .await?;
     let alert = alert.ok_or_else(|| unknown_alert(&id.to_string()))?;
     let visible = match scope {

@@ -21,6 +21,7 @@ mod openapi;
 mod reconcile;
 mod registry;
 mod reports;
+mod search;
 pub mod server;
 mod web;
 
@@ -99,6 +100,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(reports::manifest_print))
         .routes(routes!(reconcile::facility))
         .routes(routes!(alerts::list))
+        .routes(routes!(alerts::csv))
         .routes(routes!(alerts::get))
         .routes(routes!(alerts::sweep))
         .routes(routes!(alerts::self_audit))
@@ -107,6 +109,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(reconcile::public_json))
         .routes(routes!(reconcile::public_page))
         .routes(routes!(export::epcis))
+        .routes(routes!(search::search))
         .routes(routes!(log::keys))
         .routes(routes!(log::history))
         .routes(routes!(log::checkpoint))

@@ -27,6 +27,9 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/", axum::routing::get(|| async { serve("index.html") }))
         .route("/sw.js", axum::routing::get(|| async { service_worker() }))
+        // Browsers ask for `/favicon.ico` on pages that name no icon (an old bookmark, a PDF
+        // view): the app's icon, whose SVG every current browser takes under this name too.
+        .route("/favicon.ico", axum::routing::get(|| async { serve("icons/icon.svg") }))
 }
 
 /// The service worker's file in `web/`.

@@ -142,7 +142,8 @@ pub fn verify_page(view: &VerifyView) -> String {
     out.push_str(
         "<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <meta name=\"robots\" content=\"noindex\">\n",
+         <meta name=\"robots\" content=\"noindex\">\n\
+         <link rel=\"icon\" href=\"/icons/icon.svg\" type=\"image/svg+xml\">\n",
     );
     let (_, _, title_zh, _) = view.verdict.banner();
     let _ = write!(

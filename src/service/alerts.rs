@@ -20,6 +20,7 @@ use crate::domain::access::Scope;
 use crate::domain::calendar::WorkCalendar;
 use crate::domain::custody::{ItemState, StateKind};
 use crate::domain::{code_enum, ItemCode, Refusal};
+use crate::service::alert_words::{self, Situation};
 use crate::service::reconcile::day_start;
 use crate::store::projection;
 use crate::store::StoreResult;
@@ -459,7 +460,14 @@ pub struct Alert {
     pub resolved_seq: Option<i64>,
     /// The log entry of the regulator's signed acknowledgement.
     pub acked_seq: Option<i64>,
+    /// The acknowledgement's note and when it was logged (RFC 3339 UTC).
+    pub ack_note: Option<String>,
+    pub acked_at: Option<String>,
     pub detail: Value,
+    /// Whole days since the condition began, at the service's clock.
+    pub age_days: i64,
+    /// What it concerns and says, in words (`service::alert_words`).
+    pub situation: Situation,
 }
 
 fn alert_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Alert> {
@@ -479,14 +487,52 @@ fn alert_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Alert> {
         resolved_at: r.get(7)?,
         resolved_seq: r.get(8)?,
         acked_seq: r.get(9)?,
+        ack_note: r.get(11)?,
+        acked_at: r.get(12)?,
         detail: serde_json::from_str(&detail).unwrap_or(Value::Null),
+        age_days: 0,
+        situation: Situation::default(),
     })
 }
 
-const ALERT_COLUMNS: &str =
-    "id, rule, subject, district, started_at, started_seq, state, resolved_at, resolved_seq, acked_seq, detail";
+const ALERT_COLUMNS: &str = "id, rule, subject, district, started_at, started_seq, state, resolved_at, resolved_seq, \
+                             acked_seq, detail, ack_note, acked_at";
 
-/// Alerts the caller's scope covers, newest first, filtered by state and rule.
+/// The alert with its age at `now` and its situation in words, the enterprises named.
+pub fn described(conn: &Connection, mut a: Alert, now: DateTime<Utc>) -> StoreResult<Alert> {
+    let mut names = std::collections::BTreeMap::new();
+    for u in alert_words::parties_named(&a.subject, &a.detail) {
+        let name: Option<String> = conn
+            .prepare_cached("SELECT name_zh FROM enterprises WHERE uscc = ?1")?
+            .query_row([&u], |r| r.get(0))
+            .optional()?;
+        if let Some(n) = name {
+            names.insert(u, n);
+        }
+    }
+    a.situation = alert_words::situation(&a.rule, &a.subject, &a.detail, &names);
+    a.age_days = DateTime::parse_from_rfc3339(&a.started_at)
+        .map(|t| (now - t.with_timezone(&Utc)).num_days().max(0))
+        .unwrap_or(0);
+    Ok(a)
+}
+
+/// What the alert list is narrowed to.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct AlertQuery<'a> {
+    /// `open`, `acknowledged` or `resolved`.
+    pub state: Option<&'a str>,
+    pub rule: Option<Rule>,
+    /// Alerts concerning this enterprise (a USCC named in the subject or the facts, or the
+    /// generator of the item).
+    pub enterprise: Option<&'a str>,
+    /// Alerts whose condition began at least this many days ago.
+    pub min_age_days: Option<u32>,
+    pub limit: u32,
+}
+
+/// Alerts the caller's scope covers, newest first, filtered by state and rule, described at the
+/// wall clock (see [`find`] for every filter and the service's clock).
 pub fn list(
     conn: &Connection,
     scope: &Scope,
@@ -494,6 +540,24 @@ pub fn list(
     rule: Option<Rule>,
     limit: u32,
 ) -> StoreResult<Vec<Alert>> {
+    let q = AlertQuery {
+        state,
+        rule,
+        limit,
+        ..AlertQuery::default()
+    };
+    find(conn, scope, &q, crate::time::now())
+}
+
+/// Alerts the caller's scope covers, newest first, narrowed by `q`, each [`described`] at `now`.
+pub fn find(conn: &Connection, scope: &Scope, q: &AlertQuery<'_>, now: DateTime<Utc>) -> StoreResult<Vec<Alert>> {
+    let AlertQuery {
+        state,
+        rule,
+        enterprise,
+        min_age_days,
+        limit,
+    } = *q;
     let district: Option<String> = match scope {
         Scope::All => None,
         Scope::District(d) => Some(d.as_str().to_owned()),
@@ -514,15 +578,27 @@ pub fn list(
         )
         .into());
     }
+    if let Some(u) = enterprise {
+        crate::domain::Uscc::parse(u).map_err(|r| r.in_field("enterprise"))?;
+    }
+    let started_by = min_age_days.map(|d| rfc3339(now - Duration::days(i64::from(d))));
     let sql = format!(
         "SELECT {ALERT_COLUMNS} FROM alerts WHERE (?1 IS NULL OR district = ?1) AND (?2 IS NULL OR state = ?2)
-         AND (?3 IS NULL OR rule = ?3) ORDER BY id DESC LIMIT ?4"
+         AND (?3 IS NULL OR rule = ?3)
+         AND (?5 IS NULL OR substr(subject, 1, 18) = ?5 OR json_extract(detail, '$.holder') = ?5
+              OR json_extract(detail, '$.generator') = ?5 OR json_extract(detail, '$.owner') = ?5
+              OR json_extract(detail, '$.actor') = ?5)
+         AND (?6 IS NULL OR started_at <= ?6)
+         ORDER BY id DESC LIMIT ?4"
     );
     let rows = conn
         .prepare_cached(&sql)?
-        .query_map(params![district, state, rule.map(|r| r.code()), limit], alert_row)?
+        .query_map(
+            params![district, state, rule.map(|r| r.code()), limit, enterprise, started_by],
+            alert_row,
+        )?
         .collect::<rusqlite::Result<Vec<_>>>()?;
-    Ok(rows)
+    rows.into_iter().map(|a| described(conn, a, now)).collect()
 }
 
 pub fn get(conn: &Connection, id: i64) -> StoreResult<Option<Alert>> {
@@ -532,13 +608,15 @@ pub fn get(conn: &Connection, id: i64) -> StoreResult<Option<Alert>> {
         .optional()?)
 }
 
-/// Marks an alert acknowledged by the log entry `seq` (a regulator's signed `acknowledge`).
-pub fn acknowledge(conn: &Connection, id: i64, seq: u64) -> StoreResult<()> {
+/// Marks an alert acknowledged by the log entry `seq` (a regulator's signed `acknowledge`),
+/// logged at `at` with `note`.
+pub fn acknowledge(conn: &Connection, id: i64, seq: u64, note: &str, at: DateTime<Utc>) -> StoreResult<()> {
     conn.prepare_cached(
-        "UPDATE alerts SET acked_seq = ?2, state = CASE WHEN state = 'open' THEN 'acknowledged' ELSE state END
+        "UPDATE alerts SET acked_seq = ?2, ack_note = ?3, acked_at = ?4,
+                state = CASE WHEN state = 'open' THEN 'acknowledged' ELSE state END
          WHERE id = ?1",
     )?
-    .execute(params![id, seq as i64])?;
+    .execute(params![id, seq as i64, note, rfc3339(at)])?;
     Ok(())
 }
 

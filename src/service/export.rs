@@ -10,7 +10,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use data_encoding::BASE64;
 use rusqlite::{params, Connection};
 use serde::Deserialize;
@@ -213,6 +213,42 @@ pub fn document(conn: &Connection, from: Option<u64>, to: Option<u64>, now: Date
         None => Vec::new(),
     };
     Ok(epcis::document(&origin, window, now, events))
+}
+
+/// How many entries the log holds.
+pub fn log_size(conn: &Connection) -> StoreResult<u64> {
+    let n: i64 = conn.query_row("SELECT COALESCE(MAX(seq) + 1, 0) FROM log_entries", [], |r| r.get(0))?;
+    Ok(n as u64)
+}
+
+/// The first log index whose entry was logged at or after `t` (the log's size when none was):
+/// entries are logged in time order, so a binary search over the indexes finds it.
+pub fn first_logged_from(conn: &Connection, t: DateTime<Utc>) -> StoreResult<u64> {
+    let size = log_size(conn)?;
+    let at = crate::time::rfc3339(t);
+    let (mut lo, mut hi) = (0u64, size);
+    let mut stmt = conn.prepare_cached("SELECT logged_at FROM log_entries WHERE seq = ?1")?;
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        let logged: String = stmt.query_row([mid as i64], |r| r.get(0))?;
+        if logged < at {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    Ok(lo)
+}
+
+/// The log indexes `from..=to` of the entries logged on the China Standard Time days
+/// `since..=until` (`to` is None when there were none).
+pub fn days_window(conn: &Connection, since: NaiveDate, until: NaiveDate) -> StoreResult<(u64, Option<u64>)> {
+    let from = first_logged_from(conn, crate::service::reconcile::day_start(since))?;
+    let end = first_logged_from(
+        conn,
+        crate::service::reconcile::day_start(until + chrono::Duration::days(1)),
+    )?;
+    Ok((from, (end > from).then(|| end - 1)))
 }
 
 /// Writes one EPCIS document of the entries `from..=to` (default: the whole log), however

@@ -1059,7 +1059,7 @@ fn apply_event(conn: &Connection, log: &Log, settings: &Settings, c: &Checked) -
             logged_at,
             appended.seq,
         )?,
-        EventBody::Acknowledge(a) => alerts::acknowledge(conn, a.alert as i64, appended.seq)?,
+        EventBody::Acknowledge(a) => alerts::acknowledge(conn, a.alert as i64, appended.seq, &a.note, logged_at)?,
         _ => {}
     }
     match body {

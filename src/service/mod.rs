@@ -4,6 +4,7 @@
 //! log, the deployment settings, and the reference data read at start-up.
 
 pub mod accounts;
+pub mod alert_words;
 pub mod alerts;
 pub mod approvals;
 pub mod enrolments;
@@ -17,6 +18,7 @@ pub mod receivers;
 pub mod reconcile;
 pub mod registry;
 pub mod reports;
+pub mod search;
 pub mod transporters;
 
 use std::sync::Arc;

@@ -636,6 +636,9 @@ pub struct PublicFacility {
     pub name_zh: String,
     pub name_en: Option<String>,
     pub district: String,
+    /// The district's names (the code itself when the district is not in the reference list).
+    pub district_zh: String,
+    pub district_en: String,
     pub reconciliation: PublicFigures,
 }
 
@@ -649,25 +652,34 @@ pub struct PublicFigures {
     pub landfill: Option<Landfill>,
 }
 
+/// A facility row of the disclosure: (USCC, names), (district code, names).
+type PublicRow = ((String, String, Option<String>), (String, String, String));
+
 /// Every licensed facility's capacities and their use this year (public disclosure, no login).
 pub fn public_facilities(conn: &Connection, date: NaiveDate) -> StoreResult<Vec<PublicFacility>> {
     let rows = conn
         .prepare_cached(
-            "SELECT e.uscc, e.name_zh, e.name_en, e.district FROM enterprises e
+            "SELECT e.uscc, e.name_zh, e.name_en, e.district, COALESCE(d.name_zh, e.district),
+                    COALESCE(d.name_en, e.district)
+             FROM enterprises e LEFT JOIN districts d ON d.code = e.district
              WHERE EXISTS(SELECT 1 FROM enterprise_roles r WHERE r.uscc = e.uscc AND r.role = 'facility')
                AND EXISTS(SELECT 1 FROM permits p WHERE p.holder = e.uscc)
              ORDER BY e.uscc",
         )?
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
-        .collect::<rusqlite::Result<Vec<(String, String, Option<String>, String)>>>()?;
+        .query_map([], |r| {
+            Ok(((r.get(0)?, r.get(1)?, r.get(2)?), (r.get(3)?, r.get(4)?, r.get(5)?)))
+        })?
+        .collect::<rusqlite::Result<Vec<PublicRow>>>()?;
     let mut out = Vec::with_capacity(rows.len());
-    for (uscc, name_zh, name_en, district) in rows {
+    for ((uscc, name_zh, name_en), (district, district_zh, district_en)) in rows {
         let r = facility(conn, &uscc, date)?;
         out.push(PublicFacility {
             uscc,
             name_zh,
             name_en,
             district,
+            district_zh,
+            district_en,
             reconciliation: PublicFigures {
                 date,
                 methods: r.methods,

@@ -26,6 +26,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         include_str!("../../schema/0007_print_fields.sql"),
     ),
     ("0008_field.sql", include_str!("../../schema/0008_field.sql")),
+    (
+        "0011_alert_notes.sql",
+        include_str!("../../schema/0011_alert_notes.sql"),
+    ),
 ];
 
 pub fn migrations() -> Migrations<'static> {

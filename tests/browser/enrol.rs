@@ -243,6 +243,13 @@ async fn a_regulator_enrols_her_desk_and_acknowledges_an_alert_with_it() {
         let acked = block_on(async {
             app.login("admin").await.get_ok(&format!("/api/v1/alerts/{}", alert["id"])).await
         });
+        // The note is kept with the alert and shown under its state.
+        assert_eq!(acked["ack_note"], "已核查，称重偏差系桶内残液蒸发", "{acked}");
+        let shown = reg.text(&format!("{row} .ack-note"));
+        assert!(
+            shown.as_str().is_some_and(|t| t.contains("已核查，称重偏差系桶内残液蒸发")),
+            "the note is not shown: {shown}"
+        );
         let seq = acked["acked_seq"].as_u64().expect("acknowledged by an entry");
         let entry = &block_on(app.entries(seq, seq + 1))[0];
         assert_eq!(entry["envelope"]["signatures"][0]["keyid"], key_id.as_str(), "{entry}");

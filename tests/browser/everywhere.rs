@@ -133,8 +133,8 @@ async fn phone_navigation_reaches_every_section_at_390x844() {
             }
             let offered = sections(b);
             let wanted: &[&str] = match user {
-                "admin" => &["home", "catalogue", "enterprises", "items", "alerts", "indicators", "facilities", "users", "tokens", "enrolments", "log"],
-                "gate" => &["home", "gate", "gate-capacity", "gate-treatment", "catalogue", "enterprises", "items", "my-facility", "tokens", "device", "queue"],
+                "admin" => &["home", "catalogue", "enterprises", "items", "manifests", "alerts", "indicators", "facilities", "users", "tokens", "enrolments", "log"],
+                "gate" => &["home", "gate", "gate-capacity", "gate-treatment", "catalogue", "enterprises", "items", "manifests", "my-facility", "tokens", "device", "queue"],
                 _ => &["home", "catalogue"],
             };
             let mut keys: Vec<&str> = offered.iter().map(|(k, _)| k.as_str()).collect();

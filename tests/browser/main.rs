@@ -16,6 +16,7 @@ mod generator;
 mod infra;
 mod media;
 mod oversight;
+mod oversight_links;
 mod register;
 mod site;
 mod verify;

@@ -20,6 +20,7 @@ import * as manifests from './screens/generator/manifests.js';
 import * as manifestForm from './screens/generator/manifest-form.js';
 import * as manifest from './screens/generator/manifest.js';
 import * as item from './screens/shared/item.js';
+import * as search from './screens/shared/search.js';
 import * as enterprises from './screens/registry/enterprises.js';
 import * as enterprise from './screens/registry/enterprise.js';
 import * as alerts from './screens/oversight/alerts.js';
@@ -38,7 +39,7 @@ export const screens = [
   gate, gateLoad, gateTreatment, gateCapacity,
   items, register,
   manifests, manifestForm, manifest,
-  item,
+  item, search,
   enterprises, enterprise,
   alerts, indicators, facilities,
   log,

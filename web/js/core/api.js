@@ -157,6 +157,8 @@ export const submitEvents = (envelopes) => request('POST', '/events/batch', { bo
 
 /** filters: {state, rule, limit}; newest first. */
 export const alerts = (filters, signal) => request('GET', '/alerts', { query: filters, signal });
+/** The alert list with the same filters as a CSV file to download. */
+export const alertsCsvUrl = (filters) => `${BASE}/alerts/csv?${new URLSearchParams(filters)}`;
 export const runSweep = () => request('POST', '/alerts/sweep');
 export const runSelfAudit = () => request('POST', '/alerts/self-audit');
 
@@ -178,6 +180,9 @@ export const entryUrl = (index) => `/log/entries?start=${index}&end=${Number(ind
 /** Items on their way to receiver `uscc` or waiting at its gate (arrived first). */
 export const arrivals = (uscc, signal) => request('GET', `/enterprises/${seg(uscc)}/arrivals`, { signal });
 /** One item with its custody facts. */
+/** Items, manifests and enterprises the user may read matching `q` (core/search.js). */
+export const search = (q, signal) => request('GET', '/search', { query: { q }, signal });
+
 export const item = (code, signal) => request('GET', `/items/${seg(code)}`, { signal });
 /** An enterprise's items by state, with storage ages. */
 export const ledger = (uscc, signal) => request('GET', `/enterprises/${seg(uscc)}/ledger`, { signal });

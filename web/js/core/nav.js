@@ -12,6 +12,7 @@ import { $, h } from './dom.js';
 import { state } from './state.js';
 import { homeHref } from './roles.js';
 import { userRoleName } from './names.js';
+import { searchForm } from './search.js';
 
 /** How many sections the phone's bottom bar holds besides "more". */
 const PHONE_BAR = 4;
@@ -55,8 +56,15 @@ function phoneBar(list) {
   return [first, ...rest.filter((s) => s.main), ...rest.filter((s) => !s.main)].filter(Boolean).slice(0, PHONE_BAR);
 }
 
+/** The header's search box (core/search.js), for logged-in users, before the account. */
+function renderSearch() {
+  document.querySelector('#header-search')?.remove();
+  if (state.user) document.querySelector('.site-header .account').before(searchForm('header-search'));
+}
+
 function renderNav() {
   const list = visibleSections();
+  renderSearch();
   $('#nav').setAttribute('aria-label', t('app.nav'));
   $('#nav').replaceChildren(...list.map((s) => link('nav', s, t(s.label))));
 
@@ -75,6 +83,7 @@ function renderNav() {
   sheet.setAttribute('aria-label', t('nav.more_title'));
   sheet.replaceChildren(h('div', { class: 'sheet-card' },
     h('div', { class: 'sheet-head' }, h('h2', {}, t('nav.more_title')), close),
+    state.user && searchForm('sheet-search'),
     h('ul', { class: 'sheet-list' }, list.map((s) => h('li', {}, link('sheet', s, t(s.label)))))));
   sheet.onclick = (ev) => {
     // A tap outside the card, or on a section (the router then shows it).

@@ -24,6 +24,7 @@ import { h } from '../../core/dom.js';
 import { state } from '../../core/state.js';
 import { busy } from '../../core/feedback.js';
 import { deviceKeyFor, eventHead, signEvent } from '../../core/keys.js';
+import { itemLink } from '../../core/links.js';
 
 register({
   zh: {
@@ -318,7 +319,7 @@ export function labelCard(code, { id, title = t('gate.label_of'), lines = [] } =
     h('img', { class: 'label-qr', src: api.qrUrl(code), alt: code, width: 112, height: 112 }),
     h('div', { class: 'label-text' },
       h('strong', {}, title),
-      h('span', { class: 'mono item-code' }, code),
+      itemLink(code),
       lines.filter(Boolean).map((l) => h('span', { class: 'small' }, l)),
       h('p', { class: 'actions' }, print,
         h('a', { class: 'button', href: api.labelUrl(code), target: '_blank', rel: 'noopener' }, t('common.label')))));

@@ -13,6 +13,7 @@ import { ensureRefs } from '../../core/state.js';
 import { isGate, ownFacility } from '../../core/roles.js';
 import { stateName } from '../../core/names.js';
 import { scanField, cell } from './common.js';
+import { itemLink } from '../../core/links.js';
 
 register({
   zh: {
@@ -104,7 +105,7 @@ const wide = () => window.matchMedia('(min-width: 48rem)').matches;
 
 function itemRows(g) {
   const row = (it) => h('tr', { dataset: { code: it.code, state: it.state, overdue: it.receipt_overdue ? 'yes' : 'no' } },
-    cell(t('gate.col_item'), h('span', { class: 'mono item-code' }, it.code)),
+    cell(t('gate.col_item'), itemLink(it.code)),
     cell(t('gate.col_waste'), h('div', { class: 'small waste-desc', title: it.waste_name }, h('span', { class: 'mono' }, it.waste_code), ' ', it.waste_name)),
     cell(t('gate.col_state'), h('span', { class: `badge state ${it.state === 'arrived' ? 'ok' : ''}` }, stateName(it.state))),
     cell(t('gate.col_declared'), h('span', { class: 'num' }, formatMass(it.declared_g))),

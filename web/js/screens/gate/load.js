@@ -22,6 +22,7 @@ import {
   scanField, gateKey, noKeyHelp, deviceLine, signAndSend, refusalText, weighCheck, percentText, diffText,
   toleranceText, splitLoad, labelCard, cell, put,
 } from './common.js';
+import { itemLink } from '../../core/links.js';
 
 register({
   zh: {
@@ -191,7 +192,7 @@ function loadForm(items, st, key) {
     const tr = h('tr', { dataset: { code: it.code, state: it.state, weighed: it.weighed_g == null ? 'no' : 'yes', scanned: st.scanned.has(it.code) ? 'yes' : 'no' } },
       cell(t('load.col_take'), take),
       cell(t('load.col_item'),
-        h('span', { class: 'mono item-code' }, it.code), ' ',
+        itemLink(it.code), ' ',
         h('span', { class: 'badge ok scanned-badge', dataset: { scannedBadge: it.code } }, t('load.scanned')),
         h('div', { class: 'small waste-desc', title: it.waste_name }, h('span', { class: 'mono' }, it.waste_code), ' ', it.waste_name),
         !weighable(it) && h('div', { class: 'small muted' }, stateName(it.state), ' · ', t('load.on_the_way'))),
@@ -364,7 +365,7 @@ function resultsPanel(st) {
         : e.decision === 'refuse' ? t('load.r_refuse', { decision: decisionName(e.decision), mass: formatMass(e.refused_mass_g), reason: e.reason })
           : t('load.r_receive', { decision: decisionName(e.decision), accepted: formatMass(e.accepted_mass_g), refused: formatMass(e.refused_mass_g), reason: e.reason });
     return h('li', { class: o.result.ok ? '' : 'refused', dataset: { code: e.item, type: e.type, outcome: o.result.ok ? 'ok' : 'refused', index: o.result.receipt?.index ?? '' } },
-      h('span', { class: 'mono item-code' }, e.item), ' ', what, ' · ',
+      itemLink(e.item), ' ', what, ' · ',
       o.result.ok ? h('a', { class: 'muted', href: api.entryUrl(o.result.receipt.index), target: '_blank', rel: 'noopener' }, t('gate.logged', { index: formatInt(o.result.receipt.index) }))
         : h('span', { class: 'error-message', dataset: { error: o.result.error?.error || '' } }, refusalText(o.result)));
   };

@@ -22,6 +22,7 @@ import { normalizeWasteCode, shortWasteName } from '../../core/waste.js';
 import {
   scanField, gateKey, noKeyHelp, deviceLine, signAndSend, refusalText, labelCard, kgText, cell, put,
 } from './common.js';
+import { itemLink } from '../../core/links.js';
 
 register({
   zh: {
@@ -294,7 +295,7 @@ function treatResults(st) {
       class: o.result.ok ? '' : 'refused',
       dataset: { code: o.event.item, outcome: o.result.ok ? 'ok' : 'refused', index: o.result.receipt?.index ?? '' },
     },
-    h('span', { class: 'mono item-code' }, o.event.item), ' ', t('treat.r_line', { method: methodName(o.event.method), mass: formatMass(o.event.treated_mass_g) }), ' · ',
+    itemLink(o.event.item), ' ', t('treat.r_line', { method: methodName(o.event.method), mass: formatMass(o.event.treated_mass_g) }), ' · ',
     o.result.ok ? h('a', { class: 'muted', href: api.entryUrl(o.result.receipt.index), target: '_blank', rel: 'noopener' }, t('gate.logged', { index: formatInt(o.result.receipt.index) }))
       : h('span', { class: 'error-message', dataset: { error: o.result.error?.error || '' } }, refusalText(o.result))))));
 }

@@ -1,17 +1,20 @@
-// screens/generator/manifests.js: the generator's manifests (#/manifests): the 转移联单 its
-// enterprise issued, newest first, filtered by state, each with its receiver, carriers,
-// vehicle, driver, planned day, items and state, linking to the manifest's page; and the way
-// to open a new one (#/manifests/new, manifest-form.js).
+// screens/generator/manifests.js: the manifests (#/manifests), newest first, filtered by state
+// and the enterprise's role on them, each with its issuer, receiver, carriers, vehicle, driver,
+// planned day, items and state, linking to the manifest's page; and the way to open a new one
+// (#/manifests/new, manifest-form.js). A generator's user sees what its enterprise issued by
+// default; other enterprise users their enterprise's manifests in any role; a regulator its
+// district's and an administrator all (`?party=<USCC>` narrows to one enterprise).
 
 import { t, register, formatMass } from '../../core/i18n.js';
 import { h, field, readForm } from '../../core/dom.js';
 import { go } from '../../core/router.js';
-import { ensureRefs } from '../../core/state.js';
+import { ensureRefs, state as appState } from '../../core/state.js';
 import { busy } from '../../core/feedback.js';
-import { isEnterpriseUser, isGenerator } from '../../core/roles.js';
+import { canOversee, isEnterpriseUser, isGenerator } from '../../core/roles.js';
 import { manifestStateName, refCodes } from '../../core/names.js';
 import { manifestLink } from '../../core/links.js';
 import * as records from '../../core/records.js';
+import { epcisPanel } from '../oversight/records.js';
 
 register({
   zh: {
@@ -30,6 +33,11 @@ register({
     'mfl.none': '没有符合条件的联单',
     'mfl.more': '更多',
     'mfl.shown': '显示 {n} 张',
+    'mfl.issuer': '移出单位',
+    'mfl.role': '本单位角色',
+    'mfl.role.issuer': '移出（开立）',
+    'mfl.role.carrier': '运输',
+    'mfl.role.receiver': '接收',
   },
   en: {
     'nav.manifests': 'Manifests',
@@ -47,6 +55,11 @@ register({
     'mfl.none': 'No matching manifests',
     'mfl.more': 'More',
     'mfl.shown': '{n} shown',
+    'mfl.issuer': 'Issuer',
+    'mfl.role': 'Our role',
+    'mfl.role.issuer': 'issuer',
+    'mfl.role.carrier': 'carrier',
+    'mfl.role.receiver': 'receiver',
   },
 });
 
@@ -64,6 +77,7 @@ export const driverText = (m) => [m.vehicle_plate, m.driver_name].filter(Boolean
 function row(m) {
   const cells = [
     ['mfl.number', manifestLink(m.number)],
+    ['mfl.issuer', m.issuer_name || m.issuer],
     ['mfl.receiver', m.receiver_name || m.receiver],
     ['mfl.carriers', carriersText(m)],
     ['mfl.vehicle', h('span', { class: 'plate' }, driverText(m))],
@@ -75,16 +89,27 @@ function row(m) {
     cells.map(([key, c]) => h('td', { 'data-label': t(key) }, h('div', { class: 'cell' }, c))));
 }
 
-function stateFilter(current) {
+const ROLES = ['issuer', 'carrier', 'receiver'];
+
+/** The role asked for by default: a generator's user looks at what it issued. */
+const defaultRole = () => (isGenerator() ? 'issuer' : '');
+
+function stateFilter(current, role, party) {
   const form = h('form', { id: 'manifests-filter', role: 'search', class: 'filters items-filters' },
     field({
       id: 'manifests-state', name: 'state', type: 'select', label: t('mfl.state'),
       options: [h('option', { value: '' }, t('common.all')),
         ...refCodes('manifest_states').map((s) => h('option', { value: s, selected: s === current }, manifestStateName(s)))],
+    }),
+    (isEnterpriseUser() || party) && field({
+      id: 'manifests-role', name: 'role', type: 'select', label: t('mfl.role'),
+      options: [h('option', { value: 'any', selected: !role }, t('common.all')),
+        ...ROLES.map((r) => h('option', { value: r, selected: r === role }, t(`mfl.role.${r}`)))],
     }));
   const apply = () => {
-    const { state } = readForm(form);
-    go(state ? `#/manifests?state=${encodeURIComponent(state)}` : '#/manifests');
+    const { state, role: picked } = readForm(form);
+    const q = new URLSearchParams(Object.entries({ state, role: picked, party }).filter(([, v]) => v)).toString();
+    go(q ? `#/manifests?${q}` : '#/manifests');
   };
   form.addEventListener('submit', (ev) => { ev.preventDefault(); apply(); });
   form.addEventListener('change', apply);
@@ -94,7 +119,10 @@ function stateFilter(current) {
 async function manifestsView(ctx) {
   await ensureRefs(ctx.signal);
   const state = ctx.query.get('state') || '';
-  const filters = { role: 'issuer', state, limit: PAGE };
+  const party = ctx.query.get('party') || '';
+  const asked = ctx.query.get('role');
+  const role = asked === 'any' ? '' : asked || (party ? '' : defaultRole());
+  const filters = Object.fromEntries(Object.entries({ role, state, party, limit: PAGE }).filter(([, v]) => v));
   const { manifests } = await records.manifests(filters, ctx.signal);
   const shown = [];
   const tbody = h('tbody', {});
@@ -106,7 +134,7 @@ async function manifestsView(ctx) {
       shown.push(m);
       tbody.append(row(m));
     }
-    if (!shown.length) tbody.replaceChildren(h('tr', { class: 'empty' }, h('td', { colspan: 7 }, t('mfl.none'))));
+    if (!shown.length) tbody.replaceChildren(h('tr', { class: 'empty' }, h('td', { colspan: 8 }, t('mfl.none'))));
     more.hidden = list.length < PAGE;
     count.textContent = t('mfl.shown', { n: shown.length });
   };
@@ -117,23 +145,25 @@ async function manifestsView(ctx) {
       .finally(() => { more.disabled = false; });
   });
   add(manifests);
-  const head = h('thead', {}, h('tr', {}, ['mfl.number', 'mfl.receiver', 'mfl.carriers', 'mfl.vehicle', 'mfl.planned',
+  const head = h('thead', {}, h('tr', {}, ['mfl.number', 'mfl.issuer', 'mfl.receiver', 'mfl.carriers', 'mfl.vehicle', 'mfl.planned',
     'mfl.items', 'mfl.state'].map((k) => h('th', { scope: 'col' }, t(k)))));
   return h('div', { id: 'manifests' },
     isEnterpriseUser() && h('p', { class: 'actions' },
       h('a', { id: 'manifests-new-link', class: 'button primary', href: '#/manifests/new' }, t('mfl.new'))),
-    stateFilter(state),
+    stateFilter(state, role, party),
     h('div', { class: 'toolbar' }, count),
     h('div', { class: 'table-wrap' }, h('table', { id: 'manifest-list' }, head, tbody)),
-    h('p', { class: 'actions' }, more));
+    h('p', { class: 'actions' }, more),
+    canOversee() && epcisPanel());
 }
 
 export const routes = [
   {
     name: 'manifests', pattern: '/manifests', view: manifestsView, title: 'mfl.title', auth: true,
-    allow: isEnterpriseUser,
+    allow: () => !!appState.user,
     nav: {
-      label: 'nav.manifests', short: 'nav.manifests_short', rank: 32, main: true, show: isGenerator,
+      label: 'nav.manifests', short: 'nav.manifests_short', rank: 32, main: true,
+      show: () => isEnterpriseUser() || canOversee(),
       also: ['manifest', 'manifest-new'],
     },
   },

@@ -3,7 +3,7 @@
 // a regulator signs with a device key of this browser.
 
 import * as api from '../../core/api.js';
-import { t, register, has, pick, formatInt, formatMass, formatPermille, formatTime } from '../../core/i18n.js';
+import { t, register, has, pick, formatInt, formatTime } from '../../core/i18n.js';
 import { h, field, section, submitButton, dataTable, readForm, time } from '../../core/dom.js';
 import { go, route } from '../../core/router.js';
 import { state, ensureRefs } from '../../core/state.js';
@@ -12,7 +12,7 @@ import { onSubmit } from '../../core/forms.js';
 import { canOversee, isAdmin } from '../../core/roles.js';
 import { districtName, methodName, refCodes, ruleName } from '../../core/names.js';
 import { enterpriseKeys, eventHead, localKeyRecords, signEvent } from '../../core/keys.js';
-import { itemLink } from '../../core/links.js';
+import { itemLink, manifestLink } from '../../core/links.js';
 
 register({
   zh: {
@@ -76,6 +76,17 @@ register({
     'alert.detail.day': '日期',
     'alert.per.year': '按年',
     'alert.per.day': '按日',
+    'alert.situation': '情况',
+    'alert.enterprise': '企业（信用代码）',
+    'alert.age': '持续时间',
+    'alert.age.any': '不限',
+    'alert.age.1': '1 天以上',
+    'alert.age.7': '7 天以上',
+    'alert.age.30': '30 天以上',
+    'alert.age_days': '已持续 {n} 天',
+    'alert.csv': '导出 CSV',
+    'alert.note': '确认说明：',
+    'alert.concerns': '涉及：',
   },
   en: {
     'nav.alerts': 'Alerts',
@@ -138,18 +149,33 @@ register({
     'alert.detail.day': 'day',
     'alert.per.year': 'year',
     'alert.per.day': 'day',
+    'alert.situation': 'Situation',
+    'alert.enterprise': 'Enterprise (USCC)',
+    'alert.age': 'Age',
+    'alert.age.any': 'any',
+    'alert.age.1': '1 day or more',
+    'alert.age.7': '7 days or more',
+    'alert.age.30': '30 days or more',
+    'alert.age_days': '{n} days so far',
+    'alert.csv': 'Download CSV',
+    'alert.note': 'Note: ',
+    'alert.concerns': 'Concerns: ',
   },
 });
 
 const ALERT_STATES = ['open', 'acknowledged', 'resolved'];
+/** The list's filters, in the URL's query: state, rule, enterprise (USCC), minimum age in days. */
+const FILTERS = ['state', 'rule', 'enterprise', 'min_age_days'];
+const AGES = ['1', '7', '30'];
+const given = (f) => Object.fromEntries(Object.entries(f).filter(([, v]) => v));
 const ALERTS_PAGE = 200;
 const ITEM_CODE_RE = /^[0-9A-Z]{37}$/;
 
 async function alertsView(ctx) {
   await ensureRefs(ctx.signal);
-  const filters = { state: ctx.query.get('state') || '', rule: ctx.query.get('rule') || '' };
+  const filters = Object.fromEntries(FILTERS.map((k) => [k, ctx.query.get(k) || '']));
   const [list, keys] = await Promise.all([
-    api.alerts({ ...filters, limit: ALERTS_PAGE }, ctx.signal),
+    api.alerts({ ...given(filters), limit: ALERTS_PAGE }, ctx.signal),
     regulatorKeys(ctx.signal),
   ]);
   const open = list.filter((a) => a.state === 'open');
@@ -158,7 +184,8 @@ async function alertsView(ctx) {
     alertFilter(filters),
     isAdmin() && alertAdminTools(),
     h('p', { id: 'alert-ack-explain', class: 'hint' }, t('alert.ack_explain')),
-    h('p', { id: 'alerts-count', class: 'muted', role: 'status' }, t('alert.shown', { n: list.length })),
+    h('p', { id: 'alerts-count', class: 'muted', role: 'status' }, t('alert.shown', { n: list.length }), ' ',
+      h('a', { id: 'alerts-csv', href: api.alertsCsvUrl(given(filters)), download: '' }, t('alert.csv'))),
     alertTable(list, ack),
     ack ? section(t('alert.ack_title'), ack)
       : h('p', { id: 'alert-ack-unavailable', class: 'muted small' },
@@ -174,13 +201,17 @@ function alertFilter(f) {
       options: [opt('', t('common.all'), f.state), ...ALERT_STATES.map((s) => opt(s, alertStateName(s), f.state))] }),
     field({ id: 'alert-rule', name: 'rule', type: 'select', label: t('alert.rule'),
       options: [opt('', t('common.all'), f.rule), ...refCodes('alert_rules').map((r) => opt(r, ruleName(r), f.rule))] }),
+    field({ id: 'alert-enterprise', name: 'enterprise', label: t('alert.enterprise'), value: f.enterprise,
+      maxlength: 18, autocomplete: 'off', spellcheck: 'false', class: 'mono' }),
+    field({ id: 'alert-age', name: 'min_age_days', type: 'select', label: t('alert.age'),
+      options: [opt('', t('alert.age.any'), f.min_age_days), ...AGES.map((d) => opt(d, t(`alert.age.${d}`), f.min_age_days))] }),
     h('button', { type: 'submit', id: 'alert-filter-submit' }, t('common.filter')));
   const apply = () => {
     const qs = new URLSearchParams(Object.entries(readForm(form)).filter(([, v]) => v)).toString();
     go(qs ? `#/alerts?${qs}` : '#/alerts');
   };
   form.addEventListener('submit', (ev) => { ev.preventDefault(); apply(); });
-  form.addEventListener('change', apply);
+  form.addEventListener('change', (ev) => { if (ev.target.tagName === 'SELECT') apply(); });
   return form;
 }
 
@@ -207,12 +238,13 @@ function alertTable(list, ack) {
   const cols = [
     [t('alert.id'), (a) => h('span', { class: 'mono' }, String(a.id))],
     [t('alert.rule'), (a) => h('span', { class: 'rule-name', title: a.rule }, pick(a, 'rule') || ruleName(a.rule))],
+    [t('alert.situation'), alertSituation],
     [t('alert.subject'), alertSubject],
     [t('alert.district'), (a) => (a.district ? districtName(a.district) : t('common.none'))],
-    [t('alert.started'), (a) => time(a.started_at)],
+    [t('alert.started'), (a) => [time(a.started_at),
+      h('small', { class: 'muted block', dataset: { age: String(a.age_days) } }, t('alert.age_days', { n: formatInt(a.age_days) }))]],
     [t('alert.state'), alertState],
     [t('alert.entries'), alertEntries],
-    [t('alert.detail'), (a) => alertDetail(a.detail)],
   ];
   if (ack) {
     cols.push([t('common.actions'), (a) => a.state === 'open' && h('button', {
@@ -224,6 +256,25 @@ function alertTable(list, ack) {
     }, t('alert.ack_pick'))]);
   }
   return dataTable('alert-list', cols, list, (a) => ({ id: a.id, rule: a.rule, state: a.state }));
+}
+
+const enterpriseLink = (uscc, text) =>
+  h('a', { href: `#/enterprises/${encodeURIComponent(uscc)}`, class: 'enterprise-link', dataset: { uscc } }, text || uscc);
+
+/**
+ * The situation in words (the server's, in the UI language), then links to what it concerns:
+ * the item's page, the manifest's page and each enterprise's page.
+ */
+function alertSituation(a) {
+  const s = a.situation || {};
+  const links = [
+    s.item && itemLink(s.item),
+    s.manifest && manifestLink(s.manifest),
+    ...(s.enterprises || []).map((e) => enterpriseLink(e.uscc, e.name_zh)),
+  ].filter(Boolean);
+  return h('div', { class: 'alert-words' },
+    h('p', { class: 'words' }, pick(s, 'words')),
+    links.length > 0 && h('p', { class: 'small links alert-links' }, h('span', { class: 'muted' }, t('alert.concerns')), links));
 }
 
 const facilityLink = (uscc, text) =>
@@ -250,7 +301,8 @@ function alertSubject(a) {
 function alertState(a) {
   const tone = { open: 'warn', acknowledged: 'local', resolved: 'ok' }[a.state] || 'warn';
   return [h('span', { class: `badge ${tone}`, dataset: { state: a.state } }, alertStateName(a.state)),
-    a.resolved_at && h('small', { class: 'muted block' }, t('alert.resolved_at', { time: formatTime(a.resolved_at) }))];
+    a.resolved_at && h('small', { class: 'muted block' }, t('alert.resolved_at', { time: formatTime(a.resolved_at) })),
+    a.ack_note && h('small', { class: 'block ack-note' }, t('alert.note'), a.ack_note)];
 }
 
 const entryLink = (index) => h('a', { href: api.entryUrl(index), class: 'mono', target: '_blank', rel: 'noopener' }, `#${index}`);
@@ -266,24 +318,6 @@ function alertEntries(a) {
   if (!parts.length) return t('common.none');
   return h('span', { class: 'entries' }, parts.map(([k, v]) =>
     h('span', { class: 'entry', dataset: { entry: k } }, t(`alert.entry.${k}`), ' ', v)));
-}
-
-/** The detail object, compactly: known keys named and formatted, masses exact. */
-function alertDetail(detail) {
-  if (!detail || typeof detail !== 'object') return t('common.none');
-  const value = (k, v) => {
-    if (typeof v === 'boolean') return v ? t('common.yes') : t('common.no');
-    if (k === 'per' && has(`alert.per.${v}`)) return t(`alert.per.${v}`);
-    if (k.endsWith('_g') && Number.isInteger(v)) return formatMass(v);
-    if (k.endsWith('_permille') && Number.isInteger(v)) return formatPermille(v);
-    if (typeof v === 'string' && /^\d{4}-\d\d-\d\dT/.test(v)) return formatTime(v);
-    return typeof v === 'object' ? JSON.stringify(v) : String(v);
-  };
-  const parts = Object.entries(detail).filter(([, v]) => v !== null && v !== undefined && v !== '');
-  return h('span', { class: 'detail' }, parts.map(([k, v]) =>
-    h('span', { class: 'detail-part', dataset: { key: k } },
-      h('span', { class: 'muted' }, has(`alert.detail.${k}`) ? t(`alert.detail.${k}`) : k), ' ',
-      h('span', { class: /^[0-9A-Z]{18}/.test(String(v)) ? 'mono' : null }, value(k, v)))));
 }
 
 /** This browser's usable keys of enterprises with the regulator role (they sign acknowledgements). */

@@ -9,6 +9,7 @@ import { go, setTitle } from '../../core/router.js';
 import { ensureRefs } from '../../core/state.js';
 import { canOversee, ownFacility } from '../../core/roles.js';
 import { districtName, isRef, methodName, stateName } from '../../core/names.js';
+import { itemLink } from '../../core/links.js';
 
 register({
   zh: {
@@ -150,7 +151,7 @@ function facilitySummary(r) {
     row('fac-day', 'fac.date', [r.date, ' ', h('span', { class: 'muted' }, t('fac.day', { day: r.day_of_year, days: r.days_in_year }))]),
     row('fac-received', 'fac.received', t('fac.received_value', { mass: formatTonnes(r.received_ytd_g), n: formatInt(r.received_ytd_items) })),
     row('fac-oldest', 'fac.oldest', oldest
-      ? [h('span', { class: 'mono item-code' }, oldest.item), ' ',
+      ? [itemLink(oldest.item), ' ',
         t('fac.oldest_value', { time: formatTime(oldest.held_since), days: formatInt(oldest.age_days) }), ' ',
         h('span', { class: 'muted small' }, stateName(oldest.state))]
       : t('fac.none')),

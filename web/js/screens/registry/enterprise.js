@@ -14,6 +14,7 @@ import { districtName, methodName, permitKindName, vehicleTypeName } from '../..
 import { localKeyNames } from '../../core/keys.js';
 import { roleChips } from './enterprises.js';
 import { devicesPanel } from './devices.js';
+import { recordsPanel } from '../oversight/records.js';
 
 register({
   zh: {
@@ -105,6 +106,7 @@ async function enterpriseView(ctx) {
   const panels = { permits: permitsPanel, vehicles: vehiclesPanel, drivers: driversPanel, devices: devicesPanel };
   return h('div', { id: 'enterprise-detail', dataset: { uscc: ent.uscc, tab } },
     enterpriseSummary(ent),
+    recordsPanel(ent.uscc),
     enterpriseTabs(ent.uscc, tab),
     h('section', { id: `panel-${tab}`, 'aria-labelledby': `tab-${tab}`, class: 'tabpanel' },
       listError ? null : panels[tab](ent.uscc, items, new Set(localKeys))));
