@@ -6,6 +6,7 @@
 pub mod accounts;
 pub mod alerts;
 pub mod approvals;
+pub mod dashboard;
 pub mod enrolments;
 pub mod export;
 pub mod ingest;

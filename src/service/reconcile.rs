@@ -715,6 +715,8 @@ struct Member {
     district: String,
     waste_code: String,
     declared_g: u64,
+    /// The logged time of its `generate` (RFC 3339 UTC).
+    at: String,
 }
 
 /// The items `generate` created (residues included; items repacked by `consolidate` or
@@ -722,7 +724,7 @@ struct Member {
 fn cohort(conn: &Connection, from: NaiveDate, to: NaiveDate, district: Option<&str>) -> StoreResult<Vec<Member>> {
     let (start, end) = bounds(from, to);
     let mut stmt = conn.prepare_cached(
-        "SELECT i.code, i.generator, e.district, i.waste_code, i.mass_g FROM item_history h
+        "SELECT i.code, i.generator, e.district, i.waste_code, i.mass_g, h.at FROM item_history h
          JOIN items i ON i.code = h.item JOIN enterprises e ON e.uscc = i.generator
          WHERE h.seq = i.created_seq AND h.event = 'generate' AND h.at >= ?1 AND h.at < ?2
            AND (?3 IS NULL OR e.district = ?3)
@@ -735,6 +737,7 @@ fn cohort(conn: &Connection, from: NaiveDate, to: NaiveDate, district: Option<&s
             district: r.get(2)?,
             waste_code: r.get(3)?,
             declared_g: r.get::<_, i64>(4)? as u64,
+            at: r.get(5)?,
         })
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -1072,6 +1075,39 @@ pub fn disposal_rates(
             medical = HW01."
             .into(),
     })
+}
+
+/// The industrial and medical standings of the cohort of each CST month (`YYYY-MM`) of the
+/// period that generated any waste, by the month of each item's `generate`, as the cohorts
+/// stand at `as_of`: [`disposal_rates`] month by month.
+pub fn monthly_rates(
+    conn: &Connection,
+    from: NaiveDate,
+    to: NaiveDate,
+    as_of: DateTime<Utc>,
+    district: Option<&str>,
+) -> StoreResult<Vec<(String, Standing, Standing)>> {
+    check_period(from, to)?;
+    let members = cohort(conn, from, to, district)?;
+    let mut fates = Fates {
+        conn,
+        until: rfc3339(as_of),
+        cache: HashMap::new(),
+    };
+    let mut months: BTreeMap<String, (Standing, Standing)> = BTreeMap::new();
+    for m in &members {
+        let fate = fates.fate(&m.code, &m.generator, m.declared_g, 0)?;
+        let month = DateTime::parse_from_rfc3339(&m.at)
+            .map(|t| t.with_timezone(&cst()).format("%Y-%m").to_string())
+            .unwrap_or_else(|_| m.at.chars().take(7).collect());
+        let (industrial, medical) = months.entry(month).or_default();
+        if m.waste_code.ends_with("-01") {
+            medical.add(m.declared_g, &fate);
+        } else {
+            industrial.add(m.declared_g, &fate);
+        }
+    }
+    Ok(months.into_iter().map(|(m, (i, d))| (m, i, d)).collect())
 }
 
 /// One item whose mass moved other than by being carried, or a part refused of one at a gate.

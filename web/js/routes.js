@@ -25,6 +25,7 @@ import * as enterprise from './screens/registry/enterprise.js';
 import * as alerts from './screens/oversight/alerts.js';
 import * as indicators from './screens/oversight/indicators.js';
 import * as facilities from './screens/oversight/facilities.js';
+import * as dashboard from './screens/oversight/dashboard.js';
 import * as users from './screens/admin/users.js';
 import * as tokens from './screens/account/tokens.js';
 import * as device from './screens/account/device.js';
@@ -39,7 +40,7 @@ export const screens = [
   manifests, manifestForm, manifest,
   item,
   enterprises, enterprise,
-  alerts, indicators, facilities,
+  alerts, indicators, facilities, dashboard,
   users,
   tokens, device,
 ];
