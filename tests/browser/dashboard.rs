@@ -75,7 +75,8 @@ fn open_tab(b: &mut Browser, chart: &str) {
     b.click(&format!("#dash-tab-{chart}"));
     b.wait_for(
         &format!(
-            "document.body.dataset.ready === 'dashboard' && document.querySelector('#dashboard')?.dataset.chart === {}",
+            "document.body.dataset.ready === {} && document.querySelector('#dashboard')?.dataset.chart === {}",
+            js(&format!("dashboard-{chart}")),
             js(chart)
         ),
         &format!("the dashboard's {chart} page"),
@@ -109,11 +110,14 @@ fn shoot_both(b: &mut Browser, name: &str) {
     }
     b.eval("scrollTo(0, 0)");
     shoot(b, &format!("dashboard-{name}-desktop"));
+    let view = b.eval("document.body.dataset.ready").as_str().expect("a ready view").to_owned();
     b.phone();
-    b.reload("dashboard");
+    b.reload(&view);
+    b.eval("document.querySelector('.dash-panel').scrollIntoView({ block: 'start' }); scrollBy(0, -8)");
+    b.eval("new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))");
     shoot(b, &format!("dashboard-{name}-phone"));
     b.desktop(1366, 900);
-    b.reload("dashboard");
+    b.reload(&view);
 }
 
 /// Scenario: in Wansheng a shop registers three drums and a hospital a bag of medical waste;
@@ -298,14 +302,14 @@ async fn regulator_dashboard_charts_hold_the_api_figures() {
         ));
         b.click("#dash-submit");
         b.wait_for(
-            &format!("document.body.dataset.ready === 'dashboard' && location.hash.includes('from={last_year}-01-01')"),
+            &format!("document.body.dataset.ready === 'dashboard-flows' && location.hash.includes('from={last_year}-01-01')"),
             "last year's flows",
         );
         let generated = data(b, "flows", "generated_g");
         assert_eq!(generated, json!([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]));
         b.click("#lang-toggle");
         b.wait_for(
-            "document.documentElement.lang === 'en' && document.body.dataset.ready === 'dashboard'",
+            "document.documentElement.lang === 'en' && document.body.dataset.ready === 'dashboard-flows'",
             "the English dashboard",
         );
         assert_eq!(b.text("#dash-tab-sankey"), json!("Where it goes"));

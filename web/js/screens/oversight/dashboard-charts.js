@@ -123,11 +123,18 @@ const name = (o) => (lang() === 'en' && o.name_en ? o.name_en : o.name_zh);
 const methodLabel = (r) => (lang() === 'en' ? r.method : r.method_zh);
 const bandLabel = (b) => t('dash.days', { range: b.max_days === null ? `≥${b.min_days}` : `${b.min_days}–${b.max_days}` });
 
+/** A horizontal bar chart's height for `n` rows. */
+const rowsHeight = (n) => Math.max(220, 110 + n * 64);
+/** Category labels beside horizontal bars: narrower on a phone. */
+const categoryLabel = () => ({
+  width: window.innerWidth < 600 ? 96 : 220, overflow: 'truncate', lineHeight: 15, interval: 0,
+});
+
 function base(extra) {
   return {
     color: PALETTE,
     animation: false,
-    grid: { left: 8, right: 16, top: 48, bottom: 8, containLabel: true },
+    grid: { left: 8, right: 32, top: 48, bottom: 8, containLabel: true },
     legend: { top: 0, type: 'scroll' },
     tooltip: { trigger: 'axis', confine: true },
     ...extra,
@@ -147,21 +154,29 @@ export const SPECS = {
   capacity(d) {
     const annual = d.rows.filter((r) => r.capacity_g > 0);
     const daily = d.rows.filter((r) => r.daily_capacity_g !== null);
-    const cat = (r) => `${name(r)} · ${methodLabel(r)}`;
+    const cat = (r) => `${methodLabel(r)}\n${name(r)}`;
     const out = [{
       id: 'capacity-annual',
       title: t('dash.capacity.annual'),
       rows: annual,
+      height: rowsHeight(annual.length),
       option: base({
         tooltip: { trigger: 'axis', confine: true, valueFormatter: tonnesTip },
-        xAxis: { type: 'category', data: annual.map(cat), axisLabel: { interval: 0, width: 110, overflow: 'break' } },
-        yAxis: { type: 'value', name: t('dash.tonnes_axis'), axisLabel: { formatter: tonnesAxis } },
+        yAxis: { type: 'category', inverse: true, data: annual.map(cat), axisLabel: categoryLabel() },
+        xAxis: { type: 'value', name: t('dash.tonnes_axis'), splitNumber: 4, axisLabel: { formatter: tonnesAxis, hideOverlap: true } },
         series: [
-          { id: 'treated_ytd_g', name: t('dash.treated_ytd'), type: 'bar', data: annual.map((r) => r.treated_ytd_g) },
-          { id: 'capacity_g', name: t('dash.capacity_g'), type: 'bar', data: annual.map((r) => r.capacity_g), itemStyle: { opacity: 0.35 } },
+          // The permit behind, what was treated in front of it, the pro-rata share as a tick across.
+          {
+            id: 'capacity_g', name: t('dash.capacity_g'), type: 'bar', data: annual.map((r) => r.capacity_g),
+            itemStyle: { color: '#e9dcb5' }, barMaxWidth: 36,
+          },
+          {
+            id: 'treated_ytd_g', name: t('dash.treated_ytd'), type: 'bar', data: annual.map((r) => r.treated_ytd_g),
+            itemStyle: { color: '#1f6f8b' }, barGap: '-100%', barMaxWidth: 36,
+          },
           {
             id: 'prorated_capacity_g', name: t('dash.prorated'), type: 'line', data: annual.map((r) => r.prorated_capacity_g),
-            symbol: 'rect', symbolSize: [28, 3], lineStyle: { width: 0 }, itemStyle: { color: '#b5473a' }, z: 5,
+            symbol: 'rect', symbolSize: [3, 44], lineStyle: { width: 0 }, itemStyle: { color: '#b5473a' }, z: 5,
           },
         ],
       }),
@@ -180,15 +195,16 @@ export const SPECS = {
         id: 'capacity-daily',
         title: t('dash.capacity.daily'),
         rows: daily,
+        height: rowsHeight(daily.length),
         option: base({
           tooltip: { trigger: 'axis', confine: true, valueFormatter: tonnesTip },
-          xAxis: { type: 'category', data: daily.map(cat), axisLabel: { interval: 0, width: 110, overflow: 'break' } },
-          yAxis: { type: 'value', name: t('dash.tonnes_axis'), axisLabel: { formatter: (g) => tonnes(g) } },
+          yAxis: { type: 'category', inverse: true, data: daily.map(cat), axisLabel: categoryLabel() },
+          xAxis: { type: 'value', name: t('dash.tonnes_axis'), splitNumber: 4, axisLabel: { formatter: (g) => String(g / 1e6), hideOverlap: true } },
           series: [
-            { id: 'peak_day_g', name: t('dash.peak_day'), type: 'bar', data: daily.map((r) => r.peak_day_g) },
+            { id: 'peak_day_g', name: t('dash.peak_day'), type: 'bar', data: daily.map((r) => r.peak_day_g), barMaxWidth: 36 },
             {
               id: 'daily_capacity_g', name: t('dash.daily_capacity'), type: 'line', data: daily.map((r) => r.daily_capacity_g),
-              symbol: 'rect', symbolSize: [28, 3], lineStyle: { width: 0 }, itemStyle: { color: '#b5473a' }, z: 5,
+              symbol: 'rect', symbolSize: [3, 44], lineStyle: { width: 0 }, itemStyle: { color: '#b5473a' }, z: 5,
             },
           ],
         }),

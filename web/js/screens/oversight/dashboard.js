@@ -86,10 +86,8 @@ function dispose() {
   onResize = null;
 }
 
-async function dashboardView(ctx) {
+async function dashboardView(ctx, chart) {
   dispose();
-  const chart = ctx.params[0] || 'capacity';
-  if (!CHARTS.includes(chart)) return go('#/dashboard', { replace: true });
   const today = todayCst();
   const q = {
     from: ctx.query.get('from') || `${today.slice(0, 4)}-01-01`,
@@ -188,10 +186,13 @@ function panel(echarts, spec, width, q) {
     !spec.rows.length && h('p', { class: 'muted small' }, t('dash.empty')));
 }
 
+/** `#/dashboard` (the first chart) and one route per chart, `dashboard-<chart>`: each page is ready under its own name. */
 export const routes = [
   {
-    name: 'dashboard', pattern: '/dashboard', view: dashboardView, title: 'dash.title', auth: true, allow: canOversee,
-    nav: { label: 'nav.dashboard', rank: 45, main: true, show: canOversee },
+    name: 'dashboard', pattern: '/dashboard', view: (ctx) => dashboardView(ctx, CHARTS[0]), title: 'dash.title', auth: true, allow: canOversee,
+    nav: { label: 'nav.dashboard', rank: 45, main: true, show: canOversee, also: CHARTS.map((c) => `dashboard-${c}`) },
   },
-  { name: 'dashboard', pattern: '/dashboard/:chart', view: dashboardView, title: 'dash.title', auth: true, allow: canOversee },
+  ...CHARTS.map((c) => ({
+    name: `dashboard-${c}`, pattern: `/dashboard/${c}`, view: (ctx) => dashboardView(ctx, c), title: 'dash.title', auth: true, allow: canOversee,
+  })),
 ];
