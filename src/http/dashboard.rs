@@ -58,8 +58,13 @@ where
     Ok(Json(
         st.db
             .read(move |conn| {
+                // One snapshot for all the chart's queries (they agree with each other), and one
+                // read lock instead of one per statement.
+                let snapshot = conn.unchecked_transaction()?;
                 dashboard::check_district(conn, f.district.as_deref())?;
-                compute(conn, &f)
+                let out = compute(conn, &f)?;
+                snapshot.finish()?;
+                Ok(out)
             })
             .await?,
     ))

@@ -160,7 +160,6 @@ pub struct Flows {
 /// entries, of the items of the district's generators.
 pub fn flows(conn: &Connection, f: &Filter) -> StoreResult<Flows> {
     check_period(f.from, f.to)?;
-    let (start, end) = f.bounds();
     let mut by_month: BTreeMap<String, FlowMonth> = months(f.from, f.to)
         .into_iter()
         .map(|m| {
@@ -173,17 +172,15 @@ pub fn flows(conn: &Connection, f: &Filter) -> StoreResult<Flows> {
             )
         })
         .collect();
+    // The daily sums the writer keeps (schema/0009_dashboard.sql), by CST day.
     let mut stmt = conn.prepare_cached(
-        "SELECT strftime('%Y-%m', h.at, '+8 hours') AS month,
-                SUM(CASE WHEN h.event = 'generate' AND h.seq = i.created_seq THEN i.mass_g ELSE 0 END),
-                SUM(CASE WHEN h.event = 'receive' AND h.state = 'received' THEN h.mass_g ELSE 0 END),
-                SUM(CASE WHEN h.event = 'treat' THEN COALESCE(h.treated_g, 0) ELSE 0 END)
-         FROM item_history h JOIN items i ON i.code = h.item
-         WHERE h.at >= ?1 AND h.at < ?2 AND h.event IN ('generate', 'receive', 'treat')
-           AND (?3 IS NULL OR i.generator IN (SELECT uscc FROM enterprises WHERE district = ?3))
+        "SELECT substr(d.day, 1, 7) AS month, SUM(d.generated_g), SUM(d.received_g), SUM(d.treated_g)
+         FROM dashboard_flows d
+         WHERE d.day >= ?1 AND d.day <= ?2
+           AND (?3 IS NULL OR d.generator IN (SELECT uscc FROM enterprises WHERE district = ?3))
          GROUP BY month",
     )?;
-    let rows = stmt.query_map(params![start, end, f.district], |r| {
+    let rows = stmt.query_map(params![f.from.to_string(), f.to.to_string(), f.district], |r| {
         Ok((
             r.get::<_, String>(0)?,
             r.get::<_, i64>(1)?,

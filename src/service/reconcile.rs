@@ -6,7 +6,7 @@
 //!
 //! Dates are China Standard Time days; a day runs from 00:00 to 24:00 CST.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
@@ -748,9 +748,29 @@ struct Fates<'c> {
     conn: &'c Connection,
     until: String,
     cache: HashMap<String, BTreeMap<Bucket, u64>>,
+    /// The items that parts refused at a gate were made of (the inputs of the items a `receive`
+    /// created), read once: only these can have refused parts, so the others need no look.
+    parted: Option<HashSet<String>>,
 }
 
 impl Fates<'_> {
+    /// Whether `item` may have parts refused of it.
+    fn may_have_parts(&mut self, item: &str) -> StoreResult<bool> {
+        if self.parted.is_none() {
+            let set = self
+                .conn
+                .prepare_cached(
+                    "SELECT DISTINCT j.value FROM items p, json_each(p.custody, '$.inputs') j
+                     WHERE EXISTS(SELECT 1 FROM item_history h
+                                  WHERE h.item = p.code AND h.seq = p.created_seq AND h.event = 'receive')",
+                )?
+                .query_map([], |r| r.get::<_, String>(0))?
+                .collect::<rusqlite::Result<HashSet<String>>>()?;
+            self.parted = Some(set);
+        }
+        Ok(self.parted.as_ref().is_some_and(|p| p.contains(item)))
+    }
+
     fn latest(&self, item: &str) -> StoreResult<Option<Row>> {
         Ok(self
             .conn
@@ -782,7 +802,7 @@ impl Fates<'_> {
             return Ok(BTreeMap::from([(Bucket::AtGenerator, 1)]));
         };
         let own = self.own_shares(item, &r, generator, depth)?;
-        let parts = match depth < 8 {
+        let parts = match depth < 8 && self.may_have_parts(item)? {
             true => refused_parts(self.conn, item, &self.until)?,
             false => Vec::new(),
         };
@@ -1011,6 +1031,7 @@ pub fn disposal_rates(
         conn,
         until: rfc3339(as_of),
         cache: HashMap::new(),
+        parted: None,
     };
     let mut industrial = Standing::default();
     let mut medical = Standing::default();
@@ -1093,6 +1114,7 @@ pub fn monthly_rates(
         conn,
         until: rfc3339(as_of),
         cache: HashMap::new(),
+        parted: None,
     };
     let mut months: BTreeMap<String, (Standing, Standing)> = BTreeMap::new();
     for m in &members {

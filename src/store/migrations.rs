@@ -26,6 +26,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         include_str!("../../schema/0007_print_fields.sql"),
     ),
     ("0008_field.sql", include_str!("../../schema/0008_field.sql")),
+    ("0009_dashboard.sql", include_str!("../../schema/0009_dashboard.sql")),
 ];
 
 pub fn migrations() -> Migrations<'static> {

@@ -110,7 +110,11 @@ fn shoot_both(b: &mut Browser, name: &str) {
     }
     b.eval("scrollTo(0, 0)");
     shoot(b, &format!("dashboard-{name}-desktop"));
-    let view = b.eval("document.body.dataset.ready").as_str().expect("a ready view").to_owned();
+    let view = b
+        .eval("document.body.dataset.ready")
+        .as_str()
+        .expect("a ready view")
+        .to_owned();
     b.phone();
     b.reload(&view);
     b.eval("document.querySelector('.dash-panel').scrollIntoView({ block: 'start' }); scrollBy(0, -8)");
