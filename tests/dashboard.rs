@@ -377,7 +377,9 @@ async fn dashboard_endpoints_are_in_the_openapi_document() {
 async fn dashboard_flows_table_is_the_sum_of_the_history() {
     let Story { app, cast, db, .. } = story().await;
     // A later day's entries land in the same sums.
-    let more = cast.generate("shop", generate_fields("900-252-12", 7_000, "solid", &["T"], 20)).await;
+    let more = cast
+        .generate("shop", generate_fields("900-252-12", 7_000, "solid", &["T"], 20))
+        .await;
     assert!(!more.is_empty());
     app.stop().await;
     let conn = rusqlite::Connection::open(&*db).expect("the database");

@@ -123,11 +123,13 @@ const name = (o) => (lang() === 'en' && o.name_en ? o.name_en : o.name_zh);
 const methodLabel = (r) => (lang() === 'en' ? r.method : r.method_zh);
 const bandLabel = (b) => t('dash.days', { range: b.max_days === null ? `≥${b.min_days}` : `${b.min_days}–${b.max_days}` });
 
+/** A phone-sized screen. */
+const narrow = () => window.innerWidth < 600;
 /** A horizontal bar chart's height for `n` rows. */
 const rowsHeight = (n) => Math.max(220, 110 + n * 64);
 /** Category labels beside horizontal bars: narrower on a phone. */
 const categoryLabel = () => ({
-  width: window.innerWidth < 600 ? 96 : 220, overflow: 'truncate', lineHeight: 15, interval: 0,
+  width: narrow() ? 96 : 220, overflow: 'truncate', lineHeight: 15, interval: 0,
 });
 
 function base(extra) {
@@ -233,7 +235,7 @@ export const SPECS = {
         tooltip: { trigger: 'axis', confine: true, valueFormatter: tonnesTip },
         xAxis: { type: 'category', data: m.map((x) => x.month) },
         yAxis: { type: 'value', name: t('dash.tonnes_axis'), axisLabel: { formatter: tonnesAxis } },
-        series: keys.map(([k, label]) => ({ id: k, name: t(label), type: 'bar', data: m.map((x) => x[k]) })),
+        series: keys.map(([k, label]) => ({ id: k, name: t(label), type: 'bar', barMaxWidth: 28, data: m.map((x) => x[k]) })),
       }),
       columns: [[t('dash.month'), (x) => x.month], ...keys.map(([k, label]) => [t(label), (x) => tonnesCell(x[k])])],
       csv: ['month', 'generated_g', 'received_g', 'treated_g'],
@@ -253,7 +255,7 @@ export const SPECS = {
       id: 'sankey',
       title: t('dash.sankey'),
       rows: d.links,
-      height: Math.max(420, Math.min(1200, d.nodes.length * 22)),
+      height: narrow() ? 640 : Math.max(420, Math.min(1200, d.nodes.length * 22)),
       option: {
         animation: false,
         color: PALETTE,
@@ -266,11 +268,15 @@ export const SPECS = {
         series: [{
           id: 'sankey',
           type: 'sankey',
-          left: 8, right: 120, top: 8, bottom: 8,
-          nodeGap: 6,
+          // On a phone the stages run down the screen, each node's name beside it.
+          ...(narrow()
+            ? { orient: 'vertical', left: 8, right: 8, top: 8, bottom: 24, nodeGap: 18, nodeWidth: 14 }
+            : { left: 8, right: 120, top: 8, bottom: 8, nodeGap: 6 }),
           emphasis: { focus: 'adjacency' },
           lineStyle: { color: 'gradient', opacity: 0.35 },
-          label: { formatter: (p) => nodeName(p.name), fontSize: 11, overflow: 'truncate', width: 110 },
+          label: narrow()
+            ? { formatter: (p) => nodeName(p.name), fontSize: 10, position: 'bottom', overflow: 'truncate', width: 76 }
+            : { formatter: (p) => nodeName(p.name), fontSize: 11, overflow: 'truncate', width: 110 },
           data: d.nodes.map((n) => ({ name: n.id, depth: depth[n.stage] ?? 0 })),
           links: d.links.map((l) => ({ source: l.source, target: l.target, value: l.mass_g })),
         }],
@@ -341,7 +347,7 @@ export const SPECS = {
         xAxis: { type: 'category', data: rows.map((r) => r.name), axisLabel: { interval: 0, width: 90, overflow: 'break' } },
         yAxis: { type: 'value', minInterval: 1 },
         series: d.bands.map((b, i) => ({
-          id: `days_${b.key}`, name: bandLabel(b), type: 'bar', stack: 'age', data: rules.map((r) => r.counts[i]),
+          id: `days_${b.key}`, name: bandLabel(b), type: 'bar', stack: 'age', barMaxWidth: 64, data: rules.map((r) => r.counts[i]),
         })),
       }),
       columns: [
@@ -365,8 +371,8 @@ export const SPECS = {
         xAxis: { type: 'category', data: labels },
         yAxis: { type: 'value', name: t('dash.tonnes_axis'), axisLabel: { formatter: (g) => tonnes(g) } },
         series: [
-          { id: 'industrial_g', name: t('dash.industrial_stock'), type: 'bar', stack: 'mass', data: lines.map((l) => l.industrial_g) },
-          { id: 'medical_g', name: t('dash.medical_stock'), type: 'bar', stack: 'mass', data: lines.map((l) => l.medical_g) },
+          { id: 'industrial_g', name: t('dash.industrial_stock'), type: 'bar', stack: 'mass', barMaxWidth: 64, data: lines.map((l) => l.industrial_g) },
+          { id: 'medical_g', name: t('dash.medical_stock'), type: 'bar', stack: 'mass', barMaxWidth: 64, data: lines.map((l) => l.medical_g) },
         ],
       }),
       columns: [
