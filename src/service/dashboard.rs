@@ -116,8 +116,8 @@ pub fn capacity(conn: &Connection, f: &Filter) -> StoreResult<CapacityChart> {
         .collect::<rusqlite::Result<Vec<(String, String, Option<String>, String)>>>()?;
     let mut rows = Vec::new();
     for (uscc, name_zh, name_en, district) in facilities {
-        let r = reconcile::facility(conn, &uscc, f.to)?;
-        for line in r.methods {
+        let (methods, _) = reconcile::method_lines(conn, &uscc, f.to)?;
+        for line in methods {
             rows.push(CapacityRow {
                 facility: uscc.clone(),
                 name_zh: name_zh.clone(),

@@ -307,41 +307,15 @@ impl Days {
     }
 }
 
-/// The capacity reconciliation of facility `uscc` at the end of CST day `date`.
-pub fn facility(conn: &Connection, uscc: &str, date: NaiveDate) -> StoreResult<FacilityReconciliation> {
-    let name_zh: String = conn
-        .prepare_cached("SELECT name_zh FROM enterprises WHERE uscc = ?1")?
-        .query_row([uscc], |r| r.get(0))
-        .optional()?
-        .ok_or_else(|| {
-            Refusal::not_found(
-                "unknown_enterprise",
-                format!("no enterprise {uscc} is registered"),
-                format!("没有登记企业{uscc}"),
-            )
-        })?;
+/// Each treatment method of facility `uscc` at the end of CST day `date` against the permits
+/// valid then (the `methods` of [`facility`], without the rest of its reconciliation), and the
+/// landfill volume used up to the date, litres.
+pub fn method_lines(conn: &Connection, uscc: &str, date: NaiveDate) -> StoreResult<(Vec<MethodLine>, u64)> {
     let year_start = NaiveDate::from_ymd_opt(date.year(), 1, 1).expect("1 January");
     let next_year = NaiveDate::from_ymd_opt(date.year() + 1, 1, 1).expect("1 January");
     let days = (next_year - year_start).num_days() as u32;
     let day = date.ordinal();
     let (start, end) = bounds(year_start, date);
-    let day_str = date.to_string();
-
-    // Received this year, and on the date: each item's first row received by the facility.
-    let received_between = |from: &str, to: &str| -> StoreResult<(i64, i64)> {
-        Ok(conn
-            .prepare_cached(
-                "SELECT COALESCE(SUM(h.mass_g), 0), COUNT(*) FROM item_history h
-                 JOIN (SELECT item, MIN(seq) AS s FROM item_history WHERE holder = ?1 AND event = 'receive'
-                       AND state = 'received' GROUP BY item) f ON f.item = h.item AND f.s = h.seq
-                 WHERE h.at >= ?2 AND h.at < ?3",
-            )?
-            .query_row(params![uscc, from, to], |r| Ok((r.get(0)?, r.get(1)?)))?)
-    };
-    let (received_g, received_items) = received_between(&start, &end)?;
-    let (today_start, _) = bounds(date, date);
-    let (received_today_g, received_today_items) = received_between(&today_start, &end)?;
-
     // Treated this year, by method: the item's first treated row dates it, its latest row up
     // to the date gives the mass (a correction of the treated mass counts).
     let mut treated: BTreeMap<String, (u64, u64)> = BTreeMap::new();
@@ -379,11 +353,6 @@ pub fn facility(conn: &Connection, uscc: &str, date: NaiveDate) -> StoreResult<F
     // Licensed capacities and landfill volume of the permits valid on the date.
     let capacities = capacities(conn, uscc, date)?;
     let daily = daily_capacities(conn, uscc, date)?;
-    let licensed_m3: Option<i64> = conn
-        .prepare_cached(
-            "SELECT SUM(landfill_volume_m3) FROM permits WHERE holder = ?1 AND valid_from <= ?2 AND valid_until >= ?2",
-        )?
-        .query_row(params![uscc, day_str], |r| r.get(0))?;
     let mut methods = Vec::new();
     let mut names: Vec<&String> = capacities.keys().chain(daily.keys()).chain(treated.keys()).collect();
     names.sort();
@@ -427,6 +396,50 @@ pub fn facility(conn: &Connection, uscc: &str, date: NaiveDate) -> StoreResult<F
                 .and_then(|limit| permille(treated_g, limit.saturating_mul(u64::from(day)))),
         });
     }
+    Ok((methods, landfill_used_l))
+}
+
+/// The capacity reconciliation of facility `uscc` at the end of CST day `date`.
+pub fn facility(conn: &Connection, uscc: &str, date: NaiveDate) -> StoreResult<FacilityReconciliation> {
+    let name_zh: String = conn
+        .prepare_cached("SELECT name_zh FROM enterprises WHERE uscc = ?1")?
+        .query_row([uscc], |r| r.get(0))
+        .optional()?
+        .ok_or_else(|| {
+            Refusal::not_found(
+                "unknown_enterprise",
+                format!("no enterprise {uscc} is registered"),
+                format!("没有登记企业{uscc}"),
+            )
+        })?;
+    let year_start = NaiveDate::from_ymd_opt(date.year(), 1, 1).expect("1 January");
+    let next_year = NaiveDate::from_ymd_opt(date.year() + 1, 1, 1).expect("1 January");
+    let days = (next_year - year_start).num_days() as u32;
+    let day = date.ordinal();
+    let (start, end) = bounds(year_start, date);
+    let day_str = date.to_string();
+
+    // Received this year, and on the date: each item's first row received by the facility.
+    let received_between = |from: &str, to: &str| -> StoreResult<(i64, i64)> {
+        Ok(conn
+            .prepare_cached(
+                "SELECT COALESCE(SUM(h.mass_g), 0), COUNT(*) FROM item_history h
+                 JOIN (SELECT item, MIN(seq) AS s FROM item_history WHERE holder = ?1 AND event = 'receive'
+                       AND state = 'received' GROUP BY item) f ON f.item = h.item AND f.s = h.seq
+                 WHERE h.at >= ?2 AND h.at < ?3",
+            )?
+            .query_row(params![uscc, from, to], |r| Ok((r.get(0)?, r.get(1)?)))?)
+    };
+    let (received_g, received_items) = received_between(&start, &end)?;
+    let (today_start, _) = bounds(date, date);
+    let (received_today_g, received_today_items) = received_between(&today_start, &end)?;
+
+    let (methods, landfill_used_l) = method_lines(conn, uscc, date)?;
+    let licensed_m3: Option<i64> = conn
+        .prepare_cached(
+            "SELECT SUM(landfill_volume_m3) FROM permits WHERE holder = ?1 AND valid_from <= ?2 AND valid_until >= ?2",
+        )?
+        .query_row(params![uscc, day_str], |r| r.get(0))?;
     let collection = collection_capacity(conn, uscc, date)?.map(|capacity_g| {
         let u = CapacityUse {
             capacity_g,

@@ -133,7 +133,7 @@ async fn phone_navigation_reaches_every_section_at_390x844() {
             }
             let offered = sections(b);
             let wanted: &[&str] = match user {
-                "admin" => &["home", "catalogue", "enterprises", "items", "alerts", "indicators", "facilities", "users", "tokens", "enrolments"],
+                "admin" => &["home", "catalogue", "enterprises", "items", "alerts", "dashboard", "indicators", "facilities", "users", "tokens", "enrolments"],
                 "gate" => &["home", "gate", "gate-capacity", "gate-treatment", "catalogue", "enterprises", "items", "my-facility", "tokens", "device", "queue"],
                 _ => &["home", "catalogue"],
             };
