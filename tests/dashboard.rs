@@ -412,3 +412,77 @@ async fn dashboard_flows_table_is_the_sum_of_the_history() {
     let report = common::audit_clean(&db).await;
     assert!(report.checkpoint_size > 0);
 }
+
+/// Scenario: two shops send battery crates (20 kg and 21 kg) to a collection point, which
+/// packs them into a 41 kg tote and sends the tote to Yunan, where it is stabilised. The
+/// Sankey follows each crate through the carrier and the point, and into the tote, to Yunan
+/// and the method.
+#[tokio::test]
+async fn dashboard_sankey_follows_waste_through_a_collection_point() {
+    const BATTERIES: &str = "900-052-31";
+    let app = common::spawn_app().await;
+    let cast = Cast::on(&app)
+        .generator("shop1", "91500110MA6DBG011")
+        .generator("shop2", "91500110MA6DBG012")
+        .transporter(
+            "carrier",
+            "91500110MA6DBT011",
+            Fleet::van("渝D66663", "500110198502023456"),
+        )
+        .collection_point("point", "91500110MA6DBC011")
+        .permit(
+            json!({"kind": "collection", "number": "CQSJ-2026-911", "valid_from": "2026-01-01",
+                       "valid_until": "2028-12-31", "waste_codes": [BATTERIES], "collection_t_per_year": 900}),
+        )
+        .seeded("yunan", YUNAN)
+        .regulator("ws-reg", "wansheng")
+        .build()
+        .await;
+    let mut crates = Vec::new();
+    for (shop, g) in [("shop1", 20_000u64), ("shop2", 21_000)] {
+        let code = cast
+            .generate(shop, generate_fields(BATTERIES, g, "solid", &["T"], 200))
+            .await;
+        cast.deliver(shop, "carrier", "point", &[(&code, g)]).await;
+        crates.push(code);
+    }
+    let output = generate_fields(BATTERIES, 41_000, "solid", &["T", "C"], 1000);
+    let tote = common::cast::code_of(
+        &accepted(
+            &cast.admin,
+            &cast["point"].device,
+            "consolidate",
+            json!({"inputs": crates, "output": output}),
+        )
+        .await,
+    );
+    cast.deliver("point", "carrier", "yunan", &[(&tote, 41_000)]).await;
+    accepted(
+        &cast.admin,
+        &cast["yunan"].device,
+        "treat",
+        json!({"item": tote, "method": "stabilisation", "treated_mass_g": 41_000}),
+    )
+    .await;
+
+    let reg = cast.user("ws-reg");
+    let today = cast.today();
+    let s = reg
+        .get_ok(&format!(
+            "/api/v1/dashboard/sankey?from={}-01-01&to={today}",
+            &today[..4]
+        ))
+        .await;
+    assert_eq!(s["generated_g"], 41_000, "the tote is not new waste: {s}");
+    let industry = format!("industry:{}", industry(reg, BATTERIES).await);
+    let carrier = format!("transporter:{}", cast["carrier"].uscc);
+    let point = format!("collection_point:{}", cast["point"].uscc);
+    let yunan = format!("facility:{YUNAN}");
+    assert_eq!(link(&s, "district:wansheng", &industry), Some(41_000), "{s}");
+    assert_eq!(link(&s, &industry, &carrier), Some(41_000), "{s}");
+    assert_eq!(link(&s, &carrier, &point), Some(41_000), "{s}");
+    assert_eq!(link(&s, &point, &yunan), Some(41_000), "{s}");
+    assert_eq!(link(&s, &yunan, "method:stabilisation"), Some(41_000), "{s}");
+    assert_eq!(s["links"].as_array().map(Vec::len), Some(5), "{s}");
+    app.stop().await;
+}
