@@ -193,6 +193,9 @@ fn screens(b: &mut Browser, user: &str) -> Vec<(String, String)> {
             list.push(s("alerts", "#/alerts"));
             list.push(s("indicators", "#/indicators"));
             list.push(s("facilities", "#/facilities"));
+            for chart in ["capacity", "flows", "sankey", "rates", "alerts", "stock"] {
+                list.push(s(&format!("dashboard-{chart}"), &format!("#/dashboard/{chart}")));
+            }
         }
         "admin" => {
             list.push(s("enterprises", "#/enterprises"));

@@ -8,6 +8,7 @@ mod alerts;
 mod approvals;
 mod cache;
 mod catalogue;
+mod dashboard;
 mod enrolments;
 pub mod error;
 mod event_schema;
@@ -107,6 +108,12 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(reconcile::disposal))
         .routes(routes!(reconcile::mass_balance))
         .routes(routes!(reconcile::public_json))
+        .routes(routes!(dashboard::capacity))
+        .routes(routes!(dashboard::flows))
+        .routes(routes!(dashboard::sankey))
+        .routes(routes!(dashboard::rates))
+        .routes(routes!(dashboard::alerts))
+        .routes(routes!(dashboard::stock))
         .routes(routes!(reconcile::public_page))
         .routes(routes!(export::epcis))
         .routes(routes!(search::search))

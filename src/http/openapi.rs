@@ -21,6 +21,7 @@ use utoipa::{Modify, OpenApi};
         (name = "ledger", description = "Ledger views: an enterprise's items by custody state, manifests and their items"),
         (name = "alerts", description = "Alerts: open, acknowledged by a regulator's signed event, resolved"),
         (name = "reconciliation", description = "Capacity reconciliation, disposal rates, mass balance, public disclosure"),
+        (name = "dashboard", description = "The regulator's dashboard: the figures of each chart for a period and a district"),
         (name = "reports", description = "HJ 1259 ledgers (CSV, XLSX), periodic reports by supervision class, the printable transfer manifest"),
         (name = "events", description = "Signed custody events (DSSE envelopes, SPEC §4)"),
         (name = "export", description = "The custody events as an EPCIS 2.0 JSON-LD document (administrators, regulators)"),

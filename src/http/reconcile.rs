@@ -103,11 +103,11 @@ pub struct CohortParams {
     pub by: Option<String>,
 }
 
-struct Cohort {
-    from: NaiveDate,
-    to: NaiveDate,
-    as_of: DateTime<Utc>,
-    district: Option<String>,
+pub(super) struct Cohort {
+    pub(super) from: NaiveDate,
+    pub(super) to: NaiveDate,
+    pub(super) as_of: DateTime<Utc>,
+    pub(super) district: Option<String>,
 }
 
 fn regulators_only() -> Refusal {
@@ -119,7 +119,7 @@ fn regulators_only() -> Refusal {
 }
 
 /// The period, time and district a caller may ask for.
-fn cohort(caller: &Caller, p: &CohortParams) -> Result<Cohort, Refusal> {
+pub(super) fn cohort(caller: &Caller, p: &CohortParams) -> Result<Cohort, Refusal> {
     let today = cst_date(now());
     let from = match p.from.as_deref() {
         Some(d) => day("from", d)?,

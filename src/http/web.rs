@@ -8,7 +8,9 @@
 //! with its build filled in: the list of the app's files it keeps for offline use (every file
 //! of `web/` but itself and the vendored libraries' notes) and a version derived from their
 //! contents, so a browser sees a new worker, and replaces its cache, exactly when a file of
-//! the app changed.
+//! the app changed. The dashboard's charting library (`vendor/echarts*`, 1 MB, loaded by the
+//! regulators' dashboard only, which needs the network for its figures anyway) is served but
+//! not kept offline: phones in the field do not download it.
 
 use axum::http::{header, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
@@ -38,11 +40,11 @@ const SW_FILE: &str = "sw.js";
 const SW_BUILD_MARK: &str = "/*BUILD*/{\"version\": \"dev\", \"shell\": []}/*END*/";
 
 /// Whether an app file belongs in the service worker's offline copy: everything a page loads
-/// (the page, modules, styles, icons, the web manifest, vendored code), not the worker itself
-/// nor the notes beside the vendored code.
+/// (the page, modules, styles, icons, the web manifest, vendored code), not the worker itself,
+/// the notes beside the vendored code, nor the dashboard's charting library (online only).
 fn in_shell(path: &str) -> bool {
     let name = path.rsplit('/').next().unwrap_or(path);
-    path != SW_FILE && !name.ends_with(".md") && !name.starts_with("LICENSE")
+    path != SW_FILE && !name.ends_with(".md") && !name.starts_with("LICENSE") && !path.starts_with("vendor/echarts")
 }
 
 /// The app's offline copy as the worker gets it: `{"version", "shell"}`, the shell being `/`
@@ -135,7 +137,7 @@ mod tests {
     use super::{content_type, sw_build};
 
     #[test]
-    fn service_worker_keeps_every_app_file_but_itself_and_the_vendor_notes() {
+    fn service_worker_keeps_every_app_file_but_itself_the_vendor_notes_and_the_charts() {
         let build = sw_build();
         let shell: Vec<&str> = build["shell"]
             .as_array()
@@ -153,6 +155,7 @@ mod tests {
             "/js/core/queue.js",
             "/js/routes.js",
             "/js/screens/driver/trips.js",
+            "/js/screens/oversight/dashboard.js",
             "/vendor/qr.js",
             "/vendor/jsQR.js",
         ] {
@@ -161,7 +164,13 @@ mod tests {
                 "{wanted} is not in the worker's shell: {shell:?}"
             );
         }
-        for unwanted in ["/sw.js", "/vendor/README.md", "/vendor/LICENSE-jsqr.txt"] {
+        for unwanted in [
+            "/sw.js",
+            "/vendor/README.md",
+            "/vendor/LICENSE-jsqr.txt",
+            "/vendor/echarts.min.js",
+            "/vendor/LICENSE-echarts.txt",
+        ] {
             assert!(!shell.contains(&unwanted), "{unwanted} is in the worker's shell");
         }
         let version = build["version"].as_str().expect("a version");

@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod alert_words;
 pub mod alerts;
 pub mod approvals;
+pub mod dashboard;
 pub mod enrolments;
 pub mod export;
 pub mod ingest;

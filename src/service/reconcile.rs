@@ -6,7 +6,7 @@
 //!
 //! Dates are China Standard Time days; a day runs from 00:00 to 24:00 CST.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
@@ -307,41 +307,15 @@ impl Days {
     }
 }
 
-/// The capacity reconciliation of facility `uscc` at the end of CST day `date`.
-pub fn facility(conn: &Connection, uscc: &str, date: NaiveDate) -> StoreResult<FacilityReconciliation> {
-    let name_zh: String = conn
-        .prepare_cached("SELECT name_zh FROM enterprises WHERE uscc = ?1")?
-        .query_row([uscc], |r| r.get(0))
-        .optional()?
-        .ok_or_else(|| {
-            Refusal::not_found(
-                "unknown_enterprise",
-                format!("no enterprise {uscc} is registered"),
-                format!("没有登记企业{uscc}"),
-            )
-        })?;
+/// Each treatment method of facility `uscc` at the end of CST day `date` against the permits
+/// valid then (the `methods` of [`facility`], without the rest of its reconciliation), and the
+/// landfill volume used up to the date, litres.
+pub fn method_lines(conn: &Connection, uscc: &str, date: NaiveDate) -> StoreResult<(Vec<MethodLine>, u64)> {
     let year_start = NaiveDate::from_ymd_opt(date.year(), 1, 1).expect("1 January");
     let next_year = NaiveDate::from_ymd_opt(date.year() + 1, 1, 1).expect("1 January");
     let days = (next_year - year_start).num_days() as u32;
     let day = date.ordinal();
     let (start, end) = bounds(year_start, date);
-    let day_str = date.to_string();
-
-    // Received this year, and on the date: each item's first row received by the facility.
-    let received_between = |from: &str, to: &str| -> StoreResult<(i64, i64)> {
-        Ok(conn
-            .prepare_cached(
-                "SELECT COALESCE(SUM(h.mass_g), 0), COUNT(*) FROM item_history h
-                 JOIN (SELECT item, MIN(seq) AS s FROM item_history WHERE holder = ?1 AND event = 'receive'
-                       AND state = 'received' GROUP BY item) f ON f.item = h.item AND f.s = h.seq
-                 WHERE h.at >= ?2 AND h.at < ?3",
-            )?
-            .query_row(params![uscc, from, to], |r| Ok((r.get(0)?, r.get(1)?)))?)
-    };
-    let (received_g, received_items) = received_between(&start, &end)?;
-    let (today_start, _) = bounds(date, date);
-    let (received_today_g, received_today_items) = received_between(&today_start, &end)?;
-
     // Treated this year, by method: the item's first treated row dates it, its latest row up
     // to the date gives the mass (a correction of the treated mass counts).
     let mut treated: BTreeMap<String, (u64, u64)> = BTreeMap::new();
@@ -379,11 +353,6 @@ pub fn facility(conn: &Connection, uscc: &str, date: NaiveDate) -> StoreResult<F
     // Licensed capacities and landfill volume of the permits valid on the date.
     let capacities = capacities(conn, uscc, date)?;
     let daily = daily_capacities(conn, uscc, date)?;
-    let licensed_m3: Option<i64> = conn
-        .prepare_cached(
-            "SELECT SUM(landfill_volume_m3) FROM permits WHERE holder = ?1 AND valid_from <= ?2 AND valid_until >= ?2",
-        )?
-        .query_row(params![uscc, day_str], |r| r.get(0))?;
     let mut methods = Vec::new();
     let mut names: Vec<&String> = capacities.keys().chain(daily.keys()).chain(treated.keys()).collect();
     names.sort();
@@ -427,6 +396,50 @@ pub fn facility(conn: &Connection, uscc: &str, date: NaiveDate) -> StoreResult<F
                 .and_then(|limit| permille(treated_g, limit.saturating_mul(u64::from(day)))),
         });
     }
+    Ok((methods, landfill_used_l))
+}
+
+/// The capacity reconciliation of facility `uscc` at the end of CST day `date`.
+pub fn facility(conn: &Connection, uscc: &str, date: NaiveDate) -> StoreResult<FacilityReconciliation> {
+    let name_zh: String = conn
+        .prepare_cached("SELECT name_zh FROM enterprises WHERE uscc = ?1")?
+        .query_row([uscc], |r| r.get(0))
+        .optional()?
+        .ok_or_else(|| {
+            Refusal::not_found(
+                "unknown_enterprise",
+                format!("no enterprise {uscc} is registered"),
+                format!("没有登记企业{uscc}"),
+            )
+        })?;
+    let year_start = NaiveDate::from_ymd_opt(date.year(), 1, 1).expect("1 January");
+    let next_year = NaiveDate::from_ymd_opt(date.year() + 1, 1, 1).expect("1 January");
+    let days = (next_year - year_start).num_days() as u32;
+    let day = date.ordinal();
+    let (start, end) = bounds(year_start, date);
+    let day_str = date.to_string();
+
+    // Received this year, and on the date: each item's first row received by the facility.
+    let received_between = |from: &str, to: &str| -> StoreResult<(i64, i64)> {
+        Ok(conn
+            .prepare_cached(
+                "SELECT COALESCE(SUM(h.mass_g), 0), COUNT(*) FROM item_history h
+                 JOIN (SELECT item, MIN(seq) AS s FROM item_history WHERE holder = ?1 AND event = 'receive'
+                       AND state = 'received' GROUP BY item) f ON f.item = h.item AND f.s = h.seq
+                 WHERE h.at >= ?2 AND h.at < ?3",
+            )?
+            .query_row(params![uscc, from, to], |r| Ok((r.get(0)?, r.get(1)?)))?)
+    };
+    let (received_g, received_items) = received_between(&start, &end)?;
+    let (today_start, _) = bounds(date, date);
+    let (received_today_g, received_today_items) = received_between(&today_start, &end)?;
+
+    let (methods, landfill_used_l) = method_lines(conn, uscc, date)?;
+    let licensed_m3: Option<i64> = conn
+        .prepare_cached(
+            "SELECT SUM(landfill_volume_m3) FROM permits WHERE holder = ?1 AND valid_from <= ?2 AND valid_until >= ?2",
+        )?
+        .query_row(params![uscc, day_str], |r| r.get(0))?;
     let collection = collection_capacity(conn, uscc, date)?.map(|capacity_g| {
         let u = CapacityUse {
             capacity_g,
@@ -727,6 +740,8 @@ struct Member {
     district: String,
     waste_code: String,
     declared_g: u64,
+    /// The logged time of its `generate` (RFC 3339 UTC).
+    at: String,
 }
 
 /// The items `generate` created (residues included; items repacked by `consolidate` or
@@ -734,7 +749,7 @@ struct Member {
 fn cohort(conn: &Connection, from: NaiveDate, to: NaiveDate, district: Option<&str>) -> StoreResult<Vec<Member>> {
     let (start, end) = bounds(from, to);
     let mut stmt = conn.prepare_cached(
-        "SELECT i.code, i.generator, e.district, i.waste_code, i.mass_g FROM item_history h
+        "SELECT i.code, i.generator, e.district, i.waste_code, i.mass_g, h.at FROM item_history h
          JOIN items i ON i.code = h.item JOIN enterprises e ON e.uscc = i.generator
          WHERE h.seq = i.created_seq AND h.event = 'generate' AND h.at >= ?1 AND h.at < ?2
            AND (?3 IS NULL OR e.district = ?3)
@@ -747,6 +762,7 @@ fn cohort(conn: &Connection, from: NaiveDate, to: NaiveDate, district: Option<&s
             district: r.get(2)?,
             waste_code: r.get(3)?,
             declared_g: r.get::<_, i64>(4)? as u64,
+            at: r.get(5)?,
         })
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -757,9 +773,29 @@ struct Fates<'c> {
     conn: &'c Connection,
     until: String,
     cache: HashMap<String, BTreeMap<Bucket, u64>>,
+    /// The items that parts refused at a gate were made of (the inputs of the items a `receive`
+    /// created), read once: only these can have refused parts, so the others need no look.
+    parted: Option<HashSet<String>>,
 }
 
 impl Fates<'_> {
+    /// Whether `item` may have parts refused of it.
+    fn may_have_parts(&mut self, item: &str) -> StoreResult<bool> {
+        if self.parted.is_none() {
+            let set = self
+                .conn
+                .prepare_cached(
+                    "SELECT DISTINCT j.value FROM items p, json_each(p.custody, '$.inputs') j
+                     WHERE EXISTS(SELECT 1 FROM item_history h
+                                  WHERE h.item = p.code AND h.seq = p.created_seq AND h.event = 'receive')",
+                )?
+                .query_map([], |r| r.get::<_, String>(0))?
+                .collect::<rusqlite::Result<HashSet<String>>>()?;
+            self.parted = Some(set);
+        }
+        Ok(self.parted.as_ref().is_some_and(|p| p.contains(item)))
+    }
+
     fn latest(&self, item: &str) -> StoreResult<Option<Row>> {
         Ok(self
             .conn
@@ -791,7 +827,7 @@ impl Fates<'_> {
             return Ok(BTreeMap::from([(Bucket::AtGenerator, 1)]));
         };
         let own = self.own_shares(item, &r, generator, depth)?;
-        let parts = match depth < 8 {
+        let parts = match depth < 8 && self.may_have_parts(item)? {
             true => refused_parts(self.conn, item, &self.until)?,
             false => Vec::new(),
         };
@@ -1020,6 +1056,7 @@ pub fn disposal_rates(
         conn,
         until: rfc3339(as_of),
         cache: HashMap::new(),
+        parted: None,
     };
     let mut industrial = Standing::default();
     let mut medical = Standing::default();
@@ -1084,6 +1121,40 @@ pub fn disposal_rates(
             medical = HW01."
             .into(),
     })
+}
+
+/// The industrial and medical standings of the cohort of each CST month (`YYYY-MM`) of the
+/// period that generated any waste, by the month of each item's `generate`, as the cohorts
+/// stand at `as_of`: [`disposal_rates`] month by month.
+pub fn monthly_rates(
+    conn: &Connection,
+    from: NaiveDate,
+    to: NaiveDate,
+    as_of: DateTime<Utc>,
+    district: Option<&str>,
+) -> StoreResult<Vec<(String, Standing, Standing)>> {
+    check_period(from, to)?;
+    let members = cohort(conn, from, to, district)?;
+    let mut fates = Fates {
+        conn,
+        until: rfc3339(as_of),
+        cache: HashMap::new(),
+        parted: None,
+    };
+    let mut months: BTreeMap<String, (Standing, Standing)> = BTreeMap::new();
+    for m in &members {
+        let fate = fates.fate(&m.code, &m.generator, m.declared_g, 0)?;
+        let month = DateTime::parse_from_rfc3339(&m.at)
+            .map(|t| t.with_timezone(&cst()).format("%Y-%m").to_string())
+            .unwrap_or_else(|_| m.at.chars().take(7).collect());
+        let (industrial, medical) = months.entry(month).or_default();
+        if m.waste_code.ends_with("-01") {
+            medical.add(m.declared_g, &fate);
+        } else {
+            industrial.add(m.declared_g, &fate);
+        }
+    }
+    Ok(months.into_iter().map(|(m, (i, d))| (m, i, d)).collect())
 }
 
 /// One item whose mass moved other than by being carried, or a part refused of one at a gate.

@@ -26,9 +26,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         include_str!("../../schema/0007_print_fields.sql"),
     ),
     ("0008_field.sql", include_str!("../../schema/0008_field.sql")),
+    ("0009_dashboard.sql", include_str!("../../schema/0009_dashboard.sql")),
     (
-        "0011_alert_notes.sql",
-        include_str!("../../schema/0011_alert_notes.sql"),
+        "0010_alert_notes.sql",
+        include_str!("../../schema/0010_alert_notes.sql"),
     ),
 ];
 

@@ -133,7 +133,7 @@ async fn phone_navigation_reaches_every_section_at_390x844() {
             }
             let offered = sections(b);
             let wanted: &[&str] = match user {
-                "admin" => &["home", "catalogue", "enterprises", "items", "manifests", "alerts", "indicators", "facilities", "users", "tokens", "enrolments", "log"],
+                "admin" => &["home", "catalogue", "enterprises", "items", "manifests", "alerts", "dashboard", "indicators", "facilities", "users", "tokens", "enrolments", "log"],
                 "gate" => &["home", "gate", "gate-capacity", "gate-treatment", "catalogue", "enterprises", "items", "manifests", "my-facility", "tokens", "device", "queue"],
                 _ => &["home", "catalogue"],
             };

@@ -8,6 +8,7 @@
 mod cdp;
 #[path = "../common/mod.rs"]
 mod common;
+mod dashboard;
 mod driver;
 mod enrol;
 mod everywhere;

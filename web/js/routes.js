@@ -27,6 +27,7 @@ import * as alerts from './screens/oversight/alerts.js';
 import * as indicators from './screens/oversight/indicators.js';
 import * as facilities from './screens/oversight/facilities.js';
 import * as log from './screens/oversight/log.js';
+import * as dashboard from './screens/oversight/dashboard.js';
 import * as users from './screens/admin/users.js';
 import * as tokens from './screens/account/tokens.js';
 import * as device from './screens/account/device.js';
@@ -41,7 +42,7 @@ export const screens = [
   manifests, manifestForm, manifest,
   item, search,
   enterprises, enterprise,
-  alerts, indicators, facilities,
+  alerts, indicators, facilities, dashboard,
   log,
   users,
   tokens, device,
