@@ -1594,6 +1594,10 @@ fn incident(get: Lookup<'_, '_>, actor: &Uscc, e: &Incident, ctx: &Context) -> O
     };
     n.mass = left;
     n.lost = Grams(s.lost.0 + e.lost_mass.0);
+    // A weighing before the loss no longer tells the item's mass: the receiver weighs it
+    // again before deciding (else the lost mass would be accepted as well).
+    n.weighed = None;
+    n.weighed_by = None;
     Ok(vec![
         Effect::Update(n),
         Effect::Incident {
@@ -2963,6 +2967,40 @@ mod tests {
             prop_assert_eq!(ta, tb);
             prop_assert_eq!(a.items, b.items);
         }
+    }
+
+    /// Found by `random_histories_keep_the_invariants`: the gate weighed an arrived drum, the
+    /// carrier then reported a spill from it, and the receive balanced against the weighing
+    /// from before the spill, accepting the spilled grams a second time (mass made from
+    /// nothing). A loss now voids the weighing: the receive is refused until the gate weighs
+    /// again, and then balances.
+    #[test]
+    fn a_spill_after_the_weighing_is_not_accepted_again_at_the_gate() {
+        use Step::*;
+        let arrived = [
+            Open(6, vec![3], vec![6], 6),
+            Release(6, vec![8], 6, 4),
+            Accept(6, vec![8], 4),
+            Arrive(6, vec![3], 4),
+            Split(6, 0, 2),
+            Weigh(6, 5, 0),
+            Incident(2, 5, 2),
+        ];
+        let (w, trace) = run(&arrived);
+        assert!(trace.iter().all(Result::is_ok), "{trace:?}");
+        let spilled = w.items.values().find(|s| s.lost == Grams(2)).expect("the spilled drum");
+        assert_eq!(spilled.weighed, None, "the weighing before the spill still stands");
+
+        let mut steps = arrived.to_vec();
+        steps.push(Receive(6, 8, 2, 0));
+        let (_, trace) = run(&steps);
+        assert_eq!(trace.last().unwrap().as_ref().err(), Some(&"not_weighed"), "{trace:?}");
+
+        steps.insert(steps.len() - 1, Weigh(6, 5, 0));
+        let (w, trace) = run(&steps);
+        assert!(trace.iter().all(Result::is_ok), "{trace:?}");
+        let received = w.items.values().find(|s| s.lost == Grams(2)).unwrap();
+        assert_eq!(received.mass.0 + 1, 4_000 - 2, "accepted + the 1 g refused part = what is left");
     }
 
     #[test]
