@@ -147,7 +147,8 @@ async fn the_regulator_follows_an_alert_to_an_item_verified_in_the_browser() {
             js(&alert_id),
             js(&light)
         );
-        assert_eq!(b.count(&link), 1, "the alert does not link to the item");
+        // The alert links the item (in its subject and in its words): follow the first link.
+        assert!(b.count(&link) >= 1, "the alert does not link to the item");
         b.click(&link);
         assert_eq!(verified_state(b), "verified", "{}", b.text("#item-verify"));
         assert_eq!(b.eval("location.hash"), json!(format!("#/items/{light}")));
