@@ -416,10 +416,11 @@ async fn dashboard_flows_table_is_the_sum_of_the_history() {
 /// Scenario: two shops send battery crates (20 kg and 21 kg) to a collection point, which
 /// packs them into a 41 kg tote and sends the tote to Yunan, where it is stabilised. The
 /// Sankey follows each crate through the carrier and the point, and into the tote, to Yunan
-/// and the method.
+/// and the method; the residue Yunan leaves and treats goes straight to Yunan and its method.
 #[tokio::test]
 async fn dashboard_sankey_follows_waste_through_a_collection_point() {
     const BATTERIES: &str = "900-052-31";
+    const FLY_ASH: &str = "772-003-18";
     let app = common::spawn_app().await;
     let cast = Cast::on(&app)
         .generator("shop1", "91500110MA6DBG011")
@@ -465,6 +466,19 @@ async fn dashboard_sankey_follows_waste_through_a_collection_point() {
     )
     .await;
 
+    // Stabilising leaves 9 kg of residue, which Yunan stabilises in turn: never shipped.
+    let mut ash = generate_fields(FLY_ASH, 9_000, "solid", &["T"], 1000);
+    ash["inputs"] = json!([tote]);
+    ash["packaging"] = json!("吨袋");
+    let ash = common::cast::code_of(&accepted(&cast.admin, &cast["yunan"].device, "generate", ash).await);
+    accepted(
+        &cast.admin,
+        &cast["yunan"].device,
+        "treat",
+        json!({"item": ash, "method": "stabilisation", "treated_mass_g": 9_000}),
+    )
+    .await;
+
     let reg = cast.user("ws-reg");
     let today = cast.today();
     let s = reg
@@ -473,7 +487,12 @@ async fn dashboard_sankey_follows_waste_through_a_collection_point() {
             &today[..4]
         ))
         .await;
-    assert_eq!(s["generated_g"], 41_000, "the tote is not new waste: {s}");
+    assert_eq!(
+        s["generated_g"], 50_000,
+        "the tote is not new waste, the residue is: {s}"
+    );
+    let residues = format!("industry:{}", industry(reg, FLY_ASH).await);
+    assert_eq!(link(&s, "district:wansheng", &residues), Some(9_000), "{s}");
     let industry = format!("industry:{}", industry(reg, BATTERIES).await);
     let carrier = format!("transporter:{}", cast["carrier"].uscc);
     let point = format!("collection_point:{}", cast["point"].uscc);
@@ -482,7 +501,12 @@ async fn dashboard_sankey_follows_waste_through_a_collection_point() {
     assert_eq!(link(&s, &industry, &carrier), Some(41_000), "{s}");
     assert_eq!(link(&s, &carrier, &point), Some(41_000), "{s}");
     assert_eq!(link(&s, &point, &yunan), Some(41_000), "{s}");
-    assert_eq!(link(&s, &yunan, "method:stabilisation"), Some(41_000), "{s}");
-    assert_eq!(s["links"].as_array().map(Vec::len), Some(5), "{s}");
+    assert_eq!(
+        link(&s, &residues, &yunan),
+        Some(9_000),
+        "a residue goes to where it arose: {s}"
+    );
+    assert_eq!(link(&s, &yunan, "method:stabilisation"), Some(50_000), "{s}");
+    assert_eq!(s["links"].as_array().map(Vec::len), Some(7), "{s}");
     app.stop().await;
 }

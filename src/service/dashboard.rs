@@ -248,14 +248,15 @@ struct Leg {
 /// path: district → industry (the catalogue's industry of its waste code) → the first
 /// transporter → the collection point, if one received it → the facility that received it
 /// (from the collection point: of the item or of what it was consolidated or split into) → the
-/// method that treated it. An item not yet shipped ends at `waiting`; each link carries the
-/// items' declared mass.
+/// method that treated it. An item never shipped goes from its industry to its own generator
+/// as the facility and the method when it was treated where it arose (a facility's residue),
+/// else to `waiting`; each link carries the items' declared mass.
 pub fn sankey(conn: &Connection, f: &Filter) -> StoreResult<Sankey> {
     check_period(f.from, f.to)?;
     let (start, end) = f.bounds();
     let members = conn
         .prepare_cached(
-            "SELECT i.code, e.district, i.waste_code, i.mass_g FROM item_history h
+            "SELECT i.code, e.district, i.waste_code, i.mass_g, i.generator FROM item_history h
              JOIN items i ON i.code = h.item JOIN enterprises e ON e.uscc = i.generator
              WHERE h.event = 'generate' AND h.at >= ?1 AND h.at < ?2 AND h.seq = i.created_seq
                AND (?3 IS NULL OR e.district = ?3)
@@ -267,6 +268,7 @@ pub fn sankey(conn: &Connection, f: &Filter) -> StoreResult<Sankey> {
                 r.get::<_, String>(1)?,
                 r.get::<_, String>(2)?,
                 r.get::<_, i64>(3)?.max(0) as u64,
+                r.get::<_, String>(4)?,
             ))
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
@@ -279,6 +281,8 @@ pub fn sankey(conn: &Connection, f: &Filter) -> StoreResult<Sankey> {
         .prepare_cached("SELECT uscc FROM enterprise_roles WHERE role = 'collection_point'")?
         .query_map([], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
+    // Every open manifest's legs, in the order the manifests were opened (one pass over the
+    // table is cheaper than looking up each item's).
     let mut legs: HashMap<String, Vec<Leg>> = HashMap::new();
     {
         let mut stmt = conn.prepare_cached(
@@ -322,8 +326,12 @@ pub fn sankey(conn: &Connection, f: &Filter) -> StoreResult<Sankey> {
             }
         }
     }
+    // The method each item was treated by (its `treat`, or its `generate` for a residue
+    // treated where it arose).
     let methods: HashMap<String, String> = conn
-        .prepare_cached("SELECT item, method FROM item_history WHERE event = 'treat' AND method IS NOT NULL")?
+        .prepare_cached(
+            "SELECT item, method FROM item_history WHERE event IN ('treat', 'generate') AND method IS NOT NULL",
+        )?
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<rusqlite::Result<_>>()?;
 
@@ -340,13 +348,17 @@ pub fn sankey(conn: &Connection, f: &Filter) -> StoreResult<Sankey> {
             *links.entry(k).or_default() += g;
         }
     };
-    for (code, district, waste_code, g) in &members {
+    for (code, district, waste_code, g, generator) in &members {
         generated_g += g;
         let industry = industries.get(waste_code).map_or("", String::as_str);
         let mut path: Vec<(&str, &str)> = vec![("district", district), ("industry", industry)];
         let own = legs.get(code).map(Vec::as_slice).unwrap_or(&[]);
         let Some(first) = own.first() else {
-            path.push(("waiting", "at_generator"));
+            // Never shipped: treated where it arose (a facility's residue), or still waiting.
+            match methods.get(code) {
+                Some(m) => path.extend([("facility", generator.as_str()), ("method", m.as_str())]),
+                None => path.push(("waiting", "at_generator")),
+            }
             add(&path, *g);
             continue;
         };
