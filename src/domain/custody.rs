@@ -3000,7 +3000,11 @@ mod tests {
         let (w, trace) = run(&steps);
         assert!(trace.iter().all(Result::is_ok), "{trace:?}");
         let received = w.items.values().find(|s| s.lost == Grams(2)).unwrap();
-        assert_eq!(received.mass.0 + 1, 4_000 - 2, "accepted + the 1 g refused part = what is left");
+        assert_eq!(
+            received.mass.0 + 1,
+            4_000 - 2,
+            "accepted + the 1 g refused part = what is left"
+        );
     }
 
     #[test]
