@@ -38,31 +38,7 @@ async fn story() -> Story {
         .regulator("qj-reg", "qijiang")
         .build()
         .await;
-    let light = cast
-        .generate(
-            "shop",
-            generate_fields("900-252-12", 100_000, "solid", &["T", "I"], 200),
-        )
-        .await;
-    let burnt = cast
-        .generate(
-            "shop",
-            generate_fields("900-249-08", 200_000, "liquid", &["T", "I"], 200),
-        )
-        .await;
-    cast.generate("shop", generate_fields("900-252-12", 50_000, "solid", &["T", "I"], 200))
-        .await;
-    cast.generate("hospital", generate_fields("841-001-01", 10_000, "solid", &["In"], 50))
-        .await;
-    cast.deliver("shop", "carrier", "yunan", &[(&light, 80_000)]).await;
-    cast.deliver("shop", "carrier", "yunan", &[(&burnt, 200_000)]).await;
-    accepted(
-        &cast.admin,
-        &cast["yunan"].device,
-        "treat",
-        json!({"item": burnt, "method": "incineration", "treated_mass_g": 200_000}),
-    )
-    .await;
+    let (light, _) = cast.light_and_burnt(true).await;
     Story { app, cast, light, db }
 }
 

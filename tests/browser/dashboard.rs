@@ -3,12 +3,11 @@
 //! `echarts.getInstanceByDom(el).getOption()`), each chart's table is one click away, and
 //! its CSV download holds the same figures. ECharts is loaded on the dashboard only.
 
-use hwtrace::client::generate_fields;
 use serde_json::{json, Value};
 
 use super::cdp::{js, Browser};
 use super::common::cast::Cast;
-use super::common::custody::{accepted, Fleet};
+use super::common::custody::Fleet;
 use super::common::{self, YUNAN};
 use super::{block_on, log_in, shoot, with_browser};
 
@@ -144,31 +143,7 @@ async fn regulator_dashboard_charts_hold_the_api_figures() {
         .regulator("ws-reg", "wansheng")
         .build()
         .await;
-    let light = cast
-        .generate(
-            "shop",
-            generate_fields("900-252-12", 100_000, "solid", &["T", "I"], 200),
-        )
-        .await;
-    let burnt = cast
-        .generate(
-            "shop",
-            generate_fields("900-249-08", 200_000, "liquid", &["T", "I"], 200),
-        )
-        .await;
-    cast.generate("shop", generate_fields("900-252-12", 50_000, "solid", &["T", "I"], 200))
-        .await;
-    cast.generate("hospital", generate_fields("841-001-01", 10_000, "solid", &["In"], 50))
-        .await;
-    cast.deliver("shop", "carrier", "yunan", &[(&light, 80_000)]).await;
-    cast.deliver("shop", "carrier", "yunan", &[(&burnt, 200_000)]).await;
-    accepted(
-        &cast.admin,
-        &cast["yunan"].device,
-        "treat",
-        json!({"item": burnt, "method": "incineration", "treated_mass_g": 200_000}),
-    )
-    .await;
+    cast.light_and_burnt(true).await;
     let today = cast.today();
     let period = format!("from={}-01-01&to={today}", &today[..4]);
 

@@ -2,12 +2,11 @@
 //! acknowledgement from a key made in the page), the disposal indicators and mass balance,
 //! and a facility's capacity reconciliation. What the pages show is checked against the API.
 
-use hwtrace::client::generate_fields;
 use serde_json::{json, Value};
 
 use super::cdp::{js, Browser};
 use super::common::cast::Cast;
-use super::common::custody::{accepted, Fleet};
+use super::common::custody::Fleet;
 use super::common::{self, now_cst, YUNAN};
 use super::{block_on, has_cjk, log_in, with_browser};
 
@@ -50,22 +49,7 @@ async fn admin_sees_alerts_indicators_and_a_facility_reconciliation() {
         .seeded("yunan", YUNAN)
         .build()
         .await;
-    let generate = |party: &'static str, waste: &'static str, g: u64, hazards: &'static [&'static str]| {
-        cast.generate(party, generate_fields(waste, g, "solid", hazards, 200))
-    };
-    let light = generate("shop", "900-252-12", 100_000, &["T", "I"]).await;
-    let burnt = generate("shop", "900-249-08", 200_000, &["T", "I"]).await;
-    generate("shop", "900-252-12", 50_000, &["T", "I"]).await;
-    generate("hospital", "841-001-01", 10_000, &["In"]).await;
-    cast.deliver("shop", "carrier", "yunan", &[(&light, 80_000)]).await;
-    cast.deliver("shop", "carrier", "yunan", &[(&burnt, 200_000)]).await;
-    accepted(
-        &cast.admin,
-        &cast["yunan"].device,
-        "treat",
-        json!({"item": burnt, "method": "incineration", "treated_mass_g": 200_000}),
-    )
-    .await;
+    let (light, _) = cast.light_and_burnt(true).await;
     let admin = cast.admin;
 
     let alerts = admin.get_ok("/api/v1/alerts?rule=weight_discrepancy").await;

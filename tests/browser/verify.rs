@@ -8,14 +8,13 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use hwtrace::client::generate_fields;
 use rusqlite::{params, Connection};
 use serde_json::{json, Value};
 use tempfile::TempDir;
 
 use super::cdp::{js, Browser};
 use super::common::cast::Cast;
-use super::common::custody::{accepted, Fleet};
+use super::common::custody::Fleet;
 use super::common::{self, TestApp, YUNAN};
 use super::{block_on, log_in, shoot, with_browser};
 
@@ -35,27 +34,7 @@ async fn story(app: &TestApp) -> (String, String) {
         .seeded("yunan", YUNAN)
         .build()
         .await;
-    let light = cast
-        .generate(
-            "shop",
-            generate_fields("900-252-12", 100_000, "solid", &["T", "I"], 200),
-        )
-        .await;
-    let burnt = cast
-        .generate(
-            "shop",
-            generate_fields("900-249-08", 200_000, "solid", &["T", "I"], 200),
-        )
-        .await;
-    cast.deliver("shop", "carrier", "yunan", &[(&light, 80_000)]).await;
-    cast.deliver("shop", "carrier", "yunan", &[(&burnt, 200_000)]).await;
-    accepted(
-        &cast.admin,
-        &cast["yunan"].device,
-        "treat",
-        json!({"item": burnt, "method": "incineration", "treated_mass_g": 200_000}),
-    )
-    .await;
+    let (light, burnt) = cast.light_and_burnt(false).await;
     (light, burnt)
 }
 

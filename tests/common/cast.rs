@@ -197,6 +197,27 @@ impl Cast {
         number
     }
 
+    /// The oversight stories' day (alerts, indicators, the dashboard, verification): `shop`
+    /// registers a 100 kg drum of paint waste (900-252-12) and a 200 kg drum of waste oil
+    /// (900-249-08); with `more`, also a 50 kg drum it keeps and a 10 kg bag of medical waste
+    /// at `hospital`. `carrier` takes both drums to `yunan`: the first weighs 80 kg at the gate
+    /// (a discrepancy), the second is accepted and incinerated. Answers (light, burnt).
+    pub async fn light_and_burnt(&self, more: bool) -> (String, String) {
+        let drum = |waste, g| hwtrace::client::generate_fields(waste, g, "solid", &["T", "I"], 200);
+        let light = self.generate("shop", drum("900-252-12", 100_000)).await;
+        let burnt = self.generate("shop", drum("900-249-08", 200_000)).await;
+        if more {
+            self.generate("shop", drum("900-252-12", 50_000)).await;
+            let bag = hwtrace::client::generate_fields("841-001-01", 10_000, "solid", &["In"], 50);
+            self.generate("hospital", bag).await;
+        }
+        self.deliver("shop", "carrier", "yunan", &[(&light, 80_000)]).await;
+        self.deliver("shop", "carrier", "yunan", &[(&burnt, 200_000)]).await;
+        let treat = json!({"item": burnt, "method": "incineration", "treated_mass_g": 200_000});
+        accepted_at(&self.admin, &self["yunan"].device, &now_cst(), "treat", treat).await;
+        (light, burnt)
+    }
+
     /// As [`Cast::at_the_gate`], and the receiver accepts each item whole, at its weighed
     /// mass; answers the manifest's number.
     pub async fn deliver(&self, from: &str, carrier: &str, receiver: &str, items: &[(impl AsRef<str>, u64)]) -> String {
