@@ -94,6 +94,19 @@ fn serve_answers_the_readme_query_and_stops_on_sigterm() {
     assert!(status.success(), "graceful shutdown exits 0, got {status}");
 }
 
+/// A supervisor that stops the service the moment it says it listens (before any request)
+/// gets a graceful exit, not a process killed by SIGTERM's default action: the handlers are
+/// installed before the address is printed. Tried several times, as the race it guards
+/// against lasted only until the server's first poll.
+#[test]
+fn a_sigterm_right_after_the_listening_line_is_a_graceful_exit() {
+    for _ in 0..5 {
+        let dir = tempfile::tempdir().unwrap();
+        let status = terminate(serve(&dir.path().join("hwtrace.db"), &[]));
+        assert!(status.success(), "graceful shutdown exits 0, got {status}");
+    }
+}
+
 #[test]
 fn admin_create_user_reads_the_password_from_stdin() {
     let dir = tempfile::tempdir().unwrap();

@@ -358,11 +358,13 @@ async fn serve(config: Config, demo_year: Option<demo::YearOptions>) -> anyhow::
         println!("{}", demo::LOGIN_HINT);
     }
     let addr = server::local_addr(&listener)?;
+    // SIGTERM and SIGINT are ours before anyone can learn that we listen.
+    let shutdown = server::shutdown_signal();
     println!(
         "hwtrace listening on http://{addr}/  (数据库 {})",
         state.db.path.display()
     );
-    server::serve(listener, state, server::shutdown_signal()).await
+    server::serve(listener, state, shutdown).await
 }
 
 async fn open_db(db: PathBuf) -> anyhow::Result<Db> {

@@ -5,6 +5,7 @@
 //! Time, masses already as text) and decide what to do with the output. That keeps the look of a label
 //! testable without a server, and keeps the server's rules out of the templates.
 
+pub mod csv;
 pub mod epcis;
 pub mod hazard_text;
 pub mod label;

@@ -302,7 +302,7 @@ pub fn alerts_csv(alerts: &[super::alerts::Alert]) -> Result<Vec<u8>, csv::Error
             .iter()
             .map(|p| format!("{} {}", p.uscc, p.name_zh))
             .collect();
-        w.write_record([
+        let record = [
             a.id.to_string(),
             a.rule_zh.clone(),
             a.state.clone(),
@@ -317,7 +317,8 @@ pub fn alerts_csv(alerts: &[super::alerts::Alert]) -> Result<Vec<u8>, csv::Error
             a.ack_note.clone().unwrap_or_default(),
             a.acked_seq.map(|s| s.to_string()).unwrap_or_default(),
             a.resolved_at.as_deref().map(cst).unwrap_or_default(),
-        ])?;
+        ];
+        w.write_record(record.iter().map(|c| crate::render::csv::cell(c).into_owned()))?;
     }
     w.into_inner().map_err(|e| csv::Error::from(e.into_error()))
 }

@@ -447,7 +447,11 @@ pub fn ledger_csv(rows: &[LedgerRow], stage: Option<Stage>, lang: Lang) -> crate
         w.write_record(table.iter().map(|c| c.en)).map_err(csv_error)?;
     }
     for (i, row) in rows.iter().enumerate() {
-        w.write_record(table.iter().map(|c| cell(row, c.col, i + 1, lang != Lang::En).text()))
+        let record: Vec<String> = table
+            .iter()
+            .map(|c| cell(row, c.col, i + 1, lang != Lang::En).text())
+            .collect();
+        w.write_record(record.iter().map(|c| crate::render::csv::cell(c).into_owned()))
             .map_err(csv_error)?;
     }
     w.into_inner().map_err(csv_error)
@@ -635,7 +639,8 @@ pub fn reports_csv(reports: &[PeriodReport], lang: Lang) -> crate::store::StoreR
                 kg(r.stored_end_g),
                 UNIT.to_owned(),
             ];
-            w.write_record(&record).map_err(csv_error)?;
+            w.write_record(record.iter().map(|c| crate::render::csv::cell(c).into_owned()))
+                .map_err(csv_error)?;
         }
     }
     w.into_inner().map_err(csv_error)

@@ -387,10 +387,18 @@ export const SPECS = {
   },
 };
 
-/** A CSV text (RFC 4180, CRLF) of `rows` with the raw values of `keys`. */
+/** A text a spreadsheet would run as a formula (OWASP "CSV injection"), unless a plain number. */
+const FORMULA = /^[=+\-@\t\r]/;
+const NUMBER = /^[+-]?\d+(\.\d+)?$/;
+
+/**
+ * A CSV text (RFC 4180, CRLF) of `rows` with the raw values of `keys`; a cell that would start
+ * a formula gets a leading `'`, as the server's CSV exports do (src/render/csv.rs).
+ */
 export function toCsv(keys, rows) {
   const cell = (v) => {
-    const s = v === null || v === undefined ? '' : String(v);
+    const raw = v === null || v === undefined ? '' : String(v);
+    const s = FORMULA.test(raw) && !NUMBER.test(raw) ? `'${raw}` : raw;
     return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
   };
   return [keys, ...rows.map((r) => keys.map((k) => r[k]))].map((line) => line.map(cell).join(',')).join('\r\n') + '\r\n';
