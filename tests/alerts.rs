@@ -344,8 +344,16 @@ async fn every_alert_is_raised_and_then_cured_or_acknowledged() {
     assert_eq!(s, StatusCode::OK, "{audit}");
     assert!(audit["findings"].as_u64().unwrap() > 0, "{audit}");
     let (_, list) = regulator.get("/api/v1/alerts?rule=log_integrity&state=open").await;
-    // Integrity alerts belong to no district: administrators see them.
-    assert!(list.as_array().unwrap().is_empty(), "{list}");
+    // Integrity alerts concern the whole log: every district's regulators see them.
+    assert!(
+        list[0]["detail"]["message"].as_str().unwrap().contains("mass_g"),
+        "{list}"
+    );
+    let (_, list) = cast
+        .user("qijiang-reg")
+        .get("/api/v1/alerts?rule=log_integrity&state=open")
+        .await;
+    assert_eq!(list.as_array().map(Vec::len), Some(1), "{list}");
     let (_, list) = admin.get("/api/v1/alerts?rule=log_integrity&state=open").await;
     assert!(
         list[0]["detail"]["message"].as_str().unwrap().contains("mass_g"),
@@ -358,11 +366,15 @@ async fn every_alert_is_raised_and_then_cured_or_acknowledged() {
     assert!(list.as_array().unwrap().is_empty(), "{list}");
 
     // Who sees alerts: the bureau's own users (whose devices acknowledge) its district's; a
-    // Qijiang regulator none of Wansheng's; an enterprise none at all.
+    // Qijiang regulator none of Wansheng's (only the log's integrity, everyone's); an
+    // enterprise none at all.
     let (s, list) = cast["eeb"].client.get("/api/v1/alerts?rule=permit_scope").await;
     assert_eq!((s, list.as_array().map(Vec::len)), (StatusCode::OK, Some(1)), "{list}");
     let (_, list) = cast.user("qijiang-reg").get("/api/v1/alerts").await;
-    assert!(list.as_array().unwrap().is_empty(), "{list}");
+    assert!(
+        list.as_array().unwrap().iter().all(|a| a["rule"] == "log_integrity"),
+        "{list}"
+    );
     assert_refused(
         &shop_admin.get("/api/v1/alerts").await,
         StatusCode::FORBIDDEN,

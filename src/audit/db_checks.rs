@@ -255,6 +255,7 @@ impl<'c> DbChecks<'c> {
         self.server_keys(f, keys)?;
         self.device_keys(f, keys)?;
         self.items(f, scratch, since)?;
+        self.serials(f, scratch)?;
         self.item_entries(f, scratch, since)?;
         self.nonces(f, scratch, since)?;
         self.manifests(f, manifests, since)?;
@@ -418,7 +419,7 @@ impl<'c> DbChecks<'c> {
         Ok(())
     }
 
-    fn server_keys(&self, f: &mut Findings, keys: &KeyBook) -> rusqlite::Result<()> {
+    pub(crate) fn server_keys(&self, f: &mut Findings, keys: &KeyBook) -> rusqlite::Result<()> {
         let mut seen = HashSet::new();
         let mut stmt = self.conn.prepare(
             "SELECT key_id, role, name, public_key, valid_from, valid_until, revoked_at, log_seq FROM server_keys
@@ -462,7 +463,7 @@ impl<'c> DbChecks<'c> {
         Ok(())
     }
 
-    fn device_keys(&self, f: &mut Findings, keys: &KeyBook) -> rusqlite::Result<()> {
+    pub(crate) fn device_keys(&self, f: &mut Findings, keys: &KeyBook) -> rusqlite::Result<()> {
         let mut seen = HashSet::new();
         let mut stmt = self.conn.prepare(
             "SELECT id, owner, device, key_id, public_key, registered_at, revoked_at, log_seq, revoke_seq
@@ -517,6 +518,64 @@ impl<'c> DbChecks<'c> {
 
     /// Every replayed item has its row, equal field by field; every row changed since `since`
     /// is a replayed item.
+    /// Each `serials` counter is at least the highest serial the log numbered an item with on
+    /// its (unit, waste code, day): a lowered counter would hand out a code again (refused as
+    /// `item_exists`, or after a restore a code already printed). A higher one is allowed: a
+    /// restore raises the counters above every code ever issued (`log::kept`).
+    pub(crate) fn serials(&self, f: &mut Findings, scratch: &Scratch) -> rusqlite::Result<()> {
+        let mut codes = scratch
+            .conn()
+            .prepare("SELECT code, created_seq FROM items ORDER BY code")?;
+        let mut counter = self
+            .conn
+            .prepare("SELECT last FROM serials WHERE unit = ?1 AND waste = ?2 AND day = ?3")?;
+        let mut rows = codes.query([])?;
+        // Codes sorted: one (unit, waste, day) group after another, its highest serial last.
+        let mut group: Option<(String, u16, i64)> = None;
+        let mut check = |group: &(String, u16, i64)| -> rusqlite::Result<()> {
+            let (prefix, serial, seq) = group;
+            let (unit, waste, day) = (&prefix[..18], &prefix[18..26], &prefix[26..34]);
+            let last: Option<i64> = counter.query_row(params![unit, waste, day], |r| r.get(0)).optional()?;
+            if last.unwrap_or(0) < i64::from(*serial) {
+                f.item(
+                    *seq as u64,
+                    &format!("{prefix}{serial:03}"),
+                    Check::Database,
+                    format!(
+                        "serials says the last serial of unit {unit}, waste code {waste} on {day} is {}, below {serial:03}, which the log already numbered: the next item would get a code already issued",
+                        last.unwrap_or(0)
+                    ),
+                );
+            }
+            Ok(())
+        };
+        while let Some(r) = rows.next()? {
+            let code: String = r.get(0)?;
+            let seq: i64 = r.get(1)?;
+            let (Some(prefix), Some(serial)) = (code.get(..34), code.get(34..).and_then(|s| s.parse::<u16>().ok()))
+            else {
+                continue; // a malformed code is reported where the entry is checked
+            };
+            match &mut group {
+                Some(g) if g.0 == prefix => {
+                    if serial > g.1 {
+                        (g.1, g.2) = (serial, seq);
+                    }
+                }
+                _ => {
+                    if let Some(g) = group.take() {
+                        check(&g)?;
+                    }
+                    group = Some((prefix.to_owned(), serial, seq));
+                }
+            }
+        }
+        if let Some(g) = group {
+            check(&g)?;
+        }
+        Ok(())
+    }
+
     fn items(&self, f: &mut Findings, scratch: &Scratch, since: u64) -> rusqlite::Result<()> {
         let mut ours = scratch
             .conn()

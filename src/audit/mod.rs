@@ -32,6 +32,7 @@ mod report;
 mod saved;
 mod scratch;
 mod source;
+pub mod startup;
 mod verify;
 
 use std::io::IsTerminal;

@@ -117,6 +117,29 @@ enum Command {
         #[arg(long, conflicts_with = "keys")]
         keys_url: Option<String>,
     },
+    /// Back up the database and its key directory into one archive (mode 0600: it holds the
+    /// private keys) while the service runs.
+    Backup {
+        #[arg(long, default_value = DEFAULT_DB, env = "HWTRACE_DB")]
+        db: PathBuf,
+        /// The archive to write (refused if it exists).
+        #[arg(long)]
+        to: PathBuf,
+    },
+    /// Restore a backup archive as the database (the service stopped): checked and audited
+    /// first; the replaced database is kept beside it; a backup older than what this service
+    /// already signed is refused unless --accept-rollback.
+    Restore {
+        /// The archive written by `hwtrace backup`.
+        #[arg(long)]
+        from: PathBuf,
+        #[arg(long, default_value = DEFAULT_DB, env = "HWTRACE_DB")]
+        db: PathBuf,
+        /// Restore a backup behind the checkpoint kept beside the keys, knowingly: entries
+        /// signed after the backup are lost, item codes issued after it are never issued again.
+        #[arg(long)]
+        accept_rollback: bool,
+    },
     /// Check the custody log from outside (SPEC §5.5): exit 0 only if everything checks.
     Audit(crate::audit::AuditArgs),
     /// Export the custody events for other systems.
@@ -243,6 +266,10 @@ pub async fn run() -> anyhow::Result<()> {
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,tower_http=info".into()),
         )
         .with_writer(std::io::stderr)
+        // A log line that cannot be written (stderr a closed pipe, a full disk) is dropped: the
+        // default reports it with `eprintln!`, which panics, and a panic in the writer thread
+        // would stop the service's writes.
+        .log_internal_errors(false)
         .init();
     match Cli::parse().command {
         Command::Serve {
@@ -295,6 +322,35 @@ pub async fn run() -> anyhow::Result<()> {
             keys,
             keys_url,
         } => verify_label(qr_text, image, keys, keys_url).await,
+        Command::Backup { db, to } => {
+            let r = tokio::task::spawn_blocking(move || crate::service::backup::backup(&db, &to)).await??;
+            println!(
+                "backed up {} entries of log {} (root {}) in {:.1} s: {} bytes",
+                r.manifest.size, r.manifest.origin, r.manifest.root, r.seconds, r.bytes
+            );
+            Ok(())
+        }
+        Command::Restore {
+            from,
+            db,
+            accept_rollback,
+        } => {
+            let r = crate::service::backup::restore(&from, &db, accept_rollback).await?;
+            println!(
+                "restored {} entries of log {} (backup made {}), audited {} entries, in {:.1} s",
+                r.manifest.size, r.manifest.origin, r.manifest.made_at, r.audited_entries, r.seconds
+            );
+            if let Some(aside) = &r.replaced {
+                println!("the replaced database is kept as {}", aside.display());
+            }
+            if let Some(from) = r.rolled_back_from {
+                println!(
+                    "ROLLBACK ACCEPTED: the log went back from {from} to {} entries; {} serial counters raised so that no issued code is issued again",
+                    r.manifest.size, r.serials_raised
+                );
+            }
+            Ok(())
+        }
         Command::Audit(args) => {
             let quiet = args.quiet;
             let report = crate::audit::run(args).await?;

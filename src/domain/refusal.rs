@@ -26,6 +26,9 @@ pub enum RefusalKind {
     UnsupportedMedia,
     /// The endpoint does not take the request's method.
     MethodNotAllowed,
+    /// The service cannot do it now (a locked database, a full disk) but may shortly; nothing
+    /// was written.
+    Unavailable,
     /// A failure of the service itself; details are logged, never sent.
     Internal,
 }

@@ -83,6 +83,8 @@ refusals! {
     "bad_range" Malformed, No "a log range or proof request out of bounds (start, end, index, size, old, new)" "日志区间或证明请求越界";
     "no_route" NotFound, No "there is no endpoint at this path" "该路径不存在接口";
     "method_not_allowed" MethodNotAllowed, No "the endpoint does not take this HTTP method" "该接口不支持此HTTP方法";
+    "database_busy" Unavailable, No "the database is locked by another process for now; nothing was written, try again after the Retry-After seconds" "数据库暂时被其他进程锁定，未写入任何内容，请在Retry-After秒后重试";
+    "storage_unavailable" Unavailable, No "the database cannot write now (disk full or a failed write); nothing of the request was written, reads still work; try again after the Retry-After seconds" "数据库暂时无法写入（磁盘已满或写入失败），本次请求未写入任何内容，查询不受影响；请在Retry-After秒后重试";
     "internal_error" Internal, No "an internal failure; it is logged, and nothing was changed" "服务器内部错误，已记录日志，未作任何更改";
     "not_authenticated" Unauthenticated, No "no session cookie or bearer token: log in first" "未登录：缺少会话或令牌";
     "session_expired" Unauthenticated, No "the session has expired or was ended" "会话已过期或已结束";

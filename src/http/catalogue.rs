@@ -26,19 +26,52 @@ use crate::store::reference::{active_exemptions, exemptions_of, Exemption, Exemp
 
 #[derive(Serialize, ToSchema)]
 pub struct Health {
+    /// `ok`, or `unavailable` when the writer cannot write (answered `503`).
     pub status: &'static str,
     pub version: &'static str,
     pub catalogue_version: String,
+    /// The database writer: `ok` (an empty transaction committed just now), `busy` (another
+    /// process holds the database's write lock), `unavailable` (disk full or failed writes),
+    /// `stalled` (no answer within 5 s) or `stopped`.
+    pub writer: &'static str,
+    /// Entries in the custody log.
+    pub log_size: u64,
 }
 
-/// Liveness and versions.
-#[utoipa::path(get, path = "/api/v1/health", tag = "reference", responses((status = 200, body = Health)))]
-pub async fn health(State(st): State<AppState>) -> Json<Health> {
-    Json(Health {
-        status: "ok",
-        version: env!("CARGO_PKG_VERSION"),
-        catalogue_version: st.catalogue().version.clone(),
-    })
+/// How long the health check waits for the writer.
+const WRITER_PROBE: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Liveness, versions and the writer's state: the writer commits an empty transaction, so a
+/// locked database, a full disk or a stopped writer turn the answer into `503`.
+#[utoipa::path(get, path = "/api/v1/health", tag = "reference", responses(
+    (status = 200, body = Health),
+    (status = 503, description = "the writer cannot write now", body = Health)))]
+pub async fn health(State(st): State<AppState>) -> (axum::http::StatusCode, Json<Health>) {
+    use crate::store::StoreError;
+    let probe = tokio::time::timeout(WRITER_PROBE, st.db.writer.write(|_| Ok(()))).await;
+    let writer = match probe {
+        Ok(Ok(())) => "ok",
+        Ok(Err(StoreError::Busy(_))) => "busy",
+        Ok(Err(StoreError::WriterGone)) => "stopped",
+        Ok(Err(_)) => "unavailable",
+        Err(_) => "stalled",
+    };
+    let status = if writer == "ok" { "ok" } else { "unavailable" };
+    let code = if writer == "ok" {
+        axum::http::StatusCode::OK
+    } else {
+        axum::http::StatusCode::SERVICE_UNAVAILABLE
+    };
+    (
+        code,
+        Json(Health {
+            status,
+            version: env!("CARGO_PKG_VERSION"),
+            catalogue_version: st.catalogue().version.clone(),
+            writer,
+            log_size: st.log.latest().map_or(0, |c| c.size),
+        }),
+    )
 }
 
 #[derive(Serialize, ToSchema)]

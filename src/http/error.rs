@@ -27,6 +27,8 @@ pub struct ApiError {
     pub code: &'static str,
     pub message: String,
     pub message_zh: String,
+    /// Seconds for a `Retry-After` header (`503`, `429`).
+    pub retry_after: Option<u32>,
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
@@ -65,6 +67,7 @@ pub fn status_of(kind: RefusalKind) -> StatusCode {
         RefusalKind::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
         RefusalKind::UnsupportedMedia => StatusCode::UNSUPPORTED_MEDIA_TYPE,
         RefusalKind::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+        RefusalKind::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         RefusalKind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
@@ -75,14 +78,59 @@ impl From<Refusal> for ApiError {
             code: r.code,
             message: r.message,
             message_zh: r.message_zh,
+            retry_after: None,
         }
     }
 }
+
+/// Seconds to wait before retrying a write the database was too busy for.
+pub const BUSY_RETRY_AFTER_S: u32 = 2;
+/// Seconds to wait before retrying a write the disk could not take.
+pub const UNAVAILABLE_RETRY_AFTER_S: u32 = 30;
 
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> ApiError {
         match e {
             StoreError::Refused(r) => r.into(),
+            StoreError::Busy(detail) => {
+                tracing::warn!(%detail, "database busy");
+                ApiError {
+                    retry_after: Some(BUSY_RETRY_AFTER_S),
+                    ..Refusal::new(
+                        RefusalKind::Unavailable,
+                        "database_busy",
+                        format!("the database is locked by another process; nothing was written; try again in {BUSY_RETRY_AFTER_S} s"),
+                        format!("数据库正被其他进程锁定，未写入任何内容；请{BUSY_RETRY_AFTER_S}秒后重试"),
+                    )
+                    .into()
+                }
+            }
+            StoreError::Unavailable(detail) => {
+                tracing::error!(%detail, "database cannot write");
+                ApiError {
+                    retry_after: Some(UNAVAILABLE_RETRY_AFTER_S),
+                    ..Refusal::new(
+                        RefusalKind::Unavailable,
+                        "storage_unavailable",
+                        format!("the database cannot write now (disk full or a failed write); nothing of this request was written and reads still work; try again in {UNAVAILABLE_RETRY_AFTER_S} s"),
+                        format!("数据库暂时无法写入（磁盘已满或写入失败），本次请求未写入任何内容，查询不受影响；请{UNAVAILABLE_RETRY_AFTER_S}秒后重试"),
+                    )
+                    .into()
+                }
+            }
+            StoreError::WriterGone => {
+                tracing::error!("the database writer has stopped");
+                ApiError {
+                    retry_after: Some(UNAVAILABLE_RETRY_AFTER_S),
+                    ..Refusal::new(
+                        RefusalKind::Unavailable,
+                        "storage_unavailable",
+                        "the database writer is restarting; nothing of this request was written; try again shortly",
+                        "数据库写入程序正在重启，本次请求未写入任何内容，请稍后重试",
+                    )
+                    .into()
+                }
+            }
             other => {
                 tracing::error!(error = %other, "storage failure");
                 ApiError::internal()
@@ -98,7 +146,13 @@ impl IntoResponse for ApiError {
             message: self.message,
             message_zh: self.message_zh,
         };
-        (self.status, Json(body)).into_response()
+        let mut response = (self.status, Json(body)).into_response();
+        if let Some(s) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from(s));
+        }
+        response
     }
 }
 

@@ -12,9 +12,10 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::crypto::keys::KeyId;
+use crate::crypto::merkle::CompactRange;
 use crate::domain::Refusal;
 use crate::log::serverkeys::{self, ServerKey, ServerKeySeeds, ServerRole};
-use crate::log::{Appended, Log, Member};
+use crate::log::{kept, Appended, DbNodes, Log, Member};
 use crate::store::{StoreError, StoreResult};
 use crate::time::{rfc3339, Clock};
 
@@ -100,7 +101,9 @@ pub fn open_log(
             );
         }
         let origin = log_key.name().to_owned();
-        return Ok(Arc::new(Log::load(conn, &origin, log_key, label_key, clock)?));
+        let log = Arc::new(Log::load(conn, &origin, log_key, label_key, clock)?);
+        keep_beside(conn, key_dir, &log)?;
+        return Ok(log);
     }
     let entries: i64 = conn.query_row("SELECT count(*) FROM log_entries", [], |r| r.get(0))?;
     if entries > 0 {
@@ -108,6 +111,8 @@ pub fn open_log(
             "the log has entries but no active log or label key".into(),
         ));
     }
+    // A new database beside a key directory that kept a log's checkpoints: that log is lost.
+    in_step_with_kept(conn, key_dir, 0)?;
     let (log_name, label_name) = (ServerRole::Log.key_name(origin), ServerRole::Label.key_name(origin));
     let (log_key, label_key) = match seeds {
         Some(s) => (
@@ -133,6 +138,7 @@ pub fn open_log(
     match result {
         Ok(()) => {
             conn.execute_batch("COMMIT")?;
+            log.keep_beside(kept::Kept::open(key_dir).map_err(|e| io_err(key_dir, e))?);
             log.batch_committed();
             tracing::info!(log_key = %log_key.vkey, label_key = %label_key.vkey, dir = %key_dir.display(), "created server keys");
             Ok(log)
@@ -142,6 +148,44 @@ pub fn open_log(
             Err(e)
         }
     }
+}
+
+fn io_err(dir: &Path, e: std::io::Error) -> StoreError {
+    StoreError::Other(format!("{}: {e}", kept::path(dir).display()))
+}
+
+/// Refuses a database of `db_size` entries that is behind, or forked from, the checkpoint kept
+/// in `key_dir` (`log::kept`).
+fn in_step_with_kept(conn: &Connection, key_dir: &Path, db_size: u64) -> StoreResult<Option<kept::KeptState>> {
+    let state = kept::read(key_dir).map_err(|e| io_err(key_dir, e))?;
+    if let Some((size, root)) = state.as_ref().and_then(|s| s.latest) {
+        let standing = kept::compare((size, &root), db_size, |n| {
+            CompactRange::from_source(n, &DbNodes(conn)).map(|t| t.root())
+        })?;
+        if let Some(message) = kept::refusal(&standing, key_dir) {
+            return Err(StoreError::Other(message));
+        }
+    }
+    Ok(state)
+}
+
+/// Checks the opened `log` against the kept file and keeps writing it from now on; a file that
+/// lags the database (a crash after a commit, or an older version's key directory) is brought
+/// up to the database's latest checkpoint.
+fn keep_beside(conn: &Connection, key_dir: &Path, log: &Log) -> StoreResult<()> {
+    let state = in_step_with_kept(conn, key_dir, log.size())?;
+    let mut file = kept::Kept::open(key_dir).map_err(|e| io_err(key_dir, e))?;
+    let latest = log.latest();
+    let kept_latest = state.as_ref().and_then(|s| s.latest);
+    if let Some(cp) = latest.filter(|cp| kept_latest != Some((cp.size, cp.root))) {
+        if state.is_none() {
+            tracing::warn!(size = cp.size, file = %file.path().display(), "no checkpoint was kept beside the keys; keeping them from now on");
+        }
+        file.record(&[], Some((cp.size, &cp.root)))
+            .map_err(|e| io_err(key_dir, e))?;
+    }
+    log.keep_beside(file);
+    Ok(())
 }
 
 /// Replaces the active key of `role` with a new one: the new key is saved and registered, the

@@ -8,6 +8,7 @@
 //! checkpoint that covers it. Start-up rebuilds the frontier from O(log n) stored nodes.
 
 mod entry;
+pub mod kept;
 pub mod keyring;
 mod nodes;
 pub mod read;
@@ -54,6 +55,11 @@ struct Inner {
     label_key: ServerKey,
     last_logged_at: DateTime<Utc>,
     pending: Option<SignedCheckpoint>,
+    /// Where committed checkpoints and issued codes are kept outside the database.
+    kept: Option<kept::Kept>,
+    /// Item codes issued in the running batch, and how many there were before the running job.
+    issued: Vec<String>,
+    job_issued: usize,
 }
 
 /// The log: its origin, signing keys, in-memory frontier, latest checkpoint and clock.
@@ -110,6 +116,9 @@ impl Log {
                 label_key,
                 last_logged_at,
                 pending: None,
+                kept: None,
+                issued: Vec::new(),
+                job_issued: 0,
             }),
             latest: RwLock::new(latest),
         })
@@ -256,10 +265,23 @@ impl Log {
 
     /// After a commit outside the writer (first start): the sealed checkpoint becomes the latest.
     pub fn batch_committed(&self) {
-        let pending = self.inner().pending.take();
+        let mut inner = self.inner();
+        let pending = inner.pending.take();
+        inner.write_kept(pending.as_ref());
+        drop(inner);
         if let Some(cp) = pending {
             self.publish(cp);
         }
+    }
+
+    /// From now on, committed checkpoints and issued item codes are also written to `kept`.
+    pub fn keep_beside(&self, kept: kept::Kept) {
+        self.inner().kept = Some(kept);
+    }
+
+    /// Notes an item code issued by the running job (kept outside the database once committed).
+    pub fn note_issued(&self, code: &str) {
+        self.inner().issued.push(code.to_owned());
     }
 
     fn publish(&self, cp: SignedCheckpoint) {
@@ -306,6 +328,21 @@ pub fn latest_checkpoint(conn: &Connection) -> StoreResult<Option<SignedCheckpoi
     .transpose()
 }
 
+impl Inner {
+    /// Writes the committed batch's codes and checkpoint to the kept file. A failure is logged
+    /// and does not undo the commit: the database is then ahead of the kept file, which the
+    /// next start accepts.
+    fn write_kept(&mut self, cp: Option<&SignedCheckpoint>) {
+        let codes = std::mem::take(&mut self.issued);
+        self.job_issued = 0;
+        if let Some(kept) = &mut self.kept {
+            if let Err(e) = kept.record(&codes, cp.map(|c| (c.size, &c.root))) {
+                tracing::error!(error = %e, file = %kept.path().display(), "could not keep the checkpoint beside the keys");
+            }
+        }
+    }
+}
+
 struct LogHook(Arc<Log>);
 
 impl BatchHook for LogHook {
@@ -316,6 +353,7 @@ impl BatchHook for LogHook {
             inner.batch_snapshot = Some(tree.clone());
         }
         inner.job_snapshot = Some(tree);
+        inner.job_issued = inner.issued.len();
     }
 
     fn after_job(&mut self, ok: bool) {
@@ -325,6 +363,8 @@ impl BatchHook for LogHook {
             if let Some(tree) = snapshot {
                 inner.tree = tree;
             }
+            let before = inner.job_issued;
+            inner.issued.truncate(before);
         }
     }
 
@@ -337,11 +377,15 @@ impl BatchHook for LogHook {
         let pending = inner.pending.take();
         let before = inner.batch_snapshot.take();
         if committed {
+            inner.write_kept(pending.as_ref());
             if let Some(cp) = pending {
                 self.0.publish(cp);
             }
-        } else if let Some(tree) = before {
-            inner.tree = tree;
+        } else {
+            inner.issued.clear();
+            if let Some(tree) = before {
+                inner.tree = tree;
+            }
         }
     }
 }

@@ -531,7 +531,8 @@ pub struct AlertQuery<'a> {
     pub limit: u32,
 }
 
-/// Alerts the caller's scope covers, newest first, filtered by state and rule, described at the
+/// Alerts the caller's scope covers (a district's regulators: their district's, and the log's
+/// integrity alerts, which concern every district), newest first, filtered by state and rule, described at the
 /// wall clock (see [`find`] for every filter and the service's clock).
 pub fn list(
     conn: &Connection,
@@ -549,7 +550,8 @@ pub fn list(
     find(conn, scope, &q, crate::time::now())
 }
 
-/// Alerts the caller's scope covers, newest first, narrowed by `q`, each [`described`] at `now`.
+/// Alerts the caller's scope covers (a district's regulators: their district's, and the log's
+/// integrity alerts, which concern every district), newest first, narrowed by `q`, each [`described`] at `now`.
 pub fn find(conn: &Connection, scope: &Scope, q: &AlertQuery<'_>, now: DateTime<Utc>) -> StoreResult<Vec<Alert>> {
     let AlertQuery {
         state,
@@ -583,7 +585,8 @@ pub fn find(conn: &Connection, scope: &Scope, q: &AlertQuery<'_>, now: DateTime<
     }
     let started_by = min_age_days.map(|d| rfc3339(now - Duration::days(i64::from(d))));
     let sql = format!(
-        "SELECT {ALERT_COLUMNS} FROM alerts WHERE (?1 IS NULL OR district = ?1) AND (?2 IS NULL OR state = ?2)
+        "SELECT {ALERT_COLUMNS} FROM alerts WHERE (?1 IS NULL OR district = ?1 OR (district IS NULL AND rule = 'log_integrity'))
+         AND (?2 IS NULL OR state = ?2)
          AND (?3 IS NULL OR rule = ?3)
          AND (?5 IS NULL OR substr(subject, 1, 18) = ?5 OR json_extract(detail, '$.holder') = ?5
               OR json_extract(detail, '$.generator') = ?5 OR json_extract(detail, '$.owner') = ?5

@@ -572,6 +572,7 @@ fn new_item(
         &day.format("%Y%m%d").to_string(),
     )?;
     let code = ItemCode::new(unit, g.waste_code, day, serial)?;
+    log.note_issued(code.as_str());
     let label_key = log.label_key();
     let payload = LabelPayload::new(
         label_key.key_id(),

@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod alert_words;
 pub mod alerts;
 pub mod approvals;
+pub mod backup;
 pub mod dashboard;
 pub mod enrolments;
 pub mod export;
@@ -92,6 +93,7 @@ pub async fn open(config: Config) -> anyhow::Result<AppState> {
     })
     .await?
     .with_context(|| format!("opening database {}", config.db_path.display()))?;
+    check_before_serving(&db, &log).await?;
     let report = db.write(reference::load_seeds).await.context("loading seeds")?;
     if report != reference::SeedReport::default() {
         tracing::info!(?report, "seeded reference data");
@@ -106,4 +108,38 @@ pub async fn open(config: Config) -> anyhow::Result<AppState> {
     );
     tracing::info!(origin = %log.origin, size = log.size(), "log opened");
     Ok(AppState::new(db, log, config, catalogue, calendar))
+}
+
+/// Refuses to serve a database whose log, checkpoint or keys were changed behind the service's
+/// back (`audit::startup`): it would sign new checkpoints over them and accept events signed
+/// with keys the log never registered.
+async fn check_before_serving(db: &Db, log: &Log) -> anyhow::Result<()> {
+    let (log_key, label_key) = (log.log_key().vkey, log.label_key().vkey);
+    let started = std::time::Instant::now();
+    let kept = crate::log::kept::read(&key_dir(&db.path))?;
+    let outcome = db
+        .read(move |conn| Ok(crate::audit::startup::check(conn, &log_key, &label_key, kept.as_ref())?))
+        .await?;
+    match outcome {
+        Ok(checked) => {
+            tracing::info!(
+                entries = checked.entries,
+                keys = checked.keys,
+                ms = started.elapsed().as_millis() as u64,
+                "log, latest checkpoint and keys checked"
+            );
+            Ok(())
+        }
+        Err(findings) => {
+            let list: Vec<String> = findings.iter().take(10).map(ToString::to_string).collect();
+            anyhow::bail!(
+                "refusing to start: the database {} does not agree with its own signed log ({} finding(s)):\n  {}\n\
+                 Run `hwtrace audit --db {}` for the full report, and restore the database from a backup.",
+                db.path.display(),
+                findings.len(),
+                list.join("\n  "),
+                db.path.display()
+            )
+        }
+    }
 }

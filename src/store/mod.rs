@@ -30,7 +30,14 @@ pub enum StoreError {
     #[error("{0}")]
     Refused(Refusal),
     #[error("sqlite: {0}")]
-    Sqlite(#[from] rusqlite::Error),
+    Sqlite(rusqlite::Error),
+    /// Another process holds the database's write lock (or a reader's snapshot blocks a
+    /// checkpoint) for longer than the busy timeout; nothing was written, try again shortly.
+    #[error("the database is busy (locked by another process): {0}")]
+    Busy(String),
+    /// The disk is full or failed a write; nothing of the refused work was written.
+    #[error("the database cannot write (disk full or I/O error): {0}")]
+    Unavailable(String),
     #[error("migration: {0}")]
     Migration(#[from] rusqlite_migration::Error),
     #[error("the database writer has stopped")]
@@ -41,6 +48,32 @@ pub enum StoreError {
     Other(String),
 }
 
+impl From<rusqlite::Error> for StoreError {
+    /// Sorts SQLite's failures: a busy or locked database and a full disk (or failed write) are
+    /// conditions to wait out, answered `503` with `Retry-After`; the rest are faults.
+    fn from(e: rusqlite::Error) -> Self {
+        use rusqlite::ErrorCode;
+        match e.sqlite_error_code() {
+            Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => StoreError::Busy(e.to_string()),
+            Some(ErrorCode::DiskFull | ErrorCode::SystemIoFailure | ErrorCode::CannotOpen) => {
+                StoreError::Unavailable(e.to_string())
+            }
+            _ => StoreError::Sqlite(e),
+        }
+    }
+}
+
+impl StoreError {
+    /// Whether the failure is a condition of the moment (busy, full, writer restarting) rather
+    /// than a fault: the answer is `503` with `Retry-After`.
+    pub fn is_transient(&self) -> bool {
+        matches!(
+            self,
+            StoreError::Busy(_) | StoreError::Unavailable(_) | StoreError::WriterGone
+        )
+    }
+}
+
 impl From<Refusal> for StoreError {
     fn from(r: Refusal) -> Self {
         StoreError::Refused(r)
@@ -48,6 +81,9 @@ impl From<Refusal> for StoreError {
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
+
+/// How long the writer waits for a write lock held by another process.
+pub const WRITER_BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3);
 
 /// Prepared statements each connection keeps.
 const STATEMENT_CACHE: usize = 256;
@@ -78,6 +114,12 @@ pub struct Db {
     pub writer: Writer,
     pub readers: Readers,
     _lock: Arc<File>,
+}
+
+/// Takes the exclusive lock of the database at `path` for as long as the file lives, refusing
+/// if another process (a running service) holds it: for offline commands such as a restore.
+pub fn lock(path: &Path) -> StoreResult<File> {
+    lock_file(path)
 }
 
 /// Takes the exclusive lock of the database at `path`, refusing if another process holds it.
@@ -123,6 +165,10 @@ impl Db {
             )));
         }
         migrations().to_latest(&mut conn)?;
+        // Only another process (a `sqlite3` shell, a backup tool) can hold the write lock: the
+        // writer waits this long for it, then answers `503 database_busy` rather than make
+        // every queued write wait.
+        conn.busy_timeout(WRITER_BUSY_TIMEOUT)?;
         let hook = make_hook(&conn)?;
         Ok(Db {
             path: path.to_owned(),

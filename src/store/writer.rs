@@ -23,8 +23,36 @@ pub const WRITE_QUEUE_LEN: usize = 4096;
 /// Most jobs committed in one transaction.
 pub const MAX_BATCH_JOBS: usize = 1024;
 
+/// Why a batch did not commit, as every job of it is told.
+#[derive(Clone, Debug)]
+enum CommitFailure {
+    /// The write lock could not be had in time (another process holds it).
+    Busy(String),
+    /// The disk is full or a write failed.
+    Unavailable(String),
+    Other(String),
+}
+
+impl CommitFailure {
+    fn of(e: StoreError) -> CommitFailure {
+        match e {
+            StoreError::Busy(m) => CommitFailure::Busy(m),
+            StoreError::Unavailable(m) => CommitFailure::Unavailable(m),
+            other => CommitFailure::Other(other.to_string()),
+        }
+    }
+
+    fn into_error(self) -> StoreError {
+        match self {
+            CommitFailure::Busy(m) => StoreError::Busy(m),
+            CommitFailure::Unavailable(m) => StoreError::Unavailable(m),
+            CommitFailure::Other(m) => StoreError::Other(format!("commit failed: {m}")),
+        }
+    }
+}
+
 /// What a job leaves behind after running: a reply to send once the commit's fate is known.
-type Reply = Box<dyn FnOnce(Result<(), String>) + Send>;
+type Reply = Box<dyn FnOnce(Result<(), CommitFailure>) + Send>;
 /// A job runs on the writer's connection, or on `None` when no transaction could be begun. It
 /// says whether it succeeded, and leaves the reply to send once the commit's fate is known.
 type Job = Box<dyn FnOnce(Option<&Connection>) -> (bool, Reply) + Send>;
@@ -86,15 +114,16 @@ impl Writer {
     {
         let (tx, rx) = oneshot::channel();
         let job: Job = Box::new(move |conn| {
-            let result = match conn {
-                Some(conn) => in_savepoint(conn, f),
-                None => Err(StoreError::Other("cannot begin a write transaction".into())),
-            };
-            let ok = result.is_ok();
-            let reply: Reply = Box::new(move |commit: Result<(), String>| {
-                let answer = match commit {
-                    Ok(()) => result,
-                    Err(e) => Err(StoreError::Other(format!("commit failed: {e}"))),
+            // Without a transaction the job does not run; the batch's failure is its answer.
+            let result = conn.map(|conn| in_savepoint(conn, f));
+            let ok = matches!(result, Some(Ok(_)));
+            let reply: Reply = Box::new(move |commit: Result<(), CommitFailure>| {
+                let answer = match (commit, result) {
+                    (Ok(()), Some(result)) => result,
+                    // A refusal stays a refusal whatever became of the batch: nothing of it was written.
+                    (Err(_), Some(Err(StoreError::Refused(r)))) => Err(StoreError::Refused(r)),
+                    (Err(e), _) => Err(e.into_error()),
+                    (Ok(()), None) => Err(StoreError::Other("the job did not run".into())),
                 };
                 let _ = tx.send(answer);
             });
@@ -126,11 +155,15 @@ fn in_savepoint<T>(conn: &Connection, f: impl FnOnce(&Connection) -> StoreResult
     } else {
         "ROLLBACK TO job; RELEASE job"
     };
-    conn.execute_batch(end)?;
-    result
+    match conn.execute_batch(end) {
+        Ok(()) => result,
+        // The job's own failure says more than the savepoint it could not end.
+        Err(e) => result.and(Err(e.into())),
+    }
 }
 
 fn run(conn: Connection, receiver: Receiver<Job>, mut hook: Box<dyn BatchHook>, max_batch: usize) {
+    let _exit = ExitOnPanic;
     while let Ok(first) = receiver.recv() {
         let mut batch = vec![first];
         while batch.len() < max_batch {
@@ -144,28 +177,62 @@ fn run(conn: Connection, receiver: Receiver<Job>, mut hook: Box<dyn BatchHook>, 
     tracing::debug!("writer stopped: every handle dropped");
 }
 
+/// Ends the process when the writer thread panics: a service whose writer is gone would answer
+/// reads and health checks while losing every write, so it stops and its supervisor restarts it.
+struct ExitOnPanic;
+
+impl Drop for ExitOnPanic {
+    fn drop(&mut self) {
+        if thread::panicking() {
+            use std::io::Write;
+            let _ = writeln!(
+                std::io::stderr(),
+                "hwtrace: the database writer failed; exiting so that a supervisor restarts the service"
+            );
+            std::process::exit(70);
+        }
+    }
+}
+
 fn commit_batch(conn: &Connection, batch: Vec<Job>, hook: &mut dyn BatchHook) {
     if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
-        tracing::error!(error = %e, "cannot begin write transaction");
+        let failure = CommitFailure::of(e.into());
+        tracing::warn!(error = ?failure, "cannot begin write transaction");
         for job in batch {
-            job(None).1(Err(e.to_string()));
+            job(None).1(Err(failure.clone()));
         }
         return;
     }
-    let mut replies: Vec<Reply> = Vec::with_capacity(batch.len());
+    let jobs = batch.len();
+    let mut replies: Vec<Reply> = Vec::with_capacity(jobs);
+    // Once SQLite has rolled the transaction back under a job (a full disk or an I/O error
+    // does), the rest of the batch must not run: outside the transaction its writes would
+    // commit on their own while the earlier jobs' were lost.
+    let mut lost = false;
     for job in batch {
         hook.before_job();
-        let (ok, reply) = job(Some(conn));
-        hook.after_job(ok);
+        let (ok, reply) = job((!lost).then_some(conn));
+        lost = lost || conn.is_autocommit();
+        hook.after_job(ok && !lost);
         replies.push(reply);
     }
-    let outcome = hook
-        .before_commit(conn)
-        .map_err(|e| e.to_string())
-        .and_then(|()| conn.execute_batch("COMMIT").map_err(|e| e.to_string()));
+    let outcome = if lost {
+        // SQLite rolled the transaction back under a job (a full disk or an I/O error does).
+        Err(CommitFailure::Unavailable(
+            "the transaction was rolled back by SQLite (disk full or I/O error)".into(),
+        ))
+    } else {
+        hook.before_commit(conn)
+            .and_then(|()| conn.execute_batch("COMMIT").map_err(StoreError::from))
+            .map_err(CommitFailure::of)
+    };
     if let Err(e) = &outcome {
-        tracing::error!(error = %e, "batch not committed; rolling back");
-        let _ = conn.execute_batch("ROLLBACK");
+        tracing::error!(error = ?e, "batch not committed; rolling back");
+        if !conn.is_autocommit() {
+            let _ = conn.execute_batch("ROLLBACK");
+        }
+    } else {
+        tracing::debug!(jobs, "batch committed");
     }
     hook.after_commit(conn, outcome.is_ok());
     for reply in replies {
