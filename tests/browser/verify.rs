@@ -60,15 +60,18 @@ fn steps(b: &mut Browser) -> Vec<(u64, String, String)> {
     serde_json::from_value(v).expect("steps")
 }
 
-/// A copy of `db` (with its key directory) changed by `change`, as an intruder would.
-fn tampered_copy(db: &Path, change: impl FnOnce(&Connection)) -> (TempDir, PathBuf) {
+/// A service on a copy of `db` (with its key directory), which an intruder then changes by
+/// `change` under the running service (a database changed while stopped does not start: the
+/// start-up check refuses it, `tests/tamper.rs`).
+async fn tampered_while_running(db: &Path, change: impl FnOnce(&Connection)) -> (TempDir, common::TestApp) {
     let dir = tempfile::tempdir().unwrap();
     let copy = dir.path().join("hwtrace.db");
     copy_db(db, &copy);
+    let app = common::spawn_app_at(&copy).await;
     let conn = Connection::open(&copy).unwrap();
     change(&conn);
     drop(conn);
-    (dir, copy)
+    (dir, app)
 }
 
 /// Copies a stopped service's database: its file, its write-ahead log if any, and its keys.
@@ -247,7 +250,7 @@ async fn a_proof_changed_by_one_byte_shows_as_failed_on_the_item_page() {
     let sibling = generated ^ 1;
     assert!(sibling < size);
     app.stop().await;
-    let (_dir, bad) = tampered_copy(&db, |c| {
+    let (_dir, app) = tampered_while_running(&db, |c| {
         let leaf: Vec<u8> = c
             .query_row(
                 "SELECT leaf_hash FROM log_entries WHERE seq = ?1",
@@ -274,8 +277,8 @@ async fn a_proof_changed_by_one_byte_shows_as_failed_on_the_item_page() {
             params![one_byte_changed(&bytes, at), light_steps[0] as i64],
         )
         .unwrap();
-    });
-    let app = common::spawn_app_at(&bad).await;
+    })
+    .await;
     let served = app
         .login("admin")
         .await
@@ -497,7 +500,7 @@ async fn the_range_audit_in_the_browser_passes_on_a_clean_log_and_fails_on_a_tam
     })
     .await;
 
-    let (_dir, bad) = tampered_copy(&db, |c| {
+    let (_dir, app) = tampered_while_running(&db, |c| {
         let bytes: Vec<u8> = c
             .query_row(
                 "SELECT bytes FROM log_entries WHERE seq = ?1",
@@ -511,8 +514,8 @@ async fn the_range_audit_in_the_browser_passes_on_a_clean_log_and_fails_on_a_tam
             params![one_byte_changed(&bytes, at), generated as i64],
         )
         .unwrap();
-    });
-    let app = common::spawn_app_at(&bad).await;
+    })
+    .await;
     with_browser(app, move |app, b| {
         let result = run_audit(b, &app.base, None);
         assert_eq!(result["state"], "failed", "{result}");
