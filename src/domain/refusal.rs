@@ -26,6 +26,8 @@ pub enum RefusalKind {
     UnsupportedMedia,
     /// The endpoint does not take the request's method.
     MethodNotAllowed,
+    /// The caller tried too often and must wait (failed logins); the answer says how long.
+    Throttled,
     /// A failure of the service itself; details are logged, never sent.
     Internal,
 }

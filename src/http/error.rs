@@ -1,13 +1,14 @@
 //! The one place where refusals and failures become HTTP answers: a status code and the JSON
 //! body `{"error", "message", "message_zh"}`. Internal details are logged, never sent.
 
-use axum::http::StatusCode;
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::domain::{Refusal, RefusalKind};
+use crate::service::throttle::Throttled;
 use crate::store::StoreError;
 
 /// The body of every error answer.
@@ -27,6 +28,8 @@ pub struct ApiError {
     pub code: &'static str,
     pub message: String,
     pub message_zh: String,
+    /// Seconds for the `Retry-After` header of a throttled answer.
+    pub retry_after_s: Option<u64>,
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
@@ -65,6 +68,7 @@ pub fn status_of(kind: RefusalKind) -> StatusCode {
         RefusalKind::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
         RefusalKind::UnsupportedMedia => StatusCode::UNSUPPORTED_MEDIA_TYPE,
         RefusalKind::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+        RefusalKind::Throttled => StatusCode::TOO_MANY_REQUESTS,
         RefusalKind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
@@ -75,6 +79,16 @@ impl From<Refusal> for ApiError {
             code: r.code,
             message: r.message,
             message_zh: r.message_zh,
+            retry_after_s: None,
+        }
+    }
+}
+
+impl From<Throttled> for ApiError {
+    fn from(t: Throttled) -> ApiError {
+        ApiError {
+            retry_after_s: Some(t.retry_after_s()),
+            ..t.refusal().into()
         }
     }
 }
@@ -98,7 +112,11 @@ impl IntoResponse for ApiError {
             message: self.message,
             message_zh: self.message_zh,
         };
-        (self.status, Json(body)).into_response()
+        let mut response = (self.status, Json(body)).into_response();
+        if let Some(s) = self.retry_after_s {
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(s));
+        }
+        response
     }
 }
 
