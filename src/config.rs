@@ -1,10 +1,11 @@
 //! Deployment settings, with the embedded defaults that let `hwtrace serve` run on a fresh
 //! machine with no configuration at all.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 
 use crate::log::serverkeys::ServerKeySeeds;
+use crate::service::throttle::LoginLimits;
 use crate::time::Clock;
 
 pub const DEFAULT_DB: &str = "hwtrace.db";
@@ -16,7 +17,9 @@ pub const DEFAULT_ORIGIN: &str = "hwtrace.wansheng.example/log";
 pub struct Config {
     pub db_path: PathBuf,
     pub listen: SocketAddr,
-    /// The base URL printed in QR labels and used for cookies' `Secure` flag.
+    /// The base URL printed in QR labels. When it is `https://`, the service is behind TLS (its
+    /// own reverse proxy's, README "TLS"): cookies get `Secure` and answers
+    /// `Strict-Transport-Security`.
     pub public_base_url: String,
     /// The log origin, which names the log key (SPEC §2).
     pub origin: String,
@@ -32,6 +35,11 @@ pub struct Config {
     /// Days a device may stay offline: an event whose `at` is older than this (30 days for a
     /// `generate`, or this if longer) is refused `event_too_old`.
     pub offline_window_days: i64,
+    /// Failed logins allowed per account and per client address (`service::throttle`).
+    pub login_limits: LoginLimits,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (for login throttling); a
+    /// request from any other address is judged by its own address, whatever it says.
+    pub trusted_proxies: Vec<IpAddr>,
     /// Seeds of a new log's first keys (the demo's reproducible logs); `None`: random keys.
     pub key_seeds: Option<ServerKeySeeds>,
 }
@@ -51,6 +59,13 @@ impl Config {
             transit_alert_hours: crate::service::alerts::DEFAULT_TRANSIT_HOURS,
             offline_window_days: crate::service::ingest::DEFAULT_OFFLINE_WINDOW_DAYS,
             key_seeds: None,
+            login_limits: LoginLimits::default(),
+            trusted_proxies: Vec::new(),
         }
+    }
+
+    /// Whether browsers reach the service over HTTPS (its public URL says so).
+    pub fn behind_tls(&self) -> bool {
+        self.public_base_url.to_ascii_lowercase().starts_with("https://")
     }
 }

@@ -2,7 +2,7 @@
 //! working-day calendar.
 
 use std::io::BufRead;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 
 use anyhow::{bail, Context};
@@ -41,9 +41,21 @@ enum Command {
         db: PathBuf,
         #[arg(long, default_value = DEFAULT_LISTEN, env = "HWTRACE_LISTEN")]
         listen: SocketAddr,
-        /// Base URL printed in QR labels.
+        /// Base URL printed in QR labels. `https://...` means browsers reach the service over
+        /// TLS (through a reverse proxy, README "TLS"): cookies get `Secure` and answers
+        /// `Strict-Transport-Security`.
         #[arg(long, default_value = DEFAULT_PUBLIC_URL, env = "HWTRACE_PUBLIC_URL")]
         public_url: String,
+        /// The address of a reverse proxy in front of the service (repeatable, or comma-separated
+        /// in the variable): for requests from it, the client is taken from X-Forwarded-For
+        /// (login throttling). Requests from any other address are judged by their own.
+        #[arg(
+            long = "trusted-proxy",
+            value_name = "IP",
+            env = "HWTRACE_TRUSTED_PROXIES",
+            value_delimiter = ','
+        )]
+        trusted_proxies: Vec<IpAddr>,
         /// Log origin, which names the log key.
         #[arg(long, default_value = DEFAULT_ORIGIN, env = "HWTRACE_ORIGIN")]
         origin: String,
@@ -276,6 +288,7 @@ pub async fn run() -> anyhow::Result<()> {
             db,
             listen,
             public_url,
+            trusted_proxies,
             origin,
             offline_window_days,
             demo,
@@ -285,6 +298,7 @@ pub async fn run() -> anyhow::Result<()> {
             let config = Config {
                 listen,
                 public_base_url: public_url,
+                trusted_proxies,
                 origin,
                 offline_window_days,
                 ..Config::with_db(db)

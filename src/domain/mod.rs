@@ -10,6 +10,7 @@ pub mod hazard;
 pub mod item_code;
 pub mod manifest_no;
 pub mod mass;
+pub mod password;
 pub mod refusal;
 pub mod refusals;
 pub mod registry;

@@ -29,6 +29,8 @@ pub enum RefusalKind {
     /// The service cannot do it now (a locked database, a full disk) but may shortly; nothing
     /// was written.
     Unavailable,
+    /// The caller tried too often and must wait (failed logins); the answer says how long.
+    Throttled,
     /// A failure of the service itself; details are logged, never sent.
     Internal,
 }

@@ -90,6 +90,7 @@ refusals! {
     "session_expired" Unauthenticated, No "the session has expired or was ended" "会话已过期或已结束";
     "bad_token" Unauthenticated, No "the Authorization header is not a valid bearer token" "Authorization请求头不是有效的令牌";
     "bad_credentials" Unauthenticated, No "wrong username or password" "用户名或密码错误";
+    "too_many_attempts" Throttled, No "too many failed logins for the account or from the address: wait the seconds the Retry-After header says" "该账户或该地址登录失败次数过多：请等待Retry-After响应头所示的秒数后再试";
     "csrf_mismatch" Forbidden, No "a session's write lacks the X-CSRF-Token header of its session" "会话写请求缺少或带错X-CSRF-Token请求头";
     "query_too_long" Invalid, No "the search text is too long" "搜索文本过长";
     "bad_limit" Invalid, No "a page size outside its bounds" "分页大小超出范围";
@@ -102,7 +103,7 @@ refusals! {
     "bad_lang" Invalid, No "lang must be zh, en or both" "lang应为zh、en或both";
     // ---- accounts and access ------------------------------------------------------------
     "bad_username" Invalid, No "a username of 3-64 letters, digits, '.', '_', '-' or '@' is needed" "用户名应为3-64个字母、数字或“.”“_”“-”“@”";
-    "weak_password" Invalid, No "the password is too short or too long" "密码过短或过长";
+    "weak_password" Invalid, No "the password is too short or too long (10-256 characters), or too easy to guess: a common password (also with digits or symbols added), a repeated character or pattern, a run of the alphabet, digits or keyboard keys, or the username in it" "密码过短或过长（10-256个字符），或容易被猜中：常见密码（含前后加数字、符号）、重复的字符或片段、连续的字母、数字或键盘按键，或包含用户名";
     "bad_user_role" Invalid, No "an unknown user role" "未知的用户角色";
     "bad_user_scope" Invalid, No "enterprise users name their enterprise, regulators their district, others neither" "企业用户须指明企业，监管人员须指明辖区，其他用户均不指明";
     "username_taken" Conflict, No "the username is taken" "用户名已被占用";

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::error::{ApiResult, ErrorBody};
-use super::extract::{ApiJson, Auth, Via, SESSION_COOKIE};
+use super::extract::{ApiJson, Auth, ClientAddr, Via, SESSION_COOKIE};
 use crate::service::accounts::{self, ApiToken, CreatedToken, NewUser, User, SESSION_TTL_HOURS};
 use crate::service::AppState;
 
@@ -27,25 +27,26 @@ pub struct SessionInfo {
 }
 
 fn cookie(state: &AppState, value: &str, max_age_s: i64) -> HeaderValue {
-    let secure = if state
-        .config
-        .public_base_url
-        .to_ascii_lowercase()
-        .starts_with("https://")
-    {
-        "; Secure"
-    } else {
-        ""
-    };
+    let secure = if state.config.behind_tls() { "; Secure" } else { "" };
     let c = format!("{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age_s}{secure}");
     HeaderValue::from_str(&c).unwrap_or_else(|_| HeaderValue::from_static("invalid=1"))
 }
 
-/// Logs in: sets the HTTP-only session cookie and returns the CSRF token.
+/// Logs in: sets the HTTP-only session cookie and returns the CSRF token. Failed logins are
+/// throttled per account and per client address (`429` with `Retry-After`, before the
+/// password is checked).
 #[utoipa::path(post, path = "/api/v1/session", tag = "accounts", request_body = Login,
-    responses((status = 200, body = SessionInfo), (status = 401, body = ErrorBody)))]
-pub async fn login(State(st): State<AppState>, ApiJson(body): ApiJson<Login>) -> ApiResult<Response> {
+    responses((status = 200, body = SessionInfo), (status = 401, body = ErrorBody),
+        (status = 429, body = ErrorBody, description = "too many failed logins; `Retry-After` gives the seconds to wait",
+            headers(("Retry-After" = u64, description = "seconds to wait before trying again")))))]
+pub async fn login(
+    State(st): State<AppState>,
+    ClientAddr(client): ClientAddr,
+    ApiJson(body): ApiJson<Login>,
+) -> ApiResult<Response> {
+    let attempt = st.login_throttle.begin(&body.username, client)?;
     let session = accounts::login(&st.db, body.username, body.password).await?;
+    attempt.succeeded();
     let mut headers = HeaderMap::new();
     headers.insert(
         header::SET_COOKIE,

@@ -1,13 +1,14 @@
 //! The one place where refusals and failures become HTTP answers: a status code and the JSON
 //! body `{"error", "message", "message_zh"}`. Internal details are logged, never sent.
 
-use axum::http::StatusCode;
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::domain::{Refusal, RefusalKind};
+use crate::service::throttle::Throttled;
 use crate::store::StoreError;
 
 /// The body of every error answer.
@@ -27,8 +28,8 @@ pub struct ApiError {
     pub code: &'static str,
     pub message: String,
     pub message_zh: String,
-    /// Seconds for a `Retry-After` header (`503`, `429`).
-    pub retry_after: Option<u32>,
+    /// Seconds for the `Retry-After` header of a throttled (`429`) or unavailable (`503`) answer.
+    pub retry_after_s: Option<u64>,
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
@@ -68,6 +69,7 @@ pub fn status_of(kind: RefusalKind) -> StatusCode {
         RefusalKind::UnsupportedMedia => StatusCode::UNSUPPORTED_MEDIA_TYPE,
         RefusalKind::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
         RefusalKind::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+        RefusalKind::Throttled => StatusCode::TOO_MANY_REQUESTS,
         RefusalKind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
@@ -78,15 +80,24 @@ impl From<Refusal> for ApiError {
             code: r.code,
             message: r.message,
             message_zh: r.message_zh,
-            retry_after: None,
+            retry_after_s: None,
+        }
+    }
+}
+
+impl From<Throttled> for ApiError {
+    fn from(t: Throttled) -> ApiError {
+        ApiError {
+            retry_after_s: Some(t.retry_after_s()),
+            ..t.refusal().into()
         }
     }
 }
 
 /// Seconds to wait before retrying a write the database was too busy for.
-pub const BUSY_RETRY_AFTER_S: u32 = 2;
+pub const BUSY_RETRY_AFTER_S: u64 = 2;
 /// Seconds to wait before retrying a write the disk could not take.
-pub const UNAVAILABLE_RETRY_AFTER_S: u32 = 30;
+pub const UNAVAILABLE_RETRY_AFTER_S: u64 = 30;
 
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> ApiError {
@@ -95,7 +106,7 @@ impl From<StoreError> for ApiError {
             StoreError::Busy(detail) => {
                 tracing::warn!(%detail, "database busy");
                 ApiError {
-                    retry_after: Some(BUSY_RETRY_AFTER_S),
+                    retry_after_s: Some(BUSY_RETRY_AFTER_S),
                     ..Refusal::new(
                         RefusalKind::Unavailable,
                         "database_busy",
@@ -108,7 +119,7 @@ impl From<StoreError> for ApiError {
             StoreError::Unavailable(detail) => {
                 tracing::error!(%detail, "database cannot write");
                 ApiError {
-                    retry_after: Some(UNAVAILABLE_RETRY_AFTER_S),
+                    retry_after_s: Some(UNAVAILABLE_RETRY_AFTER_S),
                     ..Refusal::new(
                         RefusalKind::Unavailable,
                         "storage_unavailable",
@@ -121,7 +132,7 @@ impl From<StoreError> for ApiError {
             StoreError::WriterGone => {
                 tracing::error!("the database writer has stopped");
                 ApiError {
-                    retry_after: Some(UNAVAILABLE_RETRY_AFTER_S),
+                    retry_after_s: Some(UNAVAILABLE_RETRY_AFTER_S),
                     ..Refusal::new(
                         RefusalKind::Unavailable,
                         "storage_unavailable",
@@ -147,10 +158,8 @@ impl IntoResponse for ApiError {
             message_zh: self.message_zh,
         };
         let mut response = (self.status, Json(body)).into_response();
-        if let Some(s) = self.retry_after {
-            response
-                .headers_mut()
-                .insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from(s));
+        if let Some(s) = self.retry_after_s {
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(s));
         }
         response
     }

@@ -1,11 +1,13 @@
 //! Extractors that refuse bad requests in the service's own error shape: JSON bodies (malformed,
 //! unknown field, wrong type, too large), query strings, and the authenticated caller (session
-//! cookie with CSRF check, or bearer token).
+//! cookie with CSRF check, or bearer token), and the client's address.
 
 use axum::extract::rejection::{JsonRejection, QueryRejection};
-use axum::extract::{FromRequest, FromRequestParts, Query, Request};
+use std::net::{IpAddr, SocketAddr};
+
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Query, Request};
 use axum::http::request::Parts;
-use axum::http::{header, Method, StatusCode};
+use axum::http::{header, HeaderMap, HeaderName, Method, StatusCode};
 use axum::Json;
 use serde::de::DeserializeOwned;
 
@@ -17,6 +19,7 @@ use crate::service::AppState;
 
 pub const SESSION_COOKIE: &str = "hwtrace_session";
 pub const CSRF_HEADER: &str = "x-csrf-token";
+const X_FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
 
 /// A JSON body, refused with `malformed_json`, `unknown_field`, `bad_field`,
 /// `unsupported_media_type` or `body_too_large`.
@@ -197,5 +200,97 @@ impl FromRequestParts<AppState> for Auth {
             user,
             via: Via::Session { token, csrf_token },
         })
+    }
+}
+
+/// The client's address, which login throttling counts failures by: the peer of the TCP
+/// connection, unless that peer is one of `Config::trusted_proxies`; then the right-most
+/// address of `X-Forwarded-For` that is not itself a trusted proxy (what the nearest trusted
+/// proxy saw; whatever the client wrote further left is ignored). A peer that is a trusted
+/// proxy but sends no usable `X-Forwarded-For` counts as itself.
+pub struct ClientAddr(pub IpAddr);
+
+impl FromRequestParts<AppState> for ClientAddr {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        // Served without connection information (a router called directly), every request
+        // counts as one unknown address.
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map_or(IpAddr::from([0, 0, 0, 0]), |c| c.0.ip());
+        Ok(ClientAddr(client_address(
+            peer,
+            &parts.headers,
+            &state.config.trusted_proxies,
+        )))
+    }
+}
+
+/// [`ClientAddr`]'s rule.
+pub fn client_address(peer: IpAddr, headers: &HeaderMap, trusted: &[IpAddr]) -> IpAddr {
+    let is_trusted = |ip: &IpAddr| trusted.iter().any(|t| same_ip(t, ip));
+    if !is_trusted(&peer) {
+        return peer;
+    }
+    let forwarded: Vec<IpAddr> = headers
+        .get_all(X_FORWARDED_FOR)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .map(|s| s.parse::<IpAddr>().ok())
+        .collect::<Option<Vec<_>>>()
+        .unwrap_or_default();
+    forwarded.into_iter().rev().find(|ip| !is_trusted(ip)).unwrap_or(peer)
+}
+
+/// Equal addresses, an IPv4 address and its IPv6-mapped form included.
+fn same_ip(a: &IpAddr, b: &IpAddr) -> bool {
+    a.to_canonical() == b.to_canonical()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(xff: &[&str]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for v in xff {
+            h.append(X_FORWARDED_FOR, v.parse().unwrap());
+        }
+        h
+    }
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn the_peer_is_the_client_unless_it_is_a_trusted_proxy() {
+        let proxy = ip("10.0.0.2");
+        let forged = headers(&["203.0.113.9"]);
+        assert_eq!(client_address(ip("198.51.100.7"), &forged, &[]), ip("198.51.100.7"));
+        assert_eq!(
+            client_address(ip("198.51.100.7"), &forged, &[proxy]),
+            ip("198.51.100.7")
+        );
+        assert_eq!(client_address(proxy, &forged, &[proxy]), ip("203.0.113.9"));
+        assert_eq!(
+            client_address(ip("::ffff:10.0.0.2"), &forged, &[proxy]),
+            ip("203.0.113.9")
+        );
+    }
+
+    #[test]
+    fn what_the_client_wrote_left_of_the_proxies_is_ignored() {
+        let (outer, inner) = (ip("10.0.0.1"), ip("10.0.0.2"));
+        // The client claimed 1.2.3.4; the outer proxy appended what it saw, 203.0.113.9.
+        let h = headers(&["1.2.3.4, 203.0.113.9", "10.0.0.1"]);
+        assert_eq!(client_address(inner, &h, &[outer, inner]), ip("203.0.113.9"));
+        // Garbage or nothing: the proxy itself.
+        assert_eq!(client_address(inner, &headers(&["nonsense"]), &[inner]), inner);
+        assert_eq!(client_address(inner, &headers(&[]), &[inner]), inner);
     }
 }

@@ -4,13 +4,14 @@
 
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::error::{ApiError, ApiResult, ErrorBody};
 use super::extract::{ApiQuery, Auth};
+use super::security;
 use crate::domain::access::Caller;
 use crate::domain::{ItemCode, Refusal, Uscc};
 use crate::render::{self, label::LabelView};
@@ -129,10 +130,10 @@ pub async fn item_events(
     responses((status = 200, description = "label page", content_type = "text/html", body = String),
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
     security(("session" = []), ("bearer" = [])))]
-pub async fn label_page(State(st): State<AppState>, auth: Auth, Path(code): Path<String>) -> ApiResult<Html<String>> {
+pub async fn label_page(State(st): State<AppState>, auth: Auth, Path(code): Path<String>) -> ApiResult<Response> {
     let item = readable_item(&st, &auth.caller, &code).await?;
     let view = view_of(&st, item).await?;
-    Ok(Html(render::label::label_page(&view).map_err(render_error)?))
+    Ok(security::page(render::label::label_page(&view).map_err(render_error)?))
 }
 
 /// The label's QR code as SVG.
@@ -177,11 +178,7 @@ pub struct SheetParams {
     responses((status = 200, description = "label sheet", content_type = "text/html", body = String),
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("session" = []), ("bearer" = [])))]
-pub async fn sheet(
-    State(st): State<AppState>,
-    auth: Auth,
-    ApiQuery(p): ApiQuery<SheetParams>,
-) -> ApiResult<Html<String>> {
+pub async fn sheet(State(st): State<AppState>, auth: Auth, ApiQuery(p): ApiQuery<SheetParams>) -> ApiResult<Response> {
     let codes: Vec<&str> = p.items.split(',').map(str::trim).filter(|c| !c.is_empty()).collect();
     if codes.is_empty() || codes.len() > MAX_SHEET_LABELS {
         return Err(Refusal::invalid(
@@ -200,7 +197,7 @@ pub async fn sheet(
         .await
         .map_err(|_| ApiError::internal())?
         .map_err(render_error)?;
-    Ok(Html(html))
+    Ok(security::page(html))
 }
 
 fn wants_json(headers: &HeaderMap) -> bool {
@@ -225,5 +222,5 @@ pub async fn verify(State(st): State<AppState>, headers: HeaderMap, Path(b32): P
         return Ok(Json(view).into_response());
     }
     let status = StatusCode::OK;
-    Ok((status, Html(render::verify_page::verify_page(&view))).into_response())
+    Ok((status, security::page(render::verify_page::verify_page(&view))).into_response())
 }

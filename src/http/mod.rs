@@ -23,6 +23,7 @@ mod reconcile;
 mod registry;
 mod reports;
 mod search;
+pub mod security;
 pub mod server;
 mod web;
 
@@ -143,6 +144,7 @@ pub fn router(state: AppState) -> Router {
         .fallback(fallback)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), security::headers))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

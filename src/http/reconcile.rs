@@ -2,7 +2,7 @@
 //! the mass balance, and the public disclosure of facility capacities.
 
 use axum::extract::{Path, State};
-use axum::response::Html;
+use axum::response::Response;
 use axum::Json;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Deserialize;
@@ -213,8 +213,8 @@ pub async fn public_json(
 /// their use this year.
 #[utoipa::path(get, path = "/public/facilities", tag = "reconciliation", params(DateParam),
     responses((status = 200, description = "HTML page", content_type = "text/html"), (status = 422, body = ErrorBody)))]
-pub async fn public_page(State(st): State<AppState>, ApiQuery(p): ApiQuery<DateParam>) -> ApiResult<Html<String>> {
+pub async fn public_page(State(st): State<AppState>, ApiQuery(p): ApiQuery<DateParam>) -> ApiResult<Response> {
     let date = p.day()?;
     let facilities = st.db.read(move |conn| public_facilities(conn, date)).await?;
-    Ok(Html(crate::render::public::page(date, &facilities)))
+    Ok(super::security::page(crate::render::public::page(date, &facilities)))
 }

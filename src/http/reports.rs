@@ -3,7 +3,7 @@
 
 use axum::extract::{Path, State};
 use axum::http::header;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
@@ -291,11 +291,7 @@ pub async fn enterprise_reports(
     responses((status = 200, description = "printable page", content_type = "text/html", body = String),
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("session" = []), ("bearer" = [])))]
-pub async fn manifest_print(
-    State(st): State<AppState>,
-    auth: Auth,
-    Path(number): Path<String>,
-) -> ApiResult<Html<String>> {
+pub async fn manifest_print(State(st): State<AppState>, auth: Auth, Path(number): Path<String>) -> ApiResult<Response> {
     let number = ManifestNo::parse(&number)?;
     let caller = auth.caller;
     let calendar = st.calendar();
@@ -308,5 +304,5 @@ pub async fn manifest_print(
             reports::manifest::manifest_print(conn, &caller, &number, &calendar, cst_date(t), printed, &origin)
         })
         .await?;
-    Ok(Html(crate::render::manifest::manifest_page(&view)))
+    Ok(super::security::page(crate::render::manifest::manifest_page(&view)))
 }

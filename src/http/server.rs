@@ -31,9 +31,9 @@ pub async fn serve(
         std::time::Duration::from_secs(60),
         std::time::Duration::from_secs(3600),
     ));
-    let served = axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
-        .await;
+    // The peer's address reaches the handlers (`extract::ClientAddr`, login throttling).
+    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let served = axum::serve(listener, app).with_graceful_shutdown(shutdown).await;
     background.abort();
     served?;
     Ok(())

@@ -157,6 +157,7 @@ h2{font-size:11pt;margin:4mm 0 1.5mm;border-bottom:1.5pt solid #000;padding-bott
 table{border-collapse:collapse;width:100%;margin:0 0 2mm;page-break-inside:auto}\
 table.fixed{table-layout:fixed;font-size:8.5pt}\
 table.fixed th{white-space:normal}\
+col.w6{width:6mm}col.w11{width:11mm}col.w13{width:13mm}col.w14{width:14mm}col.w15{width:15mm}col.w16{width:16mm}col.w21{width:21mm}col.w22{width:22mm}col.w29{width:29mm}col.w30{width:30mm}col.w46{width:46mm}\
 tr{page-break-inside:avoid}\
 th,td{border:.6pt solid #444;padding:1mm 1.5mm;vertical-align:top;text-align:left}\
 th{background:#eee;font-weight:bold;white-space:nowrap}\
@@ -310,10 +311,10 @@ pub fn manifest_page(m: &ManifestPrint) -> String {
     h.push_str("</table>");
 
     h.push_str(
-        "<h2>危险废物 <span class=\"en\">Waste</span></h2><table class=\"fixed\"><colgroup><col style=\"width:6mm\">\
-         <col style=\"width:29mm\"><col style=\"width:30mm\"><col style=\"width:15mm\"><col style=\"width:14mm\">\
-         <col style=\"width:13mm\"><col style=\"width:13mm\"><col style=\"width:13mm\"><col style=\"width:13mm\">\
-         <col style=\"width:15mm\"><col style=\"width:14mm\"><col style=\"width:11mm\"></colgroup><tr>\
+        "<h2>危险废物 <span class=\"en\">Waste</span></h2><table class=\"fixed\"><colgroup><col class=\"w6\">\
+         <col class=\"w29\"><col class=\"w30\"><col class=\"w15\"><col class=\"w14\">\
+         <col class=\"w13\"><col class=\"w13\"><col class=\"w13\"><col class=\"w13\">\
+         <col class=\"w15\"><col class=\"w14\"><col class=\"w11\"></colgroup><tr>\
          <th>序号<br><span class=\"en\">No.</span></th><th>容器编码<br><span class=\"en\">container code</span></th>\
          <th>废物代码 / 名称<br><span class=\"en\">code / name</span></th>\
          <th>形态 / 危险特性<br><span class=\"en\">form / hazards</span></th>\
@@ -390,8 +391,8 @@ pub fn manifest_page(m: &ManifestPrint) -> String {
 
     h.push_str(
         "<h2>交接记录 <span class=\"en\">Custody events</span></h2><table class=\"fixed\"><colgroup>\
-         <col style=\"width:13mm\"><col style=\"width:21mm\"><col style=\"width:22mm\"><col style=\"width:22mm\">\
-         <col style=\"width:46mm\"><col style=\"width:16mm\"><col></colgroup><tr>\
+         <col class=\"w13\"><col class=\"w21\"><col class=\"w22\"><col class=\"w22\">\
+         <col class=\"w46\"><col class=\"w16\"><col></colgroup><tr>\
          <th>日志序号<br><span class=\"en\">log index</span></th><th>环节<br><span class=\"en\">event</span></th>\
          <th>记录时间（北京时间）<br><span class=\"en\">logged (CST)</span></th>\
          <th>设备时间<br><span class=\"en\">device time</span></th><th>签名单位 / 设备<br><span class=\"en\">signed by</span></th>\

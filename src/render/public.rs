@@ -1,13 +1,15 @@
 //! The public disclosure page (`/public/facilities`): every licensed facility's capacities
 //! and their use this year, Chinese first with English beside, in the web app's colours. It
 //! is built for a phone first (one column of cards, nothing wider than the screen down to
-//! 360 px) and needs no script: each facility's capacity use is drawn as CSS bars (treated
+//! 360 px) and needs no script nor `style` attribute: each facility's capacity use is drawn as
+//! CSS bars, their lengths rules of the page's stylesheet (treated
 //! this year against the licensed capacity, with the pro-rata mark for the date and the
 //! permit's limit), and a facility that treats more than its permit is flagged, as the
 //! `capacity_exceeded` alert rule counts it (the year's treatment past the annual capacity, a
 //! day's past the daily one, or treatment by a method the permits give no capacity for).
 //! Masses in tonnes with one decimal, from integer grams.
 
+use std::collections::BTreeSet;
 use std::fmt::Write;
 
 use chrono::NaiveDate;
@@ -80,9 +82,13 @@ fn bar(m: &MethodLine) -> Option<Bar> {
     })
 }
 
-/// `part` of `whole` as a CSS percentage with one decimal.
-fn css_share(part: u64, whole: u64) -> String {
-    let tenths = part.min(whole) * 1000 / whole.max(1);
+/// `part` of `whole` in tenths of a percent (at most 1000).
+fn tenths(part: u64, whole: u64) -> u64 {
+    part.min(whole) * 1000 / whole.max(1)
+}
+
+/// Tenths of a percent as a CSS percentage with one decimal.
+fn css_percent(tenths: u64) -> String {
     format!("{}.{}%", tenths / 10, tenths % 10)
 }
 
@@ -130,14 +136,10 @@ footer{max-width:72rem;margin:0 auto;padding:1rem;font-size:.85rem;color:var(--m
 /// The page as a complete HTML document.
 pub fn page(date: NaiveDate, facilities: &[PublicFacility]) -> String {
     let mut h = String::with_capacity(16 * 1024);
+    let mut bars = Bars::default();
     let _ = write!(
         h,
-        "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <meta name=\"theme-color\" content=\"#0f5132\">\
-         <link rel=\"icon\" href=\"/icons/icon.svg\" type=\"image/svg+xml\">\
-         <title>危险废物利用处置设施能力公开 · Facility capacity disclosure</title><style>{CSS}</style></head><body>\
-         <header class=\"site-header\"><div class=\"bar\"><a class=\"brand\" href=\"/\"><span class=\"brand-name\">hwtrace</span>\
+        "<header class=\"site-header\"><div class=\"bar\"><a class=\"brand\" href=\"/\"><span class=\"brand-name\">hwtrace</span>\
          <span class=\"brand-tagline\">危险废物全过程追溯 · 一物一码</span></a>\
          <nav><a href=\"/api/v1/public/facilities?date={date}\">JSON</a><a href=\"/#/catalogue\">名录 <span class=\"en\">catalogue</span></a></nav>\
          </div></header><main>\
@@ -180,16 +182,60 @@ pub fn page(date: NaiveDate, facilities: &[PublicFacility]) -> String {
          <div class=\"facilities\">",
     );
     for f in facilities {
-        facility(&mut h, f);
+        facility(&mut h, f, &mut bars);
     }
     h.push_str(
         "</div></main><footer>数据仅含许可能力与处置量，不含产生单位等企业信息。\
          <span class=\"en\">Capacities and quantities only; no enterprise-private data.</span></footer></body></html>",
     );
-    h
+    format!(
+        "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <meta name=\"theme-color\" content=\"#0f5132\">\
+         <link rel=\"icon\" href=\"/icons/icon.svg\" type=\"image/svg+xml\">\
+         <title>危险废物利用处置设施能力公开 · Facility capacity disclosure</title><style>{CSS}{}</style></head><body>{h}",
+        bars.css()
+    )
 }
 
-fn facility(h: &mut String, f: &PublicFacility) {
+/// The bars' lengths and positions drawn on a page: each a class (`w833`: width 83.3 %,
+/// `l833`: left at 83.3 %) whose rule goes into the page's one stylesheet, so the page has no
+/// `style` attribute (its Content-Security-Policy allows its stylesheet by hash only,
+/// `http::security`).
+#[derive(Default)]
+struct Bars {
+    widths: BTreeSet<u64>,
+    lefts: BTreeSet<u64>,
+}
+
+impl Bars {
+    /// The class of a bar `part` of `whole` long.
+    fn width(&mut self, part: u64, whole: u64) -> String {
+        let t = tenths(part, whole);
+        self.widths.insert(t);
+        format!("w{t}")
+    }
+
+    /// The class of a mark at `part` of `whole`.
+    fn left(&mut self, part: u64, whole: u64) -> String {
+        let t = tenths(part, whole);
+        self.lefts.insert(t);
+        format!("l{t}")
+    }
+
+    fn css(&self) -> String {
+        let mut css = String::new();
+        for t in &self.widths {
+            let _ = write!(css, ".w{t}{{width:{}}}", css_percent(*t));
+        }
+        for t in &self.lefts {
+            let _ = write!(css, ".l{t}{{left:{}}}", css_percent(*t));
+        }
+        css
+    }
+}
+
+fn facility(h: &mut String, f: &PublicFacility, bars: &mut Bars) {
     let over = f.reconciliation.methods.iter().any(over_permit);
     let _ = write!(
         h,
@@ -217,7 +263,7 @@ fn facility(h: &mut String, f: &PublicFacility) {
     );
     h.push_str("<ul class=\"methods\">");
     for m in &f.reconciliation.methods {
-        method(h, m);
+        method(h, m, bars);
     }
     h.push_str("</ul>");
     if let Some(l) = &f.reconciliation.landfill {
@@ -233,7 +279,7 @@ fn facility(h: &mut String, f: &PublicFacility) {
     h.push_str("</section>");
 }
 
-fn method(h: &mut String, m: &MethodLine) {
+fn method(h: &mut String, m: &MethodLine, bars: &mut Bars) {
     let (zh, en) = method_names(&m.method);
     let over = over_permit(m);
     let ahead = m.utilisation_permille.is_some_and(|u| u > 1000);
@@ -258,21 +304,17 @@ fn method(h: &mut String, m: &MethodLine) {
             let _ = write!(
                 h,
                 "<div class=\"track\" role=\"img\" aria-label=\"{zh} {} / {en} {}\" data-used-permille=\"{}\">\
-                 <div class=\"fill\" style=\"width:{}\"></div>",
+                 <div class=\"fill {}\"></div>",
                 percent(Some(b.used)),
                 percent(Some(b.used)),
                 b.used,
-                css_share(b.used, scale)
+                bars.width(b.used, scale)
             );
             if let Some(p) = b.prorata {
-                let _ = write!(h, "<div class=\"mark\" style=\"left:{}\"></div>", css_share(p, scale));
+                let _ = write!(h, "<div class=\"mark {}\"></div>", bars.left(p, scale));
             }
             if scale > 1000 {
-                let _ = write!(
-                    h,
-                    "<div class=\"mark limit\" style=\"left:{}\"></div>",
-                    css_share(1000, scale)
-                );
+                let _ = write!(h, "<div class=\"mark limit {}\"></div>", bars.left(1000, scale));
             }
             let _ = write!(h, "</div><div class=\"caption\">{}</div>", b.caption);
         }
@@ -366,11 +408,14 @@ mod tests {
     fn a_bar_past_the_licence_stretches_the_scale_and_marks_the_limit() {
         let m = line("physico_chemical", 1_000_000, 1_200_000);
         let mut h = String::new();
-        method(&mut h, &m);
+        let mut bars = Bars::default();
+        method(&mut h, &m, &mut bars);
         // 120 % used: the bar fills the track, the limit sits at 1000/1200 of it.
         assert!(h.contains("data-used-permille=\"1200\""), "{h}");
-        assert!(h.contains("class=\"fill\" style=\"width:100.0%\""), "{h}");
-        assert!(h.contains("class=\"mark limit\" style=\"left:83.3%\""), "{h}");
+        assert!(h.contains("class=\"fill w1000\""), "{h}");
+        assert!(h.contains("class=\"mark limit l833\""), "{h}");
+        assert_eq!(bars.css(), ".w1000{width:100.0%}.l416{left:41.6%}.l833{left:83.3%}");
+        assert!(!h.contains("style="), "{h}");
         assert!(h.contains("data-over=\"true\"") && h.contains("物化处理"), "{h}");
         assert!(!h.contains(">physico_chemical<"), "the raw code is shown: {h}");
     }

@@ -17,8 +17,6 @@ use crate::domain::{text, District, Refusal, Uscc, UserRole};
 use crate::store::{Db, StoreError, StoreResult};
 use crate::time::{now, now_rfc3339, rfc3339};
 
-pub const MIN_PASSWORD_LEN: usize = 10;
-pub const MAX_PASSWORD_LEN: usize = 256;
 /// A browser session lasts this long after login.
 pub const SESSION_TTL_HOURS: i64 = 12;
 /// Most API tokens one user may hold.
@@ -74,22 +72,9 @@ fn check_username(u: &str) -> Result<String, Refusal> {
     }
 }
 
-fn check_password(p: &str) -> Result<(), Refusal> {
-    let n = p.chars().count();
-    if (MIN_PASSWORD_LEN..=MAX_PASSWORD_LEN).contains(&n) {
-        Ok(())
-    } else {
-        Err(Refusal::invalid(
-            "weak_password",
-            format!("password must be {MIN_PASSWORD_LEN}-{MAX_PASSWORD_LEN} characters"),
-            format!("密码长度应为{MIN_PASSWORD_LEN}-{MAX_PASSWORD_LEN}个字符"),
-        ))
-    }
-}
-
 fn check_new_user(n: &NewUser) -> Result<CheckedUser, Refusal> {
     let username = check_username(&n.username)?;
-    check_password(&n.password)?;
+    crate::domain::password::check(&n.password, &username)?;
     let display_name = text::required("display_name", &n.display_name, 64)?;
     let role = UserRole::parse(&n.role)?;
     let enterprise = n.enterprise.as_deref().map(Uscc::parse).transpose()?;

@@ -21,6 +21,7 @@ pub mod reconcile;
 pub mod registry;
 pub mod reports;
 pub mod search;
+pub mod throttle;
 pub mod transporters;
 
 use std::sync::Arc;
@@ -46,6 +47,8 @@ pub struct AppState {
     catalogue: Arc<Catalogue>,
     /// The working-day calendar as at start-up (`calendar load` needs the service stopped).
     calendar: Arc<WorkCalendar>,
+    /// Failed logins per account and per address, in memory.
+    pub login_throttle: Arc<throttle::LoginThrottle>,
 }
 
 impl AppState {
@@ -53,6 +56,7 @@ impl AppState {
         AppState {
             db,
             log,
+            login_throttle: Arc::new(throttle::LoginThrottle::new(config.login_limits.clone())),
             config: Arc::new(config),
             catalogue: Arc::new(catalogue),
             calendar: Arc::new(calendar),

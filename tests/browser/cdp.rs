@@ -26,10 +26,15 @@
 //! - **Eyes.** [`Browser::screenshot`] of the viewport, the full page or one element, at any
 //!   scale; [`Browser::save_screenshot_as`] writes it to a path; [`Browser::idb_records`] reads
 //!   an IndexedDB object store through the page (CryptoKeys and bytes made JSON-safe).
+//! - **Downloads.** [`Browser::download`] clicks a download link and answers the saved file.
 //! - **A printer.** [`Browser::capture_prints`] makes `window.print()` (in any frame) record
 //!   the printed document instead of opening a dialog; [`Browser::printed_png`] renders the
 //!   page with print media (as the printer gets it) to a PNG whose QR codes
 //!   `media::decode_qr` reads; [`Browser::print_pdf`] answers Chromium's PDF of it.
+//! - **The page's policy.** Every document of the page (frames included) reports each
+//!   Content-Security-Policy violation (`securitypolicyviolation`) to this client; a violation
+//!   fails the test as a JS error does ([`Browser::assert_no_js_errors`], which every story
+//!   runs at its end), and [`Browser::csp_violations`] takes the ones so far.
 //! - **Patience.** [`Browser::wait_for`] (20 s) and [`Browser::wait_for_within`] (any
 //!   deadline), [`Browser::wait_ready`] for the app's `data-ready` hook, [`Browser::goto`] for
 //!   a page that is not the app.
@@ -193,6 +198,10 @@ pub struct Browser {
     /// Uncaught exceptions, unhandled rejections and `console.error` calls of the page and of
     /// its workers.
     js_errors: Vec<String>,
+    /// Content-Security-Policy violations reported by the page's documents ([`CSP_HOOK`]).
+    csp_violations: Vec<String>,
+    /// Downloads the browser finished since [`Browser::download`] last looked (their guids).
+    downloads: Vec<String>,
     stderr_tail: Arc<Mutex<VecDeque<String>>>,
     /// What the user's hands did so far (the clicks a story needs are counted, not guessed).
     gestures: Gestures,
@@ -303,6 +312,8 @@ impl Browser {
             workers: Vec::new(),
             offline: false,
             js_errors: Vec::new(),
+            csp_violations: Vec::new(),
+            downloads: Vec::new(),
             stderr_tail: tail,
             gestures: Gestures::default(),
             profile,
@@ -336,6 +347,9 @@ impl Browser {
         browser.session = attached["sessionId"].as_str().expect("sessionId").to_owned();
         browser.send("Runtime.enable", json!({}));
         browser.send("Page.enable", json!({}));
+        // Every document (and frame) from now on reports its policy violations.
+        browser.send("Runtime.addBinding", json!({"name": CSP_BINDING}));
+        browser.send("Page.addScriptToEvaluateOnNewDocument", json!({"source": CSP_HOOK}));
         // Network emulation only applies to a session with the Network domain on.
         browser.send("Network.enable", json!({}));
         browser.emulate_device();
@@ -569,6 +583,14 @@ impl Browser {
                     args.join(" ")
                 ));
             }
+            "Runtime.bindingCalled" if params["name"] == CSP_BINDING => {
+                let report = params["payload"].as_str().unwrap_or_default();
+                self.csp_violations.push(format!("{source}{report}"));
+            }
+            "Browser.downloadProgress" if params["state"] == "completed" => {
+                self.downloads
+                    .push(params["guid"].as_str().unwrap_or_default().to_owned());
+            }
             "Target.attachedToTarget" => {
                 let session = params["sessionId"].as_str().unwrap_or_default().to_owned();
                 let kind = params["targetInfo"]["type"].as_str().unwrap_or_default();
@@ -713,8 +735,8 @@ impl Browser {
             if Instant::now() >= until {
                 let page = self.snapshot();
                 panic!(
-                    "timed out after {deadline:?} waiting for {what}\n  condition: {condition}\n{page}\n  JS errors: {:?}",
-                    self.js_errors
+                    "timed out after {deadline:?} waiting for {what}\n  condition: {condition}\n{page}\n  JS errors: {:?}\n  CSP violations: {:?}",
+                    self.js_errors, self.csp_violations
                 );
             }
             std::thread::sleep(POLL_INTERVAL);
@@ -1070,6 +1092,37 @@ impl Browser {
         serde_json::from_value(v["records"].clone()).expect("a list of records")
     }
 
+    // ------------------------------------------------------------------ downloads
+
+    /// Clicks the download link `selector` (from script, so a link out of sight works too)
+    /// and answers the bytes of the file the browser saved: what the user gets.
+    pub fn download(&mut self, selector: &str) -> Vec<u8> {
+        let dir = self.profile.path().join("downloads");
+        std::fs::create_dir_all(&dir).expect("a downloads folder");
+        self.call(
+            None,
+            "Browser.setDownloadBehavior",
+            json!({"behavior": "allowAndName", "downloadPath": dir, "eventsEnabled": true}),
+        );
+        self.pump();
+        self.downloads.clear();
+        self.eval(&format!("document.querySelector({}).click()", js(selector)));
+        let until = Instant::now() + WAIT_DEADLINE;
+        loop {
+            self.pump();
+            if let Some(guid) = self.downloads.pop() {
+                return std::fs::read(dir.join(&guid)).unwrap_or_else(|e| panic!("the download of {selector}: {e}"));
+            }
+            if Instant::now() >= until {
+                panic!(
+                    "no download from {selector} within {WAIT_DEADLINE:?}\n{}",
+                    self.snapshot()
+                );
+            }
+            std::thread::sleep(POLL_INTERVAL);
+        }
+    }
+
     // ------------------------------------------------------------------ printing
 
     /// From now on (this document and every later one, in every frame), `window.print()`
@@ -1113,7 +1166,8 @@ impl Browser {
         data_encoding::BASE64.decode(data.as_bytes()).expect("base64 PDF")
     }
 
-    /// Fails the test if the page threw, rejected a promise unhandled, or logged an error.
+    /// Fails the test if the page threw, rejected a promise unhandled, logged an error, or
+    /// broke its Content-Security-Policy.
     pub fn assert_no_js_errors(&mut self) {
         self.pump();
         assert!(
@@ -1121,6 +1175,19 @@ impl Browser {
             "the page reported JS errors: {:#?}",
             self.js_errors
         );
+        assert!(
+            self.csp_violations.is_empty(),
+            "the page broke its Content-Security-Policy: {:#?}",
+            self.csp_violations
+        );
+    }
+
+    /// The Content-Security-Policy violations reported since the last call (taken: they no
+    /// longer fail [`Browser::assert_no_js_errors`]). Each is `{directive, blocked, source,
+    /// sample, document}` as JSON text.
+    pub fn csp_violations(&mut self) -> Vec<String> {
+        self.pump();
+        std::mem::take(&mut self.csp_violations)
     }
 }
 
@@ -1206,6 +1273,22 @@ fn unwrap_answer(answer: Value) -> Result<Value, Value> {
 
 /// Replaces `window.print` in a document by a recorder; the record is kept by the top
 /// document (same origin), or by the frame itself.
+/// The binding through which documents report policy violations.
+const CSP_BINDING: &str = "__hwtraceCspViolation";
+
+/// Run in every document before its own scripts: each `securitypolicyviolation` (an inline
+/// script or style refused, a resource from elsewhere, a frame...) goes to [`CSP_BINDING`].
+const CSP_HOOK: &str = r#"(() => {
+    window.addEventListener('securitypolicyviolation', (e) => {
+        const report = JSON.stringify({
+            directive: e.effectiveDirective, blocked: e.blockedURI,
+            source: e.sourceFile + ':' + e.lineNumber + ':' + e.columnNumber,
+            sample: e.sample, document: location.href,
+        });
+        try { window.__hwtraceCspViolation(report); } catch (err) { console.error('CSP violation: ' + report); }
+    }, true);
+})()"#;
+
 const PRINT_HOOK: &str = r#"(() => {
     const record = () => {
         let top = window;

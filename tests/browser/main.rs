@@ -18,6 +18,7 @@ mod infra;
 mod media;
 mod oversight;
 mod oversight_links;
+mod policy;
 mod register;
 mod site;
 mod verify;

@@ -7,13 +7,18 @@ import { state } from './state.js';
 
 export const $ = (sel) => document.querySelector(sel);
 
-/** h('a', {href, class, dataset: {...}, onclick}, ...children): children are Nodes or text. */
+/**
+ * h('a', {href, class, dataset: {...}, style, onclick}, ...children): children are Nodes or
+ * text. `style` is set through the element's style object, which the Content-Security-Policy
+ * allows (a `style` attribute it refuses: no inline styles, src/http/security.rs).
+ */
 export function h(tag, attrs, ...children) {
   const el = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs || {})) {
     if (v === null || v === undefined || v === false) continue;
     if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
     else if (k === 'dataset') Object.assign(el.dataset, v);
+    else if (k === 'style') el.style.cssText = String(v);
     else el.setAttribute(k, v === true ? '' : String(v));
   }
   for (const c of children.flat(Infinity)) {

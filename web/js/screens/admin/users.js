@@ -6,7 +6,8 @@ import { t, register, pick } from '../../core/i18n.js';
 import { h, field, options, section, submitButton, dataTable, time } from '../../core/dom.js';
 import { created } from '../../core/router.js';
 import { ensureRefs } from '../../core/state.js';
-import { onSubmit } from '../../core/forms.js';
+import { onSubmit, refusalField, FieldErrors } from '../../core/forms.js';
+import { errorText } from '../../core/feedback.js';
 import { isAdmin } from '../../core/roles.js';
 import { districtName, userRoleName } from '../../core/names.js';
 
@@ -66,10 +67,20 @@ function userForm(enterprises) {
     const body = { username: v.username, password: v.password, display_name: v.display_name, role: v.role };
     if (v.enterprise) body.enterprise = v.enterprise.toUpperCase();
     if (v.district) body.district = v.district;
-    await api.createUser(body);
+    try {
+      await api.createUser(body);
+    } catch (e) {
+      // The server says why a password or username is refused; it goes under that field.
+      const onField = e instanceof api.ApiError && refusalField(form, e, { codes: USER_FIELDS, text: () => errorText(e) });
+      if (onField) throw new FieldErrors([onField]);
+      throw e;
+    }
     await created();
   });
 }
+
+/** Refusals of a new user that concern one field. */
+const USER_FIELDS = { weak_password: 'password', bad_username: 'username', username_taken: 'username' };
 
 export const routes = [
   {

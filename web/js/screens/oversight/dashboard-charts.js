@@ -132,13 +132,20 @@ const categoryLabel = () => ({
   width: narrow() ? 96 : 220, overflow: 'truncate', lineHeight: 15, interval: 0,
 });
 
+/**
+ * Tooltips drawn on the canvas, not as HTML: ECharts' HTML tooltips are strings with `style`
+ * attributes, which the Content-Security-Policy refuses, and names from the server would be
+ * HTML in them.
+ */
+const TIP = { trigger: 'axis', confine: true, renderMode: 'richText' };
+
 function base(extra) {
   return {
     color: PALETTE,
     animation: false,
     grid: { left: 8, right: 32, top: 48, bottom: 8, containLabel: true },
     legend: { top: 0, type: 'scroll' },
-    tooltip: { trigger: 'axis', confine: true },
+    tooltip: TIP,
     ...extra,
   };
 }
@@ -163,7 +170,7 @@ export const SPECS = {
       rows: annual,
       height: rowsHeight(annual.length),
       option: base({
-        tooltip: { trigger: 'axis', confine: true, valueFormatter: tonnesTip },
+        tooltip: { ...TIP, valueFormatter: tonnesTip },
         yAxis: { type: 'category', inverse: true, data: annual.map(cat), axisLabel: categoryLabel() },
         xAxis: { type: 'value', name: t('dash.tonnes_axis'), splitNumber: 4, axisLabel: { formatter: tonnesAxis, hideOverlap: true } },
         series: [
@@ -199,7 +206,7 @@ export const SPECS = {
         rows: daily,
         height: rowsHeight(daily.length),
         option: base({
-          tooltip: { trigger: 'axis', confine: true, valueFormatter: tonnesTip },
+          tooltip: { ...TIP, valueFormatter: tonnesTip },
           yAxis: { type: 'category', inverse: true, data: daily.map(cat), axisLabel: categoryLabel() },
           xAxis: { type: 'value', name: t('dash.tonnes_axis'), splitNumber: 4, axisLabel: { formatter: (g) => String(g / 1e6), hideOverlap: true } },
           series: [
@@ -232,7 +239,7 @@ export const SPECS = {
       title: t('dash.flows'),
       rows: m,
       option: base({
-        tooltip: { trigger: 'axis', confine: true, valueFormatter: tonnesTip },
+        tooltip: { ...TIP, valueFormatter: tonnesTip },
         xAxis: { type: 'category', data: m.map((x) => x.month) },
         yAxis: { type: 'value', name: t('dash.tonnes_axis'), axisLabel: { formatter: tonnesAxis } },
         series: keys.map(([k, label]) => ({ id: k, name: t(label), type: 'bar', barMaxWidth: 28, data: m.map((x) => x[k]) })),
@@ -260,10 +267,10 @@ export const SPECS = {
         animation: false,
         color: PALETTE,
         tooltip: {
-          trigger: 'item', confine: true,
+          ...TIP, trigger: 'item',
           formatter: (p) => (p.dataType === 'edge'
-            ? `${nodeName(p.data.source)} → ${nodeName(p.data.target)}<br>${formatTonnes(p.data.value)}`
-            : `${nodeName(p.name)}<br>${formatTonnes(p.value)}`),
+            ? `${nodeName(p.data.source)} → ${nodeName(p.data.target)}\n${formatTonnes(p.data.value)}`
+            : `${nodeName(p.name)}\n${formatTonnes(p.value)}`),
         },
         series: [{
           id: 'sankey',
@@ -306,7 +313,7 @@ export const SPECS = {
         medical_permille: x.medical.disposal_permille,
       })),
       option: base({
-        tooltip: { trigger: 'axis', confine: true, valueFormatter: (p) => formatPermille(p) },
+        tooltip: { ...TIP, valueFormatter: (p) => formatPermille(p) },
         xAxis: { type: 'category', data: m.map((x) => x.month) },
         yAxis: { type: 'value', min: 0, max: (v) => Math.max(1000, v.max), axisLabel: { formatter: permilleAxis } },
         series: series.map(([k, label], i) => ({
@@ -367,7 +374,7 @@ export const SPECS = {
       title: t('dash.stock'),
       rows: lines.map((l, i) => ({ ...l, label: labels[i] })),
       option: base({
-        tooltip: { trigger: 'axis', confine: true, valueFormatter: tonnesTip },
+        tooltip: { ...TIP, valueFormatter: tonnesTip },
         xAxis: { type: 'category', data: labels },
         yAxis: { type: 'value', name: t('dash.tonnes_axis'), axisLabel: { formatter: (g) => tonnes(g) } },
         series: [
