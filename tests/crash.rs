@@ -67,7 +67,7 @@ impl Rng {
 
 /// One device sends `generate` events one after another until the server stops answering;
 /// answers the receipts it got.
-async fn send_until_killed(base: String, device: Device, waste: &'static str) -> Vec<Ack> {
+async fn send_until_killed(base: &str, device: &Device, waste: &'static str) -> Vec<Ack> {
     let http = reqwest::Client::builder()
         .timeout(Duration::from_secs(20))
         .build()
@@ -112,28 +112,25 @@ async fn acknowledged_entries_survive_sigkill_at_random_moments() {
         .generator("g3", "91500110MA6CRD001")
         .build()
         .await;
-    let devices: Vec<Device> = (0..SENDERS).map(|i| cast[&format!("g{i}")].device.clone()).collect();
-    app.stop().await;
+    let devices: Vec<&Device> = (0..SENDERS).map(|i| &cast[&format!("g{i}")].device).collect();
+    app.stop().await; // the binary takes the database's lock from here on
 
     let mut rng = Rng(7);
     let mut acks: Vec<Ack> = Vec::new();
     let started = Instant::now();
     for round in 0..KILLS {
         let (mut child, base) = serve(&db);
-        let senders: Vec<_> = devices
-            .iter()
-            .enumerate()
-            .map(|(i, d)| {
-                let waste = ["900-249-08", "900-252-12"][i % 2];
-                tokio::spawn(send_until_killed(base.clone(), d.clone(), waste))
-            })
-            .collect();
-        // Kill at a random moment: early (start-up, first batches) or under full load.
-        tokio::time::sleep(Duration::from_millis(20 + rng.below(400))).await;
-        child.kill().unwrap(); // SIGKILL
-        child.wait().unwrap();
-        for s in senders {
-            acks.extend(s.await.unwrap());
+        let wait = Duration::from_millis(20 + rng.below(400));
+        let killer = async {
+            // Kill at a random moment: early (start-up, first batches) or under full load.
+            tokio::time::sleep(wait).await;
+            child.kill().unwrap(); // SIGKILL
+            child.wait().unwrap();
+        };
+        let send = |i: usize| send_until_killed(&base, devices[i], ["900-249-08", "900-252-12"][i % 2]);
+        let ((), a, b, c, d) = tokio::join!(killer, send(0), send(1), send(2), send(3));
+        for got in [a, b, c, d] {
+            acks.extend(got);
         }
         assert!(
             round < 3 || !acks.is_empty(),
