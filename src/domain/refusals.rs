@@ -192,6 +192,7 @@ refusals! {
     "approval_scope" Forbidden, InWriter "the approval does not list a waste code of the transfer" "该批准未列入本次转移的废物代码";
     "approval_exceeded" Forbidden, InWriter "the transfer would take the approval beyond its approved quantity" "本次转移将超过批准数量";
     // ---- signed events: envelope and keys (before the writer) ------------------------------
+    "bad_base64" Invalid, No "the envelope's payload or a signature is not standard base64" "信封的payload或签名不是标准Base64编码";
     "wrong_payload_type" Invalid, No "the envelope's payloadType is not application/vnd.hwtrace.event+json" "信封的payloadType不是application/vnd.hwtrace.event+json";
     "no_signatures" Invalid, No "the envelope carries no signature" "信封没有签名";
     "too_many_signatures" Invalid, No "the envelope carries more signatures than any event needs" "信封签名数量超过上限";

@@ -165,7 +165,7 @@ fn admin_only(auth: &Auth) -> Result<(), Refusal> {
 /// 5 working days, expired permits) are opened, those no longer holding resolved. Answers
 /// how many items were looked at.
 #[utoipa::path(post, path = "/api/v1/alerts/sweep", tag = "alerts",
-    responses((status = 200, body = u64), (status = 403, body = ErrorBody)),
+    responses((status = 200, body = u64, content_type = "application/json"), (status = 403, body = ErrorBody)),
     security(("session" = []), ("bearer" = [])))]
 pub async fn sweep(State(st): State<AppState>, auth: Auth) -> ApiResult<Json<u64>> {
     admin_only(&auth)?;

@@ -36,7 +36,8 @@ pub struct EnterpriseList {
 
 /// Enterprises the caller may see: all (admin), its district (regulator) or its own.
 #[utoipa::path(get, path = "/api/v1/enterprises", tag = "registry", params(EnterpriseFilter),
-    responses((status = 200, body = EnterpriseList), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)),
+    responses((status = 200, body = EnterpriseList), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 422, body = ErrorBody)),
     security(("session" = []), ("bearer" = [])))]
 pub async fn list_enterprises(
     State(st): State<AppState>,
