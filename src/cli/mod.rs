@@ -317,6 +317,7 @@ pub async fn run() -> anyhow::Result<()> {
 async fn reconcile(db: PathBuf, facility: String, date: Option<chrono::NaiveDate>) -> anyhow::Result<()> {
     use crate::audit::{DbSource, Source};
     let date = date.unwrap_or_else(|| crate::time::cst_date(crate::time::now()));
+    let date = crate::domain::day::in_range("--date", date).map_err(|r| anyhow::anyhow!("{}", r.message))?;
     let text = tokio::task::spawn_blocking(move || -> anyhow::Result<String> {
         let source = DbSource::open(&db)?;
         let conn = source.database().context("the database source has no connection")?;

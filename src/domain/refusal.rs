@@ -26,6 +26,8 @@ pub enum RefusalKind {
     UnsupportedMedia,
     /// The endpoint does not take the request's method.
     MethodNotAllowed,
+    /// The client stopped sending its request before the end.
+    Timeout,
     /// A failure of the service itself; details are logged, never sent.
     Internal,
 }
