@@ -192,3 +192,139 @@ async fn a_body_that_stops_arriving_is_answered_408() {
     let (status, body) = parse_answer(&raw);
     assert_eq!((status, body["error"].as_str()), (408, Some("body_timeout")), "{body}");
 }
+
+/// What a connection does within `PATIENCE` while the client trickles a header byte every
+/// 200 ms: `true` if the service closed it.
+async fn closed_while_trickling(conn: &TcpStream) -> bool {
+    let mut buf = [0u8; 1024];
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    while tokio::time::Instant::now() < deadline {
+        tokio::select! {
+            r = read(conn, &mut buf) => match r {
+                Ok(0) | Err(_) => return true,
+                Ok(_) => {}
+            },
+            () = tokio::time::sleep(Duration::from_millis(200)) => {
+                if write_all(conn, b"x").await.is_err() {
+                    return true;
+                }
+            }
+        }
+    }
+    false
+}
+
+/// Slowloris: clients that send a request's headers a byte at a time, or say nothing at all,
+/// are closed after the header read timeout (1 s here); meanwhile others are served.
+#[tokio::test]
+async fn slowloris_connections_are_closed_after_the_header_read_timeout() {
+    let app = spawn_with(|c| {
+        c.header_read_timeout = Duration::from_secs(1);
+        c.idle_timeout = Duration::from_secs(60);
+    })
+    .await;
+    let addr = app.addr;
+    let slow: Vec<_> = (0..20)
+        .map(|_| {
+            tokio::spawn(async move {
+                let conn = TcpStream::connect(addr).await.unwrap();
+                write_all(&conn, b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+                    .await
+                    .unwrap();
+                closed_while_trickling(&conn).await
+            })
+        })
+        .collect();
+    let silent = TcpStream::connect(app.addr).await.unwrap();
+    let (_, body) = app.anonymous().get("/api/v1/health").await;
+    assert_eq!(body["status"], "ok", "{body}");
+    for client in slow {
+        assert!(client.await.unwrap(), "a slowloris connection stayed open");
+    }
+    // Says nothing: closed as well (`read_to_close` fails the test otherwise).
+    read_to_close(&silent).await;
+}
+
+/// Reads one whole answer (headers and a Content-Length body) off a kept-alive connection.
+async fn read_answer(conn: &TcpStream) -> String {
+    let mut got = Vec::new();
+    let mut buf = [0u8; 8192];
+    loop {
+        let text = String::from_utf8_lossy(&got).into_owned();
+        if let Some((head, body)) = text.split_once("\r\n\r\n") {
+            let length: usize = head
+                .lines()
+                .find_map(|l| {
+                    l.to_ascii_lowercase()
+                        .strip_prefix("content-length: ")
+                        .map(str::to_owned)
+                })
+                .map_or(0, |n| n.trim().parse().unwrap());
+            if body.len() >= length {
+                return text;
+            }
+        }
+        let n = tokio::time::timeout(PATIENCE, read(conn, &mut buf))
+            .await
+            .expect("an answer in time")
+            .unwrap();
+        assert!(n > 0, "closed before the answer: {text}");
+        got.extend_from_slice(&buf[..n]);
+    }
+}
+
+/// A keep-alive connection is reused while requests come, and closed once it has been idle
+/// for the idle timeout (1 s here).
+#[tokio::test]
+async fn an_idle_keep_alive_connection_is_closed_after_the_idle_timeout() {
+    let app = spawn_with(|c| {
+        c.header_read_timeout = Duration::from_secs(60);
+        c.idle_timeout = Duration::from_secs(1);
+    })
+    .await;
+    let conn = TcpStream::connect(app.addr).await.unwrap();
+    for _ in 0..3 {
+        write_all(&conn, b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\n\r\n")
+            .await
+            .unwrap();
+        let answer = read_answer(&conn).await;
+        assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    let (rest, _) = read_to_close(&conn).await;
+    assert!(rest.is_empty(), "{rest:?}");
+}
+
+/// With a limit of two connections, a third waits in the listen queue, unanswered, until one
+/// of the two closes; then it is served.
+#[tokio::test]
+async fn connections_beyond_the_limit_wait_until_others_close() {
+    let app = spawn_with(|c| {
+        c.max_connections = 2;
+        c.header_read_timeout = Duration::from_secs(60);
+        c.idle_timeout = Duration::from_secs(60);
+    })
+    .await;
+    let first = TcpStream::connect(app.addr).await.unwrap();
+    let second = TcpStream::connect(app.addr).await.unwrap();
+    write_all(&second, b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+    assert!(read_answer(&second).await.starts_with("HTTP/1.1 200"));
+
+    let third = TcpStream::connect(app.addr).await.unwrap();
+    write_all(&third, b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+    let mut buf = [0u8; 64];
+    let early = tokio::time::timeout(Duration::from_millis(1500), read(&third, &mut buf)).await;
+    assert!(
+        early.is_err(),
+        "a third connection was served beyond the limit: {early:?}"
+    );
+
+    drop(first);
+    assert!(read_answer(&third).await.starts_with("HTTP/1.1 200"));
+    drop(second);
+    app.stop().await;
+}

@@ -9,6 +9,7 @@ mod approvals;
 pub mod body;
 mod cache;
 mod catalogue;
+pub mod connection;
 mod dashboard;
 mod enrolments;
 pub mod error;
