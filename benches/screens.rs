@@ -69,6 +69,8 @@ fn serve(o: &Options, dir: &std::path::Path) -> (Child, String) {
     if keys.is_dir() {
         let to = PathBuf::from(format!("{}.keys", db.display()));
         std::fs::create_dir_all(&to).unwrap();
+        // The service refuses a key directory group or others could read.
+        std::fs::set_permissions(&to, std::os::unix::fs::PermissionsExt::from_mode(0o700)).unwrap();
         for f in std::fs::read_dir(&keys).unwrap() {
             let f = f.unwrap();
             std::fs::copy(f.path(), to.join(f.file_name())).unwrap();

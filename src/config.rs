@@ -3,6 +3,7 @@
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
+use std::time::Duration;
 
 use crate::log::serverkeys::ServerKeySeeds;
 use crate::service::throttle::LoginLimits;
@@ -12,6 +13,13 @@ pub const DEFAULT_DB: &str = "hwtrace.db";
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 pub const DEFAULT_PUBLIC_URL: &str = "http://127.0.0.1:8080";
 pub const DEFAULT_ORIGIN: &str = "hwtrace.wansheng.example/log";
+/// Seconds a client has to send a request's headers, from its connection or its first byte.
+pub const DEFAULT_HEADER_READ_TIMEOUT_SECS: u64 = 10;
+/// Seconds a connection may stay silent: idle between requests, or stalled in a body or in
+/// reading its answer.
+pub const DEFAULT_IDLE_TIMEOUT_SECS: u64 = 60;
+/// Connections served at once; more wait in the listen queue until one closes.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 10_000;
 
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -42,6 +50,12 @@ pub struct Config {
     pub trusted_proxies: Vec<IpAddr>,
     /// Seeds of a new log's first keys (the demo's reproducible logs); `None`: random keys.
     pub key_seeds: Option<ServerKeySeeds>,
+    /// Time to send a request's headers (`http::server`).
+    pub header_read_timeout: Duration,
+    /// Time a connection may stay silent (`http::server`, `http::body`).
+    pub idle_timeout: Duration,
+    /// Connections served at once (`http::server`).
+    pub max_connections: usize,
 }
 
 impl Config {
@@ -61,6 +75,9 @@ impl Config {
             key_seeds: None,
             login_limits: LoginLimits::default(),
             trusted_proxies: Vec::new(),
+            header_read_timeout: Duration::from_secs(DEFAULT_HEADER_READ_TIMEOUT_SECS),
+            idle_timeout: Duration::from_secs(DEFAULT_IDLE_TIMEOUT_SECS),
+            max_connections: DEFAULT_MAX_CONNECTIONS,
         }
     }
 

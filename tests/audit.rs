@@ -170,6 +170,8 @@ fn copy_log() -> (TempDir, PathBuf) {
     fs::copy(&fx.db, &db).unwrap();
     let keys = key_dir(&db);
     fs::create_dir(&keys).unwrap();
+    // The service refuses a key directory group or others could read.
+    fs::set_permissions(&keys, std::os::unix::fs::PermissionsExt::from_mode(0o700)).unwrap();
     for e in fs::read_dir(key_dir(&fx.db)).unwrap() {
         let e = e.unwrap();
         fs::copy(e.path(), keys.join(e.file_name())).unwrap();

@@ -328,6 +328,47 @@ fn keys_rotate_and_revoke_and_loose_key_files_stop_the_start() {
     );
 }
 
+/// Regression (issue 12): the key directory's own mode was not checked (0777 was accepted);
+/// one open to group or others stops the start, saying how to fix it.
+#[test]
+fn a_key_directory_open_to_others_stops_the_start() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("hwtrace.db");
+    assert!(terminate(serve(&db, &[])).success());
+    let keys = dir.path().join("hwtrace.db.keys");
+    for mode in [0o777, 0o755] {
+        std::fs::set_permissions(&keys, std::fs::Permissions::from_mode(mode)).unwrap();
+        let mut child = Command::new(BIN)
+            .args(["serve", "--db", db.to_str().unwrap(), "--listen", "127.0.0.1:0"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let status = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break status;
+            }
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("serve started with its key directory in mode {mode:o}");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        let mut stderr = String::new();
+        std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+        assert!(!status.success(), "{mode:o}: {stderr}");
+        assert!(
+            stderr.contains("key directory") && stderr.contains("chmod 700"),
+            "{mode:o}: {stderr}"
+        );
+    }
+    std::fs::set_permissions(&keys, std::fs::Permissions::from_mode(0o700)).unwrap();
+    assert!(terminate(serve(&db, &[])).success());
+}
+
 fn reqwest_text(url: &str) -> String {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()

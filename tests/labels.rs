@@ -112,14 +112,48 @@ async fn a_rendered_png_decodes_and_verifies() {
         .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stdout).contains("FORGED"));
-    // A key list without the label key cannot vouch for anything.
+    // A key list without any label key cannot vouch for anything, nor accuse.
     std::fs::write(&keys_file, r#"{"keys":[]}"#).unwrap();
     let out = Command::new(BIN)
         .args(["verify-label", &texts[0], "--keys", keys_file.to_str().unwrap()])
         .output()
         .unwrap();
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stdout).contains("unknown label key"));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("holds no label key") && !stdout.contains("FORGED"),
+        "{stdout}"
+    );
+}
+
+/// Regression (issue 12): a label whose key ID bits were flipped was called "unknown label
+/// key"; it does not verify, so it is forged (SPEC §3.3), and the reason names the key.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn regression_a_label_with_flipped_key_id_bits_is_forged() {
+    let app = spawn_app().await;
+    let cast = cast(&app).await;
+    let (ent, phone) = (&cast["gen"].client, &cast["gen"].device);
+    let r = generate(ent, phone, 200).await;
+    let text = r["label"]["qr_text"].as_str().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (_, keys) = ent.get("/api/v1/keys").await;
+    let keys_file = dir.path().join("keys.json");
+    std::fs::write(&keys_file, keys.to_string()).unwrap();
+
+    let (head, b32) = text.rsplit_once('/').unwrap();
+    let mut raw = BASE32_NOPAD.decode(b32.as_bytes()).unwrap();
+    raw[2] ^= 0x10; // bytes 1-4 of the payload are the label key's ID
+    let altered = format!("{head}/{}", BASE32_NOPAD.encode(&raw));
+    let out = Command::new(BIN)
+        .args(["verify-label", &altered, "--keys", keys_file.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(!out.status.success(), "{stdout}");
+    assert!(
+        stdout.starts_with("FORGED") && stdout.contains("unknown label key"),
+        "{stdout}"
+    );
 }
 
 #[tokio::test]

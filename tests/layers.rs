@@ -92,3 +92,32 @@ fn the_http_handlers_write_no_sql() {
     );
     assert!(found.is_empty(), "{found:#?}");
 }
+
+/// Handlers take their input through the service's extractors (`http::extract`), whose
+/// refusals are the JSON error shape, never through axum's, whose refusals are plain text.
+#[test]
+fn the_http_handlers_use_the_services_extractors() {
+    let found: Vec<String> = sources("src/http")
+        .into_iter()
+        .filter(|(path, _)| !path.ends_with("extract.rs"))
+        .flat_map(|(path, text)| {
+            let text = text
+                .replace("ApiJson", "")
+                .replace("ApiPath", "")
+                .replace("ApiQuery", "");
+            [
+                "): Json<",
+                "): Path<",
+                "): Query<",
+                "): Form<",
+                "extract::Path",
+                "extract::Query",
+            ]
+            .into_iter()
+            .filter(|f| text.contains(f))
+            .map(|f| format!("{path}: {f}"))
+            .collect::<Vec<_>>()
+        })
+        .collect();
+    assert!(found.is_empty(), "{found:#?}");
+}

@@ -166,7 +166,7 @@ async fn path_parameters_are_exactly_the_templates_variables() {
 
 /// Regression: operations answered statuses their description did not list (404 and 413 on
 /// POST /api/v1/events, for one). Each operation is asked hostile questions — without
-/// credentials, with a malformed path, an unknown query parameter, a body that is not JSON,
+/// credentials, with a malformed path, a path not UTF-8, an unknown query parameter, a body that is not JSON,
 /// malformed JSON and a body over the limit — and every status it answers must be described.
 #[tokio::test]
 async fn every_status_an_operation_answers_is_described() {
@@ -183,9 +183,16 @@ async fn every_status_an_operation_answers_is_described() {
             let has_body = !op["requestBody"].is_null();
             let limit = if path.ends_with("/batch") { 32 } else { 1 } * 1024 * 1024;
             let garbage = path.replace(['{', '}'], "~");
+            let not_utf8: String = fill(path)
+                .split('/')
+                .zip(path.split('/'))
+                .map(|(filled, named)| if named.starts_with('{') { "%FF%FE" } else { filled })
+                .collect::<Vec<_>>()
+                .join("/");
             let mut probes: Vec<(&str, reqwest::RequestBuilder)> = vec![
                 ("anonymous", anonymous.request(m.clone(), &fill(path))),
                 ("malformed path", admin.request(m.clone(), &garbage)),
+                ("path not UTF-8", admin.request(m.clone(), &not_utf8)),
                 (
                     "unknown query",
                     admin.request(m.clone(), &format!("{}?zz_unknown=1", fill(path))),

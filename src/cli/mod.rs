@@ -8,7 +8,10 @@ use std::path::PathBuf;
 use anyhow::{bail, Context};
 use clap::{Parser, Subcommand};
 
-use crate::config::{Config, DEFAULT_DB, DEFAULT_LISTEN, DEFAULT_ORIGIN, DEFAULT_PUBLIC_URL};
+use crate::config::{
+    Config, DEFAULT_DB, DEFAULT_HEADER_READ_TIMEOUT_SECS, DEFAULT_IDLE_TIMEOUT_SECS, DEFAULT_LISTEN,
+    DEFAULT_MAX_CONNECTIONS, DEFAULT_ORIGIN, DEFAULT_PUBLIC_URL,
+};
 use crate::crypto::keys::KeyId;
 use crate::domain::calendar as workdays;
 use crate::http::server;
@@ -63,6 +66,20 @@ enum Command {
         #[arg(long, default_value_t = crate::service::ingest::DEFAULT_OFFLINE_WINDOW_DAYS,
               env = "HWTRACE_OFFLINE_WINDOW_DAYS", value_parser = clap::value_parser!(i64).range(1..=3650))]
         offline_window_days: i64,
+        /// Seconds a client has to send a request's headers, from its connection or from the
+        /// first byte of a request (slow clients that trickle headers are closed).
+        #[arg(long, default_value_t = DEFAULT_HEADER_READ_TIMEOUT_SECS, env = "HWTRACE_HEADER_READ_TIMEOUT_SECS",
+              value_parser = clap::value_parser!(u64).range(1..=3600))]
+        header_read_timeout_secs: u64,
+        /// Seconds a connection may stay silent: idle between requests, stalled in a body, or not
+        /// reading its answer.
+        #[arg(long, default_value_t = DEFAULT_IDLE_TIMEOUT_SECS, env = "HWTRACE_IDLE_TIMEOUT_SECS",
+              value_parser = clap::value_parser!(u64).range(1..=86400))]
+        idle_timeout_secs: u64,
+        /// Connections served at once; more wait in the listen queue until one closes.
+        #[arg(long, default_value_t = DEFAULT_MAX_CONNECTIONS as u32, env = "HWTRACE_MAX_CONNECTIONS",
+              value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+        max_connections: u32,
         /// Start with the demo: on a new database, first build the simulated year (seed 1, as
         /// `hwtrace demo`); then add the demo accounts (idempotent) and print how to log in.
         #[arg(long)]
@@ -291,6 +308,9 @@ pub async fn run() -> anyhow::Result<()> {
             trusted_proxies,
             origin,
             offline_window_days,
+            header_read_timeout_secs,
+            idle_timeout_secs,
+            max_connections,
             demo,
             demo_days,
             demo_scale,
@@ -301,6 +321,9 @@ pub async fn run() -> anyhow::Result<()> {
                 trusted_proxies,
                 origin,
                 offline_window_days,
+                header_read_timeout: std::time::Duration::from_secs(header_read_timeout_secs),
+                idle_timeout: std::time::Duration::from_secs(idle_timeout_secs),
+                max_connections: max_connections as usize,
                 ..Config::with_db(db)
             };
             let year = demo.then_some(demo::YearOptions {
@@ -387,6 +410,7 @@ pub async fn run() -> anyhow::Result<()> {
 async fn reconcile(db: PathBuf, facility: String, date: Option<chrono::NaiveDate>) -> anyhow::Result<()> {
     use crate::audit::{DbSource, Source};
     let date = date.unwrap_or_else(|| crate::time::cst_date(crate::time::now()));
+    let date = crate::domain::day::in_range("--date", date).map_err(|r| anyhow::anyhow!("{}", r.message))?;
     let text = tokio::task::spawn_blocking(move || -> anyhow::Result<String> {
         let source = DbSource::open(&db)?;
         let conn = source.database().context("the database source has no connection")?;

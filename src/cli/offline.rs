@@ -1,7 +1,9 @@
 //! Offline label verification, as a roadside inspector's device does it (SPEC §3.3): with a
 //! list of published keys (`GET /api/v1/keys`, saved to a file or fetched once), decode the QR
 //! text, find the label key by its ID and check the signature. No item data, no network
-//! needed at the moment of checking.
+//! needed at the moment of checking. A label that does not verify is forged, never "unknown":
+//! one whose key ID is none of the list's label keys included (its key ID bits flipped, say),
+//! with the reason and the advice to fetch the list again if it may be older than the label.
 
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
@@ -29,8 +31,6 @@ pub struct PublishedKey {
 pub enum OfflineRefusal {
     #[error("FORGED: {0}")]
     Forged(String),
-    #[error("unknown label key {0}: not among the keys given")]
-    UnknownKey(KeyId),
     #[error("not an hwtrace label: {0}")]
     Malformed(String),
     #[error("the key list is unusable: {0}")]
@@ -61,6 +61,9 @@ pub fn label_keys(list: &KeyList) -> Result<Vec<LabelKey>, OfflineRefusal> {
 /// Verifies a QR text against the label keys of `list`.
 pub fn verify(qr_text: &str, list: &KeyList) -> Result<LabelPayload, OfflineRefusal> {
     let keys = label_keys(list)?;
+    if keys.is_empty() {
+        return Err(OfflineRefusal::BadKeys("it holds no label key".into()));
+    }
     let (payload, sig) = label::parse_qr_text(qr_text).map_err(|e| match e {
         LabelError::BadItemCode | LabelError::BadHazardBits(_) | LabelError::BadForm(_) => {
             OfflineRefusal::Forged(format!("the label's data was altered: {e}"))
@@ -70,7 +73,7 @@ pub fn verify(qr_text: &str, list: &KeyList) -> Result<LabelPayload, OfflineRefu
     let (key, revoked) = keys
         .iter()
         .find(|(k, _)| k.key_id == payload.key_id)
-        .ok_or(OfflineRefusal::UnknownKey(payload.key_id))?;
+        .ok_or_else(|| unknown_key(payload.key_id, &keys))?;
     label::verify(&payload, &sig, |id| (id == key.key_id).then_some(key.public_key)).map_err(|e| match e {
         LabelError::BadSignature => OfflineRefusal::Forged("the signature does not match the label's data".into()),
         other => OfflineRefusal::Malformed(other.to_string()),
@@ -83,6 +86,18 @@ pub fn verify(qr_text: &str, list: &KeyList) -> Result<LabelPayload, OfflineRefu
         }
     }
     Ok(payload)
+}
+
+/// The verdict on a label that names a key the list does not have: forged (SPEC §3.3), with
+/// the keys that were given, since a list older than the label would not have its key.
+fn unknown_key(id: KeyId, keys: &[LabelKey]) -> OfflineRefusal {
+    let given: Vec<String> = keys.iter().map(|(k, _)| k.key_id.to_string()).collect();
+    OfflineRefusal::Forged(format!(
+        "signed with an unknown label key {id}, none of the {} label keys given ({}); \
+         if the key list may be older than the label, fetch it again from GET /api/v1/keys",
+        given.len(),
+        given.join(", ")
+    ))
 }
 
 /// A one-paragraph description of a verified label, for the command line.

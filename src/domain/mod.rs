@@ -5,6 +5,7 @@
 pub mod access;
 pub mod calendar;
 pub mod custody;
+pub mod day;
 pub mod event;
 pub mod hazard;
 pub mod item_code;

@@ -31,6 +31,8 @@ pub enum RefusalKind {
     Unavailable,
     /// The caller tried too often and must wait (failed logins); the answer says how long.
     Throttled,
+    /// The client stopped sending its request before the end.
+    Timeout,
     /// A failure of the service itself; details are logged, never sent.
     Internal,
 }

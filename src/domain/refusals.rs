@@ -77,8 +77,11 @@ refusals! {
     "unknown_field" Malformed, No "the body has a member this endpoint does not know" "请求体含有本接口不认识的字段";
     "bad_field" Malformed, No "a member of the body is missing or has the wrong type" "请求体字段缺失或类型错误";
     "bad_body" Malformed, No "the body could not be read" "无法读取请求体";
-    "body_too_large" TooLarge, No "the body is larger than the endpoint's limit (1 MiB; 32 MiB for a batch)" "请求体超过接口上限（1 MiB；批量为32 MiB）";
+    "body_too_large" TooLarge, No "the body is larger than the endpoint's limit, which the message gives in bytes (1,048,576; 33,554,432 for a batch of events)" "请求体超过接口上限，消息中给出字节数（1,048,576；批量事件为33,554,432）";
+    "body_timeout" Timeout, No "the client stopped sending the body (nothing came for the idle timeout, 60 s by default)" "客户端中断发送请求体（超过空闲时限，默认60秒）";
     "unsupported_media_type" UnsupportedMedia, No "the body is not sent as application/json" "请求体未以application/json发送";
+    "bad_path" Malformed, No "a path parameter that cannot be read (a percent-encoding that is not UTF-8, say)" "路径参数无法解析（如百分号编码不是UTF-8）";
+    "bad_request" Malformed, No "a request the service could not read, refused before any endpoint" "请求无法解析，在进入接口前被拒绝";
     "bad_query" Malformed, No "a malformed query string or an unknown query parameter" "查询参数格式错误或含未知参数";
     "bad_range" Malformed, No "a log range or proof request out of bounds (start, end, index, size, old, new)" "日志区间或证明请求越界";
     "no_route" NotFound, No "there is no endpoint at this path" "该路径不存在接口";
@@ -96,6 +99,7 @@ refusals! {
     "bad_limit" Invalid, No "a page size outside its bounds" "分页大小超出范围";
     "bad_year" Invalid, No "a year outside the years served" "年份超出可查询范围";
     "bad_date" Invalid, No "a date that is not YYYY-MM-DD" "日期不是YYYY-MM-DD格式";
+    "date_out_of_range" Invalid, No "a date before 1900 or after 2199" "日期早于1900年或晚于2199年";
     "bad_time" Invalid, No "a time that is not RFC 3339 with an offset" "时间不是带时区的RFC 3339格式";
     "bad_period" Invalid, No "a period whose start is after its end" "期间的开始晚于结束";
     "bad_parameter" Invalid, No "a parameter this request does not take in this combination" "本请求不接受该参数组合";

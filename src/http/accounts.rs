@@ -1,6 +1,6 @@
 //! Sessions, users and API tokens.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::error::{ApiResult, ErrorBody};
-use super::extract::{ApiJson, Auth, ClientAddr, Via, SESSION_COOKIE};
+use super::extract::{ApiJson, ApiPath, Auth, ClientAddr, Via, SESSION_COOKIE};
 use crate::service::accounts::{self, ApiToken, CreatedToken, NewUser, User, SESSION_TTL_HOURS};
 use crate::service::AppState;
 
@@ -156,7 +156,11 @@ pub async fn create_token(
     params(("id" = i64, Path, description = "token id")),
     responses((status = 204), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)),
     security(("session" = []), ("bearer" = [])))]
-pub async fn revoke_token(State(st): State<AppState>, auth: Auth, Path(id): Path<String>) -> ApiResult<StatusCode> {
+pub async fn revoke_token(
+    State(st): State<AppState>,
+    auth: Auth,
+    ApiPath(id): ApiPath<String>,
+) -> ApiResult<StatusCode> {
     let id: i64 = id.parse().map_err(|_| {
         crate::domain::Refusal::not_found(
             "unknown_token",

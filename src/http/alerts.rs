@@ -2,7 +2,7 @@
 //! triggers for the sweep and the self-audit (both also run periodically). Regulators
 //! acknowledge an alert with a signed `acknowledge` event (`POST /api/v1/events`).
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -10,7 +10,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::error::{ApiResult, ErrorBody};
-use super::extract::{ApiQuery, Auth};
+use super::extract::{ApiPath, ApiQuery, Auth};
 use crate::domain::access::Scope;
 use crate::domain::Refusal;
 use crate::service::alert_words;
@@ -117,7 +117,7 @@ pub async fn csv(State(st): State<AppState>, auth: Auth, ApiQuery(f): ApiQuery<A
     params(("id" = i64, Path, description = "The alert's number")),
     responses((status = 200, body = Alert), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
     security(("session" = []), ("bearer" = [])))]
-pub async fn get(State(st): State<AppState>, auth: Auth, Path(id): Path<String>) -> ApiResult<Json<Alert>> {
+pub async fn get(State(st): State<AppState>, auth: Auth, ApiPath(id): ApiPath<String>) -> ApiResult<Json<Alert>> {
     // A number that is not one names no alert: the same answer as an unknown one.
     let id: i64 = id.parse().map_err(|_| unknown_alert(&id))?;
     let caller = auth.caller;

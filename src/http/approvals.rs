@@ -2,14 +2,14 @@
 //! regulators of the issuer's province, seen by the regulators of either province and by the
 //! two parties.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::error::{ApiResult, ErrorBody};
-use super::extract::{ApiJson, Auth};
+use super::extract::{ApiJson, ApiPath, Auth};
 use crate::service::approvals::{self, Approval, NewApproval};
 use crate::service::AppState;
 
@@ -62,7 +62,7 @@ pub async fn list_approvals(State(st): State<AppState>, auth: Auth) -> ApiResult
 pub async fn get_approval(
     State(st): State<AppState>,
     auth: Auth,
-    Path(number): Path<String>,
+    ApiPath(number): ApiPath<String>,
 ) -> ApiResult<Json<Approval>> {
     let caller = auth.caller;
     Ok(Json(

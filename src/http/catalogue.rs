@@ -1,7 +1,7 @@
 //! Public reference endpoints: health, closed lists and districts, catalogue search and the
 //! whole catalogue (cacheable), the working-day calendar.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::Json;
@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::error::{ApiResult, ErrorBody};
-use super::extract::ApiQuery;
+use super::extract::{ApiPath, ApiQuery};
 use crate::domain::custody::{StateKind, DEFAULT_TOLERANCE_PPT, SCALE_SLACK_G};
 use crate::domain::event::{IncidentKind, ReceiveDecision, EVENT_TYPES};
 use crate::domain::hazard::hazard_names;
@@ -354,7 +354,7 @@ pub async fn all(State(st): State<AppState>, headers: HeaderMap) -> ApiResult<Re
 #[utoipa::path(get, path = "/api/v1/catalogue/{code}", tag = "reference",
     params(("code" = String, Path, description = "waste code NNN-NNN-NN")),
     responses((status = 200, body = CatalogueItem), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn entry(State(st): State<AppState>, Path(code): Path<String>) -> ApiResult<Json<CatalogueItem>> {
+pub async fn entry(State(st): State<AppState>, ApiPath(code): ApiPath<String>) -> ApiResult<Json<CatalogueItem>> {
     let digits = waste_digits(&code)?;
     let cat = st.catalogue();
     let found = cat.get(WasteCode::from_trusted_digits(digits)).ok_or_else(|| {

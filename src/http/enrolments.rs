@@ -3,14 +3,14 @@
 //! it, and the requester polls the answer. Who may do what is `domain::access`'s; the rows and
 //! the key registration are `service::enrolments`'.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::error::{ApiResult, ErrorBody};
-use super::extract::{ApiJson, ApiQuery, Auth};
+use super::extract::{ApiJson, ApiPath, ApiQuery, Auth};
 use crate::service::enrolments::{self, Decision, Enrolment, EnrolmentFilter, NewEnrolment};
 use crate::service::AppState;
 
@@ -68,7 +68,7 @@ pub async fn list(
     params(("id" = i64, Path, description = "The request's number")),
     responses((status = 200, body = Enrolment), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
     security(("session" = []), ("bearer" = [])))]
-pub async fn get(State(st): State<AppState>, auth: Auth, Path(id): Path<String>) -> ApiResult<Json<Enrolment>> {
+pub async fn get(State(st): State<AppState>, auth: Auth, ApiPath(id): ApiPath<String>) -> ApiResult<Json<Enrolment>> {
     let id = id_of(&id)?;
     let (caller, now) = (auth.caller, st.log.now());
     Ok(Json(
@@ -84,7 +84,11 @@ pub async fn get(State(st): State<AppState>, auth: Auth, Path(id): Path<String>)
     responses((status = 200, body = Enrolment), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody)),
     security(("session" = []), ("bearer" = [])))]
-pub async fn approve(State(st): State<AppState>, auth: Auth, Path(id): Path<String>) -> ApiResult<Json<Enrolment>> {
+pub async fn approve(
+    State(st): State<AppState>,
+    auth: Auth,
+    ApiPath(id): ApiPath<String>,
+) -> ApiResult<Json<Enrolment>> {
     let id = id_of(&id)?;
     let (caller, now, log) = (auth.caller, st.log.now(), st.log.clone());
     Ok(Json(
@@ -104,7 +108,7 @@ pub async fn approve(State(st): State<AppState>, auth: Auth, Path(id): Path<Stri
 pub async fn reject(
     State(st): State<AppState>,
     auth: Auth,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<Decision>,
 ) -> ApiResult<Json<Enrolment>> {
     let id = id_of(&id)?;

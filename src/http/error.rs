@@ -1,7 +1,9 @@
 //! The one place where refusals and failures become HTTP answers: a status code and the JSON
 //! body `{"error", "message", "message_zh"}`. Internal details are logged, never sent.
 
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::extract::Request;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Serialize;
@@ -70,6 +72,7 @@ pub fn status_of(kind: RefusalKind) -> StatusCode {
         RefusalKind::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
         RefusalKind::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         RefusalKind::Throttled => StatusCode::TOO_MANY_REQUESTS,
+        RefusalKind::Timeout => StatusCode::REQUEST_TIMEOUT,
         RefusalKind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
@@ -165,6 +168,84 @@ impl IntoResponse for ApiError {
     }
 }
 
+/// The safety net under the extractors: an answer of 400 or more whose body is not JSON (the
+/// framework's own refusals are plain text) is put into the JSON error shape, with the text as
+/// its detail, keeping its other headers. Handlers refuse through `ApiError` and the extractors
+/// of `http::extract`, so an answer that lands here was written by nobody: it is logged, to be
+/// given its own refusal.
+pub async fn json_errors(req: Request, next: Next) -> Response {
+    let path = req.uri().path().to_owned();
+    let answer = next.run(req).await;
+    let status = answer.status();
+    if status.as_u16() < 400 || is_json(answer.headers()) {
+        return answer;
+    }
+    let (parts, body) = answer.into_parts();
+    let text = axum::body::to_bytes(body, 4096)
+        .await
+        .map(|b| String::from_utf8_lossy(&b).trim().to_owned())
+        .unwrap_or_default();
+    tracing::warn!(%status, %path, %text, "an answer not in the JSON error shape was put into it");
+    let refusal = |kind, code, en: String, zh: String| ApiError::from(Refusal::new(kind, code, en, zh));
+    let error = match status {
+        StatusCode::NOT_FOUND => ApiError::no_route(&path),
+        StatusCode::METHOD_NOT_ALLOWED => refusal(
+            RefusalKind::MethodNotAllowed,
+            "method_not_allowed",
+            format!("the endpoint {path} does not take this method"),
+            format!("{path}不支持此方法"),
+        ),
+        StatusCode::PAYLOAD_TOO_LARGE => {
+            let limit = super::body::limit_of(&path);
+            refusal(
+                RefusalKind::TooLarge,
+                "body_too_large",
+                format!("the body is larger than this endpoint's limit of {limit} bytes"),
+                format!("请求体超过本接口的上限{limit}字节"),
+            )
+        }
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => refusal(
+            RefusalKind::UnsupportedMedia,
+            "unsupported_media_type",
+            format!("the body is not of a type this endpoint takes: {text}"),
+            format!("请求体类型不被本接口接受：{text}"),
+        ),
+        s if s.is_server_error() => ApiError::internal(),
+        _ => refusal(
+            RefusalKind::Malformed,
+            "bad_request",
+            format!("the request could not be read: {text}"),
+            format!("无法解析请求：{text}"),
+        ),
+    };
+    let mut json = error.into_response();
+    for (name, value) in parts.headers.iter() {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            json.headers_mut().append(name.clone(), value.clone());
+        }
+    }
+    json
+}
+
+fn is_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"))
+}
+
+/// A handler that panicked: logged, answered `internal_error` (instead of a connection closed
+/// without an answer).
+pub fn panicked(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let what = panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_default();
+    tracing::error!(panic = %what, "a handler panicked");
+    ApiError::internal().into_response()
+}
+
 /// `docs/errors.md`: every refusal code of `domain::refusals::LIST` with its HTTP status, what
 /// it means and whether a refused event is logged. Generated, so it cannot drift from the code
 /// (`tests/errors_doc.rs` compares the file with this).
@@ -200,4 +281,33 @@ pub fn errors_markdown() -> String {
         );
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::Body;
+    use axum::extract::Path;
+    use axum::routing::get;
+    use tower::ServiceExt;
+
+    /// An extractor's plain-text refusal (axum's own `Path`, which the service's handlers do not
+    /// use) still reaches the client in the JSON error shape.
+    #[tokio::test]
+    async fn plain_text_refusals_of_the_framework_are_put_into_the_json_shape() {
+        let app = axum::Router::new()
+            .route("/n/{n}", get(|Path(n): Path<u32>| async move { n.to_string() }))
+            .layer(axum::middleware::from_fn(json_errors));
+        let answer = app
+            .oneshot(Request::get("/n/abc").body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), StatusCode::BAD_REQUEST);
+        assert!(is_json(answer.headers()));
+        let body = axum::body::to_bytes(answer.into_body(), 4096).await.unwrap();
+        let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(body["error"], "bad_request");
+        assert!(body["message"].as_str().unwrap().contains("abc"), "{body}");
+        assert!(!body["message_zh"].as_str().unwrap().is_empty());
+    }
 }

@@ -33,15 +33,7 @@ pub struct EpcisParams {
     pub until: Option<String>,
 }
 
-fn day(field: &str, s: &str) -> Result<chrono::NaiveDate, Refusal> {
-    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| {
-        Refusal::invalid(
-            "bad_date",
-            format!("{field} must be a date YYYY-MM-DD"),
-            format!("{field}应为日期（YYYY-MM-DD）"),
-        )
-    })
-}
+use crate::domain::day::parse as day;
 
 /// The custody events of log entries `from..=to` (at most 10,000 entries) as an EPCIS 2.0
 /// JSON-LD document (`EPCISDocument`) that validates against the GS1 EPCIS 2.0 JSON schema.

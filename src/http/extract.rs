@@ -1,13 +1,16 @@
 //! Extractors that refuse bad requests in the service's own error shape: JSON bodies (malformed,
-//! unknown field, wrong type, too large), query strings, and the authenticated caller (session
-//! cookie with CSRF check, or bearer token), and the client's address.
+//! unknown field, wrong type, not JSON), query strings, path parameters (not UTF-8, say), the
+//! authenticated caller (session cookie with CSRF check, or bearer token), and the client's
+//! address. Handlers use these, never axum's `Json`, `Query` or `Path` extractors, whose
+//! refusals are plain text (`tests/layers.rs` checks it). A body's size and read time are
+//! limited before any extractor runs (`http::body`).
 
-use axum::extract::rejection::{JsonRejection, QueryRejection};
 use std::net::{IpAddr, SocketAddr};
 
-use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Query, Request};
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Path, Query, Request};
 use axum::http::request::Parts;
-use axum::http::{header, HeaderMap, HeaderName, Method, StatusCode};
+use axum::http::{header, HeaderMap, HeaderName, Method};
 use axum::Json;
 use serde::de::DeserializeOwned;
 
@@ -22,7 +25,8 @@ pub const CSRF_HEADER: &str = "x-csrf-token";
 const X_FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
 
 /// A JSON body, refused with `malformed_json`, `unknown_field`, `bad_field`,
-/// `unsupported_media_type` or `body_too_large`.
+/// `unsupported_media_type` or `bad_body` (a body over its limit is refused before, by
+/// `http::body`).
 pub struct ApiJson<T>(pub T);
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
@@ -63,15 +67,12 @@ fn json_rejection(rej: JsonRejection) -> ApiError {
             format!("a field is missing or has the wrong type: {detail}"),
             format!("字段缺失或类型错误：{detail}"),
         )),
-        JsonRejection::BytesRejection(_) if rej.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-            ApiError::from(Refusal::new(
-                RefusalKind::TooLarge,
-                "body_too_large",
-                format!("the body is larger than {} bytes", super::MAX_BODY_BYTES),
-                format!("请求体超过{}字节", super::MAX_BODY_BYTES),
-            ))
-        }
-        _ => ApiError::from(Refusal::new(RefusalKind::Malformed, "bad_body", detail.clone(), detail)),
+        _ => ApiError::from(Refusal::new(
+            RefusalKind::Malformed,
+            "bad_body",
+            format!("the body could not be read: {detail}"),
+            format!("无法读取请求体：{detail}"),
+        )),
     }
 }
 
@@ -96,6 +97,36 @@ fn query_rejection(rej: QueryRejection) -> ApiError {
         "bad_query",
         format!("bad query string: {detail}"),
         format!("查询参数错误：{detail}"),
+    ))
+}
+
+/// The parameters of a route's path, refused with `bad_path` (a percent-encoding that is not
+/// UTF-8, a value of the wrong type).
+pub struct ApiPath<T>(pub T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        match Path::<T>::from_request_parts(parts, state).await {
+            Ok(Path(v)) => Ok(ApiPath(v)),
+            Err(rej) => Err(path_rejection(rej)),
+        }
+    }
+}
+
+fn path_rejection(rej: PathRejection) -> ApiError {
+    let detail = rej.body_text();
+    if rej.status().is_server_error() {
+        // A route whose parameters do not fit its handler: the service's fault, not the caller's.
+        tracing::error!(%detail, "path parameters do not fit the handler");
+        return ApiError::internal();
+    }
+    ApiError::from(Refusal::new(
+        RefusalKind::Malformed,
+        "bad_path",
+        format!("bad path: {detail}"),
+        format!("路径参数错误：{detail}"),
     ))
 }
 

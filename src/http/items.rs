@@ -2,7 +2,7 @@
 //! print CSS), its QR code as SVG or PNG, a sheet of many labels for one print run, and the
 //! public verification page a phone camera opens when it scans a label (`/Q/<b32>`).
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -10,7 +10,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::error::{ApiError, ApiResult, ErrorBody};
-use super::extract::{ApiQuery, Auth};
+use super::extract::{ApiPath, ApiQuery, Auth};
 use super::security;
 use crate::domain::access::Caller;
 use crate::domain::{ItemCode, Refusal, Uscc};
@@ -100,7 +100,7 @@ pub async fn list_items(
     params(("code" = String, Path, description = "37-character item code")),
     responses((status = 200, body = Item), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
     security(("session" = []), ("bearer" = [])))]
-pub async fn get_item(State(st): State<AppState>, auth: Auth, Path(code): Path<String>) -> ApiResult<Json<Item>> {
+pub async fn get_item(State(st): State<AppState>, auth: Auth, ApiPath(code): ApiPath<String>) -> ApiResult<Json<Item>> {
     Ok(Json(readable_item(&st, &auth.caller, &code).await?))
 }
 
@@ -117,7 +117,7 @@ pub async fn get_item(State(st): State<AppState>, auth: Auth, Path(code): Path<S
 pub async fn item_events(
     State(st): State<AppState>,
     auth: Auth,
-    Path(code): Path<String>,
+    ApiPath(code): ApiPath<String>,
 ) -> ApiResult<Json<ItemStory>> {
     let item = readable_item(&st, &auth.caller, &code).await?;
     let code = ItemCode::parse(&item.code)?;
@@ -130,7 +130,7 @@ pub async fn item_events(
     responses((status = 200, description = "label page", content_type = "text/html", body = String),
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
     security(("session" = []), ("bearer" = [])))]
-pub async fn label_page(State(st): State<AppState>, auth: Auth, Path(code): Path<String>) -> ApiResult<Response> {
+pub async fn label_page(State(st): State<AppState>, auth: Auth, ApiPath(code): ApiPath<String>) -> ApiResult<Response> {
     let item = readable_item(&st, &auth.caller, &code).await?;
     let view = view_of(&st, item).await?;
     Ok(security::page(render::label::label_page(&view).map_err(render_error)?))
@@ -142,7 +142,7 @@ pub async fn label_page(State(st): State<AppState>, auth: Auth, Path(code): Path
     responses((status = 200, description = "QR code", content_type = "image/svg+xml", body = String),
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
     security(("session" = []), ("bearer" = [])))]
-pub async fn qr_svg(State(st): State<AppState>, auth: Auth, Path(code): Path<String>) -> ApiResult<Response> {
+pub async fn qr_svg(State(st): State<AppState>, auth: Auth, ApiPath(code): ApiPath<String>) -> ApiResult<Response> {
     let item = readable_item(&st, &auth.caller, &code).await?;
     let text = items::qr_text_of(&item.label_b64, &st.config.public_base_url)?;
     let svg = render::qr::qr_svg(&text, 4).map_err(render_error)?;
@@ -155,7 +155,7 @@ pub async fn qr_svg(State(st): State<AppState>, auth: Auth, Path(code): Path<Str
     responses((status = 200, description = "QR code", content_type = "image/png", body = Vec<u8>),
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
     security(("session" = []), ("bearer" = [])))]
-pub async fn qr_png(State(st): State<AppState>, auth: Auth, Path(code): Path<String>) -> ApiResult<Response> {
+pub async fn qr_png(State(st): State<AppState>, auth: Auth, ApiPath(code): ApiPath<String>) -> ApiResult<Response> {
     let item = readable_item(&st, &auth.caller, &code).await?;
     let text = items::qr_text_of(&item.label_b64, &st.config.public_base_url)?;
     let png = tokio::task::spawn_blocking(move || render::qr::qr_png(&text, PNG_MODULE_PX))
@@ -212,7 +212,11 @@ fn wants_json(headers: &HeaderMap) -> bool {
 #[utoipa::path(get, path = "/Q/{b32}", tag = "items",
     params(("b32" = String, Path, description = "base32 of the label payload and signature")),
     responses((status = 200, description = "verification page or JSON", content_type = "text/html", body = String)))]
-pub async fn verify(State(st): State<AppState>, headers: HeaderMap, Path(b32): Path<String>) -> ApiResult<Response> {
+pub async fn verify(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    ApiPath(b32): ApiPath<String>,
+) -> ApiResult<Response> {
     let view = st
         .db
         .read(move |conn| items::verify_label(conn, &b32))

@@ -1,12 +1,12 @@
 //! Ledger views: an enterprise's items by custody state (with storage ages and warnings), a
 //! manifest with its items, a party's manifests, and a receiver's arrivals.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::Json;
 
 use super::error::{ApiResult, ErrorBody};
-use super::extract::ApiQuery;
 use super::extract::Auth;
+use super::extract::{ApiPath, ApiQuery};
 use crate::domain::access::{Caller, Scope};
 use crate::domain::{ManifestNo, Uscc};
 use crate::service::ledger::{self, Ledger, ManifestView};
@@ -28,7 +28,7 @@ use crate::store::StoreResult;
 pub async fn enterprise_ledger(
     State(st): State<AppState>,
     auth: Auth,
-    Path(uscc): Path<String>,
+    ApiPath(uscc): ApiPath<String>,
 ) -> ApiResult<Json<Ledger>> {
     let uscc = Uscc::parse(&uscc)?;
     let caller = auth.caller;
@@ -56,7 +56,7 @@ pub async fn enterprise_ledger(
 pub async fn manifest(
     State(st): State<AppState>,
     auth: Auth,
-    Path(number): Path<String>,
+    ApiPath(number): ApiPath<String>,
 ) -> ApiResult<Json<ManifestView>> {
     let number = ManifestNo::parse(&number)?;
     let caller = auth.caller;
@@ -122,7 +122,11 @@ pub async fn list_manifests(
     responses((status = 200, body = Arrivals), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 422, body = ErrorBody)),
     security(("session" = []), ("bearer" = [])))]
-pub async fn arrivals(State(st): State<AppState>, auth: Auth, Path(uscc): Path<String>) -> ApiResult<Json<Arrivals>> {
+pub async fn arrivals(
+    State(st): State<AppState>,
+    auth: Auth,
+    ApiPath(uscc): ApiPath<String>,
+) -> ApiResult<Json<Arrivals>> {
     let uscc = Uscc::parse(&uscc)?;
     let caller = auth.caller;
     let (calendar, now) = (st.calendar(), st.log.now());

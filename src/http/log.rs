@@ -1,7 +1,7 @@
 //! The fixed log endpoints of SPEC §5.4 (public): checkpoint, entries, inclusion and
 //! consistency proofs, an item's history with inclusion proofs, and every key ever used.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::error::{ApiError, ApiResult, ErrorBody};
-use super::extract::ApiQuery;
+use super::extract::{ApiPath, ApiQuery};
 use crate::crypto::merkle::{consistency_proof, hash_to_b64, inclusion_proof};
 use crate::domain::{ItemCode, Refusal};
 use crate::log::keyring::{self, PublishedKey};
@@ -174,7 +174,7 @@ pub struct History {
 #[utoipa::path(get, path = "/api/v1/items/{code}/history", tag = "log",
     params(("code" = String, Path, description = "37-character item code")),
     responses((status = 200, body = History), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn history(State(st): State<AppState>, Path(code): Path<String>) -> ApiResult<Json<History>> {
+pub async fn history(State(st): State<AppState>, ApiPath(code): ApiPath<String>) -> ApiResult<Json<History>> {
     let code = ItemCode::parse(&code)?;
     let cp = latest(&st)?;
     let item = code.to_string();

@@ -6,8 +6,10 @@
 mod accounts;
 mod alerts;
 mod approvals;
+pub mod body;
 mod cache;
 mod catalogue;
+pub mod connection;
 mod dashboard;
 mod enrolments;
 pub mod error;
@@ -31,7 +33,9 @@ use std::sync::Arc;
 
 use axum::extract::DefaultBodyLimit;
 use axum::http::Uri;
+use axum::middleware;
 use axum::Router;
+use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::trace::TraceLayer;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
@@ -40,7 +44,7 @@ use utoipa_axum::routes;
 use crate::service::AppState;
 pub use error::{ApiError, ApiResult};
 
-/// Largest request body accepted on ordinary endpoints.
+/// Largest request body accepted on ordinary endpoints (`body::limit_of`).
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 /// Largest body of a batch of events (a device's whole offline queue).
 pub const MAX_BATCH_BODY_BYTES: usize = 32 * 1024 * 1024;
@@ -80,11 +84,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(approvals::get_approval))
         .routes(routes!(events::submit))
         .routes(routes!(events::by_nonce))
-        .merge(
-            OpenApiRouter::new()
-                .routes(routes!(events::submit_batch))
-                .layer(DefaultBodyLimit::max(MAX_BATCH_BODY_BYTES)),
-        )
+        .routes(routes!(events::submit_batch))
         .routes(routes!(items::list_items))
         .routes(routes!(items::get_item))
         .routes(routes!(items::item_events))
@@ -127,7 +127,10 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .split_for_parts()
 }
 
-/// The whole service: API, OpenAPI document, web app, JSON errors for everything else.
+/// The whole service: API, OpenAPI document, web app, JSON errors for everything else. Every
+/// request's body is read within its limit first (`body::limit`); whatever answer the framework
+/// gives in another shape is put into the JSON error shape (`error::json_errors`), and a
+/// handler that panics is answered `internal_error`.
 pub fn router(state: AppState) -> Router {
     let (api, doc) = api();
     let doc = Arc::new(openapi::document(doc));
@@ -143,7 +146,11 @@ pub fn router(state: AppState) -> Router {
         .merge(web::routes())
         .fallback(fallback)
         .method_not_allowed_fallback(method_not_allowed)
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        // `body::limit` has read the body within its endpoint's limit already.
+        .layer(DefaultBodyLimit::disable())
+        .layer(middleware::from_fn_with_state(state.clone(), body::limit))
+        .layer(middleware::from_fn(error::json_errors))
+        .layer(CatchPanicLayer::custom(error::panicked))
         .layer(axum::middleware::from_fn_with_state(state.clone(), security::headers))
         .layer(TraceLayer::new_for_http())
         .with_state(state)

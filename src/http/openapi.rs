@@ -69,9 +69,10 @@ fn describe_itself(doc: &mut utoipa::openapi::OpenApi) {
 
 /// Adds to every operation the error answers that the service's shared machinery can give, so
 /// the document lists every status an operation can answer, not only those its handler names:
-/// 500 for any failure; 400 for a malformed query string where there are query parameters; 404
-/// and 422 where a path names something (unknown, or malformed); 400, 413, 415 and 422 where
-/// there is a JSON body (malformed, too large, not JSON, invalid content); 401 and 403 where a
+/// 500 for any failure; 400 for a malformed query string where there are query parameters; 400,
+/// 404 and 422 where a path names something (unreadable, unknown, or malformed); 400, 408, 413,
+/// 415 and 422 where there is a JSON body (malformed, stalled, too large, not JSON, invalid
+/// content); 401 and 403 where a
 /// session or token is required. An answer the handler already describes is kept as it is.
 fn complete_responses(doc: &mut utoipa::openapi::OpenApi) {
     use utoipa::openapi::path::ParameterIn;
@@ -97,12 +98,20 @@ fn complete_responses(doc: &mut utoipa::openapi::OpenApi) {
                 wanted.push(("400", "malformed query string or unknown query parameter (`bad_query`)"));
             }
             if in_path {
+                wanted.push((
+                    "400",
+                    "a path parameter that cannot be read, e.g. not UTF-8 (`bad_path`)",
+                ));
                 wanted.push(("404", "nothing of that name"));
                 wanted.push(("422", "a malformed value in the path or the query"));
             }
             if body {
                 wanted.push(("400", "malformed JSON, unknown member, missing member or wrong type (`malformed_json`, `unknown_field`, `bad_field`, `bad_body`)"));
-                wanted.push(("413", "request body too large (`body_too_large`)"));
+                wanted.push(("408", "the body stopped arriving for the idle timeout (`body_timeout`)"));
+                wanted.push((
+                    "413",
+                    "request body over the endpoint's limit, given in bytes (`body_too_large`)",
+                ));
                 wanted.push(("415", "the body is not `application/json` (`unsupported_media_type`)"));
                 wanted.push(("422", "well-formed but invalid content (the refusal's own code)"));
             }

@@ -1,7 +1,7 @@
 //! The regulators' numbers over HTTP: a facility's capacity reconciliation, disposal rates,
 //! the mass balance, and the public disclosure of facility capacities.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::Response;
 use axum::Json;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -9,7 +9,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::error::{ApiResult, ErrorBody};
-use super::extract::{ApiQuery, Auth};
+use super::extract::{ApiPath, ApiQuery, Auth};
 use crate::domain::access::{Caller, Scope};
 use crate::domain::{Refusal, Uscc};
 use crate::service::reconcile::{
@@ -19,15 +19,7 @@ use crate::service::registry::enterprise_district;
 use crate::service::AppState;
 use crate::time::{cst_date, now};
 
-fn day(field: &str, s: &str) -> Result<NaiveDate, Refusal> {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| {
-        Refusal::invalid(
-            "bad_date",
-            format!("{field} must be a date YYYY-MM-DD"),
-            format!("{field}应为日期（YYYY-MM-DD）"),
-        )
-    })
-}
+use crate::domain::day::parse as day;
 
 fn instant(s: &str) -> Result<DateTime<Utc>, Refusal> {
     DateTime::parse_from_rfc3339(s)
@@ -70,7 +62,7 @@ impl DateParam {
 pub async fn facility(
     State(st): State<AppState>,
     auth: Auth,
-    Path(uscc): Path<String>,
+    ApiPath(uscc): ApiPath<String>,
     ApiQuery(p): ApiQuery<DateParam>,
 ) -> ApiResult<Json<FacilityReconciliation>> {
     let uscc = Uscc::parse(&uscc)?;

@@ -2,14 +2,14 @@
 //! capacities, and the receivers whose permits cover a load. Reads are scoped by `access`;
 //! writes go through the single writer.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::error::{ApiResult, ErrorBody};
-use super::extract::{ApiJson, ApiQuery, Auth};
+use super::extract::{ApiJson, ApiPath, ApiQuery, Auth};
 use crate::domain::access::Caller;
 use crate::domain::Uscc;
 use crate::service::receivers::{self as rcv, ReceiverQuery, Receivers};
@@ -76,7 +76,7 @@ pub async fn create_enterprise(
 pub async fn get_enterprise(
     State(st): State<AppState>,
     auth: Auth,
-    Path(uscc): Path<String>,
+    ApiPath(uscc): ApiPath<String>,
 ) -> ApiResult<Json<Enterprise>> {
     let uscc = readable(&st, &auth.caller, &uscc).await?;
     Ok(Json(st.db.read(move |conn| reg::get_enterprise(conn, &uscc)).await?))
@@ -95,7 +95,7 @@ pub struct PermitList {
 pub async fn list_permits(
     State(st): State<AppState>,
     auth: Auth,
-    Path(uscc): Path<String>,
+    ApiPath(uscc): ApiPath<String>,
 ) -> ApiResult<Json<PermitList>> {
     let uscc = readable(&st, &auth.caller, &uscc).await?;
     let permits = st.db.read(move |conn| reg::list_permits(conn, &uscc)).await?;
@@ -111,7 +111,7 @@ pub async fn list_permits(
 pub async fn create_permit(
     State(st): State<AppState>,
     auth: Auth,
-    Path(uscc): Path<String>,
+    ApiPath(uscc): ApiPath<String>,
     ApiJson(body): ApiJson<NewPermit>,
 ) -> ApiResult<(StatusCode, Json<Permit>)> {
     auth.caller.must_be_admin()?;
@@ -137,7 +137,7 @@ pub struct VehicleList {
 pub async fn list_vehicles(
     State(st): State<AppState>,
     auth: Auth,
-    Path(uscc): Path<String>,
+    ApiPath(uscc): ApiPath<String>,
 ) -> ApiResult<Json<VehicleList>> {
     let uscc = readable(&st, &auth.caller, &uscc).await?;
     let vehicles = st.db.read(move |conn| reg::list_vehicles(conn, &uscc)).await?;
@@ -153,7 +153,7 @@ pub async fn list_vehicles(
 pub async fn create_vehicle(
     State(st): State<AppState>,
     auth: Auth,
-    Path(uscc): Path<String>,
+    ApiPath(uscc): ApiPath<String>,
     ApiJson(body): ApiJson<NewVehicle>,
 ) -> ApiResult<(StatusCode, Json<Vehicle>)> {
     let uscc = Uscc::parse(&uscc)?;
@@ -175,7 +175,7 @@ pub struct DriverList {
 pub async fn list_drivers(
     State(st): State<AppState>,
     auth: Auth,
-    Path(uscc): Path<String>,
+    ApiPath(uscc): ApiPath<String>,
 ) -> ApiResult<Json<DriverList>> {
     let uscc = readable(&st, &auth.caller, &uscc).await?;
     let drivers = st.db.read(move |conn| reg::list_drivers(conn, &uscc)).await?;
@@ -191,7 +191,7 @@ pub async fn list_drivers(
 pub async fn create_driver(
     State(st): State<AppState>,
     auth: Auth,
-    Path(uscc): Path<String>,
+    ApiPath(uscc): ApiPath<String>,
     ApiJson(body): ApiJson<NewDriver>,
 ) -> ApiResult<(StatusCode, Json<Driver>)> {
     let uscc = Uscc::parse(&uscc)?;
@@ -213,7 +213,7 @@ pub struct DeviceList {
 pub async fn list_devices(
     State(st): State<AppState>,
     auth: Auth,
-    Path(uscc): Path<String>,
+    ApiPath(uscc): ApiPath<String>,
 ) -> ApiResult<Json<DeviceList>> {
     let uscc = readable(&st, &auth.caller, &uscc).await?;
     let devices = st.db.read(move |conn| reg::list_devices(conn, &uscc)).await?;
@@ -229,7 +229,7 @@ pub async fn list_devices(
 pub async fn register_device(
     State(st): State<AppState>,
     auth: Auth,
-    Path(uscc): Path<String>,
+    ApiPath(uscc): ApiPath<String>,
     ApiJson(body): ApiJson<NewDevice>,
 ) -> ApiResult<(StatusCode, Json<Device>)> {
     let uscc = Uscc::parse(&uscc)?;
@@ -250,7 +250,7 @@ pub async fn register_device(
 pub async fn revoke_device(
     State(st): State<AppState>,
     auth: Auth,
-    Path((uscc, device)): Path<(String, String)>,
+    ApiPath((uscc, device)): ApiPath<(String, String)>,
 ) -> ApiResult<Json<Device>> {
     let uscc = Uscc::parse(&uscc)?;
     auth.caller.may_manage_assets(&uscc)?;
@@ -337,7 +337,7 @@ pub struct PlaceParam {
 pub async fn list_storage_capacities(
     State(st): State<AppState>,
     auth: Auth,
-    Path(uscc): Path<String>,
+    ApiPath(uscc): ApiPath<String>,
 ) -> ApiResult<Json<StorageCapacityList>> {
     let uscc = readable(&st, &auth.caller, &uscc).await?;
     let capacities = st
@@ -358,7 +358,7 @@ pub async fn list_storage_capacities(
 pub async fn set_storage_capacity(
     State(st): State<AppState>,
     auth: Auth,
-    Path(uscc): Path<String>,
+    ApiPath(uscc): ApiPath<String>,
     ApiJson(body): ApiJson<NewStorageCapacity>,
 ) -> ApiResult<Json<StorageCapacityList>> {
     let uscc = Uscc::parse(&uscc)?;
@@ -380,7 +380,7 @@ pub async fn set_storage_capacity(
 pub async fn remove_storage_capacity(
     State(st): State<AppState>,
     auth: Auth,
-    Path(uscc): Path<String>,
+    ApiPath(uscc): ApiPath<String>,
     ApiQuery(p): ApiQuery<PlaceParam>,
 ) -> ApiResult<Json<StorageCapacityList>> {
     let uscc = Uscc::parse(&uscc)?;

@@ -1,7 +1,7 @@
 //! Reports and exports over HTTP: an enterprise's HJ 1259 ledger as JSON, CSV or XLSX, its
 //! periodic reports by supervision class, and the printable transfer manifest.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::error::{ApiResult, ErrorBody};
-use super::extract::{ApiQuery, Auth};
+use super::extract::{ApiPath, ApiQuery, Auth};
 use crate::domain::access::Caller;
 use crate::domain::{ManifestNo, Refusal, Uscc};
 use crate::service::registry::enterprise_district;
@@ -23,15 +23,7 @@ use crate::time::{cst, cst_date, now};
 const CSV: &str = "text/csv; charset=utf-8";
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
-fn day(field: &str, s: &str) -> Result<NaiveDate, Refusal> {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| {
-        Refusal::invalid(
-            "bad_date",
-            format!("{field} must be a date YYYY-MM-DD"),
-            format!("{field}应为日期（YYYY-MM-DD）"),
-        )
-    })
-}
+use crate::domain::day::parse as day;
 
 /// The file formats of an export.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -131,7 +123,7 @@ pub struct LedgerExport {
 pub async fn hj1259(
     State(st): State<AppState>,
     auth: Auth,
-    Path(uscc): Path<String>,
+    ApiPath(uscc): ApiPath<String>,
     ApiQuery(p): ApiQuery<LedgerParams>,
 ) -> ApiResult<Response> {
     let uscc = Uscc::parse(&uscc)?;
@@ -234,7 +226,7 @@ pub struct Reports {
 pub async fn enterprise_reports(
     State(st): State<AppState>,
     auth: Auth,
-    Path(uscc): Path<String>,
+    ApiPath(uscc): ApiPath<String>,
     ApiQuery(p): ApiQuery<ReportParams>,
 ) -> ApiResult<Response> {
     let uscc = Uscc::parse(&uscc)?;
@@ -291,7 +283,11 @@ pub async fn enterprise_reports(
     responses((status = 200, description = "printable page", content_type = "text/html", body = String),
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("session" = []), ("bearer" = [])))]
-pub async fn manifest_print(State(st): State<AppState>, auth: Auth, Path(number): Path<String>) -> ApiResult<Response> {
+pub async fn manifest_print(
+    State(st): State<AppState>,
+    auth: Auth,
+    ApiPath(number): ApiPath<String>,
+) -> ApiResult<Response> {
     let number = ManifestNo::parse(&number)?;
     let caller = auth.caller;
     let calendar = st.calendar();

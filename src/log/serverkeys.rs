@@ -121,8 +121,18 @@ pub fn save(dir: &Path, key: &ServerKey) -> StoreResult<()> {
     Ok(())
 }
 
-/// Reads the key `key_id` of `role`, refusing a file that group or others could read.
+/// Reads the key `key_id` of `role`, refusing a file that group or others could read, or a
+/// directory they could list or write (where one could replace a key file by one's own).
 pub fn load(dir: &Path, role: ServerRole, key_id: KeyId) -> StoreResult<ServerKey> {
+    let dir_meta = fs::metadata(dir).map_err(|e| io_err(dir, e))?;
+    if dir_meta.permissions().mode() & 0o077 != 0 {
+        return Err(StoreError::Other(format!(
+            "key directory {} is open to group or others (mode {:o}); run `chmod 700 {}` before starting",
+            dir.display(),
+            dir_meta.permissions().mode() & 0o777,
+            dir.display()
+        )));
+    }
     let path = key_file(dir, role, key_id);
     let meta = fs::metadata(&path).map_err(|e| io_err(&path, e))?;
     if meta.permissions().mode() & 0o077 != 0 {
@@ -173,5 +183,20 @@ mod tests {
         fs::set_permissions(&path, fs::Permissions::from_mode(0o644)).unwrap();
         let err = load(&keys, ServerRole::Label, key.key_id()).err().unwrap().to_string();
         assert!(err.contains("readable by others"), "{err}");
+    }
+
+    #[test]
+    fn a_key_directory_open_to_others_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let keys = dir.path().join("db.keys");
+        let key = ServerKey::generate(ServerRole::Log, "hwtrace.test/log").unwrap();
+        save(&keys, &key).unwrap();
+        for mode in [0o777, 0o750, 0o701, 0o705] {
+            fs::set_permissions(&keys, fs::Permissions::from_mode(mode)).unwrap();
+            let err = load(&keys, ServerRole::Log, key.key_id()).err().unwrap().to_string();
+            assert!(err.contains("chmod 700"), "{mode:o}: {err}");
+        }
+        fs::set_permissions(&keys, fs::Permissions::from_mode(0o700)).unwrap();
+        assert!(load(&keys, ServerRole::Log, key.key_id()).is_ok());
     }
 }

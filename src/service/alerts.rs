@@ -420,7 +420,10 @@ pub fn sweep(conn: &Connection, calendar: &WorkCalendar, transit: Duration, now:
         .collect::<rusqlite::Result<Vec<_>>>()?;
     let mut still = Vec::new();
     for (number, holder, until) in expired {
-        let end = NaiveDate::parse_from_str(&until, "%Y-%m-%d").map_or(now, |d| day_start(d + Duration::days(1)));
+        let end = NaiveDate::parse_from_str(&until, "%Y-%m-%d")
+            .ok()
+            .and_then(|d| d.succ_opt())
+            .map_or(now, day_start);
         let district = district_of(conn, &holder)?;
         open(
             conn,
@@ -583,7 +586,12 @@ pub fn find(conn: &Connection, scope: &Scope, q: &AlertQuery<'_>, now: DateTime<
     if let Some(u) = enterprise {
         crate::domain::Uscc::parse(u).map_err(|r| r.in_field("enterprise"))?;
     }
-    let started_by = min_age_days.map(|d| rfc3339(now - Duration::days(i64::from(d))));
+    // An age beyond the calendar's reach (u32 days) leaves an empty bound, before every time:
+    // no alert is that old.
+    let started_by = min_age_days.map(|d| {
+        now.checked_sub_signed(Duration::days(i64::from(d)))
+            .map_or_else(String::new, rfc3339)
+    });
     let sql = format!(
         "SELECT {ALERT_COLUMNS} FROM alerts WHERE (?1 IS NULL OR district = ?1 OR (district IS NULL AND rule = 'log_integrity'))
          AND (?2 IS NULL OR state = ?2)

@@ -199,15 +199,7 @@ pub fn list_items(conn: &Connection, scope: &crate::domain::access::Scope, f: &I
     let day = f
         .date
         .as_deref()
-        .map(|d| {
-            chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").map_err(|_| {
-                Refusal::invalid(
-                    "bad_date",
-                    format!("date '{d}' must be YYYY-MM-DD"),
-                    format!("日期“{d}”应为YYYY-MM-DD"),
-                )
-            })
-        })
+        .map(|d| crate::domain::day::parse("date", d))
         .transpose()?;
     // Item codes carry the CST generation date at characters 27-34.
     let day = day.map(|d| d.format("%Y%m%d").to_string());

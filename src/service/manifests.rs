@@ -213,17 +213,7 @@ fn check(f: &ManifestFilter) -> Result<Checked, Refusal> {
         .date
         .as_deref()
         .filter(|d| !d.is_empty())
-        .map(|d| {
-            NaiveDate::parse_from_str(d, "%Y-%m-%d")
-                .map(|d| d.to_string())
-                .map_err(|_| {
-                    Refusal::invalid(
-                        "bad_date",
-                        format!("date '{d}' must be YYYY-MM-DD"),
-                        format!("日期“{d}”应为YYYY-MM-DD"),
-                    )
-                })
-        })
+        .map(|d| crate::domain::day::parse("date", d).map(|d| d.to_string()))
         .transpose()?;
     let vehicle = f
         .vehicle

@@ -510,15 +510,9 @@ pub struct NewPermit {
 /// Most scope entries one permit may list.
 pub const MAX_PERMIT_SCOPES: usize = 600;
 
-/// A date `YYYY-MM-DD` of an input field, or `bad_date` naming the field.
+/// A date `YYYY-MM-DD` of an input field, or `bad_date` (`date_out_of_range`) naming the field.
 pub(crate) fn check_date(field: &str, s: &str) -> Result<NaiveDate, Refusal> {
-    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| {
-        Refusal::invalid(
-            "bad_date",
-            format!("{field} '{s}' must be a date YYYY-MM-DD"),
-            format!("{field}“{s}”应为日期YYYY-MM-DD"),
-        )
-    })
+    crate::domain::day::parse(field, s)
 }
 
 /// One licensed scope: a listed waste code or a whole category present in the catalogue.

@@ -83,6 +83,8 @@ fn copy_db(from: &Path, to: &Path) {
     }
     let keys = hwtrace::log::serverkeys::key_dir(to);
     std::fs::create_dir_all(&keys).unwrap();
+    // The service refuses a key directory group or others could read.
+    std::fs::set_permissions(&keys, std::os::unix::fs::PermissionsExt::from_mode(0o700)).unwrap();
     for e in std::fs::read_dir(hwtrace::log::serverkeys::key_dir(from)).unwrap() {
         let e = e.unwrap();
         std::fs::copy(e.path(), keys.join(e.file_name())).unwrap();
