@@ -138,7 +138,8 @@ async fn a_backup_restores_into_a_new_place_and_audits_clean() {
     app.stop().await;
 
     let other = tempfile::tempdir().unwrap();
-    let restored = other.path().join("restored.db");
+    // Into a directory that does not exist yet.
+    let restored = other.path().join("new").join("restored.db");
     let (ok, out) = hwtrace(&["restore", "--from", s(&archive), "--db", s(&restored)]);
     assert!(ok, "{out}");
     assert!(out.contains(&format!("restored {size} entries")), "{out}");

@@ -164,12 +164,12 @@ pub struct RestoreReport {
 /// Restores the archive `from` as the database `db` (the service must be stopped).
 pub async fn restore(from: &Path, db: &Path, accept_rollback: bool) -> anyhow::Result<RestoreReport> {
     let started = Instant::now();
-    let _lock = crate::store::lock(db)?;
     let parent = db
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     fs::create_dir_all(parent)?;
+    let _lock = crate::store::lock(db)?;
     let work = tempfile::Builder::new()
         .prefix(".hwtrace-restore-")
         .tempdir_in(parent)?;
