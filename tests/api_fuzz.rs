@@ -9,14 +9,12 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Write};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use common::spawn_app;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-const BIN: &str = env!("CARGO_BIN_EXE_hwtrace");
 const PASSWORD: &str = "Gj7#kd92-fuzzing-run";
 
 /// Found by schemathesis: an envelope whose payload is not base64 answered 500 (its refusal
@@ -39,29 +37,8 @@ fn schemathesis_finds_no_server_error_and_every_answer_is_as_described() {
     );
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("hwtrace.db");
-    let db = db.to_str().unwrap();
-    let mut create = Command::new(BIN)
-        .args(["admin", "create-user", "--db", db, "--username", "auditor7"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    writeln!(create.stdin.take().unwrap(), "{PASSWORD}").unwrap();
-    assert!(create.wait().unwrap().success());
-    let mut server = Command::new(BIN)
-        .args(["serve", "--db", db, "--listen", "127.0.0.1:0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(server.stdout.take().unwrap()).lines();
-    let base = loop {
-        let line = lines.next().expect("serve printed its address").unwrap();
-        if let Some(rest) = line.strip_prefix("hwtrace listening on ") {
-            break rest.split_whitespace().next().unwrap().trim_end_matches('/').to_owned();
-        }
-    };
-    std::thread::spawn(move || lines.for_each(drop));
+    common::binary::create_user(&db, "auditor7", PASSWORD);
+    let (mut server, base) = common::binary::serve(&db, |_| {});
     let token = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

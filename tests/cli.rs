@@ -2,7 +2,9 @@
 //! `admin create-user` bootstraps an account; `catalogue load` adds a catalogue version from
 //! CSV that the next start uses, without a code change.
 
-use std::io::{BufRead, BufReader, Write};
+mod common;
+
+use std::io::Write;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -40,21 +42,9 @@ impl Drop for Server {
 }
 
 fn serve(db: &Path, extra: &[&str]) -> Server {
-    let mut child = Command::new(BIN)
-        .args(["serve", "--db", db.to_str().unwrap(), "--listen", "127.0.0.1:0"])
-        .args(extra)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let base = loop {
-        let line = lines.next().expect("serve printed its address").unwrap();
-        if let Some(rest) = line.strip_prefix("hwtrace listening on ") {
-            break rest.split_whitespace().next().unwrap().trim_end_matches('/').to_owned();
-        }
-    };
-    std::thread::spawn(move || lines.for_each(drop));
+    let (child, base) = common::binary::serve(db, |c| {
+        c.args(extra);
+    });
     Server { child, base }
 }
 

@@ -7,9 +7,8 @@
 mod common;
 
 use std::collections::{BTreeMap, HashSet};
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::time::{Duration, Instant};
 
 use common::cast::Cast;
@@ -18,30 +17,12 @@ use hwtrace::client::{generate_fields, Device};
 use hwtrace::crypto::merkle::CompactRange;
 use serde_json::Value;
 
-const BIN: &str = env!("CARGO_BIN_EXE_hwtrace");
 /// SIGKILLs per run.
 const KILLS: usize = 32;
 const SENDERS: usize = 4;
 
 fn serve(db: &Path) -> (Child, String) {
-    let mut child = Command::new(BIN)
-        .args(["serve", "--db", db.to_str().unwrap(), "--listen", "127.0.0.1:0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let base = loop {
-        let line = lines
-            .next()
-            .expect("serve printed its address (it refused to start?)")
-            .unwrap();
-        if let Some(rest) = line.strip_prefix("hwtrace listening on ") {
-            break rest.split_whitespace().next().unwrap().trim_end_matches('/').to_owned();
-        }
-    };
-    std::thread::spawn(move || lines.for_each(drop));
-    (child, base)
+    common::binary::serve(db, |_| {})
 }
 
 /// What a device was told: the receipt of an acknowledged event.

@@ -4,14 +4,11 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Write};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 use common::{enterprise, spawn_app_with_db, uscc};
 use reqwest::StatusCode;
 use serde_json::Value;
-
-const BIN: &str = env!("CARGO_BIN_EXE_hwtrace");
 
 async fn health(base: &str) -> (StatusCode, Value) {
     let r = reqwest::get(format!("{base}/api/v1/health")).await.unwrap();
@@ -75,37 +72,11 @@ async fn a_database_locked_by_another_process_answers_503_with_retry_after_then_
 fn the_writer_keeps_writing_when_its_log_output_is_a_closed_pipe() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("hwtrace.db");
-    let db = db.to_str().unwrap();
-    let mut create = Command::new(BIN)
-        .args(["admin", "create-user", "--db", db, "--username", "boss"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    create
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(format!("{}\n", common::PASSWORD).as_bytes())
-        .unwrap();
-    assert!(create.wait().unwrap().success());
-
-    let mut child = Command::new(BIN)
-        .args(["serve", "--db", db, "--listen", "127.0.0.1:0"])
-        .env("RUST_LOG", "debug")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    common::binary::create_user(&db, "boss", common::PASSWORD);
+    let (mut child, base) = common::binary::serve(&db, |c| {
+        c.env("RUST_LOG", "debug").stderr(Stdio::piped());
+    });
     drop(child.stderr.take()); // nobody reads the log: every write to it fails with EPIPE
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let base = loop {
-        let line = lines.next().expect("serve printed its address").unwrap();
-        if let Some(rest) = line.strip_prefix("hwtrace listening on ") {
-            break rest.split_whitespace().next().unwrap().trim_end_matches('/').to_owned();
-        }
-    };
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

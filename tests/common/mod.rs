@@ -2,6 +2,7 @@
 //! and talk HTTP to it (after zero-to-production's `spawn_app`).
 #![allow(dead_code)]
 
+pub mod binary;
 pub mod cast;
 pub mod custody;
 
