@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{bail, Context};
-use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
+use rusqlite::{params, Connection, OpenFlags};
 use serde::{Deserialize, Serialize};
 
 use crate::crypto::merkle::{CompactRange, Hash};
@@ -56,21 +56,10 @@ pub struct BackupReport {
 
 /// The latest checkpoint's size and root, and the origin, of a database.
 fn log_head(conn: &Connection) -> anyhow::Result<(u64, Hash, String)> {
-    let row: Option<(i64, Vec<u8>, String)> = conn
-        .query_row(
-            "SELECT size, root, note FROM checkpoints ORDER BY size DESC LIMIT 1",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )
-        .optional()?;
-    let Some((size, root, note)) = row else {
-        return Ok((0, [0; 32], String::new()));
-    };
-    let root: Hash = root
-        .try_into()
-        .map_err(|_| anyhow::anyhow!("a checkpoint root is not 32 bytes"))?;
-    let origin = note.lines().next().unwrap_or_default().to_owned();
-    Ok((size as u64, root, origin))
+    Ok(match crate::log::latest_checkpoint(conn)? {
+        Some(cp) => (cp.size, cp.root, cp.note.lines().next().unwrap_or_default().to_owned()),
+        None => (0, [0; 32], String::new()),
+    })
 }
 
 fn open_read_only(path: &Path) -> anyhow::Result<Connection> {

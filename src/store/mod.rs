@@ -63,17 +63,6 @@ impl From<rusqlite::Error> for StoreError {
     }
 }
 
-impl StoreError {
-    /// Whether the failure is a condition of the moment (busy, full, writer restarting) rather
-    /// than a fault: the answer is `503` with `Retry-After`.
-    pub fn is_transient(&self) -> bool {
-        matches!(
-            self,
-            StoreError::Busy(_) | StoreError::Unavailable(_) | StoreError::WriterGone
-        )
-    }
-}
-
 impl From<Refusal> for StoreError {
     fn from(r: Refusal) -> Self {
         StoreError::Refused(r)
